@@ -1,0 +1,179 @@
+// Package episodes owns shows, episodes and their learning materials: the model,
+// its validation, and the Store that keeps them in SQLite or PostgreSQL.
+package episodes
+
+import "time"
+
+// Show types.
+const (
+	TypeEpisodic = "episodic"
+	TypeSerial   = "serial"
+)
+
+// Episode types.
+const (
+	EpisodeFull    = "full"
+	EpisodeTrailer = "trailer"
+	EpisodeBonus   = "bonus"
+)
+
+// Episode statuses as stored. A "scheduled" episode whose time has come is
+// public; EffectiveStatus reports it as "published".
+const (
+	StatusDraft       = "draft"
+	StatusScheduled   = "scheduled"
+	StatusPublished   = "published"
+	StatusUnpublished = "unpublished"
+)
+
+// Transcript formats.
+const (
+	FormatVTT  = "vtt"
+	FormatSRT  = "srt"
+	FormatText = "txt"
+)
+
+// Owner is the show's owner as Apple and podcast:locked want it.
+type Owner struct {
+	Name  string
+	Email string
+}
+
+// Category is one Apple Podcasts category with an optional subcategory.
+type Category struct {
+	Category    string
+	Subcategory string
+}
+
+// Funding is a podcast:funding link.
+type Funding struct {
+	URL   string
+	Label string
+}
+
+// Person is a podcast:person: a show's host or an episode's guest.
+type Person struct {
+	Name  string
+	Role  string // "host" for hosts, "guest" for guests by default
+	Group string // "cast" by default
+	Href  string
+	Img   string
+	Bio   string // guests only
+}
+
+// Show is a podcast: one feed, many episodes.
+type Show struct {
+	ID          int64
+	Slug        string
+	Title       string
+	Description string
+	Author      string
+	Owner       Owner
+	Language    string
+	Categories  []Category
+	Explicit    bool
+	Type        string // TypeEpisodic or TypeSerial
+	Link        string // website; empty means the show page
+	Copyright   string
+	ImageKey    string // artwork object key in the bucket; empty until uploaded
+	GUID        string // podcast:guid, set once at creation
+	Locked      bool
+	Funding     []Funding
+	Medium      string // "podcast" by default, or "course"
+	Hosts       []Person
+	Complete    bool
+	Block       bool
+	NewFeedURL  string // set when the show has moved away
+	// Directories maps a podcast directory ("apple", "spotify", ...) to the
+	// show's page there, for subscribe links.
+	Directories map[string]string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	// Version grows with every change to the show or any of its episodes;
+	// feed caches compare it to know when to rebuild.
+	Version int64
+}
+
+// Audio is an episode's enclosure.
+type Audio struct {
+	Key         string // object key in the bucket
+	Size        int64  // exact byte size
+	ContentType string // audio/mpeg or audio/x-m4a
+	DurationMS  int64
+	SHA256      string // hex
+	Bitrate     int    // bits per second
+}
+
+// Chapter is one chapter mark.
+type Chapter struct {
+	StartMS int64
+	Title   string
+	URL     string
+	Img     string
+}
+
+// Reference is a citation in an episode's learning materials.
+type Reference struct {
+	Authors   []string
+	Year      int
+	Title     string
+	Container string // journal or book
+	Publisher string
+	URL       string
+	DOI       string
+	Note      string
+}
+
+// Transcript is one language's transcript of an episode.
+type Transcript struct {
+	Language       string
+	Format         string // FormatVTT, FormatSRT or FormatText
+	Key            string // object key in the bucket
+	TranslatedFrom string // language it was translated from; empty for the original
+}
+
+// Episode is one episode of a show with its learning materials.
+type Episode struct {
+	ID          int64
+	ShowID      int64
+	Slug        string
+	GUID        string
+	Title       string
+	Notes       string // Markdown
+	Season      int    // 0 means none
+	Number      int    // 0 means none
+	Type        string // EpisodeFull, EpisodeTrailer or EpisodeBonus
+	Explicit    bool
+	Audio       *Audio // nil until audio is uploaded
+	ImageKey    string
+	Chapters    []Chapter
+	Status      string
+	PublishAt   *time.Time // when it is (or was) due to become public
+	PublishedAt *time.Time // when it first became public
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+
+	Takeaways      []string
+	StudyQuestions []string
+	References     []Reference
+	Guests         []Person
+	DiscussionURL  string
+	Transcripts    []Transcript
+}
+
+// IsPublic reports whether listeners and feeds may see the episode at now.
+func (e *Episode) IsPublic(now time.Time) bool {
+	if e.Status != StatusPublished && e.Status != StatusScheduled {
+		return false
+	}
+	return e.PublishAt != nil && !e.PublishAt.After(now)
+}
+
+// EffectiveStatus is the status a producer sees at now: a scheduled episode
+// whose time has come is published.
+func (e *Episode) EffectiveStatus(now time.Time) string {
+	if e.Status == StatusScheduled && e.IsPublic(now) {
+		return StatusPublished
+	}
+	return e.Status
+}

@@ -1,0 +1,90 @@
+// Package links owns Lyssna's public URL scheme: every absolute URL that a feed,
+// a page or an API answer hands out is built here from the public base URL.
+package links
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+// Reserved are the first path segments that Lyssna routes itself; no show slug
+// may take one of them.
+var reserved = map[string]bool{
+	"api": true, "admin": true, "media": true, "static": true,
+	"healthz": true, "readyz": true, "favicon.ico": true, "robots.txt": true,
+}
+
+// IsReserved reports whether a show slug would clash with one of Lyssna's own routes.
+func IsReserved(slug string) bool { return reserved[slug] }
+
+// Builder makes absolute URLs under one public base URL.
+type Builder struct {
+	base string // without a trailing slash
+}
+
+// New returns a Builder for the public base URL (say "https://pod.example.org").
+func New(baseURL string) Builder {
+	return Builder{base: strings.TrimRight(baseURL, "/")}
+}
+
+// Base is the public base URL without a trailing slash.
+func (b Builder) Base() string { return b.base }
+
+// ShowPage is the listener page of a show.
+func (b Builder) ShowPage(showSlug string) string {
+	return b.base + "/" + url.PathEscape(showSlug) + "/"
+}
+
+// Feed is a show's RSS feed.
+func (b Builder) Feed(showSlug string) string {
+	return b.base + "/" + url.PathEscape(showSlug) + "/feed.xml"
+}
+
+// EpisodePage is the listener page of an episode.
+func (b Builder) EpisodePage(showSlug, episodeSlug string) string {
+	return b.ShowPage(showSlug) + url.PathEscape(episodeSlug) + "/"
+}
+
+// StudyGuide is the printable study guide of an episode.
+func (b Builder) StudyGuide(showSlug, episodeSlug string) string {
+	return b.EpisodePage(showSlug, episodeSlug) + "study-guide"
+}
+
+// Chapters is the Podcast Index JSON chapters file of an episode.
+func (b Builder) Chapters(showSlug, episodeSlug string) string {
+	return b.EpisodePage(showSlug, episodeSlug) + "chapters.json"
+}
+
+// Media is the stable URL of a stored object (audio, artwork, transcript).
+// An empty key gives an empty URL.
+func (b Builder) Media(key string) string {
+	if key == "" {
+		return ""
+	}
+	parts := strings.Split(key, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return b.base + "/media/" + strings.Join(parts, "/")
+}
+
+// ShowImage is the show's artwork URL, empty when it has none.
+func (b Builder) ShowImage(s *episodes.Show) string { return b.Media(s.ImageKey) }
+
+// EpisodeImage is the episode's artwork URL, falling back to the show's.
+func (b Builder) EpisodeImage(s *episodes.Show, e *episodes.Episode) string {
+	if e.ImageKey != "" {
+		return b.Media(e.ImageKey)
+	}
+	return b.ShowImage(s)
+}
+
+// ShowLink is the show's website: the producer's link, else the show page.
+func (b Builder) ShowLink(s *episodes.Show) string {
+	if s.Link != "" {
+		return s.Link
+	}
+	return b.ShowPage(s.Slug)
+}
