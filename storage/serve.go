@@ -1,0 +1,311 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Opener is implemented by backends that can open an object for reading at
+// any offset without a request per range (the filesystem). Serve prefers it
+// over ranged reads.
+type Opener interface {
+	// Open opens the whole object for random access; the caller closes it.
+	Open(ctx context.Context, key string) (io.ReadSeekCloser, ObjectInfo, error)
+}
+
+// CacheControl is the Cache-Control header sent with every object: keys carry
+// a content hash and an object is never overwritten, so caches may keep it.
+const CacheControl = "public, max-age=31536000, immutable"
+
+// DefaultPresignTTL is how long a presigned URL made by Redirect stays valid
+// when the caller passes no positive ttl.
+const DefaultPresignTTL = 15 * time.Minute
+
+// Serve answers a GET or HEAD request for the object under key: Range
+// (206 with Content-Range, 416 when unsatisfiable), Accept-Ranges, ETag,
+// Last-Modified, conditional requests (304), its content type and a long
+// immutable Cache-Control. Backends that implement Opener are served from the
+// open file; others through GetRange, fetching only the requested bytes.
+//
+// A missing object or an invalid key is answered 404 and a wrong method 405,
+// and Serve returns nil. When the backend fails, Serve answers 502 (or cuts a
+// response already under way short) and returns the error for the caller to
+// log; it writes nothing more to w.
+func Serve(w http.ResponseWriter, r *http.Request, b Bucket, key string) error {
+	if !allowMethod(w, r) {
+		return nil
+	}
+	if err := ValidateKey(key); err != nil {
+		http.Error(w, "404 object not found", http.StatusNotFound)
+		return nil
+	}
+	ctx := r.Context()
+	if o, ok := b.(Opener); ok {
+		f, info, err := o.Open(ctx, key)
+		if err != nil {
+			return fail(w, r, key, err)
+		}
+		defer f.Close()
+		setObjectHeaders(w.Header(), key, info)
+		http.ServeContent(w, r, "", info.ModTime, f)
+		return nil
+	}
+	info, err := b.Stat(ctx, key)
+	if err != nil {
+		return fail(w, r, key, err)
+	}
+	rr := &rangeReader{
+		ctx: ctx, b: b, key: key, size: info.Size,
+		windows: rangeWindows(r.Header.Get("Range"), info.Size),
+	}
+	defer rr.Close()
+	setObjectHeaders(w.Header(), key, info)
+	http.ServeContent(w, r, "", info.ModTime, rr)
+	if rr.err != nil && ctx.Err() == nil {
+		return fmt.Errorf("storage: serve %q: %w", key, rr.err)
+	}
+	return nil
+}
+
+// Redirect answers a GET or HEAD request for the object under key with a 302
+// to where the client can fetch it directly: mediaBaseURL + "/" + key when a
+// public or CDN base is set, else a presigned URL valid for ttl when b is a
+// URLSigner; otherwise it serves the object itself with Serve. It neither
+// checks that the object exists nor returns an error, except as Serve does
+// and when presigning fails (answered 502).
+func Redirect(w http.ResponseWriter, r *http.Request, b Bucket, key, mediaBaseURL string, ttl time.Duration) error {
+	if !allowMethod(w, r) {
+		return nil
+	}
+	if err := ValidateKey(key); err != nil {
+		http.Error(w, "404 object not found", http.StatusNotFound)
+		return nil
+	}
+	if mediaBaseURL != "" {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		http.Redirect(w, r, strings.TrimRight(mediaBaseURL, "/")+"/"+escapeKey(key), http.StatusFound)
+		return nil
+	}
+	s, ok := b.(URLSigner)
+	if !ok {
+		return Serve(w, r, b, key)
+	}
+	if ttl <= 0 {
+		ttl = DefaultPresignTTL
+	}
+	u, err := s.PresignGet(r.Context(), key, ttl)
+	if err != nil {
+		return fail(w, r, key, err)
+	}
+	// A client may reuse the redirect while the signature is still good.
+	w.Header().Set("Cache-Control", "private, max-age="+strconv.Itoa(int(ttl.Seconds()/2)))
+	http.Redirect(w, r, u, http.StatusFound)
+	return nil
+}
+
+func allowMethod(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return true
+	}
+	w.Header().Set("Allow", "GET, HEAD")
+	http.Error(w, "405 method not allowed: use GET or HEAD", http.StatusMethodNotAllowed)
+	return false
+}
+
+// fail answers a failed lookup: 404 for a missing object, nothing for a
+// client that went away, else 502 with the error returned for logging.
+func fail(w http.ResponseWriter, r *http.Request, key string, err error) error {
+	switch {
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrInvalidKey):
+		http.Error(w, "404 object not found", http.StatusNotFound)
+		return nil
+	case r.Context().Err() != nil:
+		return nil
+	}
+	http.Error(w, "502 the storage backend failed; the error is logged on the server", http.StatusBadGateway)
+	return fmt.Errorf("storage: serve %q: %w", key, err)
+}
+
+func setObjectHeaders(h http.Header, key string, info ObjectInfo) {
+	ct := info.ContentType
+	if ct == "" {
+		ct = mime.TypeByExtension(path.Ext(key))
+	}
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	h.Set("Content-Type", ct)
+	if info.ETag != "" {
+		h.Set("ETag", quoteETag(info.ETag))
+	}
+	h.Set("Cache-Control", CacheControl)
+	// Stored HTML or SVG must not run script on this origin.
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox")
+}
+
+func quoteETag(etag string) string {
+	if strings.HasPrefix(etag, `"`) || strings.HasPrefix(etag, `W/"`) {
+		return etag
+	}
+	return `"` + etag + `"`
+}
+
+func escapeKey(key string) string {
+	segs := strings.Split(key, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+// window is a byte span [start, end) of an object that a request asks for.
+type window struct{ start, end int64 }
+
+// rangeWindows reads a Range header only as a hint of which spans will be
+// read, so each is fetched with one ranged request; http.ServeContent does the
+// real parsing and answers malformed headers itself.
+func rangeWindows(h string, size int64) []window {
+	spec, ok := strings.CutPrefix(h, "bytes=")
+	if !ok {
+		return nil
+	}
+	var ws []window
+	for part := range strings.SplitSeq(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		first, last, ok := strings.Cut(part, "-")
+		if !ok {
+			return nil
+		}
+		first, last = strings.TrimSpace(first), strings.TrimSpace(last)
+		if first == "" {
+			n, err := strconv.ParseInt(last, 10, 64)
+			if err != nil || n <= 0 {
+				return nil
+			}
+			ws = append(ws, window{max(size-n, 0), size})
+			continue
+		}
+		start, err := strconv.ParseInt(first, 10, 64)
+		if err != nil || start < 0 {
+			return nil
+		}
+		end := size
+		if last != "" {
+			e, err := strconv.ParseInt(last, 10, 64)
+			if err != nil || e < start {
+				return nil
+			}
+			end = min(e+1, size)
+		}
+		if start < end {
+			ws = append(ws, window{start, end})
+		}
+	}
+	return ws
+}
+
+// rangeReader is an io.ReadSeeker over an object that fetches bytes only when
+// read: each read at a new offset opens one GetRange up to the end of the
+// requested window holding that offset (or the end of the object).
+type rangeReader struct {
+	ctx     context.Context
+	b       Bucket
+	key     string
+	size    int64
+	windows []window
+
+	pos     int64
+	body    io.ReadCloser
+	bodyPos int64 // offset of the next byte body yields
+	bodyEnd int64
+	err     error // the first backend failure, for Serve to report
+}
+
+func (rr *rangeReader) Read(p []byte) (int, error) {
+	if rr.err != nil {
+		return 0, rr.err
+	}
+	if rr.pos >= rr.size {
+		return 0, io.EOF
+	}
+	if rr.body != nil && rr.bodyPos != rr.pos {
+		rr.closeBody()
+	}
+	if rr.body == nil {
+		end := rr.size
+		for _, w := range rr.windows {
+			if w.start <= rr.pos && rr.pos < w.end {
+				end = w.end
+				break
+			}
+		}
+		body, _, err := rr.b.GetRange(rr.ctx, rr.key, rr.pos, end-rr.pos)
+		if err != nil {
+			rr.err = err
+			return 0, err
+		}
+		rr.body, rr.bodyPos, rr.bodyEnd = body, rr.pos, end
+	}
+	if want := rr.bodyEnd - rr.bodyPos; int64(len(p)) > want {
+		p = p[:want]
+	}
+	n, err := rr.body.Read(p)
+	rr.pos += int64(n)
+	rr.bodyPos += int64(n)
+	if rr.bodyPos >= rr.bodyEnd {
+		rr.closeBody()
+		if err == io.EOF {
+			err = nil
+		}
+	}
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF // the object ended before its stated size
+	}
+	if err != nil {
+		rr.err = err
+	}
+	return n, err
+}
+
+func (rr *rangeReader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += rr.pos
+	case io.SeekEnd:
+		offset += rr.size
+	default:
+		return 0, errors.New("storage: invalid whence")
+	}
+	if offset < 0 {
+		return 0, errors.New("storage: negative position")
+	}
+	rr.pos = offset
+	return offset, nil
+}
+
+func (rr *rangeReader) closeBody() {
+	if rr.body != nil {
+		rr.body.Close()
+		rr.body = nil
+	}
+}
+
+// Close releases the open ranged read, if any.
+func (rr *rangeReader) Close() error {
+	rr.closeBody()
+	return nil
+}
