@@ -1,0 +1,361 @@
+// Package feed owns a show's RSS feed: building it (Apple's iTunes tags plus
+// the Podcast Index namespace), the JSON chapters file, and serving the feed
+// from cached bytes that are rebuilt only when the show changes.
+package feed
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/eduncan911/podcast"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/links"
+)
+
+// Namespaces declared on the rss element.
+const (
+	nsITunes  = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+	nsPodcast = "https://podcastindex.org/namespace/1.0"
+	nsAtom    = "http://www.w3.org/2005/Atom"
+	nsContent = "http://purl.org/rss/1.0/modules/content/"
+)
+
+// rss is the document root. It replaces podcast.Podcast.Encode, whose wrapper
+// cannot carry our extra namespaces or our channel type.
+type rss struct {
+	XMLName   xml.Name `xml:"rss"`
+	Version   string   `xml:"version,attr"`
+	ITunesNS  string   `xml:"xmlns:itunes,attr"`
+	PodcastNS string   `xml:"xmlns:podcast,attr"`
+	AtomNS    string   `xml:"xmlns:atom,attr"`
+	ContentNS string   `xml:"xmlns:content,attr"`
+	Channel   *channel
+}
+
+// channel extends podcast.Podcast with what it lacks. Fields named like one
+// of the embedded struct's XML elements (description) replace it.
+type channel struct {
+	podcast.Podcast
+	Description cdata     `xml:"description"`
+	IType       string    `xml:"itunes:type,omitempty"`
+	GUID        string    `xml:"podcast:guid,omitempty"`
+	Locked      *locked   `xml:"podcast:locked,omitempty"`
+	Funding     []funding `xml:"podcast:funding"`
+	Persons     []person  `xml:"podcast:person"`
+	Medium      string    `xml:"podcast:medium,omitempty"`
+	Items       []*item   // untagged: a tag would write the items twice
+}
+
+// item extends podcast.Item.
+type item struct {
+	podcast.Item
+	GUID        guid         `xml:"guid"`
+	Description cdata        `xml:"description"`
+	Content     cdata        `xml:"content:encoded"`
+	ITitle      string       `xml:"itunes:title,omitempty"`
+	IEpisode    int          `xml:"itunes:episode,omitempty"`
+	ISeason     int          `xml:"itunes:season,omitempty"`
+	IType       string       `xml:"itunes:episodeType,omitempty"`
+	Season      int          `xml:"podcast:season,omitempty"`
+	Episode     int          `xml:"podcast:episode,omitempty"`
+	Transcripts []transcript `xml:"podcast:transcript"`
+	Chapters    *chapters    `xml:"podcast:chapters,omitempty"`
+	Persons     []person     `xml:"podcast:person"`
+}
+
+type cdata struct {
+	Text string `xml:",cdata"`
+}
+
+type guid struct {
+	IsPermaLink string `xml:"isPermaLink,attr"`
+	Text        string `xml:",chardata"`
+}
+
+type locked struct {
+	Owner string `xml:"owner,attr,omitempty"`
+	Text  string `xml:",chardata"`
+}
+
+type funding struct {
+	URL  string `xml:"url,attr"`
+	Text string `xml:",chardata"`
+}
+
+type person struct {
+	Role  string `xml:"role,attr,omitempty"`
+	Group string `xml:"group,attr,omitempty"`
+	Img   string `xml:"img,attr,omitempty"`
+	Href  string `xml:"href,attr,omitempty"`
+	Name  string `xml:",chardata"`
+}
+
+type transcript struct {
+	URL      string `xml:"url,attr"`
+	Type     string `xml:"type,attr"`
+	Language string `xml:"language,attr,omitempty"`
+}
+
+type chapters struct {
+	URL  string `xml:"url,attr"`
+	Type string `xml:"type,attr"`
+}
+
+// Build renders a show's RSS feed from the show and its episodes. Only the
+// episodes public at now and with audio are included, newest first for an
+// episodic show and oldest first for a serial one. The output depends only on
+// its arguments, so the same input gives the same bytes.
+func Build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now time.Time) ([]byte, error) {
+	b, _, err := build(show, eps, lb, now)
+	return b, err
+}
+
+// build is Build that also reports the feed's modification time: the latest
+// change of the show or of an included episode (now when nothing says).
+func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now time.Time) ([]byte, time.Time, error) {
+	if show == nil {
+		return nil, time.Time{}, errors.New("feed: no show to build")
+	}
+	public := publicEpisodes(show, eps, now)
+
+	modified := show.UpdatedAt
+	for _, ep := range public {
+		for _, t := range []time.Time{ep.UpdatedAt, *ep.PublishAt} {
+			if t.After(modified) {
+				modified = t
+			}
+		}
+	}
+	if modified.IsZero() {
+		modified = now
+	}
+	modified = modified.UTC().Truncate(time.Second)
+
+	var pubDate time.Time
+	for _, ep := range public {
+		if ep.PublishAt.After(pubDate) {
+			pubDate = *ep.PublishAt
+		}
+	}
+	if pubDate.IsZero() {
+		pubDate = modified
+	}
+	pubDate = pubDate.UTC()
+
+	r := newRenderer()
+	ch, err := buildChannel(r, show, lb, pubDate, modified)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	ch.Items = make([]*item, 0, len(public))
+	for _, ep := range public {
+		it, err := buildItem(r, show, ep, lb)
+		if err != nil {
+			return nil, time.Time{}, fmt.Errorf("feed: episode %q: %w", ep.GUID, err)
+		}
+		ch.Items = append(ch.Items, it)
+	}
+
+	var buf bytes.Buffer
+	buf.Grow(2048 + 3072*len(ch.Items))
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	doc := rss{Version: "2.0", ITunesNS: nsITunes, PodcastNS: nsPodcast, AtomNS: nsAtom, ContentNS: nsContent, Channel: ch}
+	if err := enc.Encode(doc); err != nil {
+		return nil, time.Time{}, fmt.Errorf("feed: unable to encode the feed of %q: %w", show.Slug, err)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), modified, nil
+}
+
+// publicEpisodes keeps the episodes a feed may list, in feed order.
+func publicEpisodes(show *episodes.Show, eps []*episodes.Episode, now time.Time) []*episodes.Episode {
+	out := make([]*episodes.Episode, 0, len(eps))
+	for _, ep := range eps {
+		// An item without an enclosure is no episode to a podcast app (and
+		// the podcast package would turn its guid into the link).
+		if ep == nil || !ep.IsPublic(now) || ep.Audio == nil || ep.Audio.Key == "" {
+			continue
+		}
+		out = append(out, ep)
+	}
+	serial := show.Type == episodes.TypeSerial
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if !a.PublishAt.Equal(*b.PublishAt) {
+			return a.PublishAt.Before(*b.PublishAt) == serial
+		}
+		if a.Season != b.Season {
+			return (a.Season < b.Season) == serial
+		}
+		if a.Number != b.Number {
+			return (a.Number < b.Number) == serial
+		}
+		if a.ID != b.ID {
+			return (a.ID < b.ID) == serial
+		}
+		return a.GUID < b.GUID
+	})
+	return out
+}
+
+func buildChannel(r *renderer, show *episodes.Show, lb links.Builder, pubDate, modified time.Time) (*channel, error) {
+	desc, err := r.markdown(show.Description)
+	if err != nil {
+		return nil, err
+	}
+	desc = truncateHTML(r.sanitize(desc), maxDescription)
+	if desc == "" {
+		desc = esc(show.Title)
+	}
+
+	// New sets the unexported encoder; a Podcast{} literal panics on Encode.
+	p := podcast.New(cleanText(show.Title), lb.ShowLink(show), desc, &pubDate, &modified)
+	p.Generator = "Lyssna"
+	p.Language = cleanText(show.Language)
+	p.Copyright = cleanText(show.Copyright)
+	p.AddAtomLink(lb.Feed(show.Slug))
+	p.AddImage(lb.ShowImage(show))
+	p.IAuthor = cleanText(show.Author)
+	if show.Owner.Name != "" || show.Owner.Email != "" {
+		p.IOwner = &podcast.Author{Name: cleanText(show.Owner.Name), Email: cleanText(show.Owner.Email)}
+	}
+	for _, c := range show.Categories {
+		var sub []string
+		if c.Subcategory != "" {
+			sub = []string{cleanText(c.Subcategory)}
+		}
+		p.AddCategory(cleanText(c.Category), sub)
+	}
+	// AddCategory also fills RSS's one-value category with a comma list.
+	p.Category = ""
+	p.IExplicit = strconv.FormatBool(show.Explicit)
+	if show.Block {
+		p.IBlock = "Yes"
+	}
+	if show.Complete {
+		p.IComplete = "Yes"
+	}
+	p.INewFeedURL = cleanText(show.NewFeedURL)
+
+	ch := &channel{Podcast: p, Description: cdata{desc}}
+	ch.IType = episodes.TypeEpisodic
+	if show.Type == episodes.TypeSerial {
+		ch.IType = episodes.TypeSerial
+	}
+	ch.GUID = cleanText(show.GUID)
+	ch.Locked = &locked{Owner: cleanText(show.Owner.Email), Text: yesNo(show.Locked)}
+	for _, f := range show.Funding {
+		ch.Funding = append(ch.Funding, funding{URL: cleanText(f.URL), Text: cleanText(f.Label)})
+	}
+	ch.Persons = persons(show.Hosts, "host")
+	ch.Medium = "podcast"
+	if show.Medium != "" {
+		ch.Medium = cleanText(show.Medium)
+	}
+	return ch, nil
+}
+
+func buildItem(r *renderer, show *episodes.Show, ep *episodes.Episode, lb links.Builder) (*item, error) {
+	page := lb.EpisodePage(show.Slug, ep.Slug)
+	content, err := r.episodeHTML(ep, page)
+	if err != nil {
+		return nil, err
+	}
+	title := cleanText(ep.Title)
+	it := &item{
+		Item: podcast.Item{
+			Title: title,
+			Link:  page,
+		},
+		GUID:        guid{IsPermaLink: "false", Text: cleanText(ep.GUID)},
+		Description: cdata{truncateHTML(content, maxDescription)},
+		Content:     cdata{content},
+		ITitle:      title,
+		IType:       episodes.EpisodeFull,
+	}
+	published := ep.PublishAt.UTC()
+	// Always set: the podcast package would otherwise write the build time.
+	it.AddPubDate(&published)
+
+	contentType := ep.Audio.ContentType
+	if contentType == "" {
+		contentType = "audio/mpeg"
+	}
+	it.Enclosure = &podcast.Enclosure{
+		URL:             lb.Media(ep.Audio.Key),
+		Length:          ep.Audio.Size,
+		LengthFormatted: strconv.FormatInt(max(ep.Audio.Size, 0), 10),
+		TypeFormatted:   cleanText(contentType),
+	}
+	if secs := (ep.Audio.DurationMS + 500) / 1000; secs > 0 {
+		it.IDuration = strconv.FormatInt(secs, 10)
+	}
+	it.AddImage(lb.EpisodeImage(show, ep))
+	it.IExplicit = strconv.FormatBool(ep.Explicit)
+	switch ep.Type {
+	case episodes.EpisodeTrailer, episodes.EpisodeBonus:
+		it.IType = ep.Type
+	}
+	if ep.Number > 0 {
+		it.IEpisode, it.Episode = ep.Number, ep.Number
+	}
+	if ep.Season > 0 {
+		it.ISeason, it.Season = ep.Season, ep.Season
+	}
+	for _, t := range ep.Transcripts {
+		lang := t.Language
+		if lang == "" {
+			lang = show.Language
+		}
+		it.Transcripts = append(it.Transcripts, transcript{
+			URL: lb.Media(t.Key), Type: transcriptType(t.Format), Language: cleanText(lang),
+		})
+	}
+	if len(ep.Chapters) > 0 {
+		it.Chapters = &chapters{URL: lb.Chapters(show.Slug, ep.Slug), Type: "application/json+chapters"}
+	}
+	it.Persons = persons(ep.Guests, "guest")
+	return it, nil
+}
+
+// transcriptType is the podcast:transcript type of a stored transcript format.
+func transcriptType(format string) string {
+	switch format {
+	case episodes.FormatVTT:
+		return "text/vtt"
+	case episodes.FormatSRT:
+		return "application/x-subrip"
+	default:
+		return "text/plain"
+	}
+}
+
+func persons(ps []episodes.Person, defaultRole string) []person {
+	out := make([]person, 0, len(ps))
+	for _, p := range ps {
+		role := p.Role
+		if role == "" {
+			role = defaultRole
+		}
+		out = append(out, person{
+			Role: cleanText(role), Group: cleanText(p.Group),
+			Img: cleanText(p.Img), Href: cleanText(p.Href), Name: cleanText(p.Name),
+		})
+	}
+	return out
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
