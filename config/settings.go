@@ -1,0 +1,310 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Setting describes one configuration setting: its environment name, the
+// type of its value, its default, whether it is secret, and a line of help.
+// Defaults, the file, the environment, flags, Validate, Dump and the README
+// table are all driven by the one table that Settings returns.
+type Setting struct {
+	// Name is the environment variable, also the key in a config file.
+	Name string
+	// Type names the kind of value, as shown in help and docs.
+	Type string
+	// Default is the value when nothing sets it; empty may mean "derived" (see Help).
+	Default string
+	// Secret settings are masked by Dump and may be read from NAME_FILE.
+	Secret bool
+	// Help is one line for --help, `lyssna config` and the README.
+	Help string
+
+	// fromFile allows a NAME_FILE variant for a setting that is not masked whole.
+	fromFile bool
+	// set parses raw into c, returning what the setting expects when raw is bad.
+	set func(c *Config, raw string) error
+	// get formats the effective value.
+	get func(c *Config) string
+	// mask formats the value for Dump when it may hold a secret in part.
+	mask func(c *Config) string
+}
+
+// Flag is the command-line flag of the setting: LYSSNA_S3_BUCKET is --s3-bucket.
+func (s Setting) Flag() string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(s.Name, "LYSSNA_")), "_", "-")
+}
+
+// FileVariant reports whether the setting may be read from a file named by NAME_FILE.
+func (s Setting) FileVariant() bool { return s.Secret || s.fromFile }
+
+// Settings returns the table of every setting, in the order they are documented.
+func Settings() []Setting {
+	return []Setting{
+		{
+			Name: "LYSSNA_LISTEN", Type: "host:port", Default: "127.0.0.1:8080",
+			Help: "Address the HTTP server listens on; use :8080 or 0.0.0.0:8080 to accept connections from other machines.",
+			set:  func(c *Config, v string) error { c.Listen = v; return checkListen(v) },
+			get:  func(c *Config) string { return c.Listen },
+		},
+		{
+			Name: "LYSSNA_BASE_URL", Type: "URL",
+			Help: "Public base URL that feeds and pages link to (https://pod.example.org). Default: http:// plus the listen address.",
+			set:  func(c *Config, v string) error { c.BaseURL = strings.TrimRight(v, "/"); return checkHTTPURL(v, true) },
+			get:  func(c *Config) string { return c.BaseURL },
+		},
+		{
+			Name: "LYSSNA_DATA_DIR", Type: "path", Default: "./lyssna-data",
+			Help: "Directory for the embedded default: the SQLite database and, with filesystem storage, the media files (created if missing).",
+			set: func(c *Config, v string) error {
+				c.DataDir = v
+				if v == "" {
+					return errorf("must be a directory path, got an empty value")
+				}
+				return nil
+			},
+			get: func(c *Config) string { return c.DataDir },
+		},
+		{
+			Name: "LYSSNA_DATABASE_URL", Type: "URL or path", fromFile: true,
+			Help: "Database: a postgres:// URL selects PostgreSQL; sqlite:PATH, file:PATH or a plain path selects SQLite. Default: sqlite:DATA_DIR/lyssna.db.",
+			set:  func(c *Config, v string) error { c.DatabaseURL = v; return checkDatabaseURL(v) },
+			get:  func(c *Config) string { return c.DatabaseURL },
+			mask: func(c *Config) string { return redactURL(c.DatabaseURL) },
+		},
+		{
+			Name: "LYSSNA_STORAGE", Type: "filesystem|s3", Default: StorageFilesystem,
+			Help: "Where media is kept: filesystem (DATA_DIR/media) or s3 (any S3-compatible bucket, see LYSSNA_S3_*).",
+			set:  func(c *Config, v string) error { c.Storage = v; return checkOneOf(v, StorageFilesystem, StorageS3) },
+			get:  func(c *Config) string { return c.Storage },
+		},
+		{
+			Name: "LYSSNA_S3_ENDPOINT", Type: "URL",
+			Help: "S3 endpoint for S3-compatible services (https://s3.example.org); empty uses AWS.",
+			set:  func(c *Config, v string) error { c.S3Endpoint = v; return checkHTTPURL(v, false) },
+			get:  func(c *Config) string { return c.S3Endpoint },
+		},
+		{
+			Name: "LYSSNA_S3_REGION", Type: "string", Default: "us-east-1",
+			Help: "S3 region.",
+			set:  func(c *Config, v string) error { c.S3Region = v; return nil },
+			get:  func(c *Config) string { return c.S3Region },
+		},
+		{
+			Name: "LYSSNA_S3_BUCKET", Type: "string",
+			Help: "S3 bucket name; required when LYSSNA_STORAGE=s3.",
+			set:  func(c *Config, v string) error { c.S3Bucket = v; return nil },
+			get:  func(c *Config) string { return c.S3Bucket },
+		},
+		{
+			Name: "LYSSNA_S3_PREFIX", Type: "string",
+			Help: "Key prefix inside the bucket (say lyssna/), so one bucket can hold more than Lyssna's objects.",
+			set:  func(c *Config, v string) error { c.S3Prefix = v; return checkPrefix(v) },
+			get:  func(c *Config) string { return c.S3Prefix },
+		},
+		{
+			Name: "LYSSNA_S3_ACCESS_KEY", Type: "string", fromFile: true,
+			Help: "S3 access key ID; with the secret key empty too, the default AWS credential chain is used.",
+			set:  func(c *Config, v string) error { c.S3AccessKey = v; return nil },
+			get:  func(c *Config) string { return c.S3AccessKey },
+		},
+		{
+			Name: "LYSSNA_S3_SECRET_KEY", Type: "string", Secret: true,
+			Help: "S3 secret access key.",
+			set:  func(c *Config, v string) error { c.S3SecretKey = v; return nil },
+			get:  func(c *Config) string { return c.S3SecretKey },
+		},
+		{
+			Name: "LYSSNA_S3_PATH_STYLE", Type: "bool", Default: "false",
+			Help: "Address the bucket as ENDPOINT/BUCKET/KEY instead of BUCKET.ENDPOINT/KEY (most S3-compatible servers need true).",
+			set:  func(c *Config, v string) (err error) { c.S3PathStyle, err = parseBool(v); return err },
+			get:  func(c *Config) string { return strconv.FormatBool(c.S3PathStyle) },
+		},
+		{
+			Name: "LYSSNA_MEDIA_BASE_URL", Type: "URL",
+			Help: "Optional public or CDN base URL in front of the bucket; with redirect delivery, media requests are sent there.",
+			set: func(c *Config, v string) error {
+				c.MediaBaseURL = strings.TrimRight(v, "/")
+				return checkHTTPURL(v, false)
+			},
+			get: func(c *Config) string { return c.MediaBaseURL },
+		},
+		{
+			Name: "LYSSNA_MEDIA_DELIVERY", Type: "proxy|redirect", Default: DeliveryProxy,
+			Help: "proxy streams media through Lyssna; redirect answers 302 to LYSSNA_MEDIA_BASE_URL or a presigned S3 URL.",
+			set: func(c *Config, v string) error {
+				c.MediaDelivery = v
+				return checkOneOf(v, DeliveryProxy, DeliveryRedirect)
+			},
+			get: func(c *Config) string { return c.MediaDelivery },
+		},
+		{
+			Name: "LYSSNA_MAX_UPLOAD_SIZE", Type: "size", Default: "2GiB",
+			Help: "Largest accepted upload, in bytes or with a unit: 500MB, 2GiB (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024).",
+			set: func(c *Config, v string) (err error) {
+				c.MaxUploadSize, err = ParseSize(v)
+				if err == nil && c.MaxUploadSize <= 0 {
+					err = errorf("must be more than 0 bytes, got %q", v)
+				}
+				return err
+			},
+			get: func(c *Config) string { return FormatSize(c.MaxUploadSize) },
+		},
+		{
+			Name: "LYSSNA_LOG_LEVEL", Type: "debug|info|warn|error", Default: "info",
+			Help: "Least severe log level written.",
+			set: func(c *Config, v string) error {
+				c.LogLevel = v
+				return checkOneOf(v, "debug", "info", "warn", "error")
+			},
+			get: func(c *Config) string { return c.LogLevel },
+		},
+		{
+			Name: "LYSSNA_LOG_FORMAT", Type: "text|json", Default: "text",
+			Help: "Log format on standard error: text (key=value) or json (one object a line).",
+			set:  func(c *Config, v string) error { c.LogFormat = v; return checkOneOf(v, "text", "json") },
+			get:  func(c *Config) string { return c.LogFormat },
+		},
+		{
+			Name: "LYSSNA_ADMIN_TOKEN", Type: "string", Secret: true,
+			Help: "Bootstrap API token with full rights, for first set-up and scripts; prefer tokens made with `lyssna token`.",
+			set: func(c *Config, v string) error {
+				c.AdminToken = v
+				if v != "" && len(v) < 16 {
+					return errorf("must be at least 16 characters, got %d", len(v))
+				}
+				return nil
+			},
+			get: func(c *Config) string { return c.AdminToken },
+		},
+		{
+			Name: "LYSSNA_SHUTDOWN_TIMEOUT", Type: "duration", Default: "30s",
+			Help: "On SIGINT or SIGTERM, how long in-flight requests may run before the server closes them.",
+			set:  func(c *Config, v string) (err error) { c.ShutdownTimeout, err = parseDuration(v); return err },
+			get:  func(c *Config) string { return c.ShutdownTimeout.String() },
+		},
+		{
+			Name: "LYSSNA_SWEEP_GRACE", Type: "duration", Default: "24h",
+			Help: "How old an unreferenced media object must be before an orphan sweep deletes it.",
+			set:  func(c *Config, v string) (err error) { c.SweepGrace, err = parseDuration(v); return err },
+			get:  func(c *Config) string { return c.SweepGrace.String() },
+		},
+	}
+}
+
+// expectation is a problem with a value: what the setting expects instead.
+type expectation struct{ msg string }
+
+func (e *expectation) Error() string { return e.msg }
+
+func errorf(format string, args ...any) error { return &expectation{fmt.Sprintf(format, args...)} }
+
+func checkOneOf(v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	quoted := make([]string, len(allowed))
+	for i, a := range allowed {
+		quoted[i] = strconv.Quote(a)
+	}
+	var want string
+	if len(quoted) == 2 {
+		want = quoted[0] + " or " + quoted[1]
+	} else {
+		want = "one of " + strings.Join(quoted, ", ")
+	}
+	return errorf("must be %s, got %q", want, v)
+}
+
+func parseBool(v string) (bool, error) {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, errorf("must be true or false, got %q", v)
+	}
+	return b, nil
+}
+
+func parseDuration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, errorf("must be a positive duration such as 30s, 5m or 24h, got %q", v)
+	}
+	return d, nil
+}
+
+func checkListen(v string) error {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return errorf("must be host:port such as 127.0.0.1:8080 or :8080, got %q", v)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return errorf("must end in a port number from 0 to 65535, got %q", v)
+	}
+	if strings.ContainsAny(host, "/ ") {
+		return errorf("must be host:port such as 127.0.0.1:8080 or :8080, got %q", v)
+	}
+	return nil
+}
+
+// checkHTTPURL accepts an empty value (unset) or an absolute http(s) URL;
+// a base URL must not carry a query or fragment, since paths are appended to it.
+func checkHTTPURL(v string, base bool) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errorf("must be an absolute http:// or https:// URL, got %q", v)
+	}
+	if base && (u.RawQuery != "" || u.Fragment != "" || u.User != nil) {
+		return errorf("must be a URL without user, query or fragment, got %q", v)
+	}
+	return nil
+}
+
+func checkDatabaseURL(v string) error {
+	if v == "" {
+		return nil // derived from the data directory
+	}
+	if strings.HasPrefix(v, "postgres://") || strings.HasPrefix(v, "postgresql://") {
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" && !strings.Contains(u.RawQuery, "host=") {
+			return errorf("must be a URL such as postgres://user:password@host:5432/db, got %q", redactURL(v))
+		}
+		return nil
+	}
+	if i := strings.Index(v, "://"); i > 0 && !strings.ContainsAny(v[:i], `/\.`) {
+		return errorf("must be a postgres:// URL or a SQLite path (sqlite:PATH, file:PATH or a plain path), got scheme %q", v[:i])
+	}
+	return nil
+}
+
+func checkPrefix(v string) error {
+	if strings.HasPrefix(v, "/") || strings.Contains(v, "..") || strings.Contains(v, `\`) {
+		return errorf("must be a relative key prefix without .. or backslashes, such as lyssna/, got %q", v)
+	}
+	return nil
+}
+
+// redactURL hides the password of a URL; a value that is not a URL with a
+// password is returned as it is.
+func redactURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.User == nil {
+		return v
+	}
+	return u.Redacted()
+}
+
+// sqlitePath is the default database in the data directory.
+func sqlitePath(dataDir string) string {
+	return "sqlite:" + filepath.Join(dataDir, "lyssna.db")
+}
