@@ -79,7 +79,8 @@ func Serve(w http.ResponseWriter, r *http.Request, b Bucket, key string) error {
 // Redirect answers a GET or HEAD request for the object under key with a 302
 // to where the client can fetch it directly: mediaBaseURL + "/" + key when a
 // public or CDN base is set, else a presigned URL valid for ttl when b is a
-// URLSigner; otherwise it serves the object itself with Serve. It neither
+// URLSigner (except for HEAD, which a GET signature does not cover);
+// otherwise it serves the object itself with Serve. It neither
 // checks that the object exists nor returns an error, except as Serve does
 // and when presigning fails (answered 502).
 func Redirect(w http.ResponseWriter, r *http.Request, b Bucket, key, mediaBaseURL string, ttl time.Duration) error {
@@ -96,7 +97,8 @@ func Redirect(w http.ResponseWriter, r *http.Request, b Bucket, key, mediaBaseUR
 		return nil
 	}
 	s, ok := b.(URLSigner)
-	if !ok {
+	// A presigned URL is signed for GET only, and a HEAD is cheap to answer here.
+	if !ok || r.Method == http.MethodHead {
 		return Serve(w, r, b, key)
 	}
 	if ttl <= 0 {
