@@ -30,7 +30,7 @@ func options(srv *testenv.S3Server, bucket string) s3.Options {
 	}
 }
 
-func newBucket(t *testing.T, o s3.Options) *s3.Bucket {
+func newBucket(t testing.TB, o s3.Options) *s3.Bucket {
 	t.Helper()
 	b, err := s3.New(t.Context(), o)
 	if err != nil {
