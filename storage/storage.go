@@ -31,13 +31,16 @@ type Bucket interface {
 	Put(ctx context.Context, key, contentType string, r io.Reader) (ObjectInfo, error)
 	// Get opens the whole object; the caller closes it.
 	Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error)
-	// GetRange opens length bytes from offset (length < 0 reads to the end).
+	// GetRange opens length bytes from offset (length < 0 reads to the end);
+	// a range past the end reads nothing, and the ObjectInfo is the whole object's.
 	GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, ObjectInfo, error)
 	// Stat describes the object without reading it.
 	Stat(ctx context.Context, key string) (ObjectInfo, error)
 	// Delete removes the object; deleting a missing key is not an error.
 	Delete(ctx context.Context, key string) error
-	// List calls fn for every object whose key starts with prefix, in key order.
+	// List calls fn for every object whose key starts with prefix, in key
+	// order, and stops at fn's first error, returning it. Listed objects may
+	// lack ContentType (S3 listings carry none); Stat has it.
 	List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error
 	// Ping reports whether the backend is reachable and usable.
 	Ping(ctx context.Context) error

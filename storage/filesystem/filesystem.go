@@ -2,6 +2,10 @@
 // under one directory, confined to it with os.Root. Each write goes to a temp
 // file that is synced and renamed into place, so an object appears whole or
 // not at all. The content type lives in a small sidecar file under .meta/.
+//
+// Each key is a path under the root, so unlike S3 a key cannot also be a
+// folder of other keys: with "a/b" stored, Put("a") fails (and the reverse).
+// Keys made by the server (a hash plus a file name) never collide this way.
 package filesystem
 
 import (
