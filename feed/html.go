@@ -33,9 +33,6 @@ func newRenderer() *renderer {
 	p.AllowURLSchemes("http", "https")
 	p.AllowRelativeURLs(false)
 	p.RequireParseableURLs(true)
-	// Text of stripped block elements (headings, code blocks) must not run
-	// into its neighbours.
-	p.AddSpaceWhenStrippingTag(true)
 	return &renderer{md: goldmark.New(), policy: p}
 }
 
