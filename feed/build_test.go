@@ -119,7 +119,7 @@ func TestBuildParsesWithGofeed(t *testing.T) {
 				if ix == nil {
 					t.Fatalf("item %d: no itunes tags", i)
 				}
-				wantDur := strconv.FormatInt(int64((time.Duration(ep.Audio.DurationMS)*time.Millisecond).Round(time.Second).Seconds()), 10)
+				wantDur := strconv.FormatInt(int64((time.Duration(ep.Audio.DurationMS) * time.Millisecond).Round(time.Second).Seconds()), 10)
 				if ix.Duration != wantDur {
 					t.Errorf("item %d duration = %q, want %q", i, ix.Duration, wantDur)
 				}

@@ -28,8 +28,8 @@ func episodicShow() (*episodes.Show, []*episodes.Episode) {
 		Language: "en", Categories: []episodes.Category{{Category: "Science", Subcategory: "Natural Sciences"}, {Category: "Kids & Family", Subcategory: "Education for Kids"}},
 		Type: episodes.TypeEpisodic, Copyright: "© 2025 Ada Host", ImageKey: "shows/1/art-v1.jpg",
 		GUID: episodes.PodcastGUID("https://pod.example.org/weekly-science/feed.xml"), Locked: true,
-		Funding: []episodes.Funding{{URL: "https://example.org/donate", Label: "Support the show"}},
-		Hosts:   []episodes.Person{{Name: "Ada Host", Href: "https://example.org/ada"}},
+		Funding:   []episodes.Funding{{URL: "https://example.org/donate", Label: "Support the show"}},
+		Hosts:     []episodes.Person{{Name: "Ada Host", Href: "https://example.org/ada"}},
 		UpdatedAt: testNow.AddDate(0, 0, -30), Version: 7,
 	}
 	var eps []*episodes.Episode
@@ -38,8 +38,8 @@ func episodicShow() (*episodes.Show, []*episodes.Episode) {
 			ID: int64(i), ShowID: 1, Slug: fmt.Sprintf("episode-%d", i), GUID: fmt.Sprintf("0b4c1a2e-0000-4000-8000-00000000000%d", i),
 			Title: fmt.Sprintf("Why the sky is blue, part %d", i), Notes: "We talk about *light*.\n\n- Rayleigh\n- Mie",
 			Season: 1, Number: i, Type: episodes.EpisodeFull, Explicit: i == 2,
-			Audio:     &episodes.Audio{Key: fmt.Sprintf("shows/1/episodes/%d/audio.mp3", i), Size: 1000003 * int64(i), ContentType: "audio/mpeg", DurationMS: 1800499 + int64(i)},
-			Status:    episodes.StatusPublished, PublishAt: at(-7 * (4 - i)), UpdatedAt: *at(-7 * (4 - i)),
+			Audio:  &episodes.Audio{Key: fmt.Sprintf("shows/1/episodes/%d/audio.mp3", i), Size: 1000003 * int64(i), ContentType: "audio/mpeg", DurationMS: 1800499 + int64(i)},
+			Status: episodes.StatusPublished, PublishAt: at(-7 * (4 - i)), UpdatedAt: *at(-7 * (4 - i)),
 			Takeaways: []string{"Short wavelengths scatter more."},
 		})
 	}
