@@ -128,11 +128,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	f := &Flags{values: map[string]string{}}
 	fs.StringVar(&f.file, "config", "", "read settings from `FILE` (KEY=value lines; default $LYSSNA_CONFIG)")
 	for _, s := range Settings() {
-		help := s.Help
-		if s.Default != "" {
-			help += " (default " + s.Default + ")"
-		}
-		fs.Var(&flagValue{f: f, name: s.Name, isBool: s.Type == "bool"}, s.Flag(), "`"+s.Type+"`: "+help+" ["+s.Name+"]")
+		fs.Var(&flagValue{f: f, name: s.Name, isBool: s.Type == "bool"}, s.Flag(), s.Help)
 	}
 	return f
 }
@@ -266,9 +262,6 @@ func (c *Config) Validate() error {
 		}
 		if (c.S3AccessKey == "") != (c.S3SecretKey == "") {
 			bad("LYSSNA_S3_SECRET_KEY", "LYSSNA_S3_ACCESS_KEY and LYSSNA_S3_SECRET_KEY must be set together (or both left empty for the default AWS credential chain)")
-		}
-		if c.S3Region == "" {
-			bad("LYSSNA_S3_REGION", "required when LYSSNA_STORAGE is \"s3\" (us-east-1 suits most S3-compatible servers)")
 		}
 	}
 	if c.MediaDelivery == DeliveryRedirect && c.Storage != StorageS3 && c.MediaBaseURL == "" {

@@ -335,8 +335,8 @@ func TestEveryFlagMatchesItsSetting(t *testing.T) {
 			t.Errorf("no flag --%s for %s", s.Flag(), s.Name)
 			continue
 		}
-		if !strings.Contains(f.Usage, s.Name) {
-			t.Errorf("--%s help does not name %s", s.Flag(), s.Name)
+		if f.Usage != s.Help {
+			t.Errorf("--%s help = %q, want the setting's help", s.Flag(), f.Usage)
 		}
 	}
 }

@@ -91,8 +91,8 @@ func Settings() []Setting {
 			get:  func(c *Config) string { return c.S3Endpoint },
 		},
 		{
-			Name: "LYSSNA_S3_REGION", Type: "string", Default: "us-east-1",
-			Help: "S3 region.",
+			Name: "LYSSNA_S3_REGION", Type: "string",
+			Help: "S3 region; empty takes it from the AWS environment, else us-east-1.",
 			set:  func(c *Config, v string) error { c.S3Region = v; return nil },
 			get:  func(c *Config) string { return c.S3Region },
 		},
