@@ -1,0 +1,107 @@
+package feed
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+// benchShow is the serial fixture with n episodes, each with notes,
+// materials, transcripts, chapters and a guest.
+func benchShow(n int) (*episodes.Show, []*episodes.Episode) {
+	show, base := serialShow()
+	show.Type = episodes.TypeEpisodic
+	notes := "## About this episode\n\nWe discuss *greetings* in Swedish, with [a link](https://example.org/x).\n\n" +
+		"- point one\n- point two\n- point three\n\nA longer paragraph of notes that goes on for a while, as show notes do."
+	eps := make([]*episodes.Episode, n)
+	for i := range eps {
+		ep := *base[i%len(base)]
+		ep.ID, ep.Number = int64(i+1), i+1
+		ep.Slug, ep.GUID = fmt.Sprintf("episode-%d", i+1), fmt.Sprintf("guid-%d", i+1)
+		ep.Title = fmt.Sprintf("Episode %d", i+1)
+		ep.Notes = notes
+		t := testNow.Add(-time.Duration(n-i) * time.Hour)
+		ep.PublishAt, ep.Status = &t, episodes.StatusPublished
+		eps[i] = &ep
+	}
+	return show, eps
+}
+
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range []int{10, 100, 1000, 10000} {
+		b.Run(fmt.Sprintf("episodes=%d", n), func(b *testing.B) {
+			show, eps := benchShow(n)
+			var size int
+			b.ReportAllocs()
+			for b.Loop() {
+				out, err := Build(show, eps, testLinks, testNow)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = len(out)
+			}
+			b.ReportMetric(float64(size), "feed-bytes")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/episode")
+		})
+	}
+}
+
+func BenchmarkServe(b *testing.B) {
+	src := newFakeSource(func() (*episodes.Show, []*episodes.Episode) { return benchShow(100) })
+	c := NewCache(src, testLinks, func() time.Time { return testNow }, Options{CheckInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = c.Serve(w, r, "learn-swedish")
+	}))
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	req.Header.Set("Accept-Encoding", "identity")
+	first, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	first.Body.Close()
+	etag := first.Header.Get("ETag")
+
+	cases := []struct {
+		name   string
+		header http.Header
+		want   int
+	}{
+		{"full", http.Header{"Accept-Encoding": {"identity"}}, http.StatusOK},
+		{"not-modified", http.Header{"Accept-Encoding": {"identity"}, "If-None-Match": {etag}}, http.StatusNotModified},
+		{"gzip", http.Header{"Accept-Encoding": {"gzip"}}, http.StatusOK},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			client := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 64}}
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+					req.Header = tc.header.Clone()
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != tc.want {
+						b.Errorf("status %d, want %d", resp.StatusCode, tc.want)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
+	if got := c.builds.Load(); got != 1 {
+		b.Errorf("%d builds while serving, want 1", got)
+	}
+}
