@@ -1,0 +1,82 @@
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lyssna/lyssna/internal/testenv"
+)
+
+// TestBrowser opens the pages in headless Chromium: the player's duration,
+// seeking by chapter, switching the transcript language, and axe-core at
+// 1280 and 375 px. web/e2e/setup.sh installs what it needs.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	for _, p := range []string{"/usr/bin/chromium", "e2e/node_modules/playwright-core", "e2e/node_modules/axe-core/axe.min.js"} {
+		if _, err := os.Stat(p); err != nil {
+			testenv.Missing(t, "%s is missing: run web/e2e/setup.sh (apt-get install chromium; npm ci in web/e2e)", p)
+		}
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		testenv.Missing(t, "node is missing: apt-get install nodejs npm, then run web/e2e/setup.sh")
+	}
+	for _, tool := range []string{"ffmpeg", "ffprobe"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			testenv.Missing(t, "%s is missing: apt-get install ffmpeg", tool)
+		}
+	}
+	dir := t.TempDir()
+	mp3 := filepath.Join(dir, "tone.mp3")
+	ffmpeg := exec.Command("ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=8",
+		"-ac", "1", "-ar", "44100", "-b:a", "64k", mp3)
+	if out, err := ffmpeg.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", mp3).Output()
+	if err != nil {
+		t.Fatalf("ffprobe: %v", err)
+	}
+	seconds, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil {
+		t.Fatalf("ffprobe duration %q: %v", out, err)
+	}
+	audio, err := os.ReadFile(mp3)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	st, clk, _ := sampleSite(t)
+	b := newBucket(t)
+	objs := map[string]string{}
+	for k, v := range sampleObjects {
+		objs[k] = v
+	}
+	objs["episodes/a.mp3"] = string(audio)
+	putObjects(t, b, objs)
+	srv, lb := serve(t, st, b, clk.Now)
+	_ = srv
+
+	shots := filepath.Join(os.TempDir(), "lyssna-web-screenshots")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "e2e/pages.test.mjs", lb.ShowPage("learning-lab"),
+		lb.EpisodePage("learning-lab", "spaced-repetition"), strconv.FormatFloat(seconds, 'f', 3, 64), "3", shots)
+	res, err := cmd.CombinedOutput()
+	t.Logf("node e2e/pages.test.mjs:\n%s", res)
+	if err != nil {
+		t.Fatalf("browser checks failed: %v", err)
+	}
+	t.Logf("screenshots in %s", shots)
+}

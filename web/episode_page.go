@@ -1,0 +1,223 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+type chapter struct {
+	Start time.Duration
+	Title string
+	Href  string // the audio URL with a #t= media fragment; empty without audio
+	URL   string
+}
+
+// transcriptView is the transcript section: one language shown, links to the others.
+type transcriptView struct {
+	Lang           string
+	Name           string
+	TranslatedFrom string
+	DownloadURL    string
+	Languages      []transcriptLink
+	Paragraphs     []transcriptParagraph
+	Failed         bool
+}
+
+type transcriptLink struct {
+	Lang, Name, URL string
+	Current         bool
+}
+
+type transcriptParagraph struct {
+	Start   time.Duration
+	Href    string
+	Timed   bool
+	Speaker string
+	Text    string
+}
+
+type episodePage struct {
+	head
+	Show          *episodes.Show
+	Episode       episodeItem
+	AudioType     string
+	AudioSize     string
+	Notes         template.HTML
+	Takeaways     []string
+	Questions     []string
+	References    []citation
+	Guests        []person
+	Chapters      []chapter
+	Transcript    *transcriptView
+	DiscussionURL string
+	StudyGuideURL string
+	Prev, Next    *episodeItem
+}
+
+func (h *Handler) episodePage(w http.ResponseWriter, r *http.Request) {
+	show, e, ok := h.loadEpisode(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	p := episodePage{Show: show, DiscussionURL: safeURL(e.DiscussionURL),
+		Takeaways: e.Takeaways, Questions: e.StudyQuestions, References: citations(e.References),
+		Guests: people(e.Guests), StudyGuideURL: h.links.StudyGuide(show.Slug, e.Slug)}
+	var err error
+	if p.Notes, err = h.notes.HTML(e.Notes); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if p.Episode, err = h.item(show, e); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	p.head = h.episodeHead(show, e, h.notes.Plain(p.Notes, 200))
+	if p.JSONLD, err = jsonLD(h.episodeLD(show, e, h.notes.Plain(p.Notes, 500))); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if e.Audio != nil {
+		p.AudioType = e.Audio.ContentType
+		p.AudioSize = humanSize(e.Audio.Size)
+	}
+	for _, c := range e.Chapters {
+		ch := chapter{Start: time.Duration(c.StartMS) * time.Millisecond, Title: c.Title, URL: safeURL(c.URL)}
+		if p.AudioURL != "" {
+			ch.Href = fragment(p.AudioURL, ch.Start)
+		}
+		p.Chapters = append(p.Chapters, ch)
+	}
+	p.Transcript = h.transcriptView(ctx, r, show, e, p.AudioURL)
+	if p.Prev, p.Next, err = h.neighbours(ctx, show, e); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "episode.html", p)
+}
+
+func (h *Handler) episodeHead(show *episodes.Show, e *episodes.Episode, description string) head {
+	hd := h.showHead(show)
+	hd.Title = e.Title + " · " + show.Title
+	hd.Description = description
+	hd.Canonical = h.links.EpisodePage(show.Slug, e.Slug)
+	hd.Image = h.links.EpisodeImage(show, e)
+	hd.OGType = "article"
+	if e.Audio != nil {
+		hd.AudioURL = h.links.Media(e.Audio.Key)
+	}
+	return hd
+}
+
+// loadEpisode finds the public episode named in the path. Drafts, unpublished
+// and not-yet-due episodes do not exist for listeners: 404.
+func (h *Handler) loadEpisode(w http.ResponseWriter, r *http.Request) (*episodes.Show, *episodes.Episode, bool) {
+	show, ok := h.loadShow(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	slug := mux.Vars(r)["episode"]
+	e, err := h.store.GetEpisode(r.Context(), show.ID, slug)
+	if errors.Is(err, episodes.ErrNotFound) || (err == nil && (e.Slug != slug || !e.IsPublic(h.now()))) {
+		h.notFound(w, r, show)
+		return nil, nil, false
+	}
+	if err != nil {
+		h.serverError(w, r, err)
+		return nil, nil, false
+	}
+	return show, e, true
+}
+
+// neighbours are the public episodes published just before and after e.
+func (h *Handler) neighbours(ctx context.Context, show *episodes.Show, e *episodes.Episode) (prev, next *episodeItem, err error) {
+	all, err := h.store.PublicEpisodes(ctx, show.ID, h.now())
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, o := range all { // newest first
+		if o.ID != e.ID {
+			continue
+		}
+		if i+1 < len(all) {
+			it := episodeItem{Title: all[i+1].Title, URL: h.links.EpisodePage(show.Slug, all[i+1].Slug)}
+			prev = &it
+		}
+		if i > 0 {
+			it := episodeItem{Title: all[i-1].Title, URL: h.links.EpisodePage(show.Slug, all[i-1].Slug)}
+			next = &it
+		}
+		break
+	}
+	return prev, next, nil
+}
+
+// transcriptView picks the transcript in the language asked for with
+// ?transcript=, else the show's language, else the original, and renders it.
+// A transcript that cannot be read is logged and reported on the page; the
+// rest of the page still works.
+func (h *Handler) transcriptView(ctx context.Context, r *http.Request, show *episodes.Show, e *episodes.Episode, audioURL string) *transcriptView {
+	if len(e.Transcripts) == 0 {
+		return nil
+	}
+	pick := -1
+	want := r.URL.Query().Get("transcript")
+	for i, t := range e.Transcripts {
+		if want != "" && t.Language == want {
+			pick = i
+			break
+		}
+	}
+	if pick < 0 {
+		for i, t := range e.Transcripts {
+			if t.Language == show.Language || (pick < 0 && t.TranslatedFrom == "") {
+				pick = i
+			}
+		}
+	}
+	if pick < 0 {
+		pick = 0
+	}
+	t := e.Transcripts[pick]
+	v := &transcriptView{Lang: langTag(orLang(t.Language, show.Language)), DownloadURL: h.links.Media(t.Key)}
+	v.Name = langName(v.Lang)
+	if t.TranslatedFrom != "" {
+		v.TranslatedFrom = langName(langTag(t.TranslatedFrom))
+	}
+	if len(e.Transcripts) > 1 {
+		page := h.links.EpisodePage(show.Slug, e.Slug)
+		for i, o := range e.Transcripts {
+			tag := langTag(orLang(o.Language, show.Language))
+			v.Languages = append(v.Languages, transcriptLink{Lang: tag, Name: langName(tag), Current: i == pick,
+				URL: page + "?transcript=" + queryEscape(o.Language) + "#transcript"})
+		}
+	}
+	ps, err := h.paragraphs(ctx, t)
+	if err != nil {
+		h.log.Warn("web: transcript not shown", "path", r.URL.Path, "key", t.Key, "err", err)
+		v.Failed = true
+		return v
+	}
+	for _, p := range ps {
+		tp := transcriptParagraph{Start: p.Start, Timed: p.Timed, Speaker: p.Speaker, Text: p.Text}
+		if p.Timed && audioURL != "" {
+			tp.Href = fragment(audioURL, p.Start)
+		}
+		v.Paragraphs = append(v.Paragraphs, tp)
+	}
+	return v
+}
+
+func orLang(lang, fallback string) string {
+	if lang != "" {
+		return lang
+	}
+	return fallback
+}

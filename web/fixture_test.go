@@ -1,0 +1,191 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/storage/filesystem"
+)
+
+// t0 is the fake fakeClock's "now" in the tests.
+var t0 = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+
+func at(d time.Duration) *time.Time { t := t0.Add(d); return &t }
+
+const vttEN = `WEBVTT
+
+00:00:00.000 --> 00:00:01.500
+<v Ana Lind>Welcome to the show.
+
+00:00:01.500 --> 00:00:03.000
+<v Ana Lind>Today we talk about memory.
+
+00:00:03.000 --> 00:00:05.000
+<v Bo Berg>Thanks for having me.
+`
+
+const vttSV = `WEBVTT
+
+00:00:00.000 --> 00:00:01.500
+<v Ana Lind>Välkommen till programmet.
+
+00:00:03.000 --> 00:00:05.000
+<v Bo Berg>Tack för att jag fick komma.
+`
+
+// sampleShow is a show with every field set.
+func sampleShow() *episodes.Show {
+	return &episodes.Show{
+		Slug:        "learning-lab",
+		Title:       "Learning Lab",
+		Description: "A show about how people learn.\n\nNew episodes every other week.",
+		Author:      "Ana Lind",
+		Owner:       episodes.Owner{Name: "Ana Lind", Email: "ana@example.org"},
+		Language:    "en",
+		Categories:  []episodes.Category{{Category: "Education"}},
+		Type:        episodes.TypeEpisodic,
+		ImageKey:    "shows/learning-lab/art.jpg",
+		Medium:      "podcast",
+		Hosts:       []episodes.Person{{Name: "Ana Lind", Role: "host", Href: "https://example.org/ana"}},
+		Directories: map[string]string{"apple": "https://podcasts.apple.com/x/id1", "spotify": "https://open.spotify.com/show/x"},
+	}
+}
+
+// sampleEpisode is an episode with every learning material set; audioKey
+// and the transcript keys must exist in the bucket.
+func sampleEpisode(title string, publishAt *time.Time) *episodes.Episode {
+	return &episodes.Episode{
+		Title:  title,
+		Notes:  "We talk about **spaced repetition**.\n\n# Links\n\n- [Paper](https://example.org/paper)\n",
+		Season: 1, Number: 3,
+		Type:      episodes.EpisodeFull,
+		Audio:     &episodes.Audio{Key: "episodes/a.mp3", Size: 48000, ContentType: "audio/mpeg", DurationMS: 5000, SHA256: strings.Repeat("a", 64), Bitrate: 64000},
+		Chapters:  []episodes.Chapter{{StartMS: 0, Title: "Intro"}, {StartMS: 3000, Title: "Interview", URL: "https://example.org/bo"}},
+		Status:    episodes.StatusPublished,
+		PublishAt: publishAt, PublishedAt: publishAt,
+		Takeaways:      []string{"Spacing beats cramming.", "Testing yourself helps."},
+		StudyQuestions: []string{"What is the spacing effect?", "Why does retrieval help?", "Plan a week of study."},
+		References: []episodes.Reference{{Authors: []string{"H. Ebbinghaus"}, Year: 1885, Title: "Über das Gedächtnis", Publisher: "Duncker & Humblot"},
+			{Authors: []string{"N. Cepeda", "H. Pashler", "E. Vul"}, Year: 2006, Title: "Distributed practice", Container: "Psychological Bulletin", DOI: "10.1037/0033-2909.132.3.354", URL: "https://example.org/cepeda"}},
+		Guests:        []episodes.Person{{Name: "Bo Berg", Role: "guest", Href: "https://example.org/bo", Bio: "Bo studies memory."}},
+		DiscussionURL: "https://www.linkedin.com/feed/update/x",
+		Transcripts: []episodes.Transcript{
+			{Language: "en", Format: "vtt", Key: "episodes/t-en.vtt"},
+			{Language: "sv", Format: "vtt", Key: "episodes/t-sv.vtt", TranslatedFrom: "en"},
+		},
+	}
+}
+
+// putObjects stores the sample objects in b.
+func putObjects(t testing.TB, b storage.Bucket, objects map[string]string) {
+	t.Helper()
+	for k, v := range objects {
+		if _, err := b.Put(context.Background(), k, "", strings.NewReader(v)); err != nil {
+			t.Fatalf("Put %s: %v", k, err)
+		}
+	}
+}
+
+func newBucket(t testing.TB) storage.Bucket {
+	t.Helper()
+	b, err := filesystem.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// fakeClock is a fake fakeClock the tests move.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time   { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) Set(t time.Time)  { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+func newClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
+func discard() *slog.Logger           { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// serve starts an httptest server with the listener pages and a /media/
+// route, as the real server mounts them.
+func serve(t testing.TB, st Store, b storage.Bucket, now func() time.Time) (*httptest.Server, links.Builder) {
+	t.Helper()
+	r := mux.NewRouter()
+	srv := httptest.NewUnstartedServer(r)
+	t.Cleanup(srv.Close)
+	lb := links.New("http://" + srv.Listener.Addr().String())
+	h, err := New(Deps{Store: st, Bucket: b, Links: lb, Now: now, Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.PathPrefix("/media/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := storage.Serve(w, r, b, strings.TrimPrefix(r.URL.Path, "/media/")); err != nil {
+			t.Errorf("serve media: %v", err)
+		}
+	})
+	h.Routes(r)
+	srv.Start() // after the routes: the race detector cannot see requests from other processes wait for them
+	return srv, lb
+}
+
+// memStore is an in-memory Store for edge cases the real store would refuse
+// to hold (hostile URLs and language tags).
+type memStore struct {
+	shows map[string]*episodes.Show
+	eps   map[int64][]*episodes.Episode
+}
+
+func newMemStore(show *episodes.Show, eps ...*episodes.Episode) *memStore {
+	show.ID = 1
+	m := &memStore{shows: map[string]*episodes.Show{show.Slug: show}, eps: map[int64][]*episodes.Episode{}}
+	for i, e := range eps {
+		e.ID, e.ShowID = int64(i+1), show.ID
+		if e.Slug == "" {
+			e.Slug = "episode-" + strconv.Itoa(i+1)
+		}
+		m.eps[show.ID] = append(m.eps[show.ID], e)
+	}
+	return m
+}
+
+func (m *memStore) GetShow(_ context.Context, slug string) (*episodes.Show, error) {
+	if s, ok := m.shows[slug]; ok {
+		return s, nil
+	}
+	return nil, episodes.ErrNotFound
+}
+
+func (m *memStore) GetEpisode(_ context.Context, showID int64, idOrSlug string) (*episodes.Episode, error) {
+	for _, e := range m.eps[showID] {
+		if e.Slug == idOrSlug || strconv.FormatInt(e.ID, 10) == idOrSlug {
+			return e, nil
+		}
+	}
+	return nil, episodes.ErrNotFound
+}
+
+func (m *memStore) PublicEpisodes(_ context.Context, showID int64, now time.Time) ([]*episodes.Episode, error) {
+	var out []*episodes.Episode
+	for _, e := range m.eps[showID] {
+		if e.IsPublic(now) {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].PublishAt.After(*out[j].PublishAt) })
+	return out, nil
+}

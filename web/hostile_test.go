@@ -1,0 +1,160 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/links"
+)
+
+// hostile is written into every text field.
+const hostile = `<script>alert(1)</script>"'><img src=x onerror=alert(1)><a href="javascript:alert(2)" onclick="alert(3)">x</a></script><!--`
+
+// hostileURL is written into every URL field.
+const hostileURL = `javascript:alert(document.cookie)`
+
+const hostileMarkdown = hostile + "\n\n<script>alert(4)</script>\n\n[click](javascript:alert(5)) [up]( JaVaScRiPt:alert(6) ) " +
+	"![img](javascript:alert(7)) <img src=x onerror=alert(8)> <a href=\"javascript:alert(9)\">raw</a> " +
+	"<svg onload=alert(10)></svg> <iframe src=\"https://evil.example\"></iframe> [data](data:text/html,<script>alert(11)</script>)\n\n" +
+	"# </script><script>alert(12)</script>\n"
+
+const hostileVTT = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n<v " + `"><script>alert(13)</script>` + ">&lt;script&gt;alert(14)&lt;/script&gt; <b onmouseover=alert(15)>bold</b>\n\n" +
+	"00:00:01.000 --> 00:00:02.000\n" + hostile + "\n"
+
+const hostileSRT = "1\n00:00:00,000 --> 00:00:01,000\n<font color=\"red\" onload=\"alert(16)\">" + hostile + "</font>\n"
+
+func hostilePerson() episodes.Person {
+	return episodes.Person{Name: hostile, Role: hostile, Group: hostile, Href: hostileURL, Img: hostileURL, Bio: hostile}
+}
+
+func hostileSite() (*memStore, map[string]string) {
+	show := &episodes.Show{
+		Slug: "evil", Title: hostile, Description: hostile + "\n\n" + hostile, Author: hostile,
+		Owner: episodes.Owner{Name: hostile, Email: hostile}, Language: `en"><script>alert(1)</script>`,
+		Categories: []episodes.Category{{Category: hostile, Subcategory: hostile}}, Type: hostile,
+		Link: hostileURL, Copyright: hostile, ImageKey: `art/"><script>alert(1)</script>.jpg`, GUID: hostile,
+		Funding: []episodes.Funding{{URL: hostileURL, Label: hostile}}, Medium: hostile,
+		Hosts: []episodes.Person{hostilePerson()}, NewFeedURL: hostileURL,
+		Directories: map[string]string{hostile: hostileURL, "apple": `https://x.example/"><script>alert(1)</script>`, "spotify": hostileURL},
+	}
+	mk := func(slug string, pub time.Duration) *episodes.Episode {
+		return &episodes.Episode{
+			Slug: slug, GUID: hostile, Title: hostile, Notes: hostileMarkdown, Season: 1, Number: 1, Type: hostile,
+			Audio:    &episodes.Audio{Key: `a/"><script>alert(1)</script>.mp3`, ContentType: hostile, Size: 10, DurationMS: 1000},
+			ImageKey: `javascript:alert(1)`,
+			Chapters: []episodes.Chapter{{StartMS: 0, Title: hostile, URL: hostileURL, Img: hostileURL}, {StartMS: 500, Title: hostile, URL: "data:text/html,<script>alert(1)</script>"}},
+			Status:   episodes.StatusPublished, PublishAt: at(pub), PublishedAt: at(pub),
+			Takeaways: []string{hostile}, StudyQuestions: []string{hostile},
+			References: []episodes.Reference{{Authors: []string{hostile, hostile}, Year: 2020, Title: hostile, Container: hostile,
+				Publisher: hostile, URL: hostileURL, DOI: hostile, Note: hostile}},
+			Guests:        []episodes.Person{hostilePerson()},
+			DiscussionURL: hostileURL,
+			Transcripts: []episodes.Transcript{
+				{Language: `en"><script>alert(1)</script>`, Format: "vtt", Key: "t/hostile.vtt", TranslatedFrom: hostile},
+				{Language: "sv", Format: "srt", Key: "t/hostile.srt", TranslatedFrom: "en"},
+				{Language: "de", Format: "txt", Key: "t/hostile.txt"},
+			},
+		}
+	}
+	objects := map[string]string{"t/hostile.vtt": hostileVTT, "t/hostile.srt": hostileSRT, "t/hostile.txt": hostile + "\n\n" + hostile}
+	return newMemStore(show, mk("one", -3*time.Hour), mk("two", -2*time.Hour), mk("three", -time.Hour)), objects
+}
+
+// assertNothingLive fails when the page holds markup that a browser would
+// run: a script that is not ours, an event handler attribute, a link or
+// source with a script URL, or an element that embeds or redirects.
+func assertNothingLive(t *testing.T, lb links.Builder, name string, p page) {
+	t.Helper()
+	for _, n := range all(p.doc, func(*html.Node) bool { return true }) {
+		switch n.Data {
+		case "script":
+			src, typ := attr(n, "src"), attr(n, "type")
+			switch {
+			case src != "" && strings.HasPrefix(src, lb.Base()+"/static/lyssna.js?v=") && n.FirstChild == nil:
+			case src == "" && typ == "application/ld+json" && n.FirstChild != nil && json.Valid([]byte(n.FirstChild.Data)):
+			default:
+				t.Errorf("%s: a script that is not Lyssna's: %s", name, render(n))
+			}
+		case "iframe", "object", "embed", "frame", "base", "form", "svg", "math", "style", "template":
+			t.Errorf("%s: a <%s> element: %s", name, n.Data, render(n))
+		case "meta":
+			if strings.EqualFold(attr(n, "http-equiv"), "refresh") {
+				t.Errorf("%s: a meta refresh", name)
+			}
+		}
+		for _, a := range n.Attr {
+			k := strings.ToLower(a.Key)
+			if strings.HasPrefix(k, "on") {
+				t.Errorf("%s: event handler attribute on <%s>: %s=%q", name, n.Data, a.Key, a.Val)
+			}
+			switch k {
+			case "href", "src", "action", "formaction", "poster", "data", "srcset", "xlink:href", "content", "cite", "background":
+				v := strings.ToLower(strings.Join(strings.Fields(a.Val), ""))
+				if strings.HasPrefix(v, "javascript:") || strings.HasPrefix(v, "vbscript:") || strings.HasPrefix(v, "data:") {
+					t.Errorf("%s: <%s %s=%q>", name, n.Data, a.Key, a.Val)
+				}
+			}
+		}
+	}
+}
+
+func render(n *html.Node) string {
+	var b strings.Builder
+	html.Render(&b, n)
+	return b.String()
+}
+
+func TestHostileStringsNeverComeOutLive(t *testing.T) {
+	st, objects := hostileSite()
+	b := newBucket(t)
+	putObjects(t, b, objects)
+	_, lb := serve(t, st, b, newClock(t0).Now)
+	pages := map[string]string{
+		"show":                 lb.ShowPage("evil"),
+		"episode":              lb.EpisodePage("evil", "two"),
+		"episode, srt":         lb.EpisodePage("evil", "two") + "?transcript=sv",
+		"episode, txt":         lb.EpisodePage("evil", "two") + "?transcript=de",
+		"episode, hostile ask": lb.EpisodePage("evil", "two") + `?transcript="><script>alert(1)</script>`,
+		"study guide":          lb.StudyGuide("evil", "two"),
+		"not found":            lb.EpisodePage("evil", "nope"),
+	}
+	for name, u := range pages {
+		p := get(t, u)
+		if p.status != http.StatusOK && name != "not found" {
+			t.Errorf("%s: status %d", name, p.status)
+			continue
+		}
+		assertNothingLive(t, lb, name, p)
+		// The hostile text is shown as text, not dropped: escaping, not deletion.
+		if h1 := text(p.one(t, "h1")); name != "not found" && !strings.Contains(h1, "<script>alert(1)</script>") {
+			t.Errorf("%s: h1 %q does not show the title as text", name, h1)
+		}
+		if attr(p.one(t, "html"), "lang") != "en" {
+			t.Errorf("%s: html lang = %q, want the fallback en", name, attr(p.one(t, "html"), "lang"))
+		}
+	}
+	// The JSON-LD carries the hostile title as data.
+	p := get(t, pages["episode"])
+	for _, s := range p.all("script") {
+		if attr(s, "type") != "application/ld+json" {
+			continue
+		}
+		var ld struct{ Name string }
+		if err := json.Unmarshal([]byte(s.FirstChild.Data), &ld); err != nil || ld.Name != hostile {
+			t.Errorf("JSON-LD name = %q (%v), want the hostile title intact", ld.Name, err)
+		}
+		if strings.Contains(s.FirstChild.Data, "<") {
+			t.Errorf("JSON-LD contains a raw '<': %s", s.FirstChild.Data)
+		}
+	}
+	tr := text(p.one(t, "section#transcript"))
+	if !strings.Contains(tr, "<script>alert(14)</script>") {
+		t.Errorf("transcript text %q does not show the decoded markup as text", tr)
+	}
+}

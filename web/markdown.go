@@ -1,0 +1,83 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html"
+	"html/template"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	gmtext "github.com/yuin/goldmark/text"
+	gmutil "github.com/yuin/goldmark/util"
+)
+
+// markdown turns producers' show notes into safe HTML: goldmark with raw HTML
+// off, then bluemonday's UGC policy as a second line of defence.
+type markdown struct {
+	md     goldmark.Markdown
+	policy *bluemonday.Policy
+	strict *bluemonday.Policy
+}
+
+func newMarkdown() *markdown {
+	p := bluemonday.UGCPolicy()
+	p.RequireNoFollowOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(true) // adds rel="noopener" too
+	p.AllowURLSchemes("http", "https", "mailto")
+	return &markdown{
+		md: goldmark.New(
+			goldmark.WithExtensions(extension.Linkify, extension.Strikethrough, extension.Table),
+			goldmark.WithParserOptions(parser.WithASTTransformers(gmutil.Prioritized(headingShift{}, 100))),
+		),
+		policy: p,
+		strict: bluemonday.StrictPolicy(),
+	}
+}
+
+// headingShift shifts the notes' headings two levels down: on the page they sit
+// under the episode's h1 and the section's h2.
+type headingShift struct{}
+
+func (headingShift) Transform(doc *ast.Document, _ gmtext.Reader, _ parser.Context) {
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := n.(*ast.Heading); ok && entering {
+			h.Level = min(h.Level+2, 6)
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+// HTML renders Markdown to sanitised HTML.
+func (m *markdown) HTML(src string) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := m.md.Convert([]byte(src), &buf); err != nil {
+		return "", fmt.Errorf("web: render notes: %w", err)
+	}
+	return template.HTML(m.policy.SanitizeBytes(buf.Bytes())), nil
+}
+
+// Plain is the rendered HTML as one line of text of at most max runes, for
+// meta descriptions and summaries.
+func (m *markdown) Plain(rendered template.HTML, max int) string {
+	return clipText(html.UnescapeString(m.strict.Sanitize(string(rendered))), max)
+}
+
+// clipText collapses white space and cuts s at a word boundary to at most max runes.
+func clipText(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)[:max]
+	cut := string(r)
+	if i := strings.LastIndexByte(cut, ' '); i > max/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,.;:") + "…"
+}

@@ -1,0 +1,138 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+// episodesPerPage is how many episodes one show page lists.
+const episodesPerPage = 20
+
+// episodeItem is an episode in a list or a previous/next link.
+type episodeItem struct {
+	Title      string
+	URL        string
+	Date       time.Time
+	DurationMS int64
+	Season     int
+	Number     int
+	Type       string
+	Summary    string
+}
+
+type showPage struct {
+	head
+	Show        *episodes.Show
+	Paragraphs  []string
+	Hosts       []person
+	Directories []directory
+	Episodes    []episodeItem
+	Page        int
+	Pages       int
+	NewerURL    string
+	OlderURL    string
+}
+
+func (h *Handler) showPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	show, ok := h.loadShow(w, r)
+	if !ok {
+		return
+	}
+	page := 1
+	if v := r.URL.Query().Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			h.badRequest(w, r, show, "The page number "+strconv.Quote(v)+" is not valid: use ?page=2 and so on, or leave it out for the newest episodes.")
+			return
+		}
+		page = n
+	}
+	all, err := h.store.PublicEpisodes(ctx, show.ID, h.now())
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	pages := max(1, (len(all)+episodesPerPage-1)/episodesPerPage)
+	if page > pages {
+		h.notFound(w, r, show)
+		return
+	}
+	p := showPage{head: h.showHead(show), Show: show, Hosts: people(show.Hosts),
+		Directories: directories(show.Directories), Page: page, Pages: pages}
+	p.Paragraphs = textParagraphs(show.Description)
+	ld, err := jsonLD(h.seriesLD(show, true))
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	p.JSONLD = ld
+	if page > 1 {
+		p.Canonical += "?page=" + strconv.Itoa(page)
+		p.Title += " · page " + strconv.Itoa(page)
+		p.NewerURL = h.pageURL(show, page-1)
+	}
+	if page < pages {
+		p.OlderURL = h.pageURL(show, page+1)
+	}
+	from := (page - 1) * episodesPerPage
+	for _, e := range all[from:min(len(all), from+episodesPerPage)] {
+		item, err := h.item(show, e)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		p.Episodes = append(p.Episodes, item)
+	}
+	h.render(w, r, http.StatusOK, "show.html", p)
+}
+
+func (h *Handler) pageURL(show *episodes.Show, page int) string {
+	if page <= 1 {
+		return h.links.ShowPage(show.Slug)
+	}
+	return h.links.ShowPage(show.Slug) + "?page=" + strconv.Itoa(page)
+}
+
+// loadShow finds the show named in the path, answering 404 or 500 itself
+// when it cannot.
+func (h *Handler) loadShow(w http.ResponseWriter, r *http.Request) (*episodes.Show, bool) {
+	show, err := h.store.GetShow(r.Context(), mux.Vars(r)["show"])
+	if errors.Is(err, episodes.ErrNotFound) {
+		h.notFound(w, r, nil)
+		return nil, false
+	}
+	if err != nil {
+		h.serverError(w, r, err)
+		return nil, false
+	}
+	return show, true
+}
+
+func (h *Handler) item(show *episodes.Show, e *episodes.Episode) (episodeItem, error) {
+	it := episodeItem{Title: e.Title, URL: h.links.EpisodePage(show.Slug, e.Slug),
+		Season: e.Season, Number: e.Number, Type: e.Type}
+	if e.Type == episodes.EpisodeFull {
+		it.Type = ""
+	}
+	if e.PublishAt != nil {
+		it.Date = *e.PublishAt
+	}
+	if e.Audio != nil {
+		it.DurationMS = e.Audio.DurationMS
+	}
+	if e.Notes != "" {
+		notes, err := h.notes.HTML(e.Notes)
+		if err != nil {
+			return it, err
+		}
+		it.Summary = h.notes.Plain(notes, 240)
+	}
+	return it, nil
+}

@@ -1,0 +1,38 @@
+package web
+
+import (
+	"net/http"
+)
+
+type studyGuidePage struct {
+	head
+	Episode    episodeItem
+	EpisodeURL string
+	Takeaways  []string
+	Questions  []string
+	References []citation
+}
+
+func (h *Handler) studyGuide(w http.ResponseWriter, r *http.Request) {
+	show, e, ok := h.loadEpisode(w, r)
+	if !ok {
+		return
+	}
+	item, err := h.item(show, e)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	p := studyGuidePage{
+		head:       h.episodeHead(show, e, item.Summary),
+		Episode:    item,
+		EpisodeURL: h.links.EpisodePage(show.Slug, e.Slug),
+		Takeaways:  e.Takeaways,
+		Questions:  e.StudyQuestions,
+		References: citations(e.References),
+	}
+	p.Title = "Study guide: " + p.Title
+	p.Canonical = h.links.StudyGuide(show.Slug, e.Slug)
+	p.AudioURL = ""
+	h.render(w, r, http.StatusOK, "study_guide.html", p)
+}

@@ -1,0 +1,112 @@
+// Package web owns the listener pages: the show page, the episode page with
+// its learning materials, and the printable study guide, rendered on the
+// server from embedded templates, with an embedded stylesheet and a small
+// script that only improves what already works without it.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/storage"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Store is what the pages read from episodes.Store.
+type Store interface {
+	GetShow(ctx context.Context, slug string) (*episodes.Show, error)
+	GetEpisode(ctx context.Context, showID int64, idOrSlug string) (*episodes.Episode, error)
+	PublicEpisodes(ctx context.Context, showID int64, now time.Time) ([]*episodes.Episode, error)
+}
+
+// Deps are the Handler's dependencies.
+type Deps struct {
+	Store  Store
+	Bucket storage.Bucket // transcripts are read from here
+	Links  links.Builder
+	Now    func() time.Time // nil means time.Now
+	Logger *slog.Logger     // nil means slog.Default()
+}
+
+// Handler serves the listener pages.
+type Handler struct {
+	store       Store
+	bucket      storage.Bucket
+	links       links.Builder
+	now         func() time.Time
+	log         *slog.Logger
+	pages       map[string]*template.Template
+	static      map[string]staticFile
+	notes       *markdown
+	transcripts *transcriptCache
+}
+
+// New parses the templates and prepares the static files; it fails only when
+// the embedded templates are broken or a dependency is missing.
+func New(d Deps) (*Handler, error) {
+	if d.Store == nil || d.Bucket == nil {
+		return nil, errors.New("web: Deps.Store and Deps.Bucket are required")
+	}
+	if d.Links.Base() == "" {
+		return nil, errors.New("web: Deps.Links has no public base URL")
+	}
+	h := &Handler{
+		store:       d.Store,
+		bucket:      d.Bucket,
+		links:       d.Links,
+		now:         d.Now,
+		log:         d.Logger,
+		notes:       newMarkdown(),
+		transcripts: newTranscriptCache(64),
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	var err error
+	if h.static, err = loadStatic(); err != nil {
+		return nil, err
+	}
+	if h.pages, err = parseTemplates(h.funcs()); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Routes registers the listener pages and their static files on r. Register
+// them after the API, admin and media routes: /{show}/ matches any first
+// path segment.
+func (h *Handler) Routes(r *mux.Router) {
+	r.HandleFunc("/static/{file}", h.serveStatic).Methods("GET", "HEAD")
+	r.HandleFunc("/{show}/", h.showPage).Methods("GET", "HEAD")
+	r.HandleFunc("/{show}/{episode}/", h.episodePage).Methods("GET", "HEAD")
+	r.HandleFunc("/{show}/{episode}/study-guide", h.studyGuide).Methods("GET", "HEAD")
+}
+
+func parseTemplates(funcs template.FuncMap) (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"show.html", "episode.html", "study_guide.html", "error.html"} {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/base.html", "templates/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
