@@ -519,6 +519,8 @@ func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\x00") == s }
 func TestChaptersJSON(t *testing.T) {
 	_, eps := serialShow()
 	ep := eps[0]
+	// Out of order on purpose: the file lists them by start time.
+	ep.Chapters[0], ep.Chapters[1] = ep.Chapters[1], ep.Chapters[0]
 	b, err := ChaptersJSON(ep)
 	if err != nil {
 		t.Fatal(err)

@@ -78,8 +78,8 @@ func serialShow() (*episodes.Show, []*episodes.Episode) {
 			Audio:  &episodes.Audio{Key: fmt.Sprintf("shows/2/episodes/%d/audio.m4a", i), Size: 2000000 + int64(i), ContentType: "audio/x-m4a", DurationMS: 600000 * int64(i)},
 			Status: episodes.StatusScheduled, PublishAt: at(-10 + i), UpdatedAt: *at(-20),
 			Chapters: []episodes.Chapter{
-				{StartMS: 90500, Title: "Practice", URL: "https://example.org/practice"},
 				{StartMS: 0, Title: "Intro", Img: "https://example.org/intro.png"},
+				{StartMS: 90500, Title: "Practice", URL: "https://example.org/practice"},
 			},
 			Guests: []episodes.Person{{Name: "Greta Guest", Href: "https://example.org/greta", Img: "https://example.org/greta.jpg"}},
 			Transcripts: []episodes.Transcript{
