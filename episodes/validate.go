@@ -471,8 +471,8 @@ func checkTexts(field string, items []string) error {
 		return err
 	}
 	for i, s := range items {
-		if err := checkRequiredText(fmt.Sprintf("%s[%d]", field, i), strings.TrimSpace(s), MaxItemLen); err != nil {
-			return err
+		if strings.TrimSpace(s) == "" {
+			return invalid(fmt.Sprintf("%s[%d]", field, i), "is empty; remove it or give it text")
 		}
 		if err := checkText(fmt.Sprintf("%s[%d]", field, i), s, MaxItemLen, true); err != nil {
 			return err

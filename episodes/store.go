@@ -1,0 +1,344 @@
+package episodes
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Errors the Store returns; test them with errors.Is. Both come wrapped with
+// a message that names what was missing or what clashed.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+type dialect int
+
+const (
+	dialectSQLite dialect = iota
+	dialectPostgres
+)
+
+// Store keeps shows, episodes and tokens in SQLite or PostgreSQL. It is safe
+// for concurrent use, and several Stores (processes) may share one
+// PostgreSQL database: unique constraints, not application checks, guard
+// slugs and guids.
+type Store struct {
+	db      *sql.DB
+	dialect dialect
+	now     func() time.Time
+}
+
+// Open connects to databaseURL and runs the embedded migrations.
+// "postgres://..." and "postgresql://..." use PostgreSQL (pgx); anything else
+// is an SQLite file: "sqlite:PATH", "file:PATH" or a plain path. SQLite runs
+// with foreign keys on, WAL and a busy timeout. now is the clock (time.Now
+// when nil); scheduled publishing and all stored times come from it.
+func Open(ctx context.Context, databaseURL string, now func() time.Time) (*Store, error) {
+	if now == nil {
+		now = time.Now
+	}
+	s := &Store{now: now}
+	var err error
+	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+		s.dialect = dialectPostgres
+		s.db, err = sql.Open("pgx", databaseURL)
+	} else {
+		var dsn string
+		dsn, err = sqliteDSN(databaseURL)
+		if err == nil {
+			s.db, err = sql.Open("sqlite", dsn)
+		}
+		if err == nil && strings.Contains(dsn, ":memory:") {
+			s.db.SetMaxOpenConns(1) // every connection would get its own empty database
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("episodes: open database: %w", err)
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("episodes: connect to database: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteDSN turns "sqlite:PATH", "file:PATH" or "PATH" into a modernc DSN
+// with the pragmas every connection needs. Write transactions start
+// IMMEDIATE so concurrent writers wait on busy_timeout instead of failing
+// with SQLITE_BUSY when a read lock cannot be upgraded.
+func sqliteDSN(databaseURL string) (string, error) {
+	p := strings.TrimPrefix(databaseURL, "sqlite://")
+	p = strings.TrimPrefix(p, "sqlite:")
+	p = strings.TrimPrefix(p, "file:")
+	if p == "" {
+		return "", errors.New("empty SQLite path; give sqlite:PATH or a postgres:// URL")
+	}
+	path, query, _ := strings.Cut(p, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("bad SQLite options %q: %w", query, err)
+	}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	if path != ":memory:" {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+	}
+	if q.Get("_txlock") == "" {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode(), nil
+}
+
+// migrate applies the dialect's embedded goose migrations. On PostgreSQL a
+// session advisory lock (keyed by the schema, so tests in separate schemas
+// do not wait on each other) lets several processes Open at once: one
+// migrates, the others wait and then find nothing to do.
+func (s *Store) migrate(ctx context.Context) error {
+	dir, gd := "migrations/sqlite", goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if s.dialect == dialectPostgres {
+		dir, gd = "migrations/postgres", goose.DialectPostgres
+		var schema string
+		if err := s.db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+			return fmt.Errorf("episodes: read current schema: %w", err)
+		}
+		h := fnv.New64a()
+		h.Write([]byte("lyssna-episodes:" + schema))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return fmt.Errorf("episodes: migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	sub, err := fs.Sub(migrationsFS, dir)
+	if err != nil {
+		return fmt.Errorf("episodes: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(gd, s.db, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("episodes: migrations: %w", err)
+	}
+	// SQLite has no session lock: two processes opening one new file may
+	// both try a migration. Each runs in its own transaction, so the loser
+	// rolls back cleanly and, asked again, finds it applied.
+	for attempt := 1; ; attempt++ {
+		_, err = p.Up(ctx)
+		if err == nil || s.dialect == dialectPostgres || attempt == 5 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("episodes: migrate database: %w", ctx.Err())
+		case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("episodes: migrate database: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return s.db.Close()
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("episodes: ping database: %w", err)
+	}
+	return nil
+}
+
+// DB returns the underlying database handle, for health checks and tools.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// clock returns now in UTC at microsecond precision, the finest both
+// databases keep, so a value written equals the value read back.
+func (s *Store) clock() time.Time {
+	return s.now().UTC().Truncate(time.Microsecond)
+}
+
+func normTime(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// sqliteTimeLayout is fixed-width, so SQLite's text order is time order.
+const sqliteTimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// t converts a time to the value the dialect stores.
+func (s *Store) t(tm time.Time) any {
+	if s.dialect == dialectSQLite {
+		return normTime(tm).Format(sqliteTimeLayout)
+	}
+	return normTime(tm)
+}
+
+// tp is t for an optional time.
+func (s *Store) tp(tm *time.Time) any {
+	if tm == nil {
+		return nil
+	}
+	return s.t(*tm)
+}
+
+// dbTime scans a time stored by either dialect.
+type dbTime struct {
+	Time  time.Time
+	Valid bool
+}
+
+// Scan implements sql.Scanner.
+func (d *dbTime) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		d.Valid = false
+		return nil
+	case time.Time:
+		d.Time, d.Valid = x.UTC(), true
+		return nil
+	case string:
+		return d.parse(x)
+	case []byte:
+		return d.parse(string(x))
+	}
+	return fmt.Errorf("episodes: cannot scan %T as a time", v)
+}
+
+func (d *dbTime) parse(s string) error {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("episodes: bad stored time %q: %w", s, err)
+	}
+	d.Time, d.Valid = t.UTC(), true
+	return nil
+}
+
+func (d dbTime) ptr() *time.Time {
+	if !d.Valid {
+		return nil
+	}
+	t := d.Time
+	return &t
+}
+
+// constraintNames maps each unique constraint to what a conflict message says clashed.
+var constraintNames = map[string]string{
+	"shows_slug_key":                   "a show with this slug already exists",
+	"shows_guid_key":                   "a show with this guid already exists",
+	"episodes_show_slug_key":           "an episode with this slug already exists in the show",
+	"episodes_guid_key":                "an episode with this guid already exists",
+	"episode_transcripts_language_key": "the episode already has a transcript in this language",
+	"tokens_name_key":                  "a token with this name already exists",
+	"tokens_hash_key":                  "a token with this hash already exists",
+}
+
+// sqliteUniqueColumns maps SQLite's "UNIQUE constraint failed: t.a, t.b" to constraint names.
+var sqliteUniqueColumns = map[string]string{
+	"shows.slug":                      "shows_slug_key",
+	"shows.guid":                      "shows_guid_key",
+	"episodes.show_id, episodes.slug": "episodes_show_slug_key",
+	"episodes.guid":                   "episodes_guid_key",
+	"episode_transcripts.episode_id, episode_transcripts.language": "episode_transcripts_language_key",
+	"tokens.name": "tokens_name_key",
+	"tokens.hash": "tokens_hash_key",
+}
+
+var sqliteUniqueRE = regexp.MustCompile(`UNIQUE constraint failed: ([a-z_., ]+)`)
+
+// uniqueViolation returns the name of the unique constraint err violated.
+func uniqueViolation(err error) (string, bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		if pgErr.Code == "23505" {
+			return pgErr.ConstraintName, true
+		}
+		return "", false
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		if sqErr.Code() != sqlite3.SQLITE_CONSTRAINT_UNIQUE && sqErr.Code() != sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
+			return "", false
+		}
+		m := sqliteUniqueRE.FindStringSubmatch(sqErr.Error())
+		if m == nil {
+			return "", true
+		}
+		return sqliteUniqueColumns[strings.TrimSpace(m[1])], true
+	}
+	return "", false
+}
+
+// conflict turns a unique violation into ErrConflict naming the clash and
+// the value; other errors are wrapped with what failed.
+func conflict(err error, what, value string) error {
+	if c, ok := uniqueViolation(err); ok {
+		msg := constraintNames[c]
+		if msg == "" {
+			msg = "a unique value is already taken"
+		}
+		return fmt.Errorf("episodes: %s (%q): %w", msg, value, ErrConflict)
+	}
+	return fmt.Errorf("episodes: %s: %w", what, err)
+}
+
+// inTx runs fn in a transaction and commits it, or rolls back on error.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("episodes: begin transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("episodes: commit: %w", err)
+	}
+	return nil
+}
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// bumpShow raises a show's version inside tx; ErrNotFound when it is gone.
+func (s *Store) bumpShow(ctx context.Context, tx *sql.Tx, showID int64) error {
+	res, err := tx.ExecContext(ctx, `UPDATE shows SET version = version + 1 WHERE id = $1`, showID)
+	if err != nil {
+		return fmt.Errorf("episodes: bump show version: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("episodes: show %d: %w", showID, ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,641 @@
+package episodes
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ListOptions pages through a show's episodes, newest first.
+type ListOptions struct {
+	Limit    int       // page size; 0 means DefaultListLimit, capped at MaxListLimit
+	Cursor   string    // the cursor a previous call returned; empty for the first page
+	PublicAt time.Time // when not zero, only episodes public at this time
+}
+
+// Page sizes for ListEpisodes.
+const (
+	DefaultListLimit = 50
+	MaxListLimit     = 500
+)
+
+// maxSlugAttempts bounds the retries when concurrent creators race for a slug.
+const maxSlugAttempts = 20
+
+const episodeColumns = `id, show_id, slug, guid, title, notes, season, number, type, explicit,
+	audio_key, audio_size, audio_type, audio_duration_ms, audio_sha256, audio_bitrate, image_key,
+	status, publish_at, published_at, discussion_url, created_at, updated_at, sort_at`
+
+func setEpisodeDefaults(e *Episode) {
+	if e.Type == "" {
+		e.Type = EpisodeFull
+	}
+	for i := range e.Guests {
+		if e.Guests[i].Role == "" {
+			e.Guests[i].Role = RoleGuest
+		}
+		if e.Guests[i].Group == "" {
+			e.Guests[i].Group = GroupCast
+		}
+	}
+}
+
+// sortAt is the time an episode sorts by, newest first: its publish time
+// when it has one, else its creation time.
+func sortAt(e *Episode) time.Time {
+	if e.PublishAt != nil {
+		return *e.PublishAt
+	}
+	return e.CreatedAt
+}
+
+// CreateEpisode validates e and stores it as a draft with all its learning
+// materials, setting ID, Slug (from the title when empty, made unique in the
+// show with -2, -3, ...), GUID (a random UUID when empty), Status (draft),
+// Type (full when empty), CreatedAt and UpdatedAt. A given slug or guid that
+// is taken is ErrConflict; a missing show is ErrNotFound.
+func (s *Store) CreateEpisode(ctx context.Context, e *Episode) error {
+	setEpisodeDefaults(e)
+	e.Status = StatusDraft
+	e.PublishAt, e.PublishedAt = nil, nil
+	if e.GUID == "" {
+		e.GUID = uuid.NewString()
+	}
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	given := e.Slug != ""
+	base := e.Slug
+	if !given {
+		base = Slugify(e.Title)
+	}
+	now := s.clock()
+	e.CreatedAt, e.UpdatedAt = now, now
+	for attempt := 0; ; attempt++ {
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			if err := s.bumpShow(ctx, tx, e.ShowID); err != nil {
+				return err
+			}
+			if given {
+				e.Slug = base
+			} else {
+				slug, err := s.freeSlug(ctx, tx, e.ShowID, base)
+				if err != nil {
+					return err
+				}
+				e.Slug = slug
+			}
+			id, err := s.insertEpisode(ctx, tx, e)
+			if err != nil {
+				return err
+			}
+			e.ID = id
+			return s.writeMaterials(ctx, tx, e)
+		})
+		if err == nil {
+			return nil
+		}
+		if c, ok := uniqueViolation(err); ok && c == "episodes_show_slug_key" && !given && attempt < maxSlugAttempts {
+			continue // another writer took the slug between our look and our insert
+		}
+		e.ID = 0
+		if !given {
+			e.Slug = ""
+		}
+		if _, ok := uniqueViolation(err); ok {
+			value := e.GUID
+			if c, _ := uniqueViolation(err); c == "episodes_show_slug_key" {
+				value = base
+			}
+			return conflict(err, "create episode", value)
+		}
+		return err
+	}
+}
+
+// freeSlug picks base, or base-N with the smallest free N >= 2, inside tx.
+func (s *Store) freeSlug(ctx context.Context, tx *sql.Tx, showID int64, base string) (string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT slug FROM episodes WHERE show_id = $1 AND (slug = $2 OR slug LIKE $3)`,
+		showID, base, base+"-%")
+	if err != nil {
+		return "", fmt.Errorf("episodes: look up slugs: %w", err)
+	}
+	defer rows.Close()
+	taken, used := false, map[int]bool{}
+	for rows.Next() {
+		var slug string
+		if err := rows.Scan(&slug); err != nil {
+			return "", fmt.Errorf("episodes: look up slugs: %w", err)
+		}
+		if slug == base {
+			taken = true
+			continue
+		}
+		if n, err := strconv.Atoi(strings.TrimPrefix(slug, base+"-")); err == nil {
+			used[n] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("episodes: look up slugs: %w", err)
+	}
+	if !taken {
+		return base, nil
+	}
+	n := 2
+	for used[n] {
+		n++
+	}
+	return base + "-" + strconv.Itoa(n), nil
+}
+
+func audioArgs(a *Audio) []any {
+	if a == nil {
+		return []any{nil, 0, "", 0, "", 0}
+	}
+	return []any{a.Key, a.Size, a.ContentType, a.DurationMS, a.SHA256, a.Bitrate}
+}
+
+func (s *Store) insertEpisode(ctx context.Context, tx *sql.Tx, e *Episode) (int64, error) {
+	args := []any{e.ShowID, e.Slug, e.GUID, e.Title, e.Notes, e.Season, e.Number, e.Type, e.Explicit}
+	args = append(args, audioArgs(e.Audio)...)
+	args = append(args, e.ImageKey, e.Status, s.tp(e.PublishAt), s.tp(e.PublishedAt), s.t(sortAt(e)),
+		e.DiscussionURL, s.t(e.CreatedAt), s.t(e.UpdatedAt))
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO episodes (show_id, slug, guid, title, notes, season, number, type, explicit,
+		audio_key, audio_size, audio_type, audio_duration_ms, audio_sha256, audio_bitrate, image_key,
+		status, publish_at, published_at, sort_at, discussion_url, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+		RETURNING id`, args...).Scan(&id)
+	if err != nil {
+		if _, ok := uniqueViolation(err); ok {
+			return 0, err // the caller decides between a retry and ErrConflict
+		}
+		return 0, fmt.Errorf("episodes: insert episode: %w", err)
+	}
+	return id, nil
+}
+
+// writeMaterials replaces the episode's child rows (chapters and learning
+// materials), keeping each list's order in a position column.
+func (s *Store) writeMaterials(ctx context.Context, tx *sql.Tx, e *Episode) error {
+	for _, table := range []string{"episode_takeaways", "episode_study_questions", "episode_references",
+		"episode_guests", "episode_chapters", "episode_transcripts"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE episode_id = $1`, e.ID); err != nil {
+			return fmt.Errorf("episodes: clear %s: %w", table, err)
+		}
+	}
+	exec := func(what, q string, args ...any) error {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return conflict(err, "write "+what, what)
+		}
+		return nil
+	}
+	for i, t := range e.Takeaways {
+		if err := exec("takeaway", `INSERT INTO episode_takeaways (episode_id, position, body) VALUES ($1, $2, $3)`, e.ID, i, t); err != nil {
+			return err
+		}
+	}
+	for i, q := range e.StudyQuestions {
+		if err := exec("study question", `INSERT INTO episode_study_questions (episode_id, position, body) VALUES ($1, $2, $3)`, e.ID, i, q); err != nil {
+			return err
+		}
+	}
+	for i, r := range e.References {
+		authors, err := json.Marshal(r.Authors)
+		if err != nil {
+			return fmt.Errorf("episodes: encode reference authors: %w", err)
+		}
+		if r.Authors == nil {
+			authors = []byte("[]")
+		}
+		if err := exec("reference", `INSERT INTO episode_references (episode_id, position, authors, year, title, container, publisher, url, doi, note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			e.ID, i, string(authors), r.Year, r.Title, r.Container, r.Publisher, r.URL, r.DOI, r.Note); err != nil {
+			return err
+		}
+	}
+	for i, g := range e.Guests {
+		if err := exec("guest", `INSERT INTO episode_guests (episode_id, position, name, role, person_group, href, img, bio)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.ID, i, g.Name, g.Role, g.Group, g.Href, g.Img, g.Bio); err != nil {
+			return err
+		}
+	}
+	for i, c := range e.Chapters {
+		if err := exec("chapter", `INSERT INTO episode_chapters (episode_id, position, start_ms, title, url, img)
+			VALUES ($1, $2, $3, $4, $5, $6)`, e.ID, i, c.StartMS, c.Title, c.URL, c.Img); err != nil {
+			return err
+		}
+	}
+	for i, t := range e.Transcripts {
+		if err := exec(t.Language, `INSERT INTO episode_transcripts (episode_id, position, language, format, object_key, translated_from)
+			VALUES ($1, $2, $3, $4, $5, $6)`, e.ID, i, t.Language, t.Format, t.Key, t.TranslatedFrom); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetEpisode returns the show's episode by id (all digits) or slug, with all
+// its materials, or ErrNotFound.
+func (s *Store) GetEpisode(ctx context.Context, showID int64, idOrSlug string) (*Episode, error) {
+	if id, err := strconv.ParseInt(idOrSlug, 10, 64); err == nil {
+		return s.getEpisode(ctx, s.db, "show_id = $1 AND id = $2", showID, id)
+	}
+	return s.getEpisode(ctx, s.db, "show_id = $1 AND slug = $2", showID, idOrSlug)
+}
+
+// getEpisodeByID returns any show's episode by id.
+func (s *Store) getEpisodeByID(ctx context.Context, q querier, id int64) (*Episode, error) {
+	return s.getEpisode(ctx, q, "id = $1", id)
+}
+
+func (s *Store) getEpisode(ctx context.Context, q querier, where string, args ...any) (*Episode, error) {
+	eps, err := s.queryEpisodes(ctx, q, `SELECT `+episodeColumns+` FROM episodes WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	if len(eps) == 0 {
+		return nil, fmt.Errorf("episodes: episode %v: %w", args[len(args)-1], ErrNotFound)
+	}
+	return eps[0], nil
+}
+
+// FindEpisodeByAudioSHA256 returns the show's first episode whose audio has
+// the given SHA-256 (hex), or ErrNotFound; uploads use it to spot duplicates.
+func (s *Store) FindEpisodeByAudioSHA256(ctx context.Context, showID int64, sha string) (*Episode, error) {
+	eps, err := s.queryEpisodes(ctx, s.db, `SELECT `+episodeColumns+` FROM episodes
+		WHERE show_id = $1 AND audio_sha256 = $2 AND audio_key IS NOT NULL ORDER BY id LIMIT 1`, showID, strings.ToLower(sha))
+	if err != nil {
+		return nil, err
+	}
+	if len(eps) == 0 || sha == "" {
+		return nil, fmt.Errorf("episodes: episode with audio sha256 %s: %w", sha, ErrNotFound)
+	}
+	return eps[0], nil
+}
+
+// cursor is a position in the newest-first order: the last row's sort time and id.
+type cursor struct {
+	At time.Time `json:"t"`
+	ID int64     `json:"i"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.ID <= 0 {
+		return c, &ValidationError{Field: "cursor", Message: "is not a cursor this API returned; start again without one"}
+	}
+	return c, nil
+}
+
+// ListEpisodes returns one page of the show's episodes, newest first (by
+// publish time, or creation time for episodes never scheduled, then id), and
+// the opaque cursor of the next page ("" on the last page). A bad cursor is a
+// *ValidationError for field "cursor".
+func (s *Store) ListEpisodes(ctx context.Context, showID int64, opts ListOptions) ([]*Episode, string, error) {
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	limit = min(limit, MaxListLimit)
+	where := []string{"show_id = $1"}
+	args := []any{showID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if opts.Cursor != "" {
+		c, err := decodeCursor(opts.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		t := arg(s.t(c.At))
+		where = append(where, "(sort_at < "+t+" OR (sort_at = "+t+" AND id < "+arg(c.ID)+"))")
+	}
+	if !opts.PublicAt.IsZero() {
+		where = append(where, "status IN ('published', 'scheduled') AND publish_at <= "+arg(s.t(opts.PublicAt)))
+	}
+	q := `SELECT ` + episodeColumns + ` FROM episodes WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY sort_at DESC, id DESC LIMIT ` + arg(limit+1)
+	eps, err := s.queryEpisodes(ctx, s.db, q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(eps) > limit {
+		eps = eps[:limit]
+		last := eps[limit-1]
+		next = encodeCursor(cursor{At: sortAt(last), ID: last.ID})
+	}
+	return eps, next, nil
+}
+
+// PublicEpisodes returns every episode of the show that is public at now,
+// newest publish time first, with all materials.
+func (s *Store) PublicEpisodes(ctx context.Context, showID int64, now time.Time) ([]*Episode, error) {
+	return s.queryEpisodes(ctx, s.db, `SELECT `+episodeColumns+` FROM episodes
+		WHERE show_id = $1 AND status IN ('published', 'scheduled') AND publish_at <= $2
+		ORDER BY publish_at DESC, id DESC`, showID, s.t(now))
+}
+
+// NextScheduled returns the earliest publish time after after of a scheduled
+// episode of the show, so caches know when the feed changes next.
+func (s *Store) NextScheduled(ctx context.Context, showID int64, after time.Time) (time.Time, bool, error) {
+	var t dbTime
+	err := s.db.QueryRowContext(ctx, `SELECT MIN(publish_at) FROM episodes
+		WHERE show_id = $1 AND status = 'scheduled' AND publish_at > $2`, showID, s.t(after)).Scan(&t)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("episodes: next scheduled: %w", err)
+	}
+	return t.Time, t.Valid, nil
+}
+
+// queryEpisodes runs an episodes query and loads every row's materials.
+func (s *Store) queryEpisodes(ctx context.Context, q querier, query string, args ...any) ([]*Episode, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("episodes: query episodes: %w", err)
+	}
+	var eps []*Episode
+	for rows.Next() {
+		e, err := s.scanEpisode(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("episodes: read episode: %w", err)
+		}
+		eps = append(eps, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("episodes: query episodes: %w", err)
+	}
+	if err := s.loadMaterials(ctx, q, eps); err != nil {
+		return nil, err
+	}
+	return eps, nil
+}
+
+func (s *Store) scanEpisode(r rowScanner) (*Episode, error) {
+	var e Episode
+	var a Audio
+	var audioKey sql.NullString
+	var publishAt, publishedAt, created, updated, sorted dbTime
+	err := r.Scan(&e.ID, &e.ShowID, &e.Slug, &e.GUID, &e.Title, &e.Notes, &e.Season, &e.Number, &e.Type, &e.Explicit,
+		&audioKey, &a.Size, &a.ContentType, &a.DurationMS, &a.SHA256, &a.Bitrate, &e.ImageKey,
+		&e.Status, &publishAt, &publishedAt, &e.DiscussionURL, &created, &updated, &sorted)
+	if err != nil {
+		return nil, err
+	}
+	if audioKey.Valid {
+		a.Key = audioKey.String
+		e.Audio = &a
+	}
+	e.PublishAt, e.PublishedAt = publishAt.ptr(), publishedAt.ptr()
+	e.CreatedAt, e.UpdatedAt = created.Time, updated.Time
+	// A scheduled episode first became public at its publish time, even
+	// though nothing was written then.
+	if e.PublishedAt == nil && e.IsPublic(s.clock()) {
+		t := *e.PublishAt
+		e.PublishedAt = &t
+	}
+	return &e, nil
+}
+
+// loadMaterials fills in the chapters and learning materials of eps, a
+// batch of rows per table.
+func (s *Store) loadMaterials(ctx context.Context, q querier, eps []*Episode) error {
+	const batch = 500
+	for start := 0; start < len(eps); start += batch {
+		part := eps[start:min(start+batch, len(eps))]
+		byID := make(map[int64]*Episode, len(part))
+		ph := make([]string, len(part))
+		args := make([]any, len(part))
+		for i, e := range part {
+			byID[e.ID] = e
+			ph[i] = "$" + strconv.Itoa(i+1)
+			args[i] = e.ID
+		}
+		in := " WHERE episode_id IN (" + strings.Join(ph, ", ") + ") ORDER BY episode_id, position"
+		for _, st := range materialLoaders {
+			if err := loadRows(ctx, q, st.table, `SELECT episode_id, `+st.cols+` FROM `+st.table+in, args, byID, st.scan); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// materialScan reads one child row: the episode id and a func that adds the
+// row to its episode.
+type materialScan func(r *sql.Rows) (int64, func(*Episode), error)
+
+var materialLoaders = []struct {
+	table, cols string
+	scan        materialScan
+}{
+	{"episode_takeaways", "body", func(r *sql.Rows) (int64, func(*Episode), error) {
+		var id int64
+		var body string
+		err := r.Scan(&id, &body)
+		return id, func(e *Episode) { e.Takeaways = append(e.Takeaways, body) }, err
+	}},
+	{"episode_study_questions", "body", func(r *sql.Rows) (int64, func(*Episode), error) {
+		var id int64
+		var body string
+		err := r.Scan(&id, &body)
+		return id, func(e *Episode) { e.StudyQuestions = append(e.StudyQuestions, body) }, err
+	}},
+	{"episode_references", "authors, year, title, container, publisher, url, doi, note", func(r *sql.Rows) (int64, func(*Episode), error) {
+		var id int64
+		var ref Reference
+		var authors string
+		err := r.Scan(&id, &authors, &ref.Year, &ref.Title, &ref.Container, &ref.Publisher, &ref.URL, &ref.DOI, &ref.Note)
+		if err == nil {
+			err = json.Unmarshal([]byte(authors), &ref.Authors)
+		}
+		if len(ref.Authors) == 0 {
+			ref.Authors = nil
+		}
+		return id, func(e *Episode) { e.References = append(e.References, ref) }, err
+	}},
+	{"episode_guests", "name, role, person_group, href, img, bio", func(r *sql.Rows) (int64, func(*Episode), error) {
+		var id int64
+		var p Person
+		err := r.Scan(&id, &p.Name, &p.Role, &p.Group, &p.Href, &p.Img, &p.Bio)
+		return id, func(e *Episode) { e.Guests = append(e.Guests, p) }, err
+	}},
+	{"episode_chapters", "start_ms, title, url, img", func(r *sql.Rows) (int64, func(*Episode), error) {
+		var id int64
+		var c Chapter
+		err := r.Scan(&id, &c.StartMS, &c.Title, &c.URL, &c.Img)
+		return id, func(e *Episode) { e.Chapters = append(e.Chapters, c) }, err
+	}},
+	{"episode_transcripts", "language, format, object_key, translated_from", func(r *sql.Rows) (int64, func(*Episode), error) {
+		var id int64
+		var t Transcript
+		err := r.Scan(&id, &t.Language, &t.Format, &t.Key, &t.TranslatedFrom)
+		return id, func(e *Episode) { e.Transcripts = append(e.Transcripts, t) }, err
+	}},
+}
+
+func loadRows(ctx context.Context, q querier, table, query string, args []any, byID map[int64]*Episode, scan materialScan) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("episodes: load %s: %w", table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		id, add, err := scan(rows)
+		if err != nil {
+			return fmt.Errorf("episodes: load %s: %w", table, err)
+		}
+		if e := byID[id]; e != nil {
+			add(e)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("episodes: load %s: %w", table, err)
+	}
+	return nil
+}
+
+// UpdateEpisode replaces the episode with e.ID and all its materials by e in
+// one transaction, and bumps the show's version. GUID, ShowID, Status,
+// PublishAt, PublishedAt and CreatedAt keep their stored values (use Publish
+// and Unpublish for the status); an empty Slug keeps the stored slug, and a
+// slug cannot change once the episode has been public (ValidationError
+// "slug"). e gets the stored values back.
+func (s *Store) UpdateEpisode(ctx context.Context, e *Episode) error {
+	setEpisodeDefaults(e)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := s.getEpisodeByID(ctx, tx, e.ID)
+		if err != nil {
+			return err
+		}
+		e.ShowID, e.GUID, e.Status, e.PublishAt, e.PublishedAt, e.CreatedAt =
+			old.ShowID, old.GUID, old.Status, old.PublishAt, old.PublishedAt, old.CreatedAt
+		if e.Slug == "" {
+			e.Slug = old.Slug
+		}
+		if e.Slug != old.Slug && old.PublishedAt != nil {
+			return &ValidationError{Field: "slug", Message: fmt.Sprintf("cannot change once the episode has been published; it stays %q", old.Slug)}
+		}
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		return s.writeEpisode(ctx, tx, e)
+	})
+}
+
+// writeEpisode stores every column of e (by id) and its materials, and bumps
+// the show's version, inside tx.
+func (s *Store) writeEpisode(ctx context.Context, tx *sql.Tx, e *Episode) error {
+	if err := s.bumpShow(ctx, tx, e.ShowID); err != nil {
+		return err
+	}
+	e.UpdatedAt = s.clock()
+	args := []any{e.Slug, e.Title, e.Notes, e.Season, e.Number, e.Type, e.Explicit}
+	args = append(args, audioArgs(e.Audio)...)
+	args = append(args, e.ImageKey, e.Status, s.tp(e.PublishAt), s.tp(e.PublishedAt), s.t(sortAt(e)),
+		e.DiscussionURL, s.t(e.UpdatedAt), e.ID)
+	_, err := tx.ExecContext(ctx, `UPDATE episodes SET slug = $1, title = $2, notes = $3, season = $4, number = $5,
+		type = $6, explicit = $7, audio_key = $8, audio_size = $9, audio_type = $10, audio_duration_ms = $11,
+		audio_sha256 = $12, audio_bitrate = $13, image_key = $14, status = $15, publish_at = $16, published_at = $17,
+		sort_at = $18, discussion_url = $19, updated_at = $20 WHERE id = $21`, args...)
+	if err != nil {
+		return conflict(err, fmt.Sprintf("update episode %d", e.ID), e.Slug)
+	}
+	return s.writeMaterials(ctx, tx, e)
+}
+
+// DeleteEpisode deletes an episode with its materials and bumps its show's version.
+func (s *Store) DeleteEpisode(ctx context.Context, id int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var showID int64
+		err := tx.QueryRowContext(ctx, `DELETE FROM episodes WHERE id = $1 RETURNING show_id`, id).Scan(&showID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("episodes: episode %d: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("episodes: delete episode %d: %w", id, err)
+		}
+		return s.bumpShow(ctx, tx, showID)
+	})
+}
+
+// Publish makes the episode public at at (now when zero): published when at
+// is not after now, else scheduled. It needs audio and a non-empty title
+// (ValidationError "audio" or "title"). PublishedAt is set the first time
+// the episode is public and kept after that.
+func (s *Store) Publish(ctx context.Context, id int64, at time.Time) (*Episode, error) {
+	now := s.clock()
+	if at.IsZero() {
+		at = now
+	}
+	at = normTime(at)
+	var e *Episode
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		e, err = s.getEpisodeByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if e.Audio == nil {
+			return &ValidationError{Field: "audio", Message: "is missing; upload the episode's audio before publishing"}
+		}
+		if strings.TrimSpace(e.Title) == "" {
+			return &ValidationError{Field: "title", Message: "is empty; give the episode a title before publishing"}
+		}
+		e.PublishAt = &at
+		if at.After(now) {
+			e.Status = StatusScheduled
+		} else {
+			e.Status = StatusPublished
+			if e.PublishedAt == nil {
+				e.PublishedAt = &at
+			}
+		}
+		return s.writeEpisode(ctx, tx, e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Unpublish takes the episode out of feeds and pages (status unpublished);
+// its publish times are kept.
+func (s *Store) Unpublish(ctx context.Context, id int64) (*Episode, error) {
+	var e *Episode
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		e, err = s.getEpisodeByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		// Persist a publication that happened by schedule alone.
+		e.Status = StatusUnpublished
+		return s.writeEpisode(ctx, tx, e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}

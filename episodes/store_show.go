@@ -1,0 +1,231 @@
+package episodes
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+const showColumns = `id, slug, guid, title, description, author, owner_name, owner_email, language,
+	categories, explicit, type, link, copyright, image_key, locked, funding, medium, hosts,
+	complete, block, new_feed_url, directories, created_at, updated_at, version`
+
+func setShowDefaults(sh *Show) {
+	if sh.Type == "" {
+		sh.Type = TypeEpisodic
+	}
+	if sh.Medium == "" {
+		sh.Medium = MediumPodcast
+	}
+	for i := range sh.Hosts {
+		if sh.Hosts[i].Role == "" {
+			sh.Hosts[i].Role = RoleHost
+		}
+		if sh.Hosts[i].Group == "" {
+			sh.Hosts[i].Group = GroupCast
+		}
+	}
+}
+
+// showJSON holds the show's list fields encoded for their JSON columns.
+type showJSON struct{ categories, funding, hosts, directories string }
+
+func encodeShowJSON(sh *Show) (showJSON, error) {
+	var out showJSON
+	for _, f := range []struct {
+		dst *string
+		v   any
+		nul string
+	}{
+		{&out.categories, sh.Categories, "[]"}, {&out.funding, sh.Funding, "[]"},
+		{&out.hosts, sh.Hosts, "[]"}, {&out.directories, sh.Directories, "{}"},
+	} {
+		b, err := json.Marshal(f.v)
+		if err != nil {
+			return out, fmt.Errorf("episodes: encode show: %w", err)
+		}
+		if string(b) == "null" {
+			b = []byte(f.nul)
+		}
+		*f.dst = string(b)
+	}
+	return out, nil
+}
+
+// CreateShow validates sh (after filling in default Type, Medium and host
+// roles), stores it and sets its ID, CreatedAt, UpdatedAt and Version. The
+// caller sets GUID (PodcastGUID of the feed URL, or the imported guid) and
+// checks reserved slugs. A taken slug or guid is ErrConflict.
+func (s *Store) CreateShow(ctx context.Context, sh *Show) error {
+	setShowDefaults(sh)
+	if err := sh.Validate(); err != nil {
+		return err
+	}
+	js, err := encodeShowJSON(sh)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	var id int64
+	err = s.db.QueryRowContext(ctx, `INSERT INTO shows (slug, guid, title, description, author, owner_name, owner_email,
+		language, categories, explicit, type, link, copyright, image_key, locked, funding, medium, hosts, complete, block,
+		new_feed_url, directories, created_at, updated_at, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, 1)
+		RETURNING id`,
+		sh.Slug, sh.GUID, sh.Title, sh.Description, sh.Author, sh.Owner.Name, sh.Owner.Email, sh.Language,
+		js.categories, sh.Explicit, sh.Type, sh.Link, sh.Copyright, sh.ImageKey, sh.Locked, js.funding, sh.Medium,
+		js.hosts, sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now)).Scan(&id)
+	if err != nil {
+		return conflict(err, "create show "+sh.Slug, sh.Slug+"/"+sh.GUID)
+	}
+	sh.ID, sh.CreatedAt, sh.UpdatedAt, sh.Version = id, now, now, 1
+	return nil
+}
+
+// GetShow returns the show with the given slug, or ErrNotFound.
+func (s *Store) GetShow(ctx context.Context, slug string) (*Show, error) {
+	return s.getShow(ctx, "slug = $1", slug, "show "+fmt.Sprintf("%q", slug))
+}
+
+// GetShowByID returns the show with the given id, or ErrNotFound.
+func (s *Store) GetShowByID(ctx context.Context, id int64) (*Show, error) {
+	return s.getShow(ctx, "id = $1", id, fmt.Sprintf("show %d", id))
+}
+
+func (s *Store) getShow(ctx context.Context, where string, arg any, what string) (*Show, error) {
+	sh, err := scanShow(s.db.QueryRowContext(ctx, `SELECT `+showColumns+` FROM shows WHERE `+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("episodes: %s: %w", what, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("episodes: get %s: %w", what, err)
+	}
+	return sh, nil
+}
+
+// ListShows returns every show, ordered by title then id.
+func (s *Store) ListShows(ctx context.Context) ([]*Show, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+showColumns+` FROM shows ORDER BY title, id`)
+	if err != nil {
+		return nil, fmt.Errorf("episodes: list shows: %w", err)
+	}
+	defer rows.Close()
+	var out []*Show
+	for rows.Next() {
+		sh, err := scanShow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("episodes: list shows: %w", err)
+		}
+		out = append(out, sh)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("episodes: list shows: %w", err)
+	}
+	return out, nil
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanShow(r rowScanner) (*Show, error) {
+	var sh Show
+	var js showJSON
+	var created, updated dbTime
+	err := r.Scan(&sh.ID, &sh.Slug, &sh.GUID, &sh.Title, &sh.Description, &sh.Author, &sh.Owner.Name, &sh.Owner.Email,
+		&sh.Language, &js.categories, &sh.Explicit, &sh.Type, &sh.Link, &sh.Copyright, &sh.ImageKey, &sh.Locked,
+		&js.funding, &sh.Medium, &js.hosts, &sh.Complete, &sh.Block, &sh.NewFeedURL, &js.directories,
+		&created, &updated, &sh.Version)
+	if err != nil {
+		return nil, err
+	}
+	sh.CreatedAt, sh.UpdatedAt = created.Time, updated.Time
+	for _, f := range []struct {
+		src string
+		dst any
+	}{{js.categories, &sh.Categories}, {js.funding, &sh.Funding}, {js.hosts, &sh.Hosts}, {js.directories, &sh.Directories}} {
+		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
+			return nil, fmt.Errorf("decode show %d: %w", sh.ID, err)
+		}
+	}
+	return &sh, nil
+}
+
+// UpdateShow replaces the show with sh.ID by sh (validated, defaults filled
+// in) and bumps its Version. GUID and CreatedAt never change: sh gets the
+// stored values back, with the new UpdatedAt and Version.
+func (s *Store) UpdateShow(ctx context.Context, sh *Show) error {
+	setShowDefaults(sh)
+	old, err := s.GetShowByID(ctx, sh.ID)
+	if err != nil {
+		return err
+	}
+	sh.GUID = old.GUID
+	if err := sh.Validate(); err != nil {
+		return err
+	}
+	js, err := encodeShowJSON(sh)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	var version int64
+	var created dbTime
+	err = s.db.QueryRowContext(ctx, `UPDATE shows SET slug = $1, title = $2, description = $3, author = $4,
+		owner_name = $5, owner_email = $6, language = $7, categories = $8, explicit = $9, type = $10, link = $11,
+		copyright = $12, image_key = $13, locked = $14, funding = $15, medium = $16, hosts = $17, complete = $18,
+		block = $19, new_feed_url = $20, directories = $21, updated_at = $22, version = version + 1
+		WHERE id = $23 RETURNING version, created_at`,
+		sh.Slug, sh.Title, sh.Description, sh.Author, sh.Owner.Name, sh.Owner.Email, sh.Language, js.categories,
+		sh.Explicit, sh.Type, sh.Link, sh.Copyright, sh.ImageKey, sh.Locked, js.funding, sh.Medium, js.hosts,
+		sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.ID).Scan(&version, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("episodes: show %d: %w", sh.ID, ErrNotFound)
+	}
+	if err != nil {
+		return conflict(err, fmt.Sprintf("update show %d", sh.ID), sh.Slug)
+	}
+	sh.Version, sh.CreatedAt, sh.UpdatedAt = version, created.Time, now
+	return nil
+}
+
+// DeleteShow deletes a show with all its episodes and their materials.
+func (s *Store) DeleteShow(ctx context.Context, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM shows WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("episodes: delete show %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("episodes: show %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// ShowVersion returns the show's version, which grows in the same
+// transaction as every change to the show or any of its episodes.
+func (s *Store) ShowVersion(ctx context.Context, showID int64) (int64, error) {
+	var v int64
+	err := s.db.QueryRowContext(ctx, `SELECT version FROM shows WHERE id = $1`, showID).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("episodes: show %d: %w", showID, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("episodes: show %d version: %w", showID, err)
+	}
+	return v, nil
+}
+
+// ObjectReferenced reports whether any show image, episode audio, episode
+// image or transcript uses the object key, so unreferenced objects can be
+// deleted safely.
+func (s *Store) ObjectReferenced(ctx context.Context, key string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM shows WHERE image_key = $1) +
+		(SELECT COUNT(*) FROM episodes WHERE audio_key = $1 OR image_key = $1) +
+		(SELECT COUNT(*) FROM episode_transcripts WHERE object_key = $1)`, key).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("episodes: object references: %w", err)
+	}
+	return n > 0 && key != "", nil
+}
