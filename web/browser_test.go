@@ -36,7 +36,7 @@ func TestBrowser(t *testing.T) {
 	}
 	dir := t.TempDir()
 	mp3 := filepath.Join(dir, "tone.mp3")
-	ffmpeg := exec.Command("ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=8",
+	ffmpeg := exec.Command("ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=5",
 		"-ac", "1", "-ar", "44100", "-b:a", "64k", mp3)
 	if out, err := ffmpeg.CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, out)
@@ -53,6 +53,15 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	jpg := filepath.Join(dir, "art.jpg")
+	if out, err := exec.Command("ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=0x2b5f9e:s=480x480",
+		"-frames:v", "1", jpg).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg artwork: %v\n%s", err, out)
+	}
+	art, err := os.ReadFile(jpg)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	st, clk, _ := sampleSite(t)
 	b := newBucket(t)
@@ -61,9 +70,9 @@ func TestBrowser(t *testing.T) {
 		objs[k] = v
 	}
 	objs["episodes/a.mp3"] = string(audio)
+	objs["shows/learning-lab/art.jpg"] = string(art)
 	putObjects(t, b, objs)
-	srv, lb := serve(t, st, b, clk.Now)
-	_ = srv
+	_, lb := serve(t, st, b, clk.Now)
 
 	shots := filepath.Join(os.TempDir(), "lyssna-web-screenshots")
 	if err := os.MkdirAll(shots, 0o755); err != nil {

@@ -158,3 +158,58 @@ func TestHostileStringsNeverComeOutLive(t *testing.T) {
 		t.Errorf("transcript text %q does not show the decoded markup as text", tr)
 	}
 }
+
+// TestHostileStringsFromSQLite runs the same checks with everything the real
+// store accepts: hostile text in every text field, URLs that try to break
+// out of their attribute.
+func TestHostileStringsFromSQLite(t *testing.T) {
+	const breakoutURL = `https://x.example/"><script>alert(1)</script>?q='onmouseover=alert(1)`
+	mem, objects := hostileSite()
+	show := mem.shows["evil"]
+	show.ID, show.GUID, show.Language, show.Type, show.Medium = 0, "", "en", episodes.TypeEpisodic, "podcast"
+	show.Link, show.NewFeedURL, show.ImageKey = breakoutURL, "", "art/evil.jpg"
+	show.Categories = []episodes.Category{{Category: "Education"}}
+	show.Owner.Email = "evil@example.org"
+	show.Funding = []episodes.Funding{{URL: breakoutURL, Label: hostile}}
+	show.Hosts[0].Href, show.Hosts[0].Img, show.Hosts[0].Role, show.Hosts[0].Group, show.Hosts[0].Bio = breakoutURL, breakoutURL, "host", "cast", ""
+	show.Directories = map[string]string{"apple": breakoutURL}
+	var eps []*episodes.Episode
+	for _, e := range mem.eps[1] {
+		e.ID, e.ShowID, e.GUID, e.Type = 0, 0, "", episodes.EpisodeFull
+		e.Audio.Key, e.Audio.ContentType, e.Audio.SHA256 = "a/evil.mp3", "audio/mpeg", strings.Repeat("b", 64)
+		e.ImageKey = ""
+		for i := range e.Chapters {
+			e.Chapters[i].URL, e.Chapters[i].Img = breakoutURL, ""
+		}
+		e.References[0].URL, e.References[0].DOI = breakoutURL, `10.1000/"><script>alert(1)</script>`
+		e.Guests[0].Href, e.Guests[0].Img, e.Guests[0].Role, e.Guests[0].Group = breakoutURL, breakoutURL, "guest", "cast"
+		e.DiscussionURL = breakoutURL
+		e.Transcripts[0].Language, e.Transcripts[0].TranslatedFrom = "en", ""
+		eps = append(eps, e)
+	}
+	clk := newClock(t0)
+	st, stored := sqliteSite(t, clk, show, eps...)
+	if stored[1].Title != hostile || stored[1].Notes != hostileMarkdown || stored[1].Guests[0].Bio != hostile {
+		t.Fatalf("the store did not keep the hostile strings: %+v", stored[1])
+	}
+	b := newBucket(t)
+	putObjects(t, b, objects)
+	_, lb := serve(t, st, b, clk.Now)
+	for name, u := range map[string]string{
+		"show":         lb.ShowPage(show.Slug),
+		"episode":      lb.EpisodePage(show.Slug, stored[1].Slug),
+		"episode, srt": lb.EpisodePage(show.Slug, stored[1].Slug) + "?transcript=sv",
+		"episode, txt": lb.EpisodePage(show.Slug, stored[1].Slug) + "?transcript=de",
+		"study guide":  lb.StudyGuide(show.Slug, stored[1].Slug),
+	} {
+		p := get(t, u)
+		if p.status != http.StatusOK {
+			t.Errorf("%s: status %d", name, p.status)
+			continue
+		}
+		assertNothingLive(t, lb, name, p)
+		if h1 := text(p.one(t, "h1")); !strings.Contains(h1, "<script>alert(1)</script>") {
+			t.Errorf("%s: h1 %q does not show the title as text", name, h1)
+		}
+	}
+}
