@@ -1,0 +1,185 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// requestID is the request's ID, as sent back in X-Request-Id.
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// requestLogger is the logger with the request's method, path, client and ID,
+// for handlers that log (a 5xx, once, at the edge).
+func (h *handler) requestLogger(r *http.Request) *slog.Logger {
+	return h.Logger.With(
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.String("client", clientAddr(r)),
+		slog.String("request_id", requestID(r.Context())),
+	)
+}
+
+// middleware wraps next in what every request passes: a request ID, the
+// access log, and panic recovery (innermost, so a panic is logged as a 500).
+func (h *handler) middleware(next http.Handler) http.Handler {
+	return h.withRequestID(h.accessLog(h.recoverPanics(next)))
+}
+
+// withRequestID gives each request an ID: a sane incoming X-Request-Id (from a
+// proxy in front) or a new random one, echoed in the answer.
+func (h *handler) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			var b [8]byte
+			_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// accessLog writes one line per request: method, path, status, bytes,
+// duration and client. Health probes log at debug so they do not drown the rest.
+func (h *handler) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &recorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		level := slog.LevelInfo
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			level = slog.LevelDebug
+		}
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		h.Logger.LogAttrs(r.Context(), level, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status),
+			slog.Int64("bytes", rec.bytes),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("client", clientAddr(r)),
+			slog.String("request_id", requestID(r.Context())),
+		)
+	})
+}
+
+// recoverPanics turns a panic in a handler into a 500 (JSON under /api/, text
+// elsewhere) and logs it once with its stack. http.ErrAbortHandler is passed on:
+// it is the standard way to abort a response and not a bug.
+func (h *handler) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.requestLogger(r).LogAttrs(r.Context(), slog.LevelError, "panic serving request",
+				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+			if rec, ok := w.(*recorder); ok && rec.status != 0 {
+				return // the answer has begun; the client sees it cut short
+			}
+			msg := "internal error; the server log has the details under request id " + requestID(r.Context())
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				writeError(w, http.StatusInternalServerError, codeInternal, msg, "")
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, msg+"\n")
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// clientAddr is the client's IP address as the connection shows it.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// recorder notes the status and byte count of an answer for the access log.
+// It passes io.ReaderFrom through, so http.ServeContent can still use sendfile
+// for media, and Unwrap lets http.ResponseController reach Flush and the like.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (rw *recorder) WriteHeader(status int) {
+	if rw.status == 0 || rw.status < 200 { // 1xx answers may precede the final one
+		rw.status = status
+	}
+	rw.ResponseWriter.WriteHeader(status)
+}
+
+func (rw *recorder) Write(p []byte) (int, error) {
+	if rw.status == 0 {
+		rw.status = http.StatusOK
+	}
+	n, err := rw.ResponseWriter.Write(p)
+	rw.bytes += int64(n)
+	return n, err
+}
+
+func (rw *recorder) ReadFrom(src io.Reader) (int64, error) {
+	if rw.status == 0 {
+		rw.status = http.StatusOK
+	}
+	var n int64
+	var err error
+	if rf, ok := rw.ResponseWriter.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(src)
+	} else {
+		n, err = io.Copy(rw.ResponseWriter, src)
+	}
+	rw.bytes += n
+	return n, err
+}
+
+// Flush sends buffered data to the client, for streaming answers.
+func (rw *recorder) Flush() {
+	if rw.status == 0 {
+		rw.status = http.StatusOK
+	}
+	_ = http.NewResponseController(rw.ResponseWriter).Flush()
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (rw *recorder) Unwrap() http.ResponseWriter { return rw.ResponseWriter }

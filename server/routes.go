@@ -1,0 +1,58 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
+
+// routes is Lyssna's one route table. Keep every route here, in its section,
+// so the whole URL space can be read in one place; handlers live one per file
+// (resource_action.go) as methods on handler. Order matters where patterns
+// overlap: fixed prefixes come before the show pages, which catch /{show}/...
+func (h *handler) routes() *mux.Router {
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(h.notFound)
+	r.MethodNotAllowedHandler = http.HandlerFunc(h.methodNotAllowed)
+
+	// ---- Health (for load balancers and orchestrators) ----
+	r.HandleFunc("/healthz", h.healthz).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/readyz", h.readyz).Methods(http.MethodGet, http.MethodHead)
+
+	// ---- API v1 (/api/v1/..., JSON in and out, token auth) ----
+	api := r.PathPrefix("/api/v1").Subrouter()
+	api.NotFoundHandler = http.HandlerFunc(h.apiNotFound)
+	api.MethodNotAllowedHandler = http.HandlerFunc(h.apiMethodNotAllowed)
+
+	// ---- Admin (/admin/..., the producer web UI) ----
+
+	// ---- Media (/media/{key...}: audio, artwork, transcripts from the bucket) ----
+
+	// ---- Static files (/static/...) ----
+
+	// ---- Feeds (/{show}/feed.xml, /{show}/{episode}/chapters.json) ----
+
+	// ---- Pages (/{show}/, /{show}/{episode}/, study guides; keep last) ----
+
+	return r
+}
+
+// notFound answers a path that no route matches.
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	http.Error(w, "404 page not found", http.StatusNotFound)
+}
+
+// methodNotAllowed answers a known path asked with the wrong method.
+func (h *handler) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+}
+
+// apiNotFound answers an unknown API path in JSON.
+func (h *handler) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, codeNotFound, "no API endpoint "+r.Method+" "+r.URL.Path+"; see docs/api.md", "")
+}
+
+// apiMethodNotAllowed answers a known API path asked with the wrong method in JSON.
+func (h *handler) apiMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusMethodNotAllowed, codeMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path, "")
+}
