@@ -1,0 +1,296 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// binary builds lyssna once per test run into a temp dir.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "lyssna-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "lyssna")
+		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = errors.New(string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("go build: %v", buildErr)
+	}
+	return builtBin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
+	os.Exit(code)
+}
+
+// cleanEnv is the test's environment without any LYSSNA_ setting, plus extra.
+func cleanEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LYSSNA_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
+// TestServeEmbeddedDefault runs `lyssna serve` with no settings in an empty
+// directory: it must create ./lyssna-data, print its URL, answer /healthz and
+// /readyz, and stop cleanly on SIGTERM. When 127.0.0.1:8080 is taken (another
+// Lyssna, say), it listens on a free port instead, its only setting.
+func TestServeEmbeddedDefault(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	var extra []string
+	if ln, err := net.Listen("tcp", "127.0.0.1:8080"); err != nil {
+		t.Logf("127.0.0.1:8080 is taken (%v); listening on a free port instead", err)
+		extra = append(extra, "LYSSNA_LISTEN=127.0.0.1:0")
+	} else {
+		ln.Close()
+	}
+	cmd := exec.Command(bin, "serve")
+	cmd.Dir = dir
+	cmd.Env = cleanEnv(extra...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	t.Cleanup(func() {
+		if !killed {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+
+	lines := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var base string
+	select {
+	case line := <-lines:
+		u, ok := strings.CutPrefix(line, "Lyssna is listening on ")
+		if !ok || !strings.HasPrefix(u, "http://127.0.0.1:") || !strings.HasSuffix(u, "/") {
+			t.Fatalf("first line %q, want \"Lyssna is listening on http://127.0.0.1:PORT/\"", line)
+		}
+		if extra == nil && u != "http://127.0.0.1:8080/" {
+			t.Errorf("listening on %s with no settings, want http://127.0.0.1:8080/", u)
+		}
+		base = strings.TrimSuffix(u, "/")
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no URL printed within 30s; stderr:\n%s", stderr.String())
+	}
+
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(body) != "ok\n" {
+			t.Errorf("GET %s = %d %q, want 200 ok", path, resp.StatusCode, body)
+		}
+	}
+	resp, err := http.Get(base + "/no-such-page/at/all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET an unknown path = %d, want 404", resp.StatusCode)
+	}
+	for _, p := range []string{"lyssna-data", "lyssna-data/lyssna.db", "lyssna-data/media"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("the embedded default did not create %s: %v", p, err)
+		}
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		killed = true
+		if err != nil {
+			t.Errorf("lyssna serve exited with %v after SIGTERM; stderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("lyssna serve did not stop within 30s of SIGTERM")
+	}
+	if !strings.Contains(stderr.String(), "msg=request method=GET path=/no-such-page/at/all status=404") || !strings.Contains(stderr.String(), "msg=stopped") {
+		t.Errorf("stderr lacks the access log or the stop message:\n%s", stderr.String())
+	}
+}
+
+// TestServeBadSettings checks that bad settings stop `lyssna serve` before it
+// does anything, with exit status 2 and one line per problem naming the setting.
+func TestServeBadSettings(t *testing.T) {
+	bin := binary(t)
+	cases := []struct {
+		name string
+		env  []string
+		want []string // the start of each line on stderr, in order
+	}{
+		{"unknown storage", []string{"LYSSNA_STORAGE=s4"}, []string{`LYSSNA_STORAGE: must be "filesystem" or "s3", got "s4"`}},
+		{"s3 without a bucket", []string{"LYSSNA_STORAGE=s3"}, []string{`LYSSNA_S3_BUCKET: required when LYSSNA_STORAGE is "s3"`}},
+		{"several at once", []string{"LYSSNA_STORAGE=s4", "LYSSNA_MAX_UPLOAD_SIZE=2gigs", "LYSSNA_LOG_FORMAT=xml"}, []string{
+			"LYSSNA_STORAGE: ", "LYSSNA_MAX_UPLOAD_SIZE: ", "LYSSNA_LOG_FORMAT: ",
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command(bin, "serve")
+			cmd.Dir = dir
+			cmd.Env = cleanEnv(tc.env...)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+				t.Fatalf("exit %v, want status 2; stderr:\n%s", err, stderr.String())
+			}
+			lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+			if len(lines) != len(tc.want) {
+				t.Fatalf("stderr has %d lines, want %d (one per problem):\n%s", len(lines), len(tc.want), stderr.String())
+			}
+			for i, w := range tc.want {
+				if !strings.HasPrefix(lines[i], w) {
+					t.Errorf("line %d = %q, want it to start with %q", i+1, lines[i], w)
+				}
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout %q, want nothing", stdout.String())
+			}
+			if _, err := os.Stat(filepath.Join(dir, "lyssna-data")); !os.IsNotExist(err) {
+				t.Errorf("bad settings still created the data directory (%v)", err)
+			}
+		})
+	}
+}
+
+// TestGracefulShutdown checks that a request in flight when shutdown starts
+// is finished, not cut, and that new connections are refused meanwhile.
+func TestGracefulShutdown(t *testing.T) {
+	started := make(chan struct{})
+	release := make(chan struct{})
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		io.WriteString(w, "finished")
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serveUntil(ctx, srv, ln, 10*time.Second, slog.New(slog.DiscardHandler)) }()
+
+	type result struct {
+		body string
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/slow")
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		got <- result{string(b), err}
+	}()
+	<-started
+	cancel() // as SIGTERM does
+	// Wait until the listener is closed, then release the request.
+	for i := 0; ; i++ {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			break
+		}
+		c.Close()
+		if i > 500 {
+			t.Fatal("the listener still accepts 5s after shutdown began")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(release)
+	if r := <-got; r.err != nil || r.body != "finished" {
+		t.Errorf("the in-flight request got %q, %v; want it finished", r.body, r.err)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("serveUntil = %v, want nil after a clean shutdown", err)
+	}
+}
+
+// TestShutdownTimeout checks that a request outlasting the shutdown timeout
+// is cut off and reported.
+func TestShutdownTimeout(t *testing.T) {
+	started := make(chan struct{})
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-r.Context().Done()
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serveUntil(ctx, srv, ln, 100*time.Millisecond, slog.New(slog.DiscardHandler)) }()
+	go func() {
+		if resp, err := http.Get("http://" + ln.Addr().String() + "/hang"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-started
+	cancel()
+	if err := <-served; err == nil || !strings.Contains(err.Error(), "LYSSNA_SHUTDOWN_TIMEOUT") {
+		t.Errorf("serveUntil = %v, want the shutdown timeout reported", err)
+	}
+}
