@@ -115,7 +115,7 @@ func TestStoreShows(t *testing.T) {
 		if got.Type != TypeEpisodic || got.Medium != MediumPodcast || got.Hosts[0].Role != RoleHost || got.Hosts[0].Group != GroupCast {
 			t.Errorf("defaults not applied: %+v", got)
 		}
-		if got.Categories != nil && len(got.Categories) != 0 {
+		if len(got.Categories) != 0 {
 			t.Errorf("categories = %v, want none", got.Categories)
 		}
 

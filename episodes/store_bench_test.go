@@ -1,0 +1,79 @@
+package episodes
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/lyssna/lyssna/internal/testenv"
+)
+
+// benchBackends runs fn against SQLite and PostgreSQL.
+func benchBackends(b *testing.B, fn func(b *testing.B, s *Store)) {
+	open := func(b *testing.B, url string) *Store {
+		s, err := Open(context.Background(), url, time.Now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s
+	}
+	b.Run("sqlite", func(b *testing.B) { fn(b, open(b, filepath.Join(b.TempDir(), "bench.db"))) })
+	b.Run("postgres", func(b *testing.B) { fn(b, open(b, testenv.Postgres(b))) })
+}
+
+// BenchmarkCreateEpisode measures creating a fully loaded episode (every
+// learning material) in one transaction.
+func BenchmarkCreateEpisode(b *testing.B) {
+	benchBackends(b, func(b *testing.B, s *Store) {
+		ctx := context.Background()
+		sh := validShow()
+		if err := s.CreateShow(ctx, sh); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		for i := 0; b.Loop(); i++ {
+			e := validEpisode()
+			e.ShowID, e.Audio = sh.ID, nil
+			e.Transcripts = nil
+			if err := s.CreateEpisode(ctx, e); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "episodes/s")
+	})
+}
+
+// BenchmarkPublicEpisodes measures loading a 200-episode show with all
+// materials, as a feed rebuild does.
+func BenchmarkPublicEpisodes(b *testing.B) {
+	benchBackends(b, func(b *testing.B, s *Store) {
+		ctx := context.Background()
+		sh := validShow()
+		if err := s.CreateShow(ctx, sh); err != nil {
+			b.Fatal(err)
+		}
+		const n = 200
+		for i := 0; i < n; i++ {
+			e := validEpisode()
+			e.ShowID, e.Title, e.GUID = sh.ID, fmt.Sprintf("Episode %d", i), ""
+			e.Transcripts = nil
+			if err := s.CreateEpisode(ctx, e); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.Publish(ctx, e.ID, time.Now().Add(-time.Duration(n-i)*time.Hour)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		start := time.Now()
+		for b.Loop() {
+			eps, err := s.PublicEpisodes(ctx, sh.ID, time.Now())
+			if err != nil || len(eps) != n {
+				b.Fatalf("%d episodes, %v", len(eps), err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "loads/s")
+	})
+}
