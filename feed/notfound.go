@@ -1,6 +1,6 @@
 package feed
 
-import "errors"
+import "github.com/lyssna/lyssna/episodes"
 
-// errNotFound stands in for episodes.ErrNotFound until the Store lands.
-var errNotFound = errors.New("feed: not found")
+// errNotFound is what a Source wraps when a show does not exist.
+var errNotFound = episodes.ErrNotFound
