@@ -315,5 +315,5 @@ func acceptsGzip(header string) bool {
 
 // isNotFound reports whether err says the show does not exist.
 func isNotFound(err error) bool {
-	return err != nil && errors.Is(err, errNotFound)
+	return err != nil && errors.Is(err, episodes.ErrNotFound)
 }

@@ -45,7 +45,7 @@ func (f *fakeSource) GetShow(_ context.Context, slug string) (*episodes.Show, er
 	}
 	s, ok := f.shows[slug]
 	if !ok {
-		return nil, fmt.Errorf("fake: show %q: %w", slug, errNotFound)
+		return nil, fmt.Errorf("fake: show %q: %w", slug, episodes.ErrNotFound)
 	}
 	cp := *s
 	return &cp, nil
@@ -76,7 +76,7 @@ func (f *fakeSource) ShowVersion(_ context.Context, showID int64) (int64, error)
 			return s.Version, nil
 		}
 	}
-	return 0, fmt.Errorf("fake: show %d: %w", showID, errNotFound)
+	return 0, fmt.Errorf("fake: show %d: %w", showID, episodes.ErrNotFound)
 }
 
 func (f *fakeSource) NextScheduled(_ context.Context, showID int64, after time.Time) (time.Time, bool, error) {
