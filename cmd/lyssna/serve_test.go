@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lyssna/lyssna/internal/testenv"
 )
 
 var (
@@ -46,7 +48,7 @@ func binary(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := testenv.RunMain(m)
 	if builtBin != "" {
 		os.RemoveAll(filepath.Dir(builtBin))
 	}
@@ -64,12 +66,106 @@ func cleanEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
+// served is a running `lyssna serve` process.
+type served struct {
+	cmd    *exec.Cmd
+	base   string // the printed URL without the trailing slash
+	stderr *syncBuilder
+}
+
+// syncBuilder collects a process's stderr while the test reads it.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs `lyssna serve` in dir with only the given LYSSNA_ settings
+// and waits for the line that names its URL.
+func startServe(t *testing.T, dir string, env ...string) *served {
+	t.Helper()
+	cmd := exec.Command(binary(t), "serve")
+	cmd.Dir = dir
+	cmd.Env = cleanEnv(env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &served{cmd: cmd, stderr: &syncBuilder{}}
+	cmd.Stderr = s.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		if sc.Scan() {
+			first <- sc.Text()
+		}
+		close(first)
+		io.Copy(io.Discard, stdout) // keep draining until the process exits
+	}()
+	var u string
+	select {
+	case line := <-first:
+		u, _ = strings.CutPrefix(line, "Lyssna is listening on ")
+	case <-time.After(60 * time.Second):
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if !strings.HasPrefix(u, "http://127.0.0.1:") || !strings.HasSuffix(u, "/") {
+		t.Fatalf("no \"Lyssna is listening on http://127.0.0.1:PORT/\" line (got %q); stderr:\n%s", u, s.stderr.String())
+	}
+	s.base = strings.TrimSuffix(u, "/")
+	return s
+}
+
+// stop sends SIGTERM and waits for the process to exit.
+func (s *served) stop(t *testing.T) error {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatal("lyssna serve did not stop within 30s of SIGTERM")
+		return nil
+	}
+}
+
+// getOK fetches base+path and fails the test unless it answers 200 "ok".
+func getOK(t *testing.T, base, path string) {
+	t.Helper()
+	resp, err := http.Get(base + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(body) != "ok\n" {
+		t.Errorf("GET %s = %d %q, want 200 ok", path, resp.StatusCode, body)
+	}
+}
+
 // TestServeEmbeddedDefault runs `lyssna serve` with no settings in an empty
 // directory: it must create ./lyssna-data, print its URL, answer /healthz and
-// /readyz, and stop cleanly on SIGTERM. When 127.0.0.1:8080 is taken (another
-// Lyssna, say), it listens on a free port instead, its only setting.
+// /readyz, log requests, and stop cleanly on SIGTERM. When 127.0.0.1:8080 is
+// taken (another Lyssna, say), it listens on a free port instead, its only setting.
 func TestServeEmbeddedDefault(t *testing.T) {
-	bin := binary(t)
 	dir := t.TempDir()
 	var extra []string
 	if ln, err := net.Listen("tcp", "127.0.0.1:8080"); err != nil {
@@ -78,61 +174,13 @@ func TestServeEmbeddedDefault(t *testing.T) {
 	} else {
 		ln.Close()
 	}
-	cmd := exec.Command(bin, "serve")
-	cmd.Dir = dir
-	cmd.Env = cleanEnv(extra...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	s := startServe(t, dir, extra...)
+	if extra == nil && s.base != "http://127.0.0.1:8080" {
+		t.Errorf("listening on %s with no settings, want http://127.0.0.1:8080", s.base)
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	t.Cleanup(func() {
-		if !killed {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-
-	lines := make(chan string, 10)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	var base string
-	select {
-	case line := <-lines:
-		u, ok := strings.CutPrefix(line, "Lyssna is listening on ")
-		if !ok || !strings.HasPrefix(u, "http://127.0.0.1:") || !strings.HasSuffix(u, "/") {
-			t.Fatalf("first line %q, want \"Lyssna is listening on http://127.0.0.1:PORT/\"", line)
-		}
-		if extra == nil && u != "http://127.0.0.1:8080/" {
-			t.Errorf("listening on %s with no settings, want http://127.0.0.1:8080/", u)
-		}
-		base = strings.TrimSuffix(u, "/")
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no URL printed within 30s; stderr:\n%s", stderr.String())
-	}
-
-	for _, path := range []string{"/healthz", "/readyz"} {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatalf("GET %s: %v", path, err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || string(body) != "ok\n" {
-			t.Errorf("GET %s = %d %q, want 200 ok", path, resp.StatusCode, body)
-		}
-	}
-	resp, err := http.Get(base + "/no-such-page/at/all")
+	getOK(t, s.base, "/healthz")
+	getOK(t, s.base, "/readyz")
+	resp, err := http.Get(s.base + "/no-such-page/at/all")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,23 +193,67 @@ func TestServeEmbeddedDefault(t *testing.T) {
 			t.Errorf("the embedded default did not create %s: %v", p, err)
 		}
 	}
+	if err := s.stop(t); err != nil {
+		t.Errorf("lyssna serve exited with %v after SIGTERM; stderr:\n%s", err, s.stderr.String())
+	}
+	logs := s.stderr.String()
+	if !strings.Contains(logs, "msg=request method=GET path=/no-such-page/at/all status=404") || !strings.Contains(logs, "msg=stopped") {
+		t.Errorf("stderr lacks the access log or the stop message:\n%s", logs)
+	}
+}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
+// TestServeScaledOut runs `lyssna serve` on PostgreSQL and an S3 bucket
+// (versitygw), the scaled-out set-up, and checks that /readyz sees both.
+func TestServeScaledOut(t *testing.T) {
+	pg := testenv.Postgres(t)
+	gw := testenv.S3(t)
+	bucket := gw.NewBucket(t)
+	dir := t.TempDir()
+	s := startServe(t, dir,
+		"LYSSNA_LISTEN=127.0.0.1:0",
+		"LYSSNA_DATABASE_URL="+pg,
+		"LYSSNA_STORAGE=s3",
+		"LYSSNA_S3_ENDPOINT="+gw.Endpoint,
+		"LYSSNA_S3_REGION="+gw.Region,
+		"LYSSNA_S3_BUCKET="+bucket,
+		"LYSSNA_S3_PREFIX=media/",
+		"LYSSNA_S3_ACCESS_KEY="+gw.AccessKey,
+		"LYSSNA_S3_SECRET_KEY="+gw.SecretKey,
+		"LYSSNA_S3_PATH_STYLE=true",
+		"LYSSNA_LOG_FORMAT=json",
+	)
+	getOK(t, s.base, "/readyz")
+	if err := s.stop(t); err != nil {
+		t.Errorf("exit %v; stderr:\n%s", err, s.stderr.String())
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		killed = true
-		if err != nil {
-			t.Errorf("lyssna serve exited with %v after SIGTERM; stderr:\n%s", err, stderr.String())
+	if _, err := os.Stat(filepath.Join(dir, "lyssna-data", "media")); !os.IsNotExist(err) {
+		t.Errorf("with S3 storage, a local media directory was made anyway (%v)", err)
+	}
+	if !strings.Contains(s.stderr.String(), `"msg":"serving"`) {
+		t.Errorf("LYSSNA_LOG_FORMAT=json did not log JSON:\n%s", s.stderr.String())
+	}
+}
+
+// TestMigrate runs `lyssna migrate` twice on an empty PostgreSQL schema: the
+// first run creates the schema, the second finds nothing to do.
+func TestMigrate(t *testing.T) {
+	pg := testenv.Postgres(t)
+	for i := 0; i < 2; i++ {
+		cmd := exec.Command(binary(t), "migrate")
+		cmd.Dir = t.TempDir()
+		cmd.Env = cleanEnv("LYSSNA_DATABASE_URL=" + pg)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "up to date") {
+			t.Fatalf("lyssna migrate (run %d): %v\n%s", i+1, err, out)
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("lyssna serve did not stop within 30s of SIGTERM")
 	}
-	if !strings.Contains(stderr.String(), "msg=request method=GET path=/no-such-page/at/all status=404") || !strings.Contains(stderr.String(), "msg=stopped") {
-		t.Errorf("stderr lacks the access log or the stop message:\n%s", stderr.String())
+	cmd := exec.Command(binary(t), "migrate")
+	cmd.Dir = t.TempDir()
+	cmd.Env = cleanEnv("LYSSNA_DATABASE_URL=postgres://postgres@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "LYSSNA_DATABASE_URL") {
+		t.Errorf("lyssna migrate with an unreachable database: %v\n%s; want exit 1 naming LYSSNA_DATABASE_URL", err, out)
 	}
 }
 
