@@ -14,7 +14,7 @@ export LYSSNA_TEST_POSTGRES_URL
 .PHONY: build run test lint bench clean
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/lyssna
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/lyssna
 
 run: build
 	./$(BIN) serve
