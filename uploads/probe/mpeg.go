@@ -1,0 +1,318 @@
+package probe
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"io"
+)
+
+// frameHeader is a decoded 4-byte MPEG audio frame header.
+type frameHeader struct {
+	version    int // 1 (MPEG-1), 2 (MPEG-2), 25 (MPEG-2.5)
+	layer      int // 1, 2 or 3
+	bitrate    int // bits per second
+	sampleRate int
+	channels   int
+	samples    int // samples per frame
+	length     int // whole frame in bytes, header included
+	raw        uint32
+}
+
+var bitrates = [2][3][16]int{
+	{ // MPEG-1: layer I, II, III (kbit/s)
+		{0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448, 0},
+		{0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 0},
+		{0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 0},
+	},
+	{ // MPEG-2 and 2.5
+		{0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256, 0},
+		{0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 0},
+		{0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 0},
+	},
+}
+
+var sampleRates = [3]int{44100, 48000, 32000}
+
+// parseFrameHeader decodes b[0:4] as an MPEG audio frame header. Free-format
+// bitrates and reserved values are refused.
+func parseFrameHeader(b []byte) (frameHeader, bool) {
+	if len(b) < 4 || b[0] != 0xff || b[1]&0xe0 != 0xe0 {
+		return frameHeader{}, false
+	}
+	var h frameHeader
+	h.raw = binary.BigEndian.Uint32(b)
+	switch (b[1] >> 3) & 3 {
+	case 0:
+		h.version = 25
+	case 2:
+		h.version = 2
+	case 3:
+		h.version = 1
+	default:
+		return frameHeader{}, false
+	}
+	switch (b[1] >> 1) & 3 {
+	case 1:
+		h.layer = 3
+	case 2:
+		h.layer = 2
+	case 3:
+		h.layer = 1
+	default:
+		return frameHeader{}, false
+	}
+	bi := int(b[2] >> 4)
+	si := int(b[2]>>2) & 3
+	if bi == 0 || bi == 15 || si == 3 || b[3]&3 == 2 { // free format, bad, reserved rate, reserved emphasis
+		return frameHeader{}, false
+	}
+	vi := 0
+	if h.version != 1 {
+		vi = 1
+	}
+	h.bitrate = bitrates[vi][h.layer-1][bi] * 1000
+	h.sampleRate = sampleRates[si]
+	switch h.version {
+	case 2:
+		h.sampleRate /= 2
+	case 25:
+		h.sampleRate /= 4
+	}
+	h.channels = 2
+	if b[3]>>6 == 3 {
+		h.channels = 1
+	}
+	padding := int(b[2]>>1) & 1
+	switch {
+	case h.layer == 1:
+		h.samples = 384
+		h.length = (12*h.bitrate/h.sampleRate + padding) * 4
+	case h.layer == 2 || h.version == 1:
+		h.samples = 1152
+		h.length = 144*h.bitrate/h.sampleRate + padding
+	default: // layer III, MPEG-2/2.5
+		h.samples = 576
+		h.length = 72*h.bitrate/h.sampleRate + padding
+	}
+	if h.length < 4 {
+		return frameHeader{}, false
+	}
+	return h, true
+}
+
+// sameStream reports whether o can follow h in one stream: same version, layer and
+// sample rate (the bits that never change between frames).
+func (h frameHeader) sameStream(o frameHeader) bool {
+	const mask = 0xfffe0c00 // sync, version, layer, protection; sample rate
+	return h.raw&mask == o.raw&mask
+}
+
+// sideInfoLen is the length of layer III side information, which a Xing header follows.
+func (h frameHeader) sideInfoLen() int {
+	switch {
+	case h.version == 1 && h.channels == 1:
+		return 17
+	case h.version == 1:
+		return 32
+	case h.channels == 1:
+		return 9
+	}
+	return 17
+}
+
+// vbrHeader is what a Xing/Info or VBRI header in the first frame says.
+type vbrHeader struct {
+	kind    string // "Xing", "Info" or "VBRI"
+	frames  int64  // audio frames, the header frame excluded
+	bytes   int64  // audio bytes (0 if absent)
+	delay   int    // encoder delay in samples (LAME tag)
+	padding int    // end padding in samples (LAME tag)
+}
+
+// readVBRHeader looks for a Xing/Info or VBRI header in frame, the complete first frame.
+func readVBRHeader(h frameHeader, frame []byte) (vbrHeader, bool) {
+	if h.layer == 3 {
+		off := 4 + h.sideInfoLen()
+		if h.raw&0x10000 == 0 { // CRC present
+			off += 2
+		}
+		if off+8 <= len(frame) {
+			if id := string(frame[off : off+4]); id == "Xing" || id == "Info" {
+				v := vbrHeader{kind: id}
+				flags := binary.BigEndian.Uint32(frame[off+4:])
+				p := off + 8
+				if flags&1 != 0 {
+					if p+4 > len(frame) {
+						return vbrHeader{}, false
+					}
+					v.frames = int64(binary.BigEndian.Uint32(frame[p:]))
+					p += 4
+				}
+				if flags&2 != 0 {
+					if p+4 > len(frame) {
+						return vbrHeader{}, false
+					}
+					v.bytes = int64(binary.BigEndian.Uint32(frame[p:]))
+					p += 4
+				}
+				if flags&4 != 0 {
+					p += 100
+				}
+				if flags&8 != 0 {
+					p += 4
+				}
+				// LAME extension: 9-byte encoder string, then 12 bytes, then 12+12 bits of delay and padding.
+				if p+24 <= len(frame) {
+					enc := string(frame[p : p+4])
+					if enc == "LAME" || enc == "Lavc" || enc == "Lavf" || enc == "L3.9" {
+						d := frame[p+21:]
+						v.delay = int(d[0])<<4 | int(d[1])>>4
+						v.padding = int(d[1]&0x0f)<<8 | int(d[2])
+					}
+				}
+				return v, flags&1 != 0
+			}
+		}
+	}
+	// VBRI sits 32 bytes after the header in every layer III frame that has one.
+	if off := 4 + 32; off+18 <= len(frame) && string(frame[off:off+4]) == "VBRI" {
+		return vbrHeader{
+			kind:   "VBRI",
+			delay:  0,
+			bytes:  int64(binary.BigEndian.Uint32(frame[off+10:])),
+			frames: int64(binary.BigEndian.Uint32(frame[off+14:])),
+		}, true
+	}
+	return vbrHeader{}, false
+}
+
+// maxResync bounds how far past junk the frame walk and the first-frame search look
+// for the next frame before deciding there is no more audio.
+const maxResync = 64 << 10
+
+// findFirstFrame finds the first MPEG frame at or after start that is followed by a
+// second frame of the same stream (or ends the file), skipping padding and junk up
+// to maxResync bytes.
+func findFirstFrame(r io.ReaderAt, start, end int64) (int64, frameHeader, bool) {
+	n := min(int64(maxResync+2*2881+4), end-start)
+	if n < 4 {
+		return 0, frameHeader{}, false
+	}
+	buf := make([]byte, n)
+	m, err := r.ReadAt(buf, start)
+	if err != nil && err != io.EOF {
+		return 0, frameHeader{}, false
+	}
+	buf = buf[:m]
+	for i := 0; i+4 <= len(buf) && i <= maxResync; i++ {
+		if buf[i] != 0xff {
+			continue
+		}
+		h, ok := parseFrameHeader(buf[i:])
+		if !ok {
+			continue
+		}
+		next := i + h.length
+		if start+int64(next) == end {
+			return start + int64(i), h, true
+		}
+		if next+4 <= len(buf) {
+			if h2, ok := parseFrameHeader(buf[next:]); ok && h2.sameStream(h) {
+				return start + int64(i), h, true
+			}
+		}
+	}
+	return 0, frameHeader{}, false
+}
+
+// walkResult is what walking every frame header found.
+type walkResult struct {
+	frames  int64
+	samples int64
+	bytes   int64
+	vbr     bool  // frames of more than one bitrate
+	cutAt   int64 // offset of a frame that runs past end, or -1
+}
+
+// walkFrames reads every frame header from start to end, skipping frame bodies
+// through a buffered reader, and resynchronising past junk of up to maxResync bytes.
+func walkFrames(ctx context.Context, r io.ReaderAt, start, end int64, first frameHeader) (walkResult, error) {
+	res := walkResult{cutAt: -1}
+	br := bufio.NewReaderSize(io.NewSectionReader(r, start, end-start), 256<<10)
+	pos := start
+	firstBitrate := first.bitrate
+	for {
+		if res.frames&0xfff == 0 {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+		}
+		b, err := br.Peek(4)
+		if len(b) < 4 {
+			if err == io.EOF || err == nil {
+				return res, nil
+			}
+			return res, err
+		}
+		h, ok := parseFrameHeader(b)
+		if ok && h.sameStream(first) {
+			if pos+int64(h.length) > end {
+				res.cutAt = pos
+				return res, nil
+			}
+			res.frames++
+			res.samples += int64(h.samples)
+			res.bytes += int64(h.length)
+			if h.bitrate != firstBitrate {
+				res.vbr = true
+			}
+			if _, err := br.Discard(h.length); err != nil {
+				return res, err
+			}
+			pos += int64(h.length)
+			continue
+		}
+		// Not a frame: trailing tags end the audio; other junk is skipped.
+		if string(b[:3]) == "TAG" || string(b) == "APET" || string(b) == "LYRI" {
+			return res, nil
+		}
+		skipped, err := resync(br, first)
+		pos += skipped
+		if err != nil {
+			if err == io.EOF {
+				return res, nil
+			}
+			return res, err
+		}
+	}
+}
+
+// resync discards bytes until the next plausible frame header of the stream,
+// giving up with io.EOF after maxResync bytes.
+func resync(br *bufio.Reader, first frameHeader) (int64, error) {
+	var n int64
+	if _, err := br.Discard(1); err != nil {
+		return 0, err
+	}
+	n++
+	for n <= maxResync {
+		b, err := br.Peek(4)
+		if len(b) < 4 {
+			if err == nil {
+				err = io.EOF
+			}
+			return n, err
+		}
+		if b[0] == 0xff {
+			if h, ok := parseFrameHeader(b); ok && h.sameStream(first) {
+				return n, nil
+			}
+		}
+		if _, err := br.Discard(1); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, io.EOF
+}
