@@ -23,6 +23,21 @@ func (h *handler) routes() *mux.Router {
 	api := r.PathPrefix("/api/v1").Subrouter()
 	api.NotFoundHandler = http.HandlerFunc(h.apiNotFound)
 	api.MethodNotAllowedHandler = http.HandlerFunc(h.apiMethodNotAllowed)
+	api.Use(h.requireToken)
+	api.HandleFunc("/shows", h.apiShowList).Methods(http.MethodGet)
+	api.HandleFunc("/shows", h.apiShowCreate).Methods(http.MethodPost)
+	api.HandleFunc("/shows/{show}", h.apiShowGet).Methods(http.MethodGet)
+	api.HandleFunc("/shows/{show}", h.apiShowUpdate).Methods(http.MethodPatch)
+	api.HandleFunc("/shows/{show}", h.apiShowDelete).Methods(http.MethodDelete)
+	api.HandleFunc("/shows/{show}/episodes", h.apiEpisodeList).Methods(http.MethodGet)
+	api.HandleFunc("/shows/{show}/episodes", h.apiEpisodeCreate).Methods(http.MethodPost)
+	api.HandleFunc("/shows/{show}/episodes/{episode}", h.apiEpisodeGet).Methods(http.MethodGet)
+	api.HandleFunc("/shows/{show}/episodes/{episode}", h.apiEpisodeUpdate).Methods(http.MethodPatch)
+	api.HandleFunc("/shows/{show}/episodes/{episode}", h.apiEpisodeDelete).Methods(http.MethodDelete)
+	api.HandleFunc("/shows/{show}/episodes/{episode}/publish", h.apiEpisodePublish).Methods(http.MethodPost)
+	api.HandleFunc("/shows/{show}/episodes/{episode}/unpublish", h.apiEpisodeUnpublish).Methods(http.MethodPost)
+	api.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}", h.apiTranscriptPut).Methods(http.MethodPut)
+	api.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}", h.apiTranscriptDelete).Methods(http.MethodDelete)
 
 	// ---- Admin (/admin/..., the producer web UI) ----
 

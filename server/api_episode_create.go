@@ -1,0 +1,51 @@
+package server
+
+import (
+	"mime"
+	"net/http"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+// apiEpisodeCreate creates an episode: POST /api/v1/shows/{show}/episodes.
+// A JSON body makes a draft; a multipart/form-data body (audio with an
+// "episode" JSON part) goes to the upload handler.
+func (h *handler) apiEpisodeCreate(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.showFromPath(w, r)
+	if !ok {
+		return
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		h.apiEpisodeCreateMultipart(w, r, s)
+		return
+	}
+	body, err := jsonBody(w, r)
+	if err != nil {
+		h.respondAPIError(w, r, err)
+		return
+	}
+	p, err := decodeEpisodePatch(body)
+	if err != nil {
+		h.respondAPIError(w, r, err)
+		return
+	}
+	e := episodes.Episode{ShowID: s.ID}
+	if err := p.apply(&e); err != nil {
+		h.respondAPIError(w, r, err)
+		return
+	}
+	if err := h.Store.CreateEpisode(r.Context(), &e); err != nil {
+		h.respondAPIError(w, r, err)
+		return
+	}
+	h.showChanged(s.ID)
+	w.Header().Set("Location", "/api/v1/shows/"+s.Slug+"/episodes/"+e.Slug)
+	writeJSON(w, http.StatusCreated, h.episodeJSON(s, &e))
+}
+
+// apiEpisodeCreateMultipart hands a multipart create to the upload handler.
+// TODO(uploads): call h.createEpisodeMultipart(w, r, s) once it exists.
+func (h *handler) apiEpisodeCreateMultipart(w http.ResponseWriter, r *http.Request, s *episodes.Show) {
+	writeError(w, http.StatusUnsupportedMediaType, codeUnsupportedMedia,
+		"creating an episode with audio (multipart/form-data) is not available yet; create a draft with application/json", "")
+}

@@ -1,0 +1,47 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+// apiEpisodePublish publishes an episode: POST
+// /api/v1/shows/{show}/episodes/{episode}/publish with an optional body
+// {"at": "RFC 3339 time"}. A future time schedules it; a past or absent
+// time publishes it now. It needs audio and a title.
+func (h *handler) apiEpisodePublish(w http.ResponseWriter, r *http.Request) {
+	var at time.Time
+	if r.ContentLength != 0 {
+		var body struct {
+			At opt[string] `json:"at"`
+		}
+		if err := readJSON(w, r, &body); err != nil {
+			h.respondAPIError(w, r, err)
+			return
+		}
+		if body.At.v != "" {
+			t, err := time.Parse(time.RFC3339, body.At.v)
+			if err != nil {
+				h.respondAPIError(w, r, &episodes.ValidationError{Field: "at",
+					Message: "is not an RFC 3339 time; give one like 2026-05-01T09:00:00Z or 2026-05-01T11:00:00+02:00"})
+				return
+			}
+			if t.After(h.Now()) {
+				at = t
+			}
+		}
+	}
+	s, e, ok := h.episodeFromPath(w, r)
+	if !ok {
+		return
+	}
+	e, err := h.Store.Publish(r.Context(), e.ID, at)
+	if err != nil {
+		h.respondAPIError(w, r, err)
+		return
+	}
+	h.showChanged(s.ID)
+	writeJSON(w, http.StatusOK, h.episodeJSON(s, e))
+}

@@ -1,0 +1,19 @@
+package server
+
+import "net/http"
+
+// apiShowList lists every show, by title: GET /api/v1/shows.
+func (h *handler) apiShowList(w http.ResponseWriter, r *http.Request) {
+	shows, err := h.Store.ListShows(r.Context())
+	if err != nil {
+		h.respondAPIError(w, r, err)
+		return
+	}
+	out := struct {
+		Shows []showJSON `json:"shows"`
+	}{Shows: make([]showJSON, 0, len(shows))}
+	for _, s := range shows {
+		out.Shows = append(out.Shows, h.showJSON(s))
+	}
+	writeJSON(w, http.StatusOK, out)
+}

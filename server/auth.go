@@ -1,0 +1,91 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+// AdminTokenName is the name under which BootstrapAdminToken stores LYSSNA_ADMIN_TOKEN.
+const AdminTokenName = "admin"
+
+// minTokenLen is the shortest secret accepted as a token (config enforces the same for the admin token).
+const minTokenLen = 16
+
+// NewToken returns a new random API token: "lys_" and 256 bits in base64url.
+func NewToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return "lys_" + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// HashToken is the hex SHA-256 of a token: the only form the database keeps.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// BootstrapAdminToken stores token's hash under the name "admin" when the
+// instance has no tokens yet, so a fresh install can be driven by
+// LYSSNA_ADMIN_TOKEN; it reports whether it did. An empty token does nothing.
+// Two replicas starting at once are safe: the loser's insert is a conflict,
+// which counts as done.
+func BootstrapAdminToken(ctx context.Context, store *episodes.Store, token string) (bool, error) {
+	if token == "" {
+		return false, nil
+	}
+	if len(token) < minTokenLen {
+		return false, fmt.Errorf("server: the admin token must be at least %d characters", minTokenLen)
+	}
+	n, err := store.CountTokens(ctx)
+	if err != nil {
+		return false, fmt.Errorf("server: bootstrap admin token: %w", err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	err = store.CreateToken(ctx, AdminTokenName, HashToken(token))
+	if errors.Is(err, episodes.ErrConflict) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("server: bootstrap admin token: %w", err)
+	}
+	return true, nil
+}
+
+// requireToken lets a request through only with "Authorization: Bearer
+// TOKEN" naming a stored token, and answers 401 JSON otherwise. The secret
+// is hashed before the lookup, so the database compares hashes and the
+// time a lookup takes says nothing about the secret.
+func (h *handler) requireToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		token = strings.TrimSpace(token)
+		if !strings.EqualFold(scheme, "Bearer") || token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="lyssna"`)
+			writeError(w, http.StatusUnauthorized, codeUnauthorized,
+				"this endpoint needs an API token: send Authorization: Bearer TOKEN (create one with `lyssna token create --name NAME`)", "")
+			return
+		}
+		if _, err := h.Store.TokenByHash(r.Context(), HashToken(token)); err != nil {
+			if !errors.Is(err, episodes.ErrNotFound) {
+				h.respondError(w, r, err)
+				return
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="lyssna", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, codeUnauthorized,
+				"the API token is not valid (unknown or revoked); `lyssna token list` shows the tokens", "")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
