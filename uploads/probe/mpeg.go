@@ -239,7 +239,7 @@ type walkResult struct {
 // through a buffered reader, and resynchronising past junk of up to maxResync bytes.
 func walkFrames(ctx context.Context, r io.ReaderAt, start, end int64, first frameHeader) (walkResult, error) {
 	res := walkResult{cutAt: -1}
-	br := bufio.NewReaderSize(io.NewSectionReader(r, start, end-start), 256<<10)
+	br := bufio.NewReaderSize(io.NewSectionReader(r, start, end-start), int(min(256<<10, max(16, end-start))))
 	pos := start
 	firstBitrate := first.bitrate
 	for {

@@ -1,0 +1,114 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkProbeFixture probes each fixture from memory.
+func BenchmarkProbeFixture(b *testing.B) {
+	for _, e := range loadExpectations(b) {
+		data, err := os.ReadFile(filepath.Join(fixtures, e.File))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(e.File, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Probe(context.Background(), bytes.NewReader(data), int64(len(data))); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkProbeLarge probes ~200 MB MP3s without a Xing/Info header (CBR and VBR),
+// so every frame header is walked. The files are made by ffmpeg in a temp dir.
+func BenchmarkProbeLarge(b *testing.B) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		b.Skip("ffmpeg is not installed (apt-get install -y ffmpeg); it makes the large MP3s this benchmark probes")
+	}
+	dir := b.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"cbr-320k-noheader", []string{"-b:a", "320k"}},
+		{"vbr-q2-noheader", []string{"-q:a", "2"}},
+	} {
+		path, wantMS := makeLargeMP3(b, dir, tc.name, tc.args, 200<<20)
+		b.Run(tc.name, func(b *testing.B) {
+			f, err := os.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			st, err := f.Stat()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(st.Size())
+			b.ReportAllocs()
+			var info *Info
+			for b.Loop() {
+				if info, err = Probe(context.Background(), f, st.Size()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if d := abs(info.DurationMS - wantMS); d > 50 {
+				b.Fatalf("duration %d ms, want %d", info.DurationMS, wantMS)
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/probe")
+			b.ReportMetric(float64(st.Size())/1e6, "file-MB")
+		})
+	}
+}
+
+// makeLargeMP3 encodes 30 s of a tone over noise with ffmpeg (no tag, no Xing
+// header) and repeats its frames until the file is about size bytes. It returns the
+// path and the duration in ms that the frames add up to.
+func makeLargeMP3(b *testing.B, dir, name string, args []string, size int64) (string, int64) {
+	b.Helper()
+	clip := filepath.Join(dir, name+"-clip.mp3")
+	cmd := append([]string{"-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i",
+		"aevalsrc=0.3*sin(2*PI*440*t)+0.2*(random(0)*2-1)*gt(mod(t\\,2)\\,1):s=44100:c=stereo:d=30",
+		"-c:a", "libmp3lame"}, args...)
+	cmd = append(cmd, "-write_xing", "0", "-id3v2_version", "0", clip)
+	if out, err := exec.Command("ffmpeg", cmd...).CombinedOutput(); err != nil {
+		b.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(clip)
+	if err != nil {
+		b.Fatal(err)
+	}
+	first, h, ok := findFirstFrame(bytes.NewReader(data), 0, int64(len(data)))
+	if !ok {
+		b.Fatal("ffmpeg's clip has no MPEG frames")
+	}
+	one, err := walkFrames(context.Background(), bytes.NewReader(data), first, int64(len(data)), h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".mp3")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	copies := size/int64(len(data)) + 1
+	for i := int64(0); i < copies; i++ {
+		if _, err := f.Write(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return path, one.samples * copies * 1000 / int64(h.sampleRate)
+}
