@@ -1,0 +1,5 @@
+package uploads
+
+const helperEnv = "LYSSNA_UPLOADS_HELPER"
+
+func runHelper() int { return 0 }

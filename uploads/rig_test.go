@@ -1,0 +1,176 @@
+package uploads
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/testenv"
+	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/storage/filesystem"
+	"github.com/lyssna/lyssna/storage/s3"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) != "" {
+		os.Exit(runHelper())
+	}
+	os.Exit(testenv.RunMain(m))
+}
+
+// rig is a real Ingester over a real store and a real bucket.
+type rig struct {
+	in     *Ingester
+	store  *episodes.Store
+	bucket storage.Bucket
+	show   *episodes.Show
+}
+
+// backends names a store and a bucket kind.
+type backends struct{ store, bucket string }
+
+func (b backends) String() string { return b.store + "+" + b.bucket }
+
+// allBackends is every combination; the default is SQLite on the filesystem.
+var allBackends = []backends{{"sqlite", "filesystem"}, {"postgres", "s3"}, {"sqlite", "s3"}, {"postgres", "filesystem"}}
+
+// eachBackend runs fn on a fresh rig for every store and bucket pairing.
+func eachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
+	for _, b := range allBackends {
+		t.Run(b.String(), func(t *testing.T) { fn(t, newRig(t, b, nil)) })
+	}
+}
+
+func openStore(t testing.TB, kind string) *episodes.Store {
+	t.Helper()
+	url := "sqlite:" + filepath.Join(t.TempDir(), "lyssna.db")
+	if kind == "postgres" {
+		url = testenv.Postgres(t)
+	}
+	s, err := episodes.Open(context.Background(), url, time.Now)
+	if err != nil {
+		t.Fatalf("episodes.Open(%s): %v", kind, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func openBucket(t testing.TB, kind string) storage.Bucket {
+	t.Helper()
+	if kind == "s3" {
+		srv := testenv.S3(t)
+		b, err := s3.New(context.Background(), s3.Options{
+			Endpoint: srv.Endpoint, Region: srv.Region, Bucket: srv.NewBucket(t),
+			AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, PathStyle: true,
+		})
+		if err != nil {
+			t.Fatalf("s3.New: %v", err)
+		}
+		return b
+	}
+	b, err := filesystem.New(filepath.Join(t.TempDir(), "media"))
+	if err != nil {
+		t.Fatalf("filesystem.New: %v", err)
+	}
+	return b
+}
+
+// newRig makes a rig; wrap, when given, wraps the bucket the Ingester uses
+// (the rig's bucket stays the real one, for looking).
+func newRig(t testing.TB, b backends, wrap func(storage.Bucket) storage.Bucket) *rig {
+	t.Helper()
+	r := &rig{store: openStore(t, b.store), bucket: openBucket(t, b.bucket)}
+	used := r.bucket
+	if wrap != nil {
+		used = wrap(r.bucket)
+	}
+	in, err := New(Deps{Store: r.store, Bucket: used, TempDir: filepath.Join(t.TempDir(), "tmp"), MaxSize: 64 << 20})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	r.in = in
+	r.show = createShow(t, r.store, "test-show")
+	return r
+}
+
+func createShow(t testing.TB, s *episodes.Store, slug string) *episodes.Show {
+	t.Helper()
+	sh := &episodes.Show{
+		Slug: slug, Title: "Test show", Description: "A show for tests.", Author: "Ada",
+		Owner: episodes.Owner{Name: "Ada", Email: "ada@example.com"}, Language: "en",
+		Categories: []episodes.Category{{Category: "Education"}}, Type: episodes.TypeEpisodic,
+		GUID: episodes.PodcastGUID("https://example.com/" + slug + "/feed.xml"),
+	}
+	if err := s.CreateShow(context.Background(), sh); err != nil {
+		t.Fatalf("CreateShow: %v", err)
+	}
+	return sh
+}
+
+// state is what an upload may leave behind: objects, episodes, temp files.
+type state struct {
+	keys     []string
+	episodes int
+	temp     []string
+}
+
+func (r *rig) state(t testing.TB) state {
+	t.Helper()
+	var s state
+	ctx := context.Background()
+	if err := r.bucket.List(ctx, "", func(o storage.ObjectInfo) error {
+		s.keys = append(s.keys, o.Key)
+		return nil
+	}); err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	sort.Strings(s.keys)
+	eps, _, err := r.store.ListEpisodes(ctx, r.show.ID, episodes.ListOptions{Limit: episodes.MaxListLen})
+	if err != nil {
+		t.Fatalf("ListEpisodes: %v", err)
+	}
+	s.episodes = len(eps)
+	entries, err := os.ReadDir(r.in.TempDir)
+	if err != nil {
+		t.Fatalf("ReadDir: %v", err)
+	}
+	for _, e := range entries {
+		s.temp = append(s.temp, e.Name())
+	}
+	return s
+}
+
+// sameState fails the test when an upload left something behind.
+func (r *rig) sameState(t testing.TB, before state) {
+	t.Helper()
+	after := r.state(t)
+	if len(after.keys) != len(before.keys) {
+		t.Errorf("bucket holds %q, want %q", after.keys, before.keys)
+	} else {
+		for i := range after.keys {
+			if after.keys[i] != before.keys[i] {
+				t.Errorf("bucket holds %q, want %q", after.keys, before.keys)
+				break
+			}
+		}
+	}
+	if after.episodes != before.episodes {
+		t.Errorf("show has %d episodes, want %d", after.episodes, before.episodes)
+	}
+	if len(after.temp) != 0 {
+		t.Errorf("temp directory holds %q, want nothing", after.temp)
+	}
+}
+
+func readFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "audio", name))
+	if err != nil {
+		t.Fatalf("fixture: %v", err)
+	}
+	return b
+}

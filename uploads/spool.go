@@ -1,0 +1,161 @@
+package uploads
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/lyssna/lyssna/uploads/probe"
+)
+
+// Temp files are named tempPrefix*tempSuffix so the sweep removes only its own.
+const (
+	tempPrefix = "upload-"
+	tempSuffix = ".part"
+)
+
+// File is an upload spooled to a temp file, hashed, sniffed and probed. Close
+// removes the temp file; call it on every path.
+type File struct {
+	Size   int64
+	SHA256 string // lowercase hex
+	Format probe.Format
+	Info   *probe.Info
+
+	f *os.File
+}
+
+// Close removes the temp file. It is safe to call more than once.
+func (f *File) Close() error {
+	if f == nil || f.f == nil {
+		return nil
+	}
+	name := f.f.Name()
+	cerr := f.f.Close()
+	f.f = nil
+	if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("uploads: remove temp file: %w", err)
+	}
+	if cerr != nil {
+		return fmt.Errorf("uploads: close temp file: %w", cerr)
+	}
+	return nil
+}
+
+// reader gives a fresh reader over the whole spooled file.
+func (f *File) reader() io.Reader { return io.NewSectionReader(f.f, 0, f.Size) }
+
+// Spool reads body to its end into a temp file in TempDir, computing SHA-256
+// and size, then sniffs and probes it. The body is never held in memory: at
+// most one copy buffer is. It stops reading at MaxSize+1 bytes and answers a
+// *TooLargeError; bytes that are not MP3 or M4A are refused after the first
+// few KB. On error nothing is left in TempDir.
+func (in *Ingester) Spool(ctx context.Context, body io.Reader) (_ *File, err error) {
+	tmp, err := os.CreateTemp(in.TempDir, tempPrefix+"*"+tempSuffix)
+	if err != nil {
+		return nil, fmt.Errorf("uploads: create temp file: %w", err)
+	}
+	file := &File{f: tmp}
+	defer func() {
+		if err != nil {
+			file.Close()
+		}
+	}()
+
+	src := &ctxReader{ctx: ctx, r: body}
+	limit := in.MaxSize
+	if limit > 0 {
+		src.r = io.LimitReader(body, limit+1)
+	}
+	head := make([]byte, probe.SniffLen)
+	n, err := io.ReadFull(src, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, in.readError(ctx, err)
+	}
+	head = head[:n]
+	if file.Format, err = probe.Sniff(head); err != nil {
+		return nil, fmt.Errorf("uploads: %w", err)
+	}
+
+	h := sha256.New()
+	dst := &countingWriter{w: io.MultiWriter(tmp, h)}
+	if _, err := dst.Write(head); err != nil {
+		return nil, fmt.Errorf("uploads: write temp file: %w", err)
+	}
+	if _, err := io.CopyBuffer(dst, src, make([]byte, 256<<10)); err != nil {
+		if errors.As(err, new(*readErr)) {
+			return nil, in.readError(ctx, err)
+		}
+		return nil, fmt.Errorf("uploads: write temp file: %w", err)
+	}
+	if limit > 0 && dst.n > limit {
+		return nil, &TooLargeError{Limit: limit}
+	}
+	file.Size = dst.n
+	file.SHA256 = hex.EncodeToString(h.Sum(nil))
+
+	if file.Info, err = probe.Probe(ctx, tmp, file.Size); err != nil {
+		return nil, fmt.Errorf("uploads: %w", err)
+	}
+	return file, nil
+}
+
+// readError classifies an error from reading the body.
+func (in *Ingester) readError(ctx context.Context, err error) error {
+	var re *readErr
+	if errors.As(err, &re) {
+		err = re.err
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		limit := in.MaxSize
+		if limit <= 0 {
+			limit = mbe.Limit
+		}
+		return &TooLargeError{Limit: limit}
+	case ctx.Err() != nil:
+		return fmt.Errorf("uploads: %w: %w", ErrIncomplete, context.Cause(ctx))
+	}
+	return fmt.Errorf("%w: %w", ErrIncomplete, err)
+}
+
+// readErr marks errors that came from the body rather than the temp file.
+type readErr struct{ err error }
+
+func (e *readErr) Error() string { return e.err.Error() }
+func (e *readErr) Unwrap() error { return e.err }
+
+// ctxReader stops reading once ctx is done and marks its errors as the body's.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, &readErr{err}
+	}
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &readErr{err}
+	}
+	return n, err
+}
+
+// countingWriter counts what it passes on.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,123 @@
+// Package uploads owns the ingest pipeline: an uploaded audio file is spooled
+// to a temp file while its SHA-256 and size are computed, sniffed and probed,
+// put into the bucket under a new key made from its content hash, and turned
+// into a draft episode. Failures leave nothing behind; a sweep removes what a
+// killed process could not.
+package uploads
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/uploads/probe"
+)
+
+// Errors the pipeline returns (wrapped, match with errors.Is). Each maps to
+// one HTTP status: ErrTooLarge 413, ErrUnsupported 415, ErrMalformed 422,
+// ErrIncomplete 400. A file already in the show is episodes.ErrConflict
+// (409); invalid episode fields are *episodes.ValidationError (400).
+var (
+	// ErrTooLarge is matched by *TooLargeError.
+	ErrTooLarge = errors.New("uploads: file too large")
+	// ErrUnsupported means the bytes are not MP3 or M4A (the message says what they are).
+	ErrUnsupported = probe.ErrUnsupported
+	// ErrMalformed means the bytes look like MP3 or M4A but cannot be read as audio.
+	ErrMalformed = probe.ErrMalformed
+	// ErrIncomplete means the body broke off before its end (the client went away or stalled).
+	ErrIncomplete = errors.New("uploads: the upload broke off before the end of the file")
+)
+
+// TooLargeError says an upload went past the configured limit.
+type TooLargeError struct {
+	Limit int64 // bytes
+}
+
+// Error names the limit.
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("uploads: the file is larger than the limit of %s (%d bytes); shorten or re-encode it at a lower bitrate, or ask the operator to raise LYSSNA_MAX_UPLOAD_SIZE",
+		humanBytes(e.Limit), e.Limit)
+}
+
+// Is makes errors.Is(err, ErrTooLarge) true.
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
+// Deps is what an Ingester needs.
+type Deps struct {
+	Store  *episodes.Store
+	Bucket storage.Bucket
+	// TempDir holds the spooled uploads; it should be on the data directory's
+	// disk (not a small tmpfs) and is created when missing.
+	TempDir string
+	// MaxSize is the largest accepted file in bytes; 0 or less means no limit.
+	MaxSize int64
+	// Now is the clock for the sweep; nil means time.Now.
+	Now func() time.Time
+	// Logger receives what cannot be returned: failed clean-ups and sweep
+	// results. Nil discards.
+	Logger *slog.Logger
+}
+
+// Ingester runs uploads into the bucket and the store. It is safe for
+// concurrent use.
+type Ingester struct {
+	Deps
+}
+
+// New checks deps and creates the temp directory.
+func New(deps Deps) (*Ingester, error) {
+	if deps.Store == nil || deps.Bucket == nil {
+		return nil, errors.New("uploads: a store and a bucket are required")
+	}
+	if deps.TempDir == "" {
+		return nil, errors.New("uploads: no temp directory given")
+	}
+	if err := os.MkdirAll(deps.TempDir, 0o700); err != nil {
+		return nil, fmt.Errorf("uploads: create temp directory: %w", err)
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Ingester{Deps: deps}, nil
+}
+
+// Patch changes a draft episode after the file's tags have filled it in, so
+// fields the producer gave win over the tags. It may return a
+// *episodes.ValidationError for bad input.
+type Patch func(*episodes.Episode) error
+
+// cleanupTimeout bounds deleting what a failed upload put; it runs on a fresh
+// context because the request's may already be cancelled.
+const cleanupTimeout = 30 * time.Second
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	s := fmt.Sprintf("%.1f", v)
+	if v == float64(int64(v)) {
+		s = fmt.Sprintf("%d", int64(v))
+	}
+	return s + " " + string("KMGTPE"[exp]) + "iB"
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
