@@ -293,3 +293,63 @@ func id3Chapters(frames []id3Frame, version byte) []Chapter {
 	}
 	return out
 }
+
+// id3Sane reports whether every frame of tag, read the way github.com/dhowden/tag
+// reads it (sizes as declared, data length indicators honoured), stays inside the
+// tag. That library allocates a declared size of up to 10 MB before reading, so a
+// tag that fails this check is never handed to it.
+func id3Sane(tag []byte) bool {
+	if len(tag) < 10 {
+		return false
+	}
+	version, flags := tag[3], tag[5]
+	body := tag[10:]
+	if flags&0x40 != 0 && version >= 3 {
+		if len(body) < 4 {
+			return false
+		}
+		n := int64(binary.BigEndian.Uint32(body))
+		if version == 4 {
+			n = syncsafe(body) - 4
+		}
+		if n < 0 || n+4 > int64(len(body)) {
+			return false
+		}
+		body = body[4+n:]
+	}
+	hl := 10
+	if version == 2 {
+		hl = 6
+	}
+	for len(body) >= hl {
+		var size int64
+		var fflags uint16
+		switch version {
+		case 2:
+			size = int64(body[3])<<16 | int64(body[4])<<8 | int64(body[5])
+		case 3:
+			size = int64(binary.BigEndian.Uint32(body[4:]))
+			fflags = binary.BigEndian.Uint16(body[8:])
+		default:
+			size = syncsafe(body[4:])
+			fflags = binary.BigEndian.Uint16(body[8:])
+		}
+		if size == 0 {
+			return true
+		}
+		rest := int64(len(body) - hl)
+		if size > rest {
+			return false
+		}
+		if version == 4 && fflags&0x0001 != 0 { // the library then reads the indicated length
+			if size < 4 || syncsafe(body[hl:]) > rest-4 {
+				return false
+			}
+		}
+		if version == 3 && fflags&0x0080 != 0 && size < 4 {
+			return false
+		}
+		body = body[hl+int(size):]
+	}
+	return true
+}

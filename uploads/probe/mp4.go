@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -15,7 +16,7 @@ import (
 const (
 	maxMoovSize    = 64 << 20 // the movie box (sample tables) is read into memory
 	maxTopBoxes    = 10000
-	maxChapterRefs = 10000
+	maxChapterRefs = 1000
 )
 
 // box is one ISO BMFF box inside a byte slice.
@@ -381,7 +382,14 @@ func probeM4A(ctx context.Context, r io.ReaderAt, size int64) (*Info, error) {
 		info.Track = int(binary.BigEndian.Uint16(trkn[10:])) // dhowden/tag cuts it to 8 bits
 	}
 	if ilst != nil {
-		if md, err := readTags(bytes.NewReader(moovBox(moov)), tag.ReadAtoms); err != nil {
+		// The tag library trusts atom sizes: hand it the movie box only if the boxes it
+		// walks (udta, meta, ilst and the items) all fit inside their parents.
+		_, errU := children(udta)
+		_, errM := children(child(udta, "meta"))
+		_, errI := children(ilst)
+		if err := errors.Join(errU, errM, errI); err != nil {
+			info.Warnings = append(info.Warnings, fmt.Sprintf("MP4 tags not read: %v", err))
+		} else if md, err := readTags(bytes.NewReader(moovBox(moov)), tag.ReadAtoms); err != nil {
 			info.Warnings = append(info.Warnings, fmt.Sprintf("MP4 tags: %v", err))
 		} else {
 			applyTags(info, md)

@@ -266,7 +266,9 @@ func probeMP3(ctx context.Context, r io.ReaderAt, size int64, head []byte) (*Inf
 		frames := id3Frames(tagBytes)
 		info.Comment = id3Comment(frames)
 		info.Chapters = id3Chapters(frames, tagBytes[3])
-		if md, err := readTags(bytes.NewReader(tagBytes), tag.ReadID3v2Tags); err != nil {
+		if !id3Sane(tagBytes) {
+			info.Warnings = append(info.Warnings, "ID3v2 tag: a frame declares more bytes than the tag holds; title, artist and picture were not read")
+		} else if md, err := readTags(bytes.NewReader(tagBytes), tag.ReadID3v2Tags); err != nil {
 			info.Warnings = append(info.Warnings, fmt.Sprintf("ID3v2 tag: %v", err))
 		} else {
 			applyTags(info, md)

@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"os"
@@ -360,4 +361,32 @@ func FuzzProbe(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLyingTagFrameBeforeAudio: good audio behind an ID3 tag whose frame declares
+// 9 MB (under the tag library's 10 MB up-front allocation) is accepted, the tag is
+// skipped with a warning, and nothing large is allocated.
+func TestLyingTagFrameBeforeAudio(t *testing.T) {
+	audio, err := os.ReadFile(filepath.Join(fixtures, "vbr-noxing.mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := v23Frame("TIT2", []byte("\x00title"))
+	binary.BigEndian.PutUint32(frame[4:], 9_000_000)
+	tag := append([]byte{'I', 'D', '3', 3, 0, 0, 0, 0, 0, 64}, frame...)
+	tag = append(tag, make([]byte, 10+64-len(tag))...)
+	file := append(tag, audio...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	info, err := Probe(context.Background(), bytes.NewReader(file), int64(len(file)))
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Warnings) == 0 || info.Title != "" {
+		t.Errorf("title %q, warnings %q: want the tag skipped with a warning", info.Title, info.Warnings)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 2<<20 {
+		t.Errorf("Probe allocated %d bytes", n)
+	}
 }
