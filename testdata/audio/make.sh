@@ -114,7 +114,7 @@ EOF
 cp "$tmp/cover.png" broken/png.mp3
 ff -i "$tmp/sine.wav" -t 0.2 -f wav broken/wav.mp3
 ff -i "$tmp/sine.wav" -t 0.2 -c:a flac -f flac broken/flac.mp3
-ff -i "$tmp/sine.wav" -t 0.2 -c:a libvorbis -f ogg broken/ogg.mp3
+ff -i "$tmp/sine.wav" -t 0.2 -c:a libvorbis -fflags +bitexact -f ogg broken/ogg.mp3
 ff -i "$tmp/sine.wav" -t 0.2 -c:a flac -f flac "$tmp/x.flac"
 { printf 'ID3\x04\x00\x00\x00\x00\x00\x00'; cat "$tmp/x.flac"; } >broken/id3-flac.mp3
 

@@ -390,3 +390,31 @@ func TestLyingTagFrameBeforeAudio(t *testing.T) {
 		t.Errorf("Probe allocated %d bytes", n)
 	}
 }
+
+// TestVBRIHeader builds an MPEG-1 layer III stream whose first frame carries a
+// Fraunhofer VBRI header declaring fewer frames than follow, so the duration can
+// only come from the header.
+func TestVBRIHeader(t *testing.T) {
+	hdr := []byte{0xff, 0xfb, 0x90, 0xc0} // MPEG-1 layer III, 128 kbit/s, 44.1 kHz, mono: 417-byte frames
+	frame := func() []byte { return append(bytes.Clone(hdr), make([]byte, 417-4)...) }
+	const declared, present = 200, 300
+	first := frame()
+	copy(first[36:], "VBRI")
+	binary.BigEndian.PutUint16(first[40:], 1)
+	binary.BigEndian.PutUint32(first[46:], 417*(present+1))
+	binary.BigEndian.PutUint32(first[50:], declared)
+	file := first
+	for range present {
+		file = append(file, frame()...)
+	}
+	info, err := Probe(context.Background(), bytes.NewReader(file), int64(len(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(declared * 1152 * 1000 / 44100); info.DurationMS != want {
+		t.Fatalf("duration %d ms, want %d from the VBRI header", info.DurationMS, want)
+	}
+	if info.SampleRate != 44100 || info.Channels != 1 {
+		t.Fatalf("sample rate %d, channels %d", info.SampleRate, info.Channels)
+	}
+}
