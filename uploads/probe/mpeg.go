@@ -231,6 +231,7 @@ type walkResult struct {
 	frames  int64
 	samples int64
 	bytes   int64
+	junk    int64 // bytes skipped between frames
 	vbr     bool  // frames of more than one bitrate
 	cutAt   int64 // offset of a frame that runs past end, or -1
 }
@@ -279,6 +280,7 @@ func walkFrames(ctx context.Context, r io.ReaderAt, start, end int64, first fram
 		}
 		skipped, err := resync(br, first)
 		pos += skipped
+		res.junk += skipped
 		if err != nil {
 			if err == io.EOF {
 				return res, nil

@@ -251,6 +251,9 @@ func probeMP3(ctx context.Context, r io.ReaderAt, size int64, head []byte) (*Inf
 		if res.frames == 0 {
 			return nil, malformed("no complete MPEG audio frames found")
 		}
+		if res.junk > res.bytes {
+			return nil, malformed("only %d of %d bytes are MPEG audio frames: the file is corrupt", res.bytes, end-first)
+		}
 		info.DurationMS = res.samples * 1000 / int64(h.sampleRate)
 		if !res.vbr {
 			info.Bitrate = h.bitrate

@@ -418,3 +418,17 @@ func TestVBRIHeader(t *testing.T) {
 		t.Fatalf("sample rate %d, channels %d", info.SampleRate, info.Channels)
 	}
 }
+
+// TestMostlyJunk: a few real frames in front of much non-audio is refused.
+func TestMostlyJunk(t *testing.T) {
+	frame := append([]byte{0xff, 0xfb, 0x90, 0xc0}, make([]byte, 417-4)...)
+	var file []byte
+	for range 3 {
+		file = append(file, frame...)
+	}
+	file = append(file, bytes.Repeat([]byte("not audio "), 1000)...)
+	_, err := Probe(context.Background(), bytes.NewReader(file), int64(len(file)))
+	if !errors.Is(err, ErrMalformed) {
+		t.Fatalf("Probe: %v, want a malformed-file error", err)
+	}
+}
