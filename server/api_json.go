@@ -197,7 +197,9 @@ func (o *opt[T]) UnmarshalJSON(b []byte) error {
 		o.v = zero
 		return nil
 	}
-	return json.Unmarshal(b, &o.v)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields() // the outer decoder's setting does not reach in here
+	return dec.Decode(&o.v)
 }
 
 func (o opt[T]) to(dst *T) {
