@@ -1,0 +1,140 @@
+// Package admin owns the producer web UI under /admin/: signing in with a
+// producer token, creating and editing shows, uploading episodes with a
+// progress bar, editing their learning materials, transcripts and
+// publication. Pages are plain HTML forms rendered on the server from
+// embedded templates; small scripts only improve what works without them.
+package admin
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/uploads"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Deps are the Handler's dependencies.
+type Deps struct {
+	Store   *episodes.Store
+	Bucket  storage.Bucket
+	Uploads *uploads.Ingester
+	Links   links.Builder
+	Now     func() time.Time // nil means time.Now
+	Logger  *slog.Logger     // nil means slog.Default()
+	// SecureCookies marks the session cookie Secure; set it when the public
+	// base URL is https.
+	SecureCookies bool
+	// Invalidate is called with a show's ID after every write that may change
+	// its feed or pages; nil means nothing to invalidate.
+	Invalidate func(showID int64)
+}
+
+// Handler serves the producer web UI.
+type Handler struct {
+	store      *episodes.Store
+	bucket     storage.Bucket
+	uploads    *uploads.Ingester
+	links      links.Builder
+	now        func() time.Time
+	log        *slog.Logger
+	secure     bool
+	invalidate func(showID int64)
+	pages      map[string]*template.Template
+	static     map[string]staticFile
+	limiter    *attemptLimiter
+	notes      *markdown
+}
+
+// New parses the templates; it fails only when a dependency is missing or the
+// embedded templates are broken.
+func New(d Deps) (*Handler, error) {
+	if d.Store == nil || d.Bucket == nil || d.Uploads == nil {
+		return nil, errors.New("admin: Deps.Store, Deps.Bucket and Deps.Uploads are required")
+	}
+	if d.Links.Base() == "" {
+		return nil, errors.New("admin: Deps.Links has no public base URL")
+	}
+	h := &Handler{
+		store:      d.Store,
+		bucket:     d.Bucket,
+		uploads:    d.Uploads,
+		links:      d.Links,
+		now:        d.Now,
+		log:        d.Logger,
+		secure:     d.SecureCookies,
+		invalidate: d.Invalidate,
+		notes:      newMarkdown(),
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.invalidate == nil {
+		h.invalidate = func(int64) {}
+	}
+	h.limiter = newAttemptLimiter(signInBurst, signInWindow, h.now)
+	var err error
+	if h.static, err = loadStatic(); err != nil {
+		return nil, err
+	}
+	if h.pages, err = parseTemplates(h.funcs()); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Routes registers every admin route under /admin/ on r. Register them
+// before the listener pages, whose /{show}/ pattern matches any first segment.
+func (h *Handler) Routes(r *mux.Router) {
+	a := r.PathPrefix("/admin").Subrouter()
+	r.Handle("/admin", redirectTo("/admin/"))
+	a.HandleFunc("/static/{file}", h.serveStatic).Methods("GET", "HEAD")
+	a.HandleFunc("/signin", h.signInForm).Methods("GET", "HEAD")
+	a.HandleFunc("/signin", h.signIn).Methods("POST")
+	a.HandleFunc("/signout", h.post(h.signOut)).Methods("POST")
+
+	a.HandleFunc("/", h.get(h.showList)).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/new", h.get(h.showNewForm)).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/new", h.post(h.showCreate)).Methods("POST")
+	a.HandleFunc("/shows/{show}/", h.get(h.showView)).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/{show}/edit", h.get(h.showEditForm)).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/{show}/edit", h.post(h.showUpdate)).Methods("POST")
+	a.HandleFunc("/shows/{show}/artwork", h.postStream(h.showArtwork)).Methods("POST")
+
+	a.HandleFunc("/shows/{show}/episodes", h.postStream(h.episodeUpload)).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/", h.get(h.episodeEditForm)).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/", h.post(h.episodeUpdate)).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/audio", h.postStream(h.episodeReplaceAudio)).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/transcripts", h.postStream(h.transcriptUpload)).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}/delete", h.post(h.transcriptDelete)).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/publish", h.post(h.episodePublish)).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/unpublish", h.post(h.episodeUnpublish)).Methods("POST")
+}
+
+func parseTemplates(funcs template.FuncMap) (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"signin.html", "shows.html", "show_form.html", "show.html", "episode.html", "error.html"} {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/base.html", "templates/fields.html", "templates/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("admin: parse template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}

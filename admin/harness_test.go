@@ -1,0 +1,250 @@
+package admin
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/mux"
+	"golang.org/x/net/html"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/storage/filesystem"
+	"github.com/lyssna/lyssna/uploads"
+)
+
+const testToken = "lys_test-secret-token-0123456789"
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// env is an admin UI over a real SQLite store and filesystem bucket.
+type env struct {
+	srv         *httptest.Server
+	store       *episodes.Store
+	bucket      *filesystem.Bucket
+	clock       *clock
+	h           *Handler
+	mu          sync.Mutex
+	invalidated []int64
+}
+
+func newEnv(t *testing.T, secure bool) *env {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{clock: &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}}
+	dir := t.TempDir()
+	var err error
+	e.store, err = episodes.Open(ctx, "sqlite:"+filepath.Join(dir, "lyssna.db"), e.clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.store.Close() })
+	e.bucket, err = filesystem.New(filepath.Join(dir, "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := uploads.New(uploads.Deps{Store: e.store, Bucket: e.bucket, TempDir: filepath.Join(dir, "tmp"), Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.CreateToken(ctx, "producer", HashToken(testToken)); err != nil {
+		t.Fatal(err)
+	}
+	r := mux.NewRouter()
+	e.srv = httptest.NewServer(r)
+	t.Cleanup(e.srv.Close)
+	base := e.srv.URL
+	if secure {
+		base = "https://pod.example.org"
+	}
+	e.h, err = New(Deps{
+		Store: e.store, Bucket: e.bucket, Uploads: in, Links: links.New(base), Now: e.clock.Now,
+		SecureCookies: secure,
+		Invalidate: func(id int64) {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.invalidated = append(e.invalidated, id)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h.Routes(r)
+	return e
+}
+
+func (e *env) invalidations() []int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]int64(nil), e.invalidated...)
+}
+
+// client is a browser: a cookie jar, redirects not followed.
+type client struct {
+	t    testing.TB
+	e    *env
+	http *http.Client
+	csrf string
+}
+
+func (e *env) client(t testing.TB) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, e: e, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// resp is a fetched and parsed answer.
+type resp struct {
+	status int
+	header http.Header
+	body   string
+	doc    *html.Node
+}
+
+func (c *client) do(req *http.Request) resp {
+	c.t.Helper()
+	req.RemoteAddr = "192.0.2.1:1234"
+	hr, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer hr.Body.Close()
+	b, err := io.ReadAll(hr.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	doc, err := html.Parse(strings.NewReader(string(b)))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	p := resp{status: hr.StatusCode, header: hr.Header, body: string(b), doc: doc}
+	if in := p.find(func(n *html.Node) bool { return n.Data == "input" && attr(n, "name") == "csrf" }); in != nil {
+		c.csrf = attr(in, "value")
+	}
+	return p
+}
+
+func (c *client) get(path string) resp {
+	c.t.Helper()
+	req, _ := http.NewRequest("GET", c.e.srv.URL+path, nil)
+	return c.do(req)
+}
+
+// post sends a form; the session's CSRF token is added unless the form has one.
+func (c *client) post(path string, form url.Values) resp {
+	c.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", c.csrf)
+	}
+	req, _ := http.NewRequest("POST", c.e.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+// signIn signs in with the test token and loads the shows list for a CSRF token.
+func (c *client) signIn() {
+	c.t.Helper()
+	p := c.post("/admin/signin", url.Values{"token": {testToken}})
+	if p.status != http.StatusSeeOther {
+		c.t.Fatalf("sign in: status %d\n%s", p.status, p.body)
+	}
+	if p := c.get("/admin/"); p.status != http.StatusOK {
+		c.t.Fatalf("GET /admin/ after sign-in: %d", p.status)
+	}
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func all(n *html.Node, match func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && match(n) {
+			out = append(out, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func (p resp) find(match func(*html.Node) bool) *html.Node {
+	if ns := all(p.doc, match); len(ns) > 0 {
+		return ns[0]
+	}
+	return nil
+}
+
+// byID finds the element with the id.
+func (p resp) byID(id string) *html.Node {
+	return p.find(func(n *html.Node) bool { return attr(n, "id") == id })
+}
+
+func text(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// fieldError returns the error shown beside the input with the name, after
+// checking that the input points at it with aria-describedby.
+func (p resp) fieldError(t testing.TB, name string) string {
+	t.Helper()
+	in := p.find(func(n *html.Node) bool {
+		return (n.Data == "input" || n.Data == "textarea" || n.Data == "select") && attr(n, "name") == name
+	})
+	if in == nil {
+		t.Fatalf("no input named %q on the resp", name)
+	}
+	id := attr(in, "id") + "-error"
+	msg := p.byID(id)
+	if msg == nil {
+		return ""
+	}
+	if !strings.Contains(" "+attr(in, "aria-describedby")+" ", " "+id+" ") {
+		t.Errorf("input %q has aria-describedby %q, which misses its error %q", name, attr(in, "aria-describedby"), id)
+	}
+	return text(msg)
+}

@@ -1,0 +1,158 @@
+package admin
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// contentSecurityPolicy allows only Lyssna's own scripts and styles, forms
+// and XHR uploads back to this origin.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
+	"media-src 'self' https:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// page is what every admin page's layout needs.
+type page struct {
+	Title    string
+	Session  *session
+	Flash    string
+	Crumbs   []crumb
+	StyleURL string // the listener pages' stylesheet, for one look
+	AdminCSS string
+	Script   string
+}
+
+// crumb is one step of the breadcrumb trail.
+type crumb struct {
+	Name string
+	URL  string
+}
+
+func (h *Handler) page(title string, s *session, crumbs ...crumb) page {
+	return page{
+		Title:    title,
+		Session:  s,
+		Crumbs:   crumbs,
+		StyleURL: "/static/style.css",
+		AdminCSS: h.staticURL("admin.css"),
+		Script:   h.staticURL("admin.js"),
+	}
+}
+
+// render executes a page into a buffer, then sends it; a template error
+// sends a 500 and never half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := h.pages[name].ExecuteTemplate(&buf, "base", data); err != nil {
+		h.serverError(w, r, fmt.Errorf("admin: render %s: %w", name, err))
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Content-Security-Policy", contentSecurityPolicy)
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Referrer-Policy", "same-origin")
+	hdr.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+}
+
+// errorPage is the data of the error page.
+type errorPage struct {
+	page
+	Heading string
+	Message string
+}
+
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, s *session, status int, heading, msg string) {
+	p := errorPage{page: h.page(heading, s), Heading: heading, Message: msg}
+	h.render(w, r, status, "error.html", p)
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, s *session, what string) {
+	h.errorPage(w, r, s, http.StatusNotFound, "Not found", "There is no "+what+" at this address. It may have been deleted; go back to the list of shows.")
+}
+
+// serverError logs err once, here at the edge, and answers 500.
+func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	h.log.Error("admin: request failed", "method", r.Method, "path", r.URL.Path, "client", r.RemoteAddr, "err", err)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, "500 internal server error: the change could not be made; try again in a moment, or ask the operator to look at the server log", http.StatusInternalServerError)
+}
+
+// seeOther sends the browser on after a successful POST.
+func seeOther(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+func redirectTo(to string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seeOther(w, r, to) })
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// flashes are the fixed messages a redirect may ask a page to show; only
+// their names travel in the URL, so nothing in it is ever echoed.
+var flashes = map[string]string{
+	"created":     "The show was created. Upload its artwork and first episode below.",
+	"saved":       "Your changes were saved.",
+	"artwork":     "The artwork was uploaded.",
+	"uploaded":    "The audio was uploaded and a draft episode made from it. Check what was read from the file, then edit and publish.",
+	"audio":       "The audio was replaced.",
+	"transcript":  "The transcript was uploaded.",
+	"untranscript": "The transcript was removed.",
+	"published":   "The episode is published.",
+	"scheduled":   "The episode is scheduled.",
+	"unpublished": "The episode is unpublished: it is gone from the feed and its page.",
+	"signedout":   "You are signed out.",
+}
+
+func flash(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }
+
+func (h *Handler) funcs() template.FuncMap {
+	return template.FuncMap{
+		"date": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.UTC().Format("2 Jan 2006, 15:04 UTC")
+		},
+		"isoTime": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.UTC().Format(time.RFC3339)
+		},
+		"duration": formatDuration,
+		"inc":      func(i int) int { return i + 1 },
+		"bytes":    formatBytes,
+		"title":    func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
+	}
+}
+
+func formatDuration(ms int64) string {
+	s := ms / 1000
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+

@@ -1,0 +1,197 @@
+package admin
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+// Session cookies are stateless, so any replica can check them: the value is
+// the token's name, an expiry and a nonce, signed with HMAC-SHA256 under a
+// key derived from the token's stored hash. Revoking the token removes the
+// hash, and with it every session signed in with that token.
+const (
+	sessionCookie = "lyssna_admin"
+	sessionTTL    = 12 * time.Hour
+	csrfField     = "csrf"
+	maxFormBody   = 2 << 20 // the largest legal episode form is well under this
+)
+
+// session is a signed-in producer.
+type session struct {
+	Name string // the token's name
+	CSRF string // the token every form of this session carries
+	key  []byte
+}
+
+// HashToken is how a producer token's secret is stored: SHA-256 in
+// lowercase hex. It must match what `lyssna token create` and the API store.
+func HashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// sessionKey derives the signing key of a token's sessions from its stored hash.
+func sessionKey(storedHash string) []byte {
+	m := hmac.New(sha256.New, []byte("lyssna admin session v1"))
+	m.Write([]byte(storedHash))
+	return m.Sum(nil)
+}
+
+func sign(key []byte, parts ...string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// newSessionCookie signs a session for the named token.
+func (h *Handler) newSessionCookie(name, storedHash string) *http.Cookie {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	nonce := hex.EncodeToString(b[:])
+	exp := h.now().Add(sessionTTL)
+	expS := strconv.FormatInt(exp.Unix(), 10)
+	n := base64.RawURLEncoding.EncodeToString([]byte(name))
+	mac := sign(sessionKey(storedHash), "session", n, expS, nonce)
+	return h.cookie(n+"."+expS+"."+nonce+"."+mac, exp)
+}
+
+func (h *Handler) cookie(value string, exp time.Time) *http.Cookie {
+	c := &http.Cookie{
+		Name:     sessionCookie,
+		Value:    value,
+		Path:     "/admin/",
+		HttpOnly: true,
+		Secure:   h.secure,
+		SameSite: http.SameSiteLaxMode,
+		Expires:  exp,
+	}
+	if value == "" {
+		c.MaxAge = -1
+	} else {
+		c.MaxAge = int(exp.Sub(h.now()).Seconds())
+	}
+	return c
+}
+
+var errNoSession = errors.New("admin: not signed in")
+
+// session checks the request's cookie; errNoSession when it is missing,
+// expired, forged or its token revoked.
+func (h *Handler) session(ctx context.Context, r *http.Request) (*session, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, errNoSession
+	}
+	parts := strings.Split(c.Value, ".")
+	if len(parts) != 4 {
+		return nil, errNoSession
+	}
+	n, expS, nonce, mac := parts[0], parts[1], parts[2], parts[3]
+	exp, err := strconv.ParseInt(expS, 10, 64)
+	if err != nil || !h.now().Before(time.Unix(exp, 0)) {
+		return nil, errNoSession
+	}
+	name, err := base64.RawURLEncoding.DecodeString(n)
+	if err != nil {
+		return nil, errNoSession
+	}
+	hash, err := h.store.TokenHashByName(ctx, string(name))
+	if errors.Is(err, episodes.ErrNotFound) {
+		return nil, errNoSession
+	}
+	if err != nil {
+		return nil, fmt.Errorf("admin: check session: %w", err)
+	}
+	key := sessionKey(hash)
+	if !hmac.Equal([]byte(mac), []byte(sign(key, "session", n, expS, nonce))) {
+		return nil, errNoSession
+	}
+	return &session{Name: string(name), CSRF: sign(key, "csrf", nonce), key: key}, nil
+}
+
+// validCSRF reports whether a form's token belongs to the session.
+func (s *session) validCSRF(token string) bool {
+	return token != "" && hmac.Equal([]byte(token), []byte(s.CSRF))
+}
+
+type sessionHandler func(w http.ResponseWriter, r *http.Request, s *session)
+
+// get requires a session; without one it sends the browser to sign in.
+func (h *Handler) get(fn sessionHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s, err := h.session(r.Context(), r)
+		if errors.Is(err, errNoSession) {
+			http.Redirect(w, r, "/admin/signin?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		fn(w, r, s)
+	}
+}
+
+// post requires a session and a form (at most maxFormBody bytes) carrying
+// the session's CSRF token: 403 otherwise.
+func (h *Handler) post(fn sessionHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s, ok := h.postSession(w, r)
+		if !ok {
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+		if err := r.ParseForm(); err != nil {
+			h.errorPage(w, r, s, http.StatusBadRequest, "The form could not be read",
+				"The form was larger than 2 MB or malformed. Go back, shorten it and try again.")
+			return
+		}
+		if !s.validCSRF(r.PostFormValue(csrfField)) {
+			h.forbidden(w, r, s)
+			return
+		}
+		fn(w, r, s)
+	}
+}
+
+// postStream requires a session but leaves the body unread: the handler
+// streams a multipart body and checks the CSRF field, which forms place
+// before any file.
+func (h *Handler) postStream(fn sessionHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s, ok := h.postSession(w, r); ok {
+			fn(w, r, s)
+		}
+	}
+}
+
+func (h *Handler) postSession(w http.ResponseWriter, r *http.Request) (*session, bool) {
+	s, err := h.session(r.Context(), r)
+	if errors.Is(err, errNoSession) {
+		h.errorPage(w, r, nil, http.StatusForbidden, "Your session has ended",
+			"You are not signed in, or your session expired or was revoked. Sign in again and repeat the change.")
+		return nil, false
+	}
+	if err != nil {
+		h.serverError(w, r, err)
+		return nil, false
+	}
+	return s, true
+}
+
+func (h *Handler) forbidden(w http.ResponseWriter, r *http.Request, s *session) {
+	h.errorPage(w, r, s, http.StatusForbidden, "This form has expired",
+		"The form did not carry a valid security token (it may be from an older session). Reload the page and try again.")
+}

@@ -1,0 +1,259 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/links"
+)
+
+// maxCategories is how many category pickers the form offers; Apple reads
+// the first and most directories no more than three.
+const maxCategories = 3
+
+// directories are the podcast directories the form asks for a link to.
+var directories = []struct{ Key, Name string }{
+	{"apple", "Apple Podcasts"}, {"spotify", "Spotify"}, {"youtube", "YouTube"},
+	{"amazon", "Amazon Music"}, {"pocketcasts", "Pocket Casts"}, {"overcast", "Overcast"},
+}
+
+var hostsDef = listDef{Name: "hosts", Legend: "Hosts", Item: "host", Fields: []listField{
+	{Key: "name", Label: "Name", Kind: "text"},
+	{Key: "role", Label: "Role", Kind: "text", Hint: "Blank means host."},
+	{Key: "href", Label: "Web page", Kind: "url"},
+	{Key: "img", Label: "Photo URL", Kind: "url"},
+}}
+
+var fundingDef = listDef{Name: "funding", Legend: "Funding links", Item: "funding link", Fields: []listField{
+	{Key: "url", Label: "URL", Kind: "url"},
+	{Key: "label", Label: "Label", Kind: "text", Hint: "For example: Support the show"},
+}}
+
+var showLists = []listDef{hostsDef, fundingDef}
+
+// categoryGroup is one Apple category with its subcategories, for the picker.
+type categoryGroup struct {
+	Name string
+	Subs []string
+}
+
+func categoryGroups() []categoryGroup {
+	var out []categoryGroup
+	for c, subs := range episodes.AppleCategories() {
+		sort.Strings(subs)
+		out = append(out, categoryGroup{Name: c, Subs: subs})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// showFormPage is the data of the show form (new and edit).
+type showFormPage struct {
+	page
+	Form        *formState
+	New         bool
+	Show        *episodes.Show
+	Action      string
+	Categories  []categoryGroup
+	CatSlots    []string
+	Directories []struct{ Key, Name string }
+	Hosts       listDef
+	Funding     listDef
+	ArtworkURL  string
+	FeedURL     string
+	PublicURL   string
+	Artwork     *formState
+}
+
+func (h *Handler) showFormPage(s *session, sh *episodes.Show, f *formState) showFormPage {
+	p := showFormPage{
+		Form: f, Show: sh, New: sh == nil, Categories: categoryGroups(),
+		Directories: directories, Hosts: hostsDef, Funding: fundingDef, Artwork: newFormState(),
+	}
+	for i := range maxCategories {
+		p.CatSlots = append(p.CatSlots, fmt.Sprintf("categories[%d]", i))
+	}
+	if sh == nil {
+		p.page = h.page("New show", s, crumb{"Shows", "/admin/"})
+		p.Action = "/admin/shows/new"
+	} else {
+		p.page = h.page("Edit "+sh.Title, s, crumb{"Shows", "/admin/"}, crumb{sh.Title, showAdminURL(sh)})
+		p.Action = showAdminURL(sh) + "edit"
+		p.ArtworkURL = h.links.ShowImage(sh)
+		p.FeedURL = h.links.Feed(sh.Slug)
+		p.PublicURL = h.links.ShowPage(sh.Slug)
+	}
+	return p
+}
+
+func (h *Handler) showNewForm(w http.ResponseWriter, r *http.Request, s *session) {
+	f := newFormState()
+	f.Values["language"] = "en"
+	f.Values["type"] = episodes.TypeEpisodic
+	f.Values["medium"] = episodes.MediumPodcast
+	h.render(w, r, http.StatusOK, "show_form.html", h.showFormPage(s, nil, f))
+}
+
+func (h *Handler) showCreate(w http.ResponseWriter, r *http.Request, s *session) {
+	f := readForm(r.PostForm, showLists)
+	if f.applyListAction(r.PostFormValue("action"), showLists) {
+		h.render(w, r, http.StatusOK, "show_form.html", h.showFormPage(s, nil, f))
+		return
+	}
+	sh := &episodes.Show{Slug: strings.TrimSpace(f.Values["slug"])}
+	sh.GUID = episodes.PodcastGUID(h.links.Feed(sh.Slug))
+	var err error
+	if links.IsReserved(sh.Slug) {
+		err = &episodes.ValidationError{Field: "slug", Message: fmt.Sprintf("%q is used by Lyssna's own pages; choose another", sh.Slug)}
+	} else {
+		err = formToShow(f, sh)
+	}
+	if err == nil {
+		err = h.store.CreateShow(r.Context(), sh)
+		if errors.Is(err, episodes.ErrConflict) {
+			err = &episodes.ValidationError{Field: "slug", Message: "is taken by another show; choose another"}
+		}
+	}
+	if err != nil {
+		if !f.setError(err) {
+			h.serverError(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusBadRequest, "show_form.html", h.showFormPage(s, nil, f))
+		return
+	}
+	h.invalidate(sh.ID)
+	seeOther(w, r, showAdminURL(sh)+"?done=created")
+}
+
+// loadShow finds the show named in the path, answering 404 itself.
+func (h *Handler) loadShow(w http.ResponseWriter, r *http.Request, s *session) (*episodes.Show, bool) {
+	sh, err := h.store.GetShow(r.Context(), mux.Vars(r)["show"])
+	if errors.Is(err, episodes.ErrNotFound) {
+		h.notFound(w, r, s, "show")
+		return nil, false
+	}
+	if err != nil {
+		h.serverError(w, r, err)
+		return nil, false
+	}
+	return sh, true
+}
+
+func (h *Handler) showEditForm(w http.ResponseWriter, r *http.Request, s *session) {
+	sh, ok := h.loadShow(w, r, s)
+	if !ok {
+		return
+	}
+	p := h.showFormPage(s, sh, showToForm(sh))
+	p.Flash = flash(r)
+	h.render(w, r, http.StatusOK, "show_form.html", p)
+}
+
+func (h *Handler) showUpdate(w http.ResponseWriter, r *http.Request, s *session) {
+	sh, ok := h.loadShow(w, r, s)
+	if !ok {
+		return
+	}
+	f := readForm(r.PostForm, showLists)
+	if f.applyListAction(r.PostFormValue("action"), showLists) {
+		h.render(w, r, http.StatusOK, "show_form.html", h.showFormPage(s, sh, f))
+		return
+	}
+	next := *sh
+	err := formToShow(f, &next)
+	if err == nil {
+		err = h.store.UpdateShow(r.Context(), &next)
+	}
+	if err != nil {
+		if !f.setError(err) {
+			h.serverError(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusBadRequest, "show_form.html", h.showFormPage(s, sh, f))
+		return
+	}
+	h.invalidate(sh.ID)
+	seeOther(w, r, showAdminURL(sh)+"edit?done=saved")
+}
+
+// showToForm fills the form from a stored show.
+func showToForm(sh *episodes.Show) *formState {
+	f := newFormState()
+	v := f.Values
+	v["slug"], v["title"], v["description"], v["author"] = sh.Slug, sh.Title, sh.Description, sh.Author
+	v["owner.name"], v["owner.email"], v["language"] = sh.Owner.Name, sh.Owner.Email, sh.Language
+	v["type"], v["medium"], v["link"], v["copyright"] = sh.Type, sh.Medium, sh.Link, sh.Copyright
+	v["new_feed_url"] = sh.NewFeedURL
+	for name, on := range map[string]bool{"explicit": sh.Explicit, "locked": sh.Locked, "complete": sh.Complete, "block": sh.Block} {
+		if on {
+			v[name] = "on"
+		}
+	}
+	for i, c := range sh.Categories {
+		val := c.Category
+		if c.Subcategory != "" {
+			val += "/" + c.Subcategory
+		}
+		v[fmt.Sprintf("categories[%d]", i)] = val
+	}
+	for _, d := range directories {
+		v["directories."+d.Key] = sh.Directories[d.Key]
+	}
+	for _, p := range sh.Hosts {
+		f.Lists["hosts"] = append(f.Lists["hosts"], map[string]string{"name": p.Name, "role": p.Role, "href": p.Href, "img": p.Img})
+	}
+	for _, fu := range sh.Funding {
+		f.Lists["funding"] = append(f.Lists["funding"], map[string]string{"url": fu.URL, "label": fu.Label})
+	}
+	return f
+}
+
+// formToShow copies the form onto sh (all but slug, guid and artwork).
+func formToShow(f *formState, sh *episodes.Show) error {
+	v := f.Values
+	sh.Title = strings.TrimSpace(v["title"])
+	sh.Description = strings.TrimSpace(v["description"])
+	sh.Author = strings.TrimSpace(v["author"])
+	sh.Owner = episodes.Owner{Name: strings.TrimSpace(v["owner.name"]), Email: strings.TrimSpace(v["owner.email"])}
+	sh.Language = strings.TrimSpace(v["language"])
+	sh.Type, sh.Medium = v["type"], v["medium"]
+	sh.Link, sh.Copyright = strings.TrimSpace(v["link"]), strings.TrimSpace(v["copyright"])
+	sh.NewFeedURL = strings.TrimSpace(v["new_feed_url"])
+	sh.Explicit, sh.Locked, sh.Complete, sh.Block = f.Checked("explicit"), f.Checked("locked"), f.Checked("complete"), f.Checked("block")
+	sh.Categories = nil
+	seen := map[string]bool{}
+	for i := range maxCategories {
+		val := v[fmt.Sprintf("categories[%d]", i)]
+		if val == "" || seen[val] {
+			continue
+		}
+		seen[val] = true
+		c, sub, _ := strings.Cut(val, "/")
+		sh.Categories = append(sh.Categories, episodes.Category{Category: c, Subcategory: sub})
+	}
+	sh.Directories = map[string]string{}
+	for _, d := range directories {
+		if u := strings.TrimSpace(v["directories."+d.Key]); u != "" {
+			sh.Directories[d.Key] = u
+		}
+	}
+	sh.Hosts = nil
+	f.Lists["hosts"] = filledRows(f.Lists["hosts"])
+	for _, row := range f.Lists["hosts"] {
+		sh.Hosts = append(sh.Hosts, episodes.Person{Name: strings.TrimSpace(row["name"]), Role: strings.TrimSpace(row["role"]),
+			Href: strings.TrimSpace(row["href"]), Img: strings.TrimSpace(row["img"])})
+	}
+	sh.Funding = nil
+	f.Lists["funding"] = filledRows(f.Lists["funding"])
+	for _, row := range f.Lists["funding"] {
+		sh.Funding = append(sh.Funding, episodes.Funding{URL: strings.TrimSpace(row["url"]), Label: strings.TrimSpace(row["label"])})
+	}
+	return sh.Validate()
+}

@@ -1,0 +1,89 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+// signInPage is the data of the sign-in form.
+type signInPage struct {
+	page
+	Next  string
+	Error string
+}
+
+func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) {
+	if s, err := h.session(r.Context(), r); err == nil {
+		seeOther(w, r, safeNext(r.URL.Query().Get("next"), s))
+		return
+	}
+	p := signInPage{page: h.page("Sign in", nil), Next: r.URL.Query().Get("next")}
+	p.Flash = flash(r)
+	h.render(w, r, http.StatusOK, "signin.html", p)
+}
+
+// signIn checks a producer token (as made by `lyssna token create`) and
+// starts a session. Attempts are limited per client address.
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
+	p := signInPage{page: h.page("Sign in", nil)}
+	if ok, wait := h.limiter.allow(clientIP(r)); !ok {
+		p.Error = fmt.Sprintf("Too many sign-in attempts from your address. Wait %d minutes and try again.", int(math.Ceil(wait.Minutes())))
+		h.render(w, r, http.StatusTooManyRequests, "signin.html", p)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		p.Error = "The form could not be read. Reload the page and try again."
+		h.render(w, r, http.StatusBadRequest, "signin.html", p)
+		return
+	}
+	p.Next = r.PostFormValue("next")
+	secret := strings.TrimSpace(r.PostFormValue("token"))
+	if secret == "" {
+		p.Error = "Enter your producer token."
+		h.render(w, r, http.StatusBadRequest, "signin.html", p)
+		return
+	}
+	hash := HashToken(secret)
+	tok, err := h.store.TokenByHash(r.Context(), hash)
+	if errors.Is(err, episodes.ErrNotFound) {
+		p.Error = "That token is not valid. Check it for typos, or ask for a new one (lyssna token create --name NAME)."
+		h.render(w, r, http.StatusUnauthorized, "signin.html", p)
+		return
+	}
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	http.SetCookie(w, h.newSessionCookie(tok.Name, hash))
+	seeOther(w, r, safeNext(p.Next, nil))
+}
+
+func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, s *session) {
+	http.SetCookie(w, h.cookie("", time.Unix(0, 0)))
+	seeOther(w, r, "/admin/signin?done=signedout")
+}
+
+// safeNext keeps a post-sign-in redirect inside /admin/.
+func safeNext(next string, _ *session) string {
+	if strings.HasPrefix(next, "/admin/") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") {
+		return next
+	}
+	return "/admin/"
+}
+
+// clientIP is the client's address as the connection shows it.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
