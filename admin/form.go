@@ -106,7 +106,9 @@ func (f *formState) Field(name, label, kind, hint string) fieldView {
 }
 
 // Checked reports whether a checkbox was ticked.
-func (f *formState) Checked(name string) bool { return f.Values[name] == "on" || f.Values[name] == "true" }
+func (f *formState) Checked(name string) bool {
+	return f.Values[name] == "on" || f.Values[name] == "true"
+}
 
 // listDef describes an ordered list edited as indexed inputs.
 type listDef struct {

@@ -86,4 +86,3 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, s *session,
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
