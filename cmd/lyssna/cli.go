@@ -26,6 +26,7 @@ func commands() []command {
 		{"serve", "[flags]", "Run the HTTP server (feeds, media, pages, API) until SIGINT or SIGTERM.", runServe},
 		{"config", "[--markdown] [flags]", "Print the effective configuration, secrets masked.", runConfig},
 		{"migrate", "[flags]", "Create or upgrade the database schema, then exit.", runMigrate},
+		{"token", "create --name NAME | list | revoke NAME [flags]", "Create (printed once), list or revoke producer API tokens.", runToken},
 		{"version", "", "Print the version and the Go version.", runVersion},
 		{"help", "[command]", "Show help for lyssna or for one command.", runHelp},
 	}
