@@ -42,12 +42,27 @@ func (h *handler) routes() *mux.Router {
 	// ---- Admin (/admin/..., the producer web UI) ----
 
 	// ---- Media (/media/{key...}: audio, artwork, transcripts from the bucket) ----
+	if h.media != nil {
+		r.HandleFunc("/media/{key:.+}", h.mediaGet).Methods(http.MethodGet, http.MethodHead)
+	}
 
 	// ---- Static files (/static/...) ----
+	// Served by web (its embedded assets), registered with the pages below.
 
 	// ---- Feeds (/{show}/feed.xml, /{show}/{episode}/chapters.json) ----
+	if h.feeds != nil {
+		r.HandleFunc("/{show}/feed.xml", h.feedGet).Methods(http.MethodGet, http.MethodHead)
+		r.HandleFunc("/{show}/{episode}/chapters.json", h.chaptersGet).Methods(http.MethodGet, http.MethodHead)
+	}
 
 	// ---- Pages (/{show}/, /{show}/{episode}/, study guides; keep last) ----
+	// web registers /static/{file} and the /{show}/... pages; the trailing-slash
+	// redirects come after them so that /static/x is never taken for a show.
+	if h.pages != nil {
+		h.pages.Routes(r)
+		r.HandleFunc("/{show}", h.addSlash).Methods(http.MethodGet, http.MethodHead)
+		r.HandleFunc("/{show}/{episode}", h.addSlash).Methods(http.MethodGet, http.MethodHead)
+	}
 
 	return r
 }

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/web"
 )
 
 // Media delivery modes for Deps.MediaDelivery.
@@ -51,10 +53,21 @@ type readyCheck struct {
 type handler struct {
 	Deps
 	checks []readyCheck
+
+	// Built by New from the Deps (nil when Store or Bucket is missing):
+	feeds *feed.Cache    // the per-show feed cache; writers call h.invalidate
+	pages *web.Handler   // the listener pages
+	media storage.Bucket // Bucket, serving objects with their correct content types
 }
 
 // New returns the whole HTTP handler: the route table wrapped in the middleware.
 func New(deps Deps) http.Handler {
+	h := newHandler(deps)
+	return h.middleware(h.routes())
+}
+
+// newHandler fills the defaults and builds what the routes need from deps.
+func newHandler(deps Deps) *handler {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -70,6 +83,20 @@ func New(deps Deps) http.Handler {
 	}
 	if deps.Bucket != nil {
 		h.checks = append(h.checks, readyCheck{"storage", deps.Bucket.Ping})
+		h.media = typedMedia(deps.Bucket)
 	}
-	return h.middleware(h.routes())
+	if deps.Store != nil {
+		h.feeds = feed.NewCache(deps.Store, deps.Links, deps.Now, feed.Options{Logger: deps.Logger})
+	}
+	if deps.Store != nil && deps.Bucket != nil {
+		pages, err := web.New(web.Deps{Store: deps.Store, Bucket: deps.Bucket, Links: deps.Links, Now: deps.Now, Logger: deps.Logger})
+		if err != nil {
+			// Only a broken build gets here (the templates are embedded):
+			// say so loudly and keep /readyz failing rather than panic.
+			deps.Logger.Error("listener pages unavailable", "error", err)
+			h.checks = append(h.checks, readyCheck{"pages", func(context.Context) error { return err }})
+		}
+		h.pages = pages
+	}
+	return h
 }
