@@ -75,7 +75,7 @@ func (in *Ingester) Spool(ctx context.Context, body io.Reader) (_ *File, err err
 	head := make([]byte, probe.SniffLen)
 	n, err := io.ReadFull(src, head)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, in.readError(ctx, err)
+		return nil, in.BodyError(ctx, err)
 	}
 	head = head[:n]
 	if file.Format, err = probe.Sniff(head); err != nil {
@@ -89,7 +89,7 @@ func (in *Ingester) Spool(ctx context.Context, body io.Reader) (_ *File, err err
 	}
 	if _, err := io.CopyBuffer(dst, src, make([]byte, 256<<10)); err != nil {
 		if errors.As(err, new(*readErr)) {
-			return nil, in.readError(ctx, err)
+			return nil, in.BodyError(ctx, err)
 		}
 		return nil, fmt.Errorf("uploads: write temp file: %w", err)
 	}
@@ -105,8 +105,10 @@ func (in *Ingester) Spool(ctx context.Context, body io.Reader) (_ *File, err err
 	return file, nil
 }
 
-// readError classifies an error from reading the body.
-func (in *Ingester) readError(ctx context.Context, err error) error {
+// BodyError classifies an error from reading an upload's body, for callers
+// that read around the file (multipart headers): a *TooLargeError for an
+// http.MaxBytesReader's limit, else ErrIncomplete with the cause.
+func (in *Ingester) BodyError(ctx context.Context, err error) error {
 	var re *readErr
 	if errors.As(err, &re) {
 		err = re.err

@@ -1,0 +1,44 @@
+package server
+
+import (
+	"mime"
+	"net/http"
+
+	"github.com/lyssna/lyssna/uploads"
+)
+
+// apiEpisodeAudioPut replaces an episode's audio:
+// PUT /api/v1/shows/{show}/episodes/{episode}/audio with the file as the
+// raw body (any Content-Type but multipart) or as the part "audio" of a
+// multipart/form-data body. The new file gets a new key and so a new media
+// URL; the guid stays. Answers 200 with the episode.
+func (h *handler) apiEpisodeAudioPut(w http.ResponseWriter, r *http.Request) {
+	s, e, ok := h.episodeFromPath(w, r)
+	if !ok {
+		return
+	}
+	in, err := h.ingester()
+	if err != nil {
+		h.respondAPIError(w, r, err)
+		return
+	}
+	var file *uploads.File
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		file, _, err = h.readUploadParts(w, r, in, false)
+	} else {
+		h.limitUploadBody(w, r, 0)
+		file, err = in.Spool(r.Context(), r.Body)
+	}
+	defer file.Close()
+	if err != nil {
+		h.respondUploadError(w, r, err)
+		return
+	}
+	e, err = in.Replace(r.Context(), s, e, file)
+	if err != nil {
+		h.respondUploadError(w, r, err)
+		return
+	}
+	h.showChanged(s.ID)
+	writeJSON(w, http.StatusOK, h.episodeJSON(s, e))
+}

@@ -1,0 +1,188 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/uploads"
+)
+
+// uploadIdleTimeout is how long an upload may send nothing before it is cut
+// off; the deadline moves on with every read, so slow but steady links pass.
+const uploadIdleTimeout = 60 * time.Second
+
+// multipartSlack is what a multipart body may carry beyond the audio: part
+// headers, boundaries and the "episode" JSON part.
+const multipartSlack = maxJSONBody + 64<<10
+
+// Codes of upload errors, beside those in errors.go and api_json.go.
+const (
+	codeIncomplete = "incomplete"
+	codeTimeout    = "timeout"
+)
+
+// apiEpisodeUpload answers a multipart POST /api/v1/shows/{show}/episodes.
+// TODO(api): drop its route once apiEpisodeCreateMultipart calls
+// h.createEpisodeMultipart(w, r, s).
+func (h *handler) apiEpisodeUpload(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.showFromPath(w, r)
+	if !ok {
+		return
+	}
+	h.createEpisodeMultipart(w, r, s)
+}
+
+// createEpisodeMultipart creates a draft episode of s from a
+// multipart/form-data body: the part "audio" is the file, streamed to disk
+// as it arrives; the optional part "episode" is the episode's JSON, whose
+// fields win over the file's tags. The parts may come in either order.
+// Answers 201 with the episode.
+func (h *handler) createEpisodeMultipart(w http.ResponseWriter, r *http.Request, s *episodes.Show) {
+	in, err := h.ingester()
+	if err != nil {
+		h.respondAPIError(w, r, err)
+		return
+	}
+	file, patch, err := h.readUploadParts(w, r, in, true)
+	defer file.Close()
+	if err != nil {
+		h.respondUploadError(w, r, err)
+		return
+	}
+	e, err := in.Create(r.Context(), s, file, patch)
+	if err != nil {
+		h.respondUploadError(w, r, err)
+		return
+	}
+	h.showChanged(s.ID)
+	w.Header().Set("Location", "/api/v1/shows/"+s.Slug+"/episodes/"+e.Slug)
+	writeJSON(w, http.StatusCreated, h.episodeJSON(s, e))
+}
+
+// readUploadParts reads a multipart upload to its end: the "audio" part is
+// spooled, the "episode" part (when withEpisode) decoded. The returned file
+// is nil when there was none; Close is safe on nil.
+func (h *handler) readUploadParts(w http.ResponseWriter, r *http.Request, in *uploads.Ingester, withEpisode bool) (*uploads.File, uploads.Patch, error) {
+	h.limitUploadBody(w, r, multipartSlack)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, nil, &requestError{http.StatusBadRequest, codeMalformed,
+			"the body is not valid multipart/form-data (" + err.Error() + "); send the file in a part named \"audio\"", ""}
+	}
+	var file *uploads.File
+	var patch uploads.Patch
+	fail := func(err error) (*uploads.File, uploads.Patch, error) { return file, nil, err }
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fail(in.BodyError(r.Context(), err))
+		}
+		switch name := part.FormName(); {
+		case name == "audio" && file == nil:
+			if file, err = in.Spool(r.Context(), part); err != nil {
+				return fail(err)
+			}
+		case name == "episode" && withEpisode && patch == nil:
+			p, err := decodeEpisodePatch(part)
+			if err != nil {
+				return fail(err)
+			}
+			patch = func(e *episodes.Episode) error { return p.apply(e) }
+		case name == "audio" || name == "episode":
+			return fail(&requestError{http.StatusBadRequest, codeMalformed, fmt.Sprintf("the part %q comes twice; send it once", name), name})
+		default:
+			accepted := `"audio" (the file)`
+			if withEpisode {
+				accepted += ` and "episode" (its JSON)`
+			}
+			return fail(&requestError{http.StatusBadRequest, codeMalformed,
+				fmt.Sprintf("unknown part %q; the parts are %s", name, accepted), name})
+		}
+		part.Close()
+	}
+	if file == nil {
+		return nil, nil, &requestError{http.StatusBadRequest, codeInvalid,
+			`no audio: send the MP3 or M4A file in a multipart part named "audio"`, "audio"}
+	}
+	return file, patch, nil
+}
+
+// limitUploadBody caps the body at the upload limit plus slack and cuts off
+// a client that sends nothing for uploadIdleTimeout: each read first moves
+// the connection's read deadline on.
+func (h *handler) limitUploadBody(w http.ResponseWriter, r *http.Request, slack int64) {
+	body := r.Body
+	if h.MaxUploadSize > 0 {
+		body = http.MaxBytesReader(w, body, h.MaxUploadSize+slack)
+	}
+	r.Body = &idleReader{rc: http.NewResponseController(w), r: body, idle: uploadIdleTimeout}
+}
+
+// idleReader moves the connection's read deadline on before every read.
+type idleReader struct {
+	rc   *http.ResponseController
+	r    io.ReadCloser
+	idle time.Duration
+	done bool
+}
+
+func (i *idleReader) Read(p []byte) (int, error) {
+	// ErrNotSupported (a test recorder, HTTP/2 without it) leaves no deadline.
+	_ = i.rc.SetReadDeadline(time.Now().Add(i.idle))
+	n, err := i.r.Read(p)
+	if err != nil && !i.done {
+		i.done = true
+		_ = i.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+func (i *idleReader) Close() error { return i.r.Close() }
+
+// respondUploadError answers a failed upload: the pipeline's own errors with
+// their status and a message that says what to do, the rest through
+// respondAPIError.
+func (h *handler) respondUploadError(w http.ResponseWriter, r *http.Request, err error) {
+	var tl *uploads.TooLargeError
+	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "uploads: "), "probe: ")
+	switch {
+	case errors.As(err, &tl):
+		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, msg, "audio")
+	case errors.Is(err, uploads.ErrUnsupported):
+		writeError(w, http.StatusUnsupportedMediaType, codeUnsupportedMedia, msg, "audio")
+	case errors.Is(err, uploads.ErrMalformed):
+		writeError(w, http.StatusUnprocessableEntity, codeMalformed,
+			msg+"; check that the file plays, or re-encode it as MP3 or M4A", "audio")
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		writeError(w, http.StatusRequestTimeout, codeTimeout,
+			fmt.Sprintf("the upload sent nothing for %s and was cut off; nothing was stored, send it again", uploadIdleTimeout), "")
+	case errors.Is(err, uploads.ErrIncomplete):
+		writeError(w, http.StatusBadRequest, codeIncomplete, msg+"; nothing was stored, send it again", "")
+	default:
+		h.respondAPIError(w, r, err)
+	}
+}
+
+// ingester is the upload pipeline over the server's store and bucket.
+// TODO(core): take it from Deps (an *uploads.Ingester that serve builds with
+// TempDir under the data directory and also runs RunSweeper on); until then
+// uploads spool under the system temp directory ($TMPDIR).
+func (h *handler) ingester() (*uploads.Ingester, error) {
+	if h.Store == nil || h.Bucket == nil {
+		return nil, errors.New("server: uploads need a store and a bucket")
+	}
+	return uploads.New(uploads.Deps{
+		Store: h.Store, Bucket: h.Bucket, MaxSize: h.MaxUploadSize, Now: h.Now, Logger: h.Logger,
+		TempDir: filepath.Join(os.TempDir(), "lyssna-uploads"),
+	})
+}
