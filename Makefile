@@ -29,7 +29,13 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
+# make bench: Lyssna against nginx, the AWS CLI and ffprobe (bench/README.md).
 bench:
+	bash bench/run.sh
+
+# The packages' Go benchmarks.
+.PHONY: bench-go
+bench-go:
 	$(GO) test -run='^$$' -bench=. ./...
 
 clean:

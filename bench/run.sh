@@ -1,0 +1,576 @@
+#!/usr/bin/env bash
+# bench/run.sh (make bench): Lyssna's speed side by side with what a user
+# could run instead (nginx, the AWS CLI, ffprobe), on one machine in one run,
+# as ratios. It installs its tools when missing, generates its media with
+# ffmpeg into bench/work/, starts Lyssna and the baselines on loopback, prints
+# one table and writes it with a description of the machine to
+# bench/results.md. See bench/README.md.
+#
+# Environment:
+#   BENCH_ONLY="feed media page upload probe build"  run only these sections
+#   BENCH_DURATION=10s  BENCH_CONNECTIONS=64  BENCH_THREADS=2   wrk settings
+#   BENCH_RESULTS=path  where to write the results (default bench/results.md)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+BENCH=$ROOT/bench
+WORK=$BENCH/work
+MEDIA=$WORK/media
+BIN=$WORK/bin
+RESULTS=${BENCH_RESULTS:-$BENCH/results.md}
+ONLY=${BENCH_ONLY:-all}
+DUR=${BENCH_DURATION:-10s}
+CONNS=${BENCH_CONNECTIONS:-64}
+THREADS=${BENCH_THREADS:-2}
+GO=${GO:-go}
+AWS=/usr/bin/aws
+TOKEN=bench-admin-token-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+S3_KEY=benchaccess
+S3_SECRET=benchsecret0123456789
+VERSITYGW_VERSION=v1.8.0
+export LC_ALL=C
+
+STARTED=$(date +%s)
+ROWS=$WORK/rows.tsv
+PIDS=()
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+note() { printf '    %s\n' "$*" >&2; }
+die() {
+	printf 'bench: %s\n' "$*" >&2
+	exit 1
+}
+want() { [[ $ONLY == all || " $ONLY " == *" $1 "* ]]; }
+
+# stop ends the processes this script started (only those, by PID).
+stop() {
+	local pid
+	for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
+}
+cleanup() {
+	if ((${#PIDS[@]})); then stop "${PIDS[@]}"; fi
+	rm -rf "$WORK/s3" "$WORK/lyssna-s3"-* 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# ---- arithmetic and the results table ----
+
+# calc EXPR: floating-point arithmetic with awk.
+calc() { awk "BEGIN { printf \"%.10g\", $1 }"; }
+fmt() { awk -v v="$1" -v d="${2:-1}" 'BEGIN { printf "%.*f", d, v }'; }
+
+# row SECTION BENCHMARK LYSSNA BASELINE RATIO TARGET MET
+row() {
+	local IFS=$'\t'
+	printf '%s\n' "$*" >>"$ROWS"
+}
+
+# verdict_min RATIO TARGET: met when RATIO >= TARGET, else by how much it is short.
+verdict_min() {
+	awk -v r="$1" -v t="$2" 'BEGIN {
+		if (r >= t) print "yes"; else printf "no: %.0f%% short (%.2f× of %.2f×)", (1 - r / t) * 100, r, t }'
+}
+# verdict_max VALUE LIMIT UNIT: met when VALUE <= LIMIT.
+verdict_max() {
+	awk -v v="$1" -v l="$2" -v u="$3" 'BEGIN {
+		if (v <= l) print "yes"; else printf "no: %.1f %s over", v - l, u }'
+}
+
+# ---- tools ----
+
+install_tools() {
+	log "tools"
+	local pkgs=()
+	command -v wrk >/dev/null || pkgs+=(wrk)
+	command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || pkgs+=(nginx)
+	{ command -v ffmpeg && command -v ffprobe; } >/dev/null || pkgs+=(ffmpeg)
+	[[ -x $AWS ]] || pkgs+=(awscli)
+	command -v curl >/dev/null || pkgs+=(curl)
+	if ((${#pkgs[@]})); then
+		note "installing ${pkgs[*]} with apt-get"
+		local sudo=()
+		((EUID == 0)) || sudo=(sudo)
+		"${sudo[@]}" apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+	fi
+	NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+	note "wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $($NGINX -v 2>&1 | sed 's/.*: //'), $(ffmpeg -version | head -1 | awk '{print $1, $3}'), $($AWS --version 2>&1 | awk '{print $1}')"
+}
+
+build() {
+	log "build"
+	make -s build BIN=bin/lyssna
+	mkdir -p "$BIN"
+	$GO build -o "$BIN/" ./bench/cmd/...
+	note "bin/lyssna $(bin/lyssna version 2>/dev/null | head -1)"
+}
+
+# ---- media (kept in bench/work/media between runs; delete it to regenerate) ----
+
+# repeat_to OUT PIECE BYTES: OUT is PIECE concatenated until it has at least BYTES.
+repeat_to() {
+	local out=$1 piece=$2 want=$3
+	[[ -s $out && $(stat -c %s "$out") -ge $want ]] && return
+	local tmp=$out.tmp
+	: >"$tmp"
+	while (($(stat -c %s "$tmp") < want)); do cat "$piece" >>"$tmp"; done
+	mv "$tmp" "$out"
+}
+
+# encode OUT ARGS...: ffmpeg with no tags and no Xing/Info header, so the
+# pieces concatenate into one valid stream whose length only a walk can tell.
+encode() {
+	local out=$1
+	shift
+	[[ -s $out ]] && return
+	ffmpeg -nostdin -v error -y "$@" -c:a libmp3lame -write_xing 0 -id3v2_version 0 -write_id3v1 0 -f mp3 "$out.tmp"
+	mv "$out.tmp" "$out"
+}
+
+make_media() {
+	log "media (ffmpeg, into ${MEDIA#"$ROOT"/})"
+	mkdir -p "$MEDIA"
+	encode "$MEDIA/tiny.mp3" -f lavfi -i "sine=frequency=440:sample_rate=44100:duration=1" -ac 1 -b:a 32k
+	# CBR: 125 s of tone and pink noise at 320 kbit/s, about 5 MB.
+	encode "$MEDIA/cbr-piece.mp3" -f lavfi -i "sine=frequency=330:sample_rate=44100:duration=125" \
+		-f lavfi -i "anoisesrc=color=pink:amplitude=0.2:sample_rate=44100:duration=125" \
+		-filter_complex amix=inputs=2 -ac 2 -b:a 320k
+	# VBR: 300 s of noise swelling and fading (so frame sizes vary widely), LAME -V2.
+	encode "$MEDIA/vbr-piece.mp3" -f lavfi -i "anoisesrc=color=pink:amplitude=0.5:sample_rate=44100:duration=300" \
+		-af "volume='0.02+0.98*abs(sin(t/9))':eval=frame" -ac 2 -q:a 2
+	repeat_to "$MEDIA/media-50MB.mp3" "$MEDIA/cbr-piece.mp3" $((50 * 1000 * 1000))
+	repeat_to "$MEDIA/cbr-200MB.mp3" "$MEDIA/cbr-piece.mp3" $((200 * 1000 * 1000))
+	repeat_to "$MEDIA/vbr-200MB.mp3" "$MEDIA/vbr-piece.mp3" $((200 * 1000 * 1000))
+	repeat_to "$MEDIA/upload-512MiB.mp3" "$MEDIA/cbr-piece.mp3" $((512 * 1024 * 1024))
+	local f
+	for f in media-50MB cbr-200MB vbr-200MB upload-512MiB; do
+		note "$f.mp3: $(stat -c %s "$MEDIA/$f.mp3") bytes"
+	done
+}
+
+# ---- processes ----
+
+# start_lyssna NAME [VAR=VALUE...]: a fresh Lyssna with its own data dir on a
+# free loopback port; sets LY_URL and LY_PID.
+start_lyssna() {
+	local name=$1 dir=$WORK/$1
+	shift
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	env LYSSNA_LISTEN=127.0.0.1:0 LYSSNA_DATA_DIR="$dir/data" LYSSNA_ADMIN_TOKEN="$TOKEN" \
+		LYSSNA_MEDIA_DELIVERY=proxy "$@" "$ROOT/bin/lyssna" serve >"$dir/stdout" 2>"$dir/log" &
+	LY_PID=$!
+	PIDS+=("$LY_PID")
+	local i
+	for i in $(seq 100); do
+		LY_URL=$(sed -n 's|^Lyssna is listening on \(http://[^/]*\)/.*|\1|p' "$dir/stdout")
+		[[ -n $LY_URL ]] && break
+		kill -0 "$LY_PID" 2>/dev/null || die "Lyssna ($name) exited: $(tail -5 "$dir/log")"
+		sleep 0.1
+	done
+	[[ -n $LY_URL ]] || die "Lyssna ($name) did not start; see $dir/log"
+	curl -fsS -o /dev/null "$LY_URL/readyz" || die "Lyssna ($name) is not ready; see $dir/log"
+	note "Lyssna ($name) pid $LY_PID on $LY_URL"
+}
+
+start_nginx() {
+	local dir=$WORK/nginx
+	NGINX_PORT=$("$BIN/freeport")
+	mkdir -p "$dir/tmp"
+	sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$NGINX_PORT|g" -e "s|@USER@|$(id -un)|g" \
+		"$BENCH/nginx.conf" >"$dir/nginx.conf"
+	"$NGINX" -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" &
+	NGINX_PID=$!
+	PIDS+=("$NGINX_PID")
+	NGINX_URL=http://127.0.0.1:$NGINX_PORT
+	local i
+	for i in $(seq 50); do
+		curl -fsS -o /dev/null "$NGINX_URL/ping.txt" 2>/dev/null && break
+		kill -0 "$NGINX_PID" 2>/dev/null || die "nginx exited: $(tail -5 "$dir/error.log")"
+		sleep 0.1
+	done
+	note "nginx pid $NGINX_PID on $NGINX_URL"
+}
+
+# ---- wrk ----
+
+# wrk_run NAME URL [wrk args...]: a 2 s warm-up, then the measured run; sets
+# W_RPS, W_MBPS (decimal MB/s), W_P99 (ms) and W_ERRORS.
+wrk_run() {
+	local name=$1 url=$2
+	shift 2
+	local args=(-t"$THREADS" -c"$CONNS" --timeout 60s --latency -s "$BENCH/report.lua" "$@")
+	wrk "${args[@]}" -d2s "$url" >/dev/null
+	wrk "${args[@]}" -d"$DUR" "$url" >"$WORK/wrk-$name.txt" 2>&1 || die "wrk $name failed: $(cat "$WORK/wrk-$name.txt")"
+	local line kv
+	line=$(grep '^BENCH ' "$WORK/wrk-$name.txt") || die "wrk $name printed no summary: $(cat "$WORK/wrk-$name.txt")"
+	local -A w
+	for kv in ${line#BENCH }; do w[${kv%%=*}]=${kv#*=}; done
+	W_RPS=$(calc "${w[requests]} / (${w[duration_us]} / 1e6)")
+	W_MBPS=$(calc "${w[bytes]} / ${w[duration_us]}")
+	W_P99=$(calc "${w[p99_us]} / 1000")
+	W_ERRORS=$((${w[status_errors]} + ${w[connect_errors]} + ${w[read_errors]} + ${w[write_errors]} + ${w[timeouts]}))
+	note "$(printf '%-24s %10.0f req/s %9.1f MB/s  p99 %7.2f ms  errors %d' "$name" "$W_RPS" "$W_MBPS" "$W_P99" "$W_ERRORS")"
+	((W_ERRORS == 0)) || note "  $name had $W_ERRORS errors: see ${WORK#"$ROOT"/}/wrk-$name.txt"
+}
+
+# expect_status WANT URL [curl args...]: checks one request's status first, so
+# wrk never measures the wrong answer.
+expect_status() {
+	local want=$1 url=$2 got
+	shift 2
+	got=$(curl -s -o /dev/null -w '%{http_code}' "$@" "$url")
+	[[ $got == "$want" ]] || die "GET $url $* answered $got, want $want"
+}
+
+# ---- the fixture show on the filesystem backend ----
+
+seed_fs() {
+	log "Lyssna on the filesystem backend, 300 published episodes and a 50 MB one (API)"
+	start_lyssna lyssna-fs LYSSNA_STORAGE=filesystem
+	FS_URL=$LY_URL FS_PID=$LY_PID
+	local t0 t1 k v
+	t0=$(date +%s%N)
+	"$BIN/seed" -url "$FS_URL" -token "$TOKEN" -show bench -n 300 -audio "$MEDIA/tiny.mp3" \
+		-big "$MEDIA/media-50MB.mp3" >"$WORK/seed.tsv" || die "seeding through the API failed"
+	t1=$(date +%s%N)
+	declare -gA SEED=()
+	while IFS=$'\t' read -r k v; do SEED[$k]=$v; done <"$WORK/seed.tsv"
+	note "seeded in $(calc "($t1 - $t0) / 1e9") s: feed ${SEED[feed]}"
+
+	# nginx serves the very bytes Lyssna serves, at the same paths.
+	local root=$WORK/nginx/root fpath mpath ppath
+	rm -rf "$root"
+	mkdir -p "$root"
+	echo ok >"$root/ping.txt"
+	fpath=${SEED[feed]#"$FS_URL"}
+	mpath=${SEED[big_media]#"$FS_URL"}
+	ppath=${SEED[page]#"$FS_URL"}
+	mkdir -p "$root$(dirname "$fpath")" "$root$(dirname "$mpath")" "$root$ppath"
+	curl -fsS -H 'Accept-Encoding: identity' -o "$root$fpath" "${SEED[feed]}"
+	curl -fsS -H 'Accept-Encoding: gzip' -o "$root$fpath.gz" "${SEED[feed]}"
+	gzip -t "$root$fpath.gz" 2>/dev/null || die "Lyssna's feed with Accept-Encoding: gzip is not gzip"
+	touch -r "$root$fpath" "$root$fpath.gz"
+	cp "$MEDIA/media-50MB.mp3" "$root$mpath"
+	curl -fsS -o "$root${ppath%/}/index.html" "${SEED[page]}"
+	curl -fsS "${SEED[big_media]}" | cmp -s - "$MEDIA/media-50MB.mp3" || die "Lyssna's media bytes differ from the upload"
+	FEED_BYTES=$(stat -c %s "$root$fpath")
+	FEED_GZ_BYTES=$(stat -c %s "$root$fpath.gz")
+	PAGE_BYTES=$(stat -c %s "$root${ppath%/}/index.html")
+	MEDIA_BYTES=$(stat -c %s "$MEDIA/media-50MB.mp3")
+	ITEMS=$(grep -o '<item>' "$root$fpath" | wc -l)
+	note "feed: $ITEMS items, $FEED_BYTES bytes, $FEED_GZ_BYTES gzipped; page $PAGE_BYTES bytes"
+	((ITEMS == 301)) || die "the feed has $ITEMS items, want 301"
+	FEED_PATH=$fpath MEDIA_PATH=$mpath PAGE_PATH=$ppath
+	start_nginx
+}
+
+bench_feed() {
+	log "feed: wrk -t$THREADS -c$CONNS -d$DUR, $ITEMS items"
+	local ly=$FS_URL$FEED_PATH ng=$NGINX_URL$FEED_PATH gz=(-H 'Accept-Encoding: gzip')
+	local ly_etag ng_etag
+	ly_etag=$(curl -fsS -o /dev/null -D - "${gz[@]}" "$ly" | sed -n 's/^[Ee][Tt][Aa][Gg]: *//p' | tr -d '\r')
+	ng_etag=$(curl -fsS -o /dev/null -D - "${gz[@]}" "$ng" | sed -n 's/^[Ee][Tt][Aa][Gg]: *//p' | tr -d '\r')
+	[[ -n $ly_etag && -n $ng_etag ]] || die "no ETag (Lyssna '$ly_etag', nginx '$ng_etag')"
+	[[ $(curl -fsS -o /dev/null -D - "${gz[@]}" "$ng" | tr -d '\r' | grep -ci '^content-encoding: gzip') == 1 ]] ||
+		die "nginx does not serve the feed gzipped"
+	expect_status 200 "$ly" "${gz[@]}"
+	expect_status 304 "$ly" "${gz[@]}" -H "If-None-Match: $ly_etag"
+	expect_status 304 "$ng" "${gz[@]}" -H "If-None-Match: $ng_etag"
+
+	local l_rps l_p99 n_rps n_p99 r
+	wrk_run feed-gzip-lyssna "$ly" "${gz[@]}"
+	l_rps=$W_RPS l_p99=$W_P99
+	wrk_run feed-gzip-nginx "$ng" "${gz[@]}"
+	n_rps=$W_RPS n_p99=$W_P99
+	r=$(calc "$l_rps / $n_rps")
+	row Feed "full GET, gzip ($ITEMS items, $(fmt "$(calc "$FEED_GZ_BYTES / 1000")" 0) kB): req/s" \
+		"$(fmt "$l_rps" 0)" "$(fmt "$n_rps" 0)" "$(fmt "$r" 2)×" "≥ 0.8×" "$(verdict_min "$r" 0.8)"
+	row Feed "full GET, gzip: p99 latency" "$(fmt "$l_p99" 2) ms" "$(fmt "$n_p99" 2) ms" \
+		"$(fmt "$(calc "$l_p99 / $n_p99")" 2)×" "" ""
+
+	wrk_run feed-304-lyssna "$ly" "${gz[@]}" -H "If-None-Match: $ly_etag"
+	l_rps=$W_RPS l_p99=$W_P99
+	wrk_run feed-304-nginx "$ng" "${gz[@]}" -H "If-None-Match: $ng_etag"
+	n_rps=$W_RPS n_p99=$W_P99
+	r=$(calc "$l_rps / $n_rps")
+	row Feed "conditional GET, 304: req/s" "$(fmt "$l_rps" 0)" "$(fmt "$n_rps" 0)" "$(fmt "$r" 2)×" "≥ 0.9×" "$(verdict_min "$r" 0.9)"
+	row Feed "conditional GET, 304: p99 latency" "$(fmt "$l_p99" 2) ms" "$(fmt "$n_p99" 2) ms" \
+		"$(fmt "$(calc "$l_p99 / $n_p99")" 2)×" "" ""
+}
+
+bench_media() {
+	log "media: $(fmt "$(calc "$MEDIA_BYTES / 1e6")" 1) MB enclosure, full and 1 MB Range GETs"
+	local ly=$FS_URL$MEDIA_PATH ng=$NGINX_URL$MEDIA_PATH r l n
+	expect_status 206 "$ly" -H 'Range: bytes=0-1048575'
+	expect_status 206 "$ng" -H 'Range: bytes=0-1048575'
+
+	wrk_run media-full-lyssna "$ly"
+	l=$W_MBPS
+	wrk_run media-full-nginx "$ng"
+	n=$W_MBPS
+	r=$(calc "$l / $n")
+	row Media "full GET of $(fmt "$(calc "$MEDIA_BYTES / 1e6")" 0) MB: MB/s" "$(fmt "$l" 0)" "$(fmt "$n" 0)" \
+		"$(fmt "$r" 2)×" "≥ 0.8×" "$(verdict_min "$r" 0.8)"
+
+	export BENCH_RANGE_SIZE=$((1 << 20)) BENCH_FILE_SIZE=$MEDIA_BYTES
+	wrk_run media-range-lyssna "$ly"
+	l=$W_MBPS l_rps=$W_RPS
+	wrk_run media-range-nginx "$ng"
+	n=$W_MBPS n_rps=$W_RPS
+	unset BENCH_RANGE_SIZE BENCH_FILE_SIZE
+	r=$(calc "$l / $n")
+	row Media "1 MiB Range GETs at random offsets: MB/s" "$(fmt "$l" 0) ($(fmt "$l_rps" 0) req/s)" \
+		"$(fmt "$n" 0) ($(fmt "$n_rps" 0) req/s)" "$(fmt "$r" 2)×" "≥ 0.8×" "$(verdict_min "$r" 0.8)"
+}
+
+bench_page() {
+	log "episode page"
+	local ly=$FS_URL$PAGE_PATH ng=$NGINX_URL$PAGE_PATH
+	expect_status 200 "$ly"
+	wrk_run page-lyssna "$ly"
+	local l_rps=$W_RPS l_p99=$W_P99
+	wrk_run page-nginx "$ng"
+	row Page "episode page ($(fmt "$(calc "$PAGE_BYTES / 1000")" 0) kB HTML): req/s" "$(fmt "$l_rps" 0)" \
+		"$(fmt "$W_RPS" 0) (static copy)" "$(fmt "$(calc "$l_rps / $W_RPS")" 2)×" "" ""
+	row Page "episode page: p99 latency" "$(fmt "$l_p99" 2) ms" "$(fmt "$W_P99" 2) ms" "" "" ""
+}
+
+# ---- upload into S3 (versitygw) ----
+
+versitygw_bin() {
+	local p=${LYSSNA_VERSITYGW:-}
+	[[ -n $p ]] && { echo "$p"; return; }
+	command -v versitygw 2>/dev/null && return
+	local dir=${XDG_CACHE_HOME:-$HOME/.cache}/lyssna/versitygw-$VERSITYGW_VERSION
+	if [[ ! -x $dir/versitygw ]]; then
+		note "building versitygw $VERSITYGW_VERSION into $dir"
+		mkdir -p "$dir"
+		GOBIN=$dir GOFLAGS=-buildvcs=false $GO install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" >&2
+	fi
+	echo "$dir/versitygw"
+}
+
+start_versitygw() {
+	local exe port i
+	exe=$(versitygw_bin)
+	port=$("$BIN/freeport")
+	rm -rf "$WORK/s3"
+	mkdir -p "$WORK/s3"
+	ROOT_ACCESS_KEY=$S3_KEY ROOT_SECRET_KEY=$S3_SECRET "$exe" --port "127.0.0.1:$port" --keep-alive posix "$WORK/s3" \
+		>"$WORK/versitygw.log" 2>&1 &
+	VGW_PID=$!
+	PIDS+=("$VGW_PID")
+	S3_URL=http://127.0.0.1:$port
+	for i in $(seq 100); do
+		curl -s -o /dev/null "$S3_URL" && break
+		kill -0 "$VGW_PID" 2>/dev/null || die "versitygw exited: $(tail -5 "$WORK/versitygw.log")"
+		sleep 0.1
+	done
+	note "versitygw pid $VGW_PID on $S3_URL"
+}
+
+# rss_mb PID FIELD: VmHWM (peak) or VmRSS of a process in MB.
+rss_mb() { awk -v f="$2:" '$1 == f { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+bench_upload() {
+	local file=$MEDIA/upload-512MiB.mp3 size
+	size=$(stat -c %s "$file")
+	log "upload: $(fmt "$(calc "$size / 1048576")" 0) MiB MP3 through the API into S3 (versitygw) vs aws s3 cp"
+	start_versitygw
+	export AWS_ACCESS_KEY_ID=$S3_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET AWS_DEFAULT_REGION=us-east-1 \
+		AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required \
+		AWS_CONFIG_FILE=$WORK/aws-config AWS_SHARED_CREDENTIALS_FILE=$WORK/aws-credentials AWS_PAGER=
+	: >"$AWS_CONFIG_FILE"
+	: >"$AWS_SHARED_CREDENTIALS_FILE"
+	$AWS --endpoint-url "$S3_URL" s3 mb s3://lyssna-bench >/dev/null
+
+	# Two rounds, alternating, best of each: the disk is shared with everything else.
+	local round t0 t1 code best_l=999999 best_a=999999 hwm=0 h
+	for round in 1 2; do
+		start_lyssna "lyssna-s3-$round" LYSSNA_STORAGE=s3 LYSSNA_S3_ENDPOINT="$S3_URL" LYSSNA_S3_REGION=us-east-1 \
+			LYSSNA_S3_BUCKET=lyssna-bench LYSSNA_S3_PREFIX="round$round/" LYSSNA_S3_ACCESS_KEY=$S3_KEY \
+			LYSSNA_S3_SECRET_KEY=$S3_SECRET LYSSNA_S3_PATH_STYLE=true
+		"$BIN/seed" -url "$LY_URL" -token "$TOKEN" -show upload -n 0 -audio "$MEDIA/tiny.mp3" >/dev/null
+		t0=$(date +%s%N)
+		code=$(curl -sS -o "$WORK/upload-$round.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+			-F 'episode={"title":"Upload benchmark"};type=application/json' \
+			-F "audio=@$file;type=audio/mpeg" "$LY_URL/api/v1/shows/upload/episodes")
+		t1=$(date +%s%N)
+		[[ $code == 201 ]] || die "upload answered $code: $(head -c 500 "$WORK/upload-$round.json")"
+		h=$(rss_mb "$LY_PID" VmHWM)
+		note "Lyssna round $round: $(calc "($t1 - $t0) / 1e9") s, peak RSS $h MB"
+		best_l=$(calc "($t1 - $t0) / 1e9 < $best_l ? ($t1 - $t0) / 1e9 : $best_l")
+		hwm=$(calc "$h > $hwm ? $h : $hwm")
+		stop "$LY_PID"
+
+		t0=$(date +%s%N)
+		$AWS --endpoint-url "$S3_URL" s3 cp --only-show-errors "$file" "s3://lyssna-bench/aws/round$round.mp3"
+		t1=$(date +%s%N)
+		note "aws s3 cp round $round: $(calc "($t1 - $t0) / 1e9") s"
+		best_a=$(calc "($t1 - $t0) / 1e9 < $best_a ? ($t1 - $t0) / 1e9 : $best_a")
+	done
+	local l_mbps a_mbps r
+	l_mbps=$(calc "$size / 1e6 / $best_l")
+	a_mbps=$(calc "$size / 1e6 / $best_a")
+	r=$(calc "$l_mbps / $a_mbps")
+	row Upload "$(fmt "$(calc "$size / 1048576")" 0) MiB MP3 into S3: seconds (best of 2)" "$(fmt "$best_l" 2) s" \
+		"$(fmt "$best_a" 2) s (aws s3 cp)" "" "" ""
+	row Upload "$(fmt "$(calc "$size / 1048576")" 0) MiB MP3 into S3: MB/s" "$(fmt "$l_mbps" 0)" "$(fmt "$a_mbps" 0)" \
+		"$(fmt "$r" 2)×" "≥ 0.8×" "$(verdict_min "$r" 0.8)"
+	row Upload "Lyssna's peak RSS (VmHWM) during the upload" "$(fmt "$hwm" 0) MB" "" "" "< 100 MB" \
+		"$(verdict_max "$hwm" 100 MB)"
+	stop "$VGW_PID"
+}
+
+# ---- probe ----
+
+# decoded_ms FILE: the duration by a full decode with ffmpeg, counting samples
+# (cached next to the file; the media never change once made).
+decoded_ms() {
+	local f=$1 cache=$1.decoded
+	if [[ ! -s $cache || $cache -ot $f ]]; then
+		local rate samples
+		rate=$(ffprobe -v error -select_streams a:0 -show_entries stream=sample_rate -of csv=p=0 "$f")
+		samples=$(ffmpeg -nostdin -v error -i "$f" -map 0:a:0 -ac 1 -f u8 - | wc -c)
+		calc "$samples * 1000 / $rate" >"$cache"
+	fi
+	cat "$cache"
+}
+
+# median_ms CMD...: the median wall time of 5 runs (after one warm-up), in ms.
+median_ms() {
+	local i t0 t1 times=()
+	"$@" >/dev/null
+	for i in 1 2 3 4 5; do
+		t0=$(date +%s%N)
+		"$@" >/dev/null
+		t1=$(date +%s%N)
+		times+=("$(((t1 - t0) / 1000))")
+	done
+	printf '%s\n' "${times[@]}" | sort -n | sed -n 3p | awk '{ printf "%.2f", $1 / 1000 }'
+}
+
+bench_probe() {
+	log "probe: 200 MB CBR and VBR MP3s without a Xing header, vs ffprobe"
+	local kind f truth lp_ms lp_in ff_ms ff_dur line r le fe
+	for kind in CBR VBR; do
+		f=$MEDIA/${kind,,}-200MB.mp3
+		truth=$(decoded_ms "$f")
+		line=$("$BIN/probe" -n 5 "$f")
+		lp_dur=$(cut -f2 <<<"$line")
+		lp_in=$(calc "$(cut -f3 <<<"$line") / 1e6")
+		lp_ms=$(median_ms "$BIN/probe" -n 1 "$f")
+		ff_ms=$(median_ms ffprobe -v error -show_entries format=duration -of csv=p=0 "$f")
+		ff_dur=$(calc "$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f") * 1000")
+		r=$(calc "$ff_ms / $lp_ms")
+		le=$(calc "($lp_dur - $truth) < 0 ? ($truth - $lp_dur) : ($lp_dur - $truth)")
+		fe=$(calc "($ff_dur - $truth) < 0 ? ($truth - $ff_dur) : ($ff_dur - $truth)")
+		note "$kind: decode $(fmt "$truth" 0) ms; Lyssna $lp_dur ms in $(fmt "$lp_ms" 1) ms (in-process $(fmt "$lp_in" 1) ms); ffprobe $(fmt "$ff_dur" 0) ms in $(fmt "$ff_ms" 1) ms"
+		row Probe "$kind 200 MB, no Xing header: time (process, median of 5)" "$(fmt "$lp_ms" 1) ms ($(fmt "$lp_in" 1) ms in-process)" \
+			"$(fmt "$ff_ms" 1) ms (ffprobe)" "$(fmt "$r" 1)× faster" "≥ 10× faster" "$(verdict_min "$r" 10)"
+		row Probe "$kind 200 MB: duration error against a full decode ($(fmt "$(calc "$truth / 1000")" 3) s)" \
+			"$(fmt "$le" 0) ms" "$(fmt "$fe" 0) ms" "" "≤ 50 ms" "$(verdict_max "$le" 50 ms)"
+	done
+}
+
+# ---- feed build (the feed package's Go benchmarks) ----
+
+bench_build() {
+	log "feed build: go test -bench BenchmarkBuild -benchmem ./feed"
+	$GO test -run '^$' -bench 'BenchmarkBuild/^episodes=(100|1000|10000)$' -benchmem ./feed >"$WORK/feed-build.txt" 2>&1 ||
+		die "feed benchmarks failed: $(tail -20 "$WORK/feed-build.txt")"
+	local name n ns bytes allocs
+	while read -r name n ns bytes allocs; do
+		note "$name episodes: $(fmt "$(calc "$ns / 1e6")" 2) ms/build, $allocs allocs, $(fmt "$(calc "$bytes / 1e6")" 1) MB"
+		row "Feed build" "$name episodes: time per build; allocations" \
+			"$(fmt "$(calc "$ns / 1e6")" 2) ms; $allocs allocs, $(fmt "$(calc "$bytes / 1e6")" 1) MB" \
+			"" "" "" ""
+	done < <(awk '/^BenchmarkBuild\/episodes=/ {
+		split($1, a, "="); sub(/-[0-9]+$/, "", a[2]); ns = b = al = ""
+		for (i = 3; i < NF; i++) { if ($(i+1) == "ns/op") ns = $i; if ($(i+1) == "B/op") b = $i; if ($(i+1) == "allocs/op") al = $i }
+		print a[2], $2, ns, b, al }' "$WORK/feed-build.txt")
+}
+
+# ---- the report ----
+
+machine() {
+	local cpu mem
+	cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+	mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+	echo "- CPU: ${cpu:-unknown}, $(nproc) cores available"
+	echo "- Memory: $mem; kernel $(uname -sr); $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
+	echo "- $($GO version); Lyssna $(git describe --tags --always --dirty 2>/dev/null || echo dev)"
+	echo "- Baselines: $($NGINX -v 2>&1 | sed 's/.*: //'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(ffmpeg -version | head -1 | awk '{print "ffmpeg/ffprobe", $3}'), $($AWS --version 2>&1 | awk '{print $1}'), versitygw $VERSITYGW_VERSION"
+	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); the whole run took $(($(date +%s) - STARTED)) s"
+}
+
+table() {
+	echo "| Section | Benchmark | Lyssna | Baseline | Lyssna ÷ baseline | Target | Met |"
+	echo "|---|---|---|---|---|---|---|"
+	awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' "$ROWS"
+}
+
+report() {
+	local tbl missed
+	tbl=$(table)
+	missed=$(awk -F'\t' '$7 ~ /^no/ { printf "- %s, %s: %s\n", $1, $2, $7 }' "$ROWS")
+	{
+		echo "# Lyssna benchmark results"
+		echo
+		echo "Written by \`make bench\` (bench/run.sh); every figure below was measured in this one run on this one"
+		echo "machine, with Lyssna and its baselines side by side on loopback. Absolute numbers on a shared 2-core box"
+		echo "mean little; read the ratios. How each figure is made: bench/README.md."
+		echo
+		echo "## Machine"
+		echo
+		machine
+		echo
+		echo "## Results"
+		echo
+		echo "$tbl"
+		echo
+		echo "Feed, media and page: wrk -t$THREADS -c$CONNS -d$DUR (after a 2 s warm-up), against Lyssna (filesystem"
+		echo "backend, proxy delivery, SQLite, access log to a file) and nginx (worker_processes auto, sendfile,"
+		echo "gzip_static, open_file_cache, access log to a file) serving the same bytes at the same paths."
+		echo
+		echo "## Targets missed"
+		echo
+		if [[ -n $missed ]]; then echo "$missed"; else echo "None."; fi
+		if [[ -s $BENCH/findings.md ]]; then
+			echo
+			cat "$BENCH/findings.md"
+		fi
+	} >"$RESULTS"
+	log "results (also in ${RESULTS#"$ROOT"/})"
+	echo
+	echo "$tbl"
+	echo
+	if [[ -n $missed ]]; then
+		echo "Targets missed:"
+		echo "$missed"
+	fi
+}
+
+main() {
+	mkdir -p "$WORK"
+	: >"$ROWS"
+	install_tools
+	build
+	make_media
+	if want feed || want media || want page; then
+		seed_fs
+		want feed && bench_feed
+		want media && bench_media
+		want page && bench_page
+		stop "$NGINX_PID" "$FS_PID"
+	fi
+	want upload && bench_upload
+	want probe && bench_probe
+	want build && bench_build
+	report
+}
+
+main "$@"
