@@ -16,7 +16,7 @@ func (h *handler) apiEpisodeCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-		h.apiEpisodeCreateMultipart(w, r, s)
+		h.createEpisodeMultipart(w, r, s)
 		return
 	}
 	body, err := jsonBody(w, r)
@@ -41,11 +41,4 @@ func (h *handler) apiEpisodeCreate(w http.ResponseWriter, r *http.Request) {
 	h.showChanged(s.ID)
 	w.Header().Set("Location", "/api/v1/shows/"+s.Slug+"/episodes/"+e.Slug)
 	writeJSON(w, http.StatusCreated, h.episodeJSON(s, &e))
-}
-
-// apiEpisodeCreateMultipart hands a multipart create to the upload handler.
-// TODO(uploads): call h.createEpisodeMultipart(w, r, s) once it exists.
-func (h *handler) apiEpisodeCreateMultipart(w http.ResponseWriter, r *http.Request, s *episodes.Show) {
-	writeError(w, http.StatusUnsupportedMediaType, codeUnsupportedMedia,
-		"creating an episode with audio (multipart/form-data) is not available yet; create a draft with application/json", "")
 }

@@ -621,8 +621,7 @@ func (h *handler) episodeFromPath(w http.ResponseWriter, r *http.Request) (*epis
 	return s, e, true
 }
 
-// showChanged is called after every write to a show or its episodes. Feed
-// caches notice the show's new version by themselves within their check
-// interval; a cache in this process would be told here at once.
-// TODO(lead): call Deps.FeedCache.Invalidate(showID) once Deps has one.
-func (h *handler) showChanged(showID int64) {}
+// showChanged is called after every write to a show or its episodes: it
+// tells this process's feed cache at once (other replicas notice the show's
+// new version within the cache's check interval).
+func (h *handler) showChanged(showID int64) { h.invalidate(showID) }

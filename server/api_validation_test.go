@@ -171,6 +171,8 @@ func TestAPIRequestErrors(t *testing.T) {
 	wantError(t, a.do(http.MethodPost, "/api/v1/shows", "text/plain", []byte(`{"slug": "x"}`)), http.StatusUnsupportedMediaType, codeUnsupportedMedia, "")
 	wantError(t, a.do(http.MethodPost, "/api/v1/shows", "", []byte(`{"slug": "x"}`)), http.StatusUnsupportedMediaType, codeUnsupportedMedia, "")
 	wantError(t, a.do(http.MethodPatch, "/api/v1/shows/s/episodes/e", "application/xml", []byte(`<x/>`)), http.StatusUnsupportedMediaType, codeUnsupportedMedia, "")
+	// A multipart create goes to the upload handler, which wants the audio part.
+	wantError(t, a.do(http.MethodPost, "/api/v1/shows/s/episodes", "multipart/form-data; boundary=x", []byte("--x--\r\n")), http.StatusBadRequest, codeInvalid, "audio")
 	big := `{"notes": "` + strings.Repeat("n", maxJSONBody) + `"}`
 	msg = wantError(t, a.json(http.MethodPatch, "/api/v1/shows/s/episodes/e", big), http.StatusRequestEntityTooLarge, codeTooLarge, "")
 	if !strings.Contains(msg, "1 MiB") {

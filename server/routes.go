@@ -30,7 +30,6 @@ func (h *handler) routes() *mux.Router {
 	api.HandleFunc("/shows/{show}", h.apiShowUpdate).Methods(http.MethodPatch)
 	api.HandleFunc("/shows/{show}", h.apiShowDelete).Methods(http.MethodDelete)
 	api.HandleFunc("/shows/{show}/episodes", h.apiEpisodeList).Methods(http.MethodGet)
-	api.HandleFunc("/shows/{show}/episodes", h.apiEpisodeUpload).Methods(http.MethodPost).HeadersRegexp("Content-Type", "^(?i)multipart/form-data") // TODO(api): remove once apiEpisodeCreate dispatches
 	api.HandleFunc("/shows/{show}/episodes", h.apiEpisodeCreate).Methods(http.MethodPost)
 	api.HandleFunc("/shows/{show}/episodes/{episode}", h.apiEpisodeGet).Methods(http.MethodGet)
 	api.HandleFunc("/shows/{show}/episodes/{episode}", h.apiEpisodeUpdate).Methods(http.MethodPatch)
