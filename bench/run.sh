@@ -172,6 +172,14 @@ start_lyssna() {
 	done
 	[[ -n $LY_URL ]] || die "Lyssna ($name) did not start; see $dir/log"
 	curl -fsS -o /dev/null "$LY_URL/readyz" || die "Lyssna ($name) is not ready; see $dir/log"
+	# LYSSNA_ADMIN_TOKEN bootstraps the token on an empty instance; should a
+	# build not do that, make one with the CLI against the same data dir.
+	LY_TOKEN=$TOKEN
+	if [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $LY_TOKEN" "$LY_URL/api/v1/shows") == 401 ]]; then
+		note "LYSSNA_ADMIN_TOKEN was not accepted; creating a token with lyssna token create"
+		LY_TOKEN=$(env LYSSNA_DATA_DIR="$dir/data" "$@" "$ROOT/bin/lyssna" token create --name bench 2>>"$dir/log") ||
+			die "lyssna token create failed; see $dir/log"
+	fi
 	note "Lyssna ($name) pid $LY_PID on $LY_URL"
 }
 
@@ -233,7 +241,7 @@ seed_fs() {
 	FS_URL=$LY_URL FS_PID=$LY_PID
 	local t0 t1 k v
 	t0=$(date +%s%N)
-	"$BIN/seed" -url "$FS_URL" -token "$TOKEN" -show bench -n 300 -audio "$MEDIA/tiny.mp3" \
+	"$BIN/seed" -url "$FS_URL" -token "$LY_TOKEN" -show bench -n 300 -audio "$MEDIA/tiny.mp3" \
 		-big "$MEDIA/media-50MB.mp3" >"$WORK/seed.tsv" || die "seeding through the API failed"
 	t1=$(date +%s%N)
 	declare -gA SEED=()
@@ -393,9 +401,9 @@ bench_upload() {
 		start_lyssna "lyssna-s3-$round" LYSSNA_STORAGE=s3 LYSSNA_S3_ENDPOINT="$S3_URL" LYSSNA_S3_REGION=us-east-1 \
 			LYSSNA_S3_BUCKET=lyssna-bench LYSSNA_S3_PREFIX="round$round/" LYSSNA_S3_ACCESS_KEY=$S3_KEY \
 			LYSSNA_S3_SECRET_KEY=$S3_SECRET LYSSNA_S3_PATH_STYLE=true
-		"$BIN/seed" -url "$LY_URL" -token "$TOKEN" -show upload -n 0 -audio "$MEDIA/tiny.mp3" >/dev/null
+		"$BIN/seed" -url "$LY_URL" -token "$LY_TOKEN" -show upload -n 0 -audio "$MEDIA/tiny.mp3" >/dev/null
 		t0=$(date +%s%N)
-		code=$(curl -sS -o "$WORK/upload-$round.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+		code=$(curl -sS -o "$WORK/upload-$round.json" -w '%{http_code}' -H "Authorization: Bearer $LY_TOKEN" \
 			-F 'episode={"title":"Upload benchmark"};type=application/json' \
 			-F "audio=@$file;type=audio/mpeg" "$LY_URL/api/v1/shows/upload/episodes")
 		t1=$(date +%s%N)
