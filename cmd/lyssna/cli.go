@@ -27,6 +27,7 @@ func commands() []command {
 		{"config", "[--markdown] [flags]", "Print the effective configuration, secrets masked.", runConfig},
 		{"migrate", "[flags]", "Create or upgrade the database schema, then exit.", runMigrate},
 		{"token", "create --name NAME | list | revoke NAME [flags]", "Create (printed once), list or revoke producer API tokens.", runToken},
+		{"upload", "--server URL --token TOKEN --show SLUG [--title T] [--publish] FILE", "Upload an MP3 or M4A as a new episode, with a progress bar; prints its page and feed URLs.", runUpload},
 		{"version", "", "Print the version and the Go version.", runVersion},
 		{"help", "[command]", "Show help for lyssna or for one command.", runHelp},
 	}
