@@ -33,7 +33,7 @@ var mediaTypes = map[string]string{
 	".jpeg": "image/jpeg",
 	".png":  "image/png",
 	".vtt":  "text/vtt; charset=utf-8",
-	".srt":  "application/x-subrip",
+	".srt":  "application/x-subrip; charset=utf-8",
 	".txt":  "text/plain; charset=utf-8",
 }
 

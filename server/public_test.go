@@ -24,7 +24,7 @@ func TestMediaContentTypes(t *testing.T) {
 		{"art/abc.jpg", "", "image/jpeg"},
 		{"art/abc.png", "application/octet-stream", "image/png"},
 		{"transcripts/1/abc-en.vtt", "text/vtt", "text/vtt; charset=utf-8"},
-		{"transcripts/1/abc-sv.srt", "text/plain", "application/x-subrip"},
+		{"transcripts/1/abc-sv.srt", "text/plain", "application/x-subrip; charset=utf-8"},
 		{"other/abc.bin", "application/x-lyssna-test", "application/x-lyssna-test"},
 	}
 	for _, c := range cases {
