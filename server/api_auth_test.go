@@ -125,7 +125,8 @@ func TestBootstrapAdminToken(t *testing.T) {
 	if n, _ := fresh.store.CountTokens(ctx); n != 0 {
 		t.Errorf("%d tokens after refused bootstraps", n)
 	}
-	if NewToken() == NewToken() || !strings.HasPrefix(NewToken(), "lys_") || len(HashToken("x")) != 64 {
+	one, two := NewToken(), NewToken()
+	if one == two || !strings.HasPrefix(one, "lys_") || len(one) < 40 || len(HashToken(one)) != 64 || HashToken(one) == HashToken(two) {
 		t.Error("tokens are not random or hashes not hex SHA-256")
 	}
 }
