@@ -43,6 +43,8 @@ func errorField(field string) string {
 	switch {
 	case strings.HasPrefix(field, "categories[") && strings.Contains(field, "]."):
 		return field[:strings.Index(field, "].")+1]
+	case strings.Contains(field, ".authors["):
+		return field[:strings.Index(field, ".authors[")+len(".authors")]
 	case field == "image_url":
 		return "artwork"
 	case field == "episode_type":

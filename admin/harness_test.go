@@ -1,8 +1,10 @@
 package admin
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -247,4 +249,103 @@ func (p resp) fieldError(t testing.TB, name string) string {
 		t.Errorf("input %q has aria-describedby %q, which misses its error %q", name, attr(in, "aria-describedby"), id)
 	}
 	return text(msg)
+}
+
+// upload sends a multipart form as a browser does: the fields (the session's
+// CSRF token first) and then the file.
+func (c *client) upload(path string, fields [][2]string, filename string, data []byte) resp {
+	c.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	hasCSRF := false
+	for _, f := range fields {
+		hasCSRF = hasCSRF || f[0] == "csrf"
+	}
+	if !hasCSRF {
+		mw.WriteField("csrf", c.csrf)
+	}
+	for _, f := range fields {
+		mw.WriteField(f[0], f[1])
+	}
+	fw, _ := mw.CreateFormFile("file", filename)
+	fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest("POST", c.e.srv.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.do(req)
+}
+
+// mustCreateShow creates a show through the form.
+func (c *client) mustCreateShow(slug, title string) *episodes.Show {
+	c.t.Helper()
+	p := c.post("/admin/shows/new", url.Values{"slug": {slug}, "title": {title}, "language": {"en"}, "type": {"episodic"}, "medium": {"podcast"}})
+	if p.status != http.StatusSeeOther {
+		c.t.Fatalf("create show %s: %d\n%s", slug, p.status, text(p.doc))
+	}
+	sh, err := c.e.store.GetShow(context.Background(), slug)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return sh
+}
+
+type htmlNode = html.Node
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// formOf collects the values a browser would submit from the form with the
+// action (buttons excluded).
+func formOf(t testing.TB, p resp, action string) url.Values {
+	t.Helper()
+	form := p.find(func(n *html.Node) bool { return n.Data == "form" && attr(n, "action") == action })
+	if form == nil {
+		t.Fatalf("no form with action %q", action)
+	}
+	v := url.Values{}
+	for _, n := range all(form, func(n *html.Node) bool { return n.Data == "input" || n.Data == "textarea" || n.Data == "select" }) {
+		if inTemplate(n) {
+			continue
+		}
+		name := attr(n, "name")
+		switch {
+		case name == "":
+		case n.Data == "textarea":
+			v.Set(name, strings.TrimPrefix(text(n), ""))
+			if n.FirstChild != nil {
+				v.Set(name, n.FirstChild.Data)
+			}
+		case n.Data == "select":
+			val := ""
+			for _, o := range all(n, func(o *html.Node) bool { return o.Data == "option" }) {
+				if hasAttr(o, "selected") {
+					val = attr(o, "value")
+				}
+			}
+			v.Set(name, val)
+		case attr(n, "type") == "checkbox":
+			if hasAttr(n, "checked") {
+				v.Set(name, "on")
+			}
+		case attr(n, "type") == "file":
+		default:
+			v.Set(name, attr(n, "value"))
+		}
+	}
+	return v
+}
+
+func inTemplate(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Data == "template" {
+			return true
+		}
+	}
+	return false
 }

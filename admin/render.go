@@ -131,6 +131,7 @@ func (h *Handler) funcs() template.FuncMap {
 		},
 		"duration": formatDuration,
 		"inc":      func(i int) int { return i + 1 },
+		"kbps":     func(bps int) int { return (bps + 500) / 1000 },
 		"bytes":    formatBytes,
 		"title":    func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
 	}

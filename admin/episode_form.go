@@ -1,0 +1,268 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+var (
+	takeawaysDef = listDef{Name: "takeaways", Legend: "Takeaways", Item: "takeaway",
+		Hint: "The points a listener should remember, in order.", Fields: []listField{{Label: "Takeaway", Kind: "textarea"}}}
+	questionsDef = listDef{Name: "study_questions", Legend: "Study questions", Item: "question",
+		Hint: "Questions for learners to answer after listening; they are numbered in this order.", Fields: []listField{{Label: "Question", Kind: "textarea"}}}
+	referencesDef = listDef{Name: "references", Legend: "References", Item: "reference", Fields: []listField{
+		{Key: "authors", Label: "Authors", Kind: "text", Hint: "Separate names with semicolons: Ebbinghaus, H.; Roediger, H. L."},
+		{Key: "year", Label: "Year", Kind: "number"},
+		{Key: "title", Label: "Title", Kind: "text"},
+		{Key: "container", Label: "Journal or book", Kind: "text"},
+		{Key: "publisher", Label: "Publisher", Kind: "text"},
+		{Key: "doi", Label: "DOI", Kind: "text", Hint: "Like 10.1037/a0012345, without https://doi.org/"},
+		{Key: "url", Label: "URL", Kind: "url"},
+		{Key: "note", Label: "Note", Kind: "textarea"},
+	}}
+	guestsDef = listDef{Name: "guests", Legend: "Guests", Item: "guest", Fields: []listField{
+		{Key: "name", Label: "Name", Kind: "text"},
+		{Key: "role", Label: "Role", Kind: "text", Hint: "Blank means guest."},
+		{Key: "href", Label: "Web page", Kind: "url"},
+		{Key: "img", Label: "Photo URL", Kind: "url"},
+		{Key: "bio", Label: "Short biography", Kind: "textarea"},
+	}}
+	episodeLists = []listDef{takeawaysDef, questionsDef, referencesDef, guestsDef}
+)
+
+// episodeFormPage is the data of an episode's page: what was read from the
+// file, the edit form, transcripts and publishing.
+type episodeFormPage struct {
+	page
+	Show        *episodes.Show
+	Episode     *episodes.Episode
+	Status      string
+	Form        *formState
+	Lists       []listDef
+	URL         string
+	PublicURL   string
+	FeedURL     string
+	AudioURL    string
+	ImageURL    string
+	Preview     template.HTML
+	AudioError  string
+	Transcript  *formState
+	Transcripts []transcriptItem
+	Publish     *formState
+	ScheduleAt  string
+}
+
+type transcriptItem struct {
+	episodes.Transcript
+	URL       string
+	DeleteURL string
+}
+
+func (h *Handler) episodePage(r *http.Request, s *session, sh *episodes.Show, ep *episodes.Episode, f *formState) episodeFormPage {
+	now := h.now()
+	title := ep.Title
+	if title == "" {
+		title = "Untitled episode"
+	}
+	p := episodeFormPage{
+		page: h.page(title, s, crumb{"Shows", "/admin/"}, crumb{sh.Title, showAdminURL(sh)}),
+		Show: sh, Episode: ep, Status: ep.EffectiveStatus(now), Form: f, Lists: episodeLists,
+		URL:        episodeAdminURL(sh, ep),
+		FeedURL:    h.links.Feed(sh.Slug),
+		Transcript: newFormState(), Publish: newFormState(),
+		ScheduleAt: now.UTC().Add(24 * time.Hour).Truncate(time.Hour).Format(datetimeLocal),
+	}
+	if ep.IsPublic(now) {
+		p.PublicURL = h.links.EpisodePage(sh.Slug, ep.Slug)
+	}
+	if ep.PublishAt != nil && p.Status == episodes.StatusScheduled {
+		p.ScheduleAt = ep.PublishAt.UTC().Format(datetimeLocal)
+	}
+	if ep.Audio != nil {
+		p.AudioURL = h.links.Media(ep.Audio.Key)
+	}
+	if ep.ImageKey != "" {
+		p.ImageURL = h.links.Media(ep.ImageKey)
+	}
+	for _, t := range ep.Transcripts {
+		p.Transcripts = append(p.Transcripts, transcriptItem{Transcript: t, URL: h.links.Media(t.Key),
+			DeleteURL: p.URL + "transcripts/" + t.Language + "/delete"})
+	}
+	if r.Method == http.MethodGet {
+		p.Flash = flash(r)
+	}
+	return p
+}
+
+// loadEpisode finds the show and the episode (by id) named in the path.
+func (h *Handler) loadEpisode(w http.ResponseWriter, r *http.Request, s *session) (*episodes.Show, *episodes.Episode, bool) {
+	sh, ok := h.loadShow(w, r, s)
+	if !ok {
+		return nil, nil, false
+	}
+	id := mux.Vars(r)["episode"]
+	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+		h.notFound(w, r, s, "episode")
+		return nil, nil, false
+	}
+	ep, err := h.store.GetEpisode(r.Context(), sh.ID, id)
+	if errors.Is(err, episodes.ErrNotFound) {
+		h.notFound(w, r, s, "episode")
+		return nil, nil, false
+	}
+	if err != nil {
+		h.serverError(w, r, err)
+		return nil, nil, false
+	}
+	return sh, ep, true
+}
+
+func (h *Handler) episodeEditForm(w http.ResponseWriter, r *http.Request, s *session) {
+	sh, ep, ok := h.loadEpisode(w, r, s)
+	if !ok {
+		return
+	}
+	h.render(w, r, http.StatusOK, "episode.html", h.episodePage(r, s, sh, ep, episodeToForm(ep)))
+}
+
+// episodeUpdate saves the edit form. The list buttons ("add", "move up",
+// ...) and "preview" come here too when the script is off: they change the
+// form as shown and save nothing.
+func (h *Handler) episodeUpdate(w http.ResponseWriter, r *http.Request, s *session) {
+	sh, ep, ok := h.loadEpisode(w, r, s)
+	if !ok {
+		return
+	}
+	f := readForm(r.PostForm, episodeLists)
+	action := r.PostFormValue("action")
+	if f.applyListAction(action, episodeLists) {
+		h.render(w, r, http.StatusOK, "episode.html", h.episodePage(r, s, sh, ep, f))
+		return
+	}
+	if action == "preview" {
+		p := h.episodePage(r, s, sh, ep, f)
+		html, err := h.notes.HTML(f.Values["notes"])
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		p.Preview = html
+		h.render(w, r, http.StatusOK, "episode.html", p)
+		return
+	}
+	next := *ep
+	err := formToEpisode(f, &next)
+	if err == nil {
+		err = next.Validate()
+	}
+	if err == nil {
+		err = h.store.UpdateEpisode(r.Context(), &next)
+		if errors.Is(err, episodes.ErrConflict) {
+			err = &episodes.ValidationError{Field: "slug", Message: "is taken by another episode of this show; choose another"}
+		}
+	}
+	if err != nil {
+		if !f.setError(err) {
+			h.serverError(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusBadRequest, "episode.html", h.episodePage(r, s, sh, ep, f))
+		return
+	}
+	h.invalidate(sh.ID)
+	seeOther(w, r, episodeAdminURL(sh, ep)+"?done=saved")
+}
+
+// episodeToForm fills the form from a stored episode.
+func episodeToForm(ep *episodes.Episode) *formState {
+	f := newFormState()
+	v := f.Values
+	v["title"], v["slug"], v["notes"], v["type"], v["discussion_url"] = ep.Title, ep.Slug, ep.Notes, ep.Type, ep.DiscussionURL
+	if ep.Season > 0 {
+		v["season"] = strconv.Itoa(ep.Season)
+	}
+	if ep.Number > 0 {
+		v["number"] = strconv.Itoa(ep.Number)
+	}
+	if ep.Explicit {
+		v["explicit"] = "on"
+	}
+	for _, t := range ep.Takeaways {
+		f.Lists["takeaways"] = append(f.Lists["takeaways"], map[string]string{"": t})
+	}
+	for _, q := range ep.StudyQuestions {
+		f.Lists["study_questions"] = append(f.Lists["study_questions"], map[string]string{"": q})
+	}
+	for _, ref := range ep.References {
+		row := map[string]string{"authors": strings.Join(ref.Authors, "; "), "title": ref.Title, "container": ref.Container,
+			"publisher": ref.Publisher, "doi": ref.DOI, "url": ref.URL, "note": ref.Note}
+		if ref.Year != 0 {
+			row["year"] = strconv.Itoa(ref.Year)
+		}
+		f.Lists["references"] = append(f.Lists["references"], row)
+	}
+	for _, g := range ep.Guests {
+		f.Lists["guests"] = append(f.Lists["guests"], map[string]string{"name": g.Name, "role": g.Role, "href": g.Href, "img": g.Img, "bio": g.Bio})
+	}
+	return f
+}
+
+// formToEpisode copies the form onto ep. Blank list rows are dropped.
+func formToEpisode(f *formState, ep *episodes.Episode) error {
+	v := f.Values
+	ep.Title = strings.TrimSpace(v["title"])
+	ep.Slug = strings.TrimSpace(v["slug"])
+	ep.Notes = v["notes"]
+	ep.Type = v["type"]
+	ep.DiscussionURL = strings.TrimSpace(v["discussion_url"])
+	ep.Explicit = f.Checked("explicit")
+	var err error
+	if ep.Season, err = intField(f, "season", "season"); err != nil {
+		return err
+	}
+	if ep.Number, err = intField(f, "number", "episode number"); err != nil {
+		return err
+	}
+	for _, d := range episodeLists {
+		f.Lists[d.Name] = filledRows(f.Lists[d.Name])
+	}
+	ep.Takeaways, ep.StudyQuestions = nil, nil
+	for _, row := range f.Lists["takeaways"] {
+		ep.Takeaways = append(ep.Takeaways, strings.TrimSpace(row[""]))
+	}
+	for _, row := range f.Lists["study_questions"] {
+		ep.StudyQuestions = append(ep.StudyQuestions, strings.TrimSpace(row[""]))
+	}
+	ep.References = nil
+	for i, row := range f.Lists["references"] {
+		ref := episodes.Reference{Title: strings.TrimSpace(row["title"]), Container: strings.TrimSpace(row["container"]),
+			Publisher: strings.TrimSpace(row["publisher"]), DOI: strings.TrimSpace(row["doi"]), URL: strings.TrimSpace(row["url"]),
+			Note: strings.TrimSpace(row["note"])}
+		for _, a := range strings.Split(row["authors"], ";") {
+			if a = strings.TrimSpace(a); a != "" {
+				ref.Authors = append(ref.Authors, a)
+			}
+		}
+		if y := strings.TrimSpace(row["year"]); y != "" {
+			if ref.Year, err = strconv.Atoi(y); err != nil {
+				return &episodes.ValidationError{Field: fmt.Sprintf("references[%d].year", i), Message: fmt.Sprintf("%q is not a year; give four digits, or leave it blank", y)}
+			}
+		}
+		ep.References = append(ep.References, ref)
+	}
+	ep.Guests = nil
+	for _, row := range f.Lists["guests"] {
+		ep.Guests = append(ep.Guests, episodes.Person{Name: strings.TrimSpace(row["name"]), Role: strings.TrimSpace(row["role"]),
+			Href: strings.TrimSpace(row["href"]), Img: strings.TrimSpace(row["img"]), Bio: strings.TrimSpace(row["bio"])})
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+// datetimeLocal is the value format of <input type="datetime-local">.
+const datetimeLocal = "2006-01-02T15:04"
+
+// episodePublish publishes now ("when" = "now") or schedules at the
+// date and time given, read as UTC (the form says so).
+func (h *Handler) episodePublish(w http.ResponseWriter, r *http.Request, s *session) {
+	sh, ep, ok := h.loadEpisode(w, r, s)
+	if !ok {
+		return
+	}
+	var at time.Time
+	done := "published"
+	if r.PostFormValue("when") == "schedule" {
+		v := strings.TrimSpace(r.PostFormValue("publish_at"))
+		var err error
+		at, err = parseDatetimeLocal(v)
+		if err != nil {
+			p := h.episodePage(r, s, sh, ep, episodeToForm(ep))
+			p.Publish.Values["publish_at"] = v
+			p.Publish.Err = &episodes.ValidationError{Field: "publish_at", Message: err.Error()}
+			h.render(w, r, http.StatusBadRequest, "episode.html", p)
+			return
+		}
+		if at.After(h.now()) {
+			done = "scheduled"
+		}
+	}
+	if _, err := h.store.Publish(r.Context(), ep.ID, at); err != nil {
+		p := h.episodePage(r, s, sh, ep, episodeToForm(ep))
+		if !p.Publish.setError(err) {
+			h.serverError(w, r, err)
+			return
+		}
+		p.Publish.Err.Field = "publish"
+		h.render(w, r, http.StatusBadRequest, "episode.html", p)
+		return
+	}
+	h.invalidate(sh.ID)
+	seeOther(w, r, episodeAdminURL(sh, ep)+"?done="+done)
+}
+
+func (h *Handler) episodeUnpublish(w http.ResponseWriter, r *http.Request, s *session) {
+	sh, ep, ok := h.loadEpisode(w, r, s)
+	if !ok {
+		return
+	}
+	if _, err := h.store.Unpublish(r.Context(), ep.ID); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.invalidate(sh.ID)
+	seeOther(w, r, episodeAdminURL(sh, ep)+"?done=unpublished")
+}
+
+// parseDatetimeLocal reads a datetime-local value (with or without seconds) as UTC.
+func parseDatetimeLocal(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, fmt.Errorf("is required to schedule; give a date and time in UTC")
+	}
+	for _, layout := range []string{datetimeLocal, "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, v, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date and time; use the form 2025-06-30T09:00 (UTC)", v)
+}
