@@ -44,7 +44,7 @@ func (c *testClock) Add(d time.Duration) {
 // apiEnv is the whole server in-process over a real store and a real
 // filesystem bucket, with a valid token.
 type apiEnv struct {
-	t      *testing.T
+	t      testing.TB
 	h      http.Handler
 	deps   Deps
 	store  *episodes.Store
@@ -54,7 +54,7 @@ type apiEnv struct {
 }
 
 // newAPIEnv opens a store on databaseURL ("" means a fresh SQLite file).
-func newAPIEnv(t *testing.T, databaseURL string) *apiEnv {
+func newAPIEnv(t testing.TB, databaseURL string) *apiEnv {
 	t.Helper()
 	dir := t.TempDir()
 	if databaseURL == "" {
@@ -113,7 +113,7 @@ func (a *apiEnv) json(method, path string, v any) *httptest.ResponseRecorder {
 }
 
 // want checks the status and decodes a JSON answer into out (when not nil).
-func want(t *testing.T, rec *httptest.ResponseRecorder, status int, out any) {
+func want(t testing.TB, rec *httptest.ResponseRecorder, status int, out any) {
 	t.Helper()
 	if rec.Code != status {
 		t.Fatalf("status %d, want %d; body %s", rec.Code, status, rec.Body.String())
@@ -129,7 +129,7 @@ func want(t *testing.T, rec *httptest.ResponseRecorder, status int, out any) {
 }
 
 // wantError checks a JSON error answer and returns its message.
-func wantError(t *testing.T, rec *httptest.ResponseRecorder, status int, code, field string) string {
+func wantError(t testing.TB, rec *httptest.ResponseRecorder, status int, code, field string) string {
 	t.Helper()
 	var body errorBody
 	want(t, rec, status, &body)
