@@ -29,11 +29,11 @@ func (h *handler) apiEpisodeAudioPut(w http.ResponseWriter, r *http.Request) {
 		h.limitUploadBody(w, r, 0)
 		file, err = in.Spool(r.Context(), r.Body)
 	}
-	defer file.Close()
 	if err != nil {
 		h.respondUploadError(w, r, err)
 		return
 	}
+	defer file.Close()
 	e, err = in.Replace(r.Context(), s, e, file)
 	if err != nil {
 		h.respondUploadError(w, r, err)

@@ -28,22 +28,11 @@ const (
 	codeTimeout    = "timeout"
 )
 
-// apiEpisodeUpload answers a multipart POST /api/v1/shows/{show}/episodes.
-// TODO(api): drop its route once apiEpisodeCreateMultipart calls
-// h.createEpisodeMultipart(w, r, s).
-func (h *handler) apiEpisodeUpload(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.showFromPath(w, r)
-	if !ok {
-		return
-	}
-	h.createEpisodeMultipart(w, r, s)
-}
-
 // createEpisodeMultipart creates a draft episode of s from a
 // multipart/form-data body: the part "audio" is the file, streamed to disk
 // as it arrives; the optional part "episode" is the episode's JSON, whose
 // fields win over the file's tags. The parts may come in either order.
-// Answers 201 with the episode.
+// Answers 201 with the episode. apiEpisodeCreate calls it for multipart bodies.
 func (h *handler) createEpisodeMultipart(w http.ResponseWriter, r *http.Request, s *episodes.Show) {
 	in, err := h.ingester()
 	if err != nil {
@@ -51,11 +40,11 @@ func (h *handler) createEpisodeMultipart(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	file, patch, err := h.readUploadParts(w, r, in, true)
-	defer file.Close()
 	if err != nil {
 		h.respondUploadError(w, r, err)
 		return
 	}
+	defer file.Close()
 	e, err := in.Create(r.Context(), s, file, patch)
 	if err != nil {
 		h.respondUploadError(w, r, err)
@@ -67,8 +56,8 @@ func (h *handler) createEpisodeMultipart(w http.ResponseWriter, r *http.Request,
 }
 
 // readUploadParts reads a multipart upload to its end: the "audio" part is
-// spooled, the "episode" part (when withEpisode) decoded. The returned file
-// is nil when there was none; Close is safe on nil.
+// spooled, the "episode" part (when withEpisode) decoded. On error it has
+// removed whatever it spooled.
 func (h *handler) readUploadParts(w http.ResponseWriter, r *http.Request, in *uploads.Ingester, withEpisode bool) (*uploads.File, uploads.Patch, error) {
 	h.limitUploadBody(w, r, multipartSlack)
 	mr, err := r.MultipartReader()
@@ -78,7 +67,10 @@ func (h *handler) readUploadParts(w http.ResponseWriter, r *http.Request, in *up
 	}
 	var file *uploads.File
 	var patch uploads.Patch
-	fail := func(err error) (*uploads.File, uploads.Patch, error) { return file, nil, err }
+	fail := func(err error) (*uploads.File, uploads.Patch, error) {
+		file.Close()
+		return nil, nil, err
+	}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {

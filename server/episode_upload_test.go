@@ -239,6 +239,9 @@ func TestUploadTooLarge(t *testing.T) {
 	if !strings.Contains(msg, "10000 bytes") {
 		t.Errorf("message %q does not name the limit", msg)
 	}
+	if after := a.leftovers(); after != before {
+		t.Errorf("left %s; before %s", after, before)
+	}
 	var e episodeJSON
 	want(t, a.json(http.MethodPost, "/api/v1/shows/talks/episodes", map[string]any{"title": "Draft"}), http.StatusCreated, &e)
 	before = a.leftovers()
