@@ -32,6 +32,7 @@ VERSITYGW_VERSION=v1.8.0
 export LC_ALL=C
 
 STARTED=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 ROWS=$WORK/rows.tsv
 PIDS=()
 
@@ -58,7 +59,7 @@ trap cleanup EXIT
 # ---- arithmetic and the results table ----
 
 # calc EXPR: floating-point arithmetic with awk.
-calc() { awk "BEGIN { printf \"%.10g\", $1 }"; }
+calc() { awk "BEGIN { printf \"%.10g\", ($1) }"; }
 fmt() { awk -v v="$1" -v d="${2:-1}" 'BEGIN { printf "%.*f", d, v }'; }
 
 # row SECTION BENCHMARK LYSSNA BASELINE RATIO TARGET MET
@@ -513,6 +514,8 @@ machine() {
 	echo "- $($GO version); Lyssna $(git describe --tags --always --dirty 2>/dev/null || echo dev)"
 	echo "- Baselines: $($NGINX -v 2>&1 | sed 's/.*: //'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(ffmpeg -version | head -1 | awk '{print "ffmpeg/ffprobe", $3}'), $($AWS --version 2>&1 | awk '{print $1}'), versitygw $VERSITYGW_VERSION"
 	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); the whole run took $(($(date +%s) - STARTED)) s"
+	echo "- Load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "  (other work on the machine competes with both Lyssna and its baselines; a load above the core count makes every figure noisy)"
 }
 
 table() {
