@@ -349,3 +349,12 @@ func inTemplate(n *html.Node) bool {
 	}
 	return false
 }
+
+func (e *env) mustShow(t testing.TB, slug string) *episodes.Show {
+	t.Helper()
+	sh, err := e.store.GetShow(context.Background(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sh
+}
