@@ -1,0 +1,119 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/feed"
+	"github.com/lyssna/lyssna/internal/testenv"
+	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/storage/filesystem"
+	"github.com/lyssna/lyssna/uploads"
+	"github.com/lyssna/lyssna/web"
+)
+
+// TestBrowser drives the admin UI in headless Chromium (admin/e2e/admin.test.mjs):
+// sign in, create a show, upload a generated MP3 of several MB while the
+// progress bar moves, add takeaways, a study question and a reference,
+// publish, then find them on the public episode page and in the feed; axe
+// at 1280 and 375 px on every admin page. It reuses web/e2e's npm packages
+// (web/e2e/setup.sh installs them).
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	for _, p := range []string{"/usr/bin/chromium", "../web/e2e/node_modules/playwright-core", "../web/e2e/node_modules/axe-core/axe.min.js"} {
+		if _, err := os.Stat(p); err != nil {
+			testenv.Missing(t, "%s is missing: run web/e2e/setup.sh (apt-get install chromium; npm ci in web/e2e)", p)
+		}
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		testenv.Missing(t, "node is missing: apt-get install nodejs npm, then run web/e2e/setup.sh")
+	}
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		testenv.Missing(t, "ffmpeg is missing: apt-get install ffmpeg")
+	}
+	dir := t.TempDir()
+	mp3 := filepath.Join(dir, "lecture.mp3")
+	// Several MB, so the upload takes long enough for progress events.
+	ff := exec.Command("ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=330:duration=400",
+		"-ac", "1", "-ar", "44100", "-b:a", "160k", "-metadata", "title=Lecture one", mp3)
+	if out, err := ff.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+
+	base := serveSite(t, dir)
+	shots := filepath.Join(os.TempDir(), "lyssna-admin-screenshots")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "e2e/admin.test.mjs", base, testToken, mp3, shots)
+	res, err := cmd.CombinedOutput()
+	t.Logf("node e2e/admin.test.mjs:\n%s", res)
+	if err != nil {
+		t.Fatalf("browser checks failed: %v", err)
+	}
+	t.Logf("screenshots in %s", shots)
+}
+
+// serveSite starts the admin UI with the listener pages, media and feeds on
+// one router, as the server mounts them (admin before the pages' catch-all).
+func serveSite(t *testing.T, dir string) string {
+	t.Helper()
+	ctx := context.Background()
+	st, err := episodes.Open(ctx, "sqlite:"+filepath.Join(dir, "lyssna.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	bucket, err := filesystem.New(filepath.Join(dir, "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := uploads.New(uploads.Deps{Store: st, Bucket: bucket, TempDir: filepath.Join(dir, "tmp")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateToken(ctx, "producer", HashToken(testToken)); err != nil {
+		t.Fatal(err)
+	}
+	r := mux.NewRouter()
+	srv := &http.Server{Handler: r}
+	ln := listen(t)
+	base := "http://" + ln.Addr().String()
+	lb := links.New(base)
+	feeds := feed.NewCache(st, lb, nil, feed.Options{})
+	adm, err := New(Deps{Store: st, Bucket: bucket, Uploads: in, Links: lb, Invalidate: feeds.Invalidate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := web.New(web.Deps{Store: st, Bucket: bucket, Links: lb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm.Routes(r)
+	r.HandleFunc("/media/{key:.+}", func(w http.ResponseWriter, r *http.Request) {
+		_ = storage.Serve(w, r, bucket, mux.Vars(r)["key"])
+	}).Methods("GET", "HEAD")
+	r.HandleFunc("/{show}/feed.xml", func(w http.ResponseWriter, r *http.Request) {
+		if err := feeds.Serve(w, r, mux.Vars(r)["show"]); err != nil {
+			t.Logf("feed: %v", err)
+		}
+	}).Methods("GET", "HEAD")
+	pages.Routes(r)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return base
+}

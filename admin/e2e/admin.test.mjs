@@ -1,0 +1,167 @@
+// Browser checks of the producer web UI, run by admin/browser_test.go:
+//   node admin.test.mjs BASE_URL TOKEN MP3_PATH SCREENSHOT_DIR
+// It reuses the npm packages of web/e2e (playwright-core, axe-core).
+// Exits non-zero with a message when a check fails.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const [base, token, mp3, shotDir] = process.argv.slice(2);
+if (!shotDir) {
+  console.error('usage: node admin.test.mjs BASE_URL TOKEN MP3_PATH SCREENSHOT_DIR');
+  process.exit(2);
+}
+const webE2E = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'e2e');
+const require = createRequire(join(webE2E, 'package.json'));
+const { chromium } = require('playwright-core');
+const axePath = require.resolve('axe-core/axe.min.js');
+
+const failures = [];
+function check(ok, msg) {
+  if (!ok) failures.push(msg);
+  console.log((ok ? 'ok   ' : 'FAIL ') + msg);
+}
+
+async function axe(page, label) {
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.addScriptTag({ path: axePath });
+    const result = await page.evaluate(async () => await window.axe.run(document));
+    for (const v of result.violations) {
+      const nodes = v.nodes.map((n) => n.target.join(' ') + ': ' + n.failureSummary).join('\n    ');
+      console.log(`axe ${label} at ${width}px: ${v.id} (${v.impact}) ${v.help}\n    ${nodes}`);
+    }
+    check(result.violations.length === 0, `axe: no violations on ${label} at ${width}px (${result.violations.length} found)`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 0, `${label} at ${width}px has no horizontal scrolling (overflow ${overflow}px)`);
+    await page.screenshot({ path: join(shotDir, `${label.replaceAll(' ', '-')}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+const userDataDir = mkdtempSync(join(tmpdir(), 'lyssna-admin-chromium-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1280, height: 900 },
+  bypassCSP: true, // axe-core is injected as an inline script
+});
+try {
+  const page = context.pages()[0] ?? await context.newPage();
+  page.on('pageerror', (e) => check(false, 'no script errors: ' + e.message));
+
+  // Sign in.
+  await page.goto(base + '/admin/', { waitUntil: 'load' });
+  check(page.url().startsWith(base + '/admin/signin'), `signed out, /admin/ leads to sign-in (${page.url()})`);
+  await axe(page, 'sign in');
+  await page.fill('#token', 'wrong-token');
+  await page.click('button[type=submit]:has-text("Sign in")');
+  check((await page.textContent('#token-error')).includes('not valid'), 'a wrong token is refused with a message');
+  await page.fill('#token', token);
+  await Promise.all([page.waitForURL(base + '/admin/'), page.click('button[type=submit]:has-text("Sign in")')]);
+  check(true, 'signed in');
+  await axe(page, 'shows empty');
+
+  // Create a show.
+  await page.click('text=New show');
+  await page.fill('#f-slug', 'e2e-lab');
+  await page.fill('#f-title', 'The E2E Learning Lab');
+  await page.fill('#f-description', 'A show made by the browser test.');
+  await page.fill('#f-author', 'Test Producer');
+  await page.selectOption('#f-categories-0', 'Education/Courses');
+  await page.click('#f-hosts button[data-list-add]');
+  await page.fill('textarea[name="hosts[0].name"], input[name="hosts[0].name"]', 'Ada Host');
+  await axe(page, 'show form');
+  await Promise.all([page.waitForURL(/\/admin\/shows\/e2e-lab\/\?done=created$/), page.click('button:has-text("Create show")')]);
+  check(true, 'show created');
+  await axe(page, 'show page');
+
+  // Upload the audio; record the progress bar's values while it moves.
+  const seen = [];
+  page.on('console', (msg) => {
+    const m = /^progress (\d+) (.*)$/.exec(msg.text());
+    if (m) seen.push({ value: Number(m[1]), text: m[2] });
+  });
+  await page.evaluate(() => {
+    const bar = document.querySelector('#upload-progress-bar');
+    const text = document.querySelector('[data-progress-text]');
+    let last = -1;
+    const tick = () => {
+      if (bar.value !== last) {
+        last = bar.value;
+        console.log('progress ' + bar.value + ' ' + text.textContent);
+      }
+      requestAnimationFrame(tick);
+    };
+    tick();
+    bar.addEventListener('change', tick);
+  });
+  await page.setInputFiles('#upload-file', mp3);
+  const t0 = Date.now();
+  await Promise.all([
+    page.waitForURL(/\/admin\/shows\/e2e-lab\/episodes\/\d+\/\?done=uploaded$/, { timeout: 120000 }),
+    page.click('button[data-upload-submit]'),
+  ]);
+  const between = seen.filter((s) => s.value > 0 && s.value < 100);
+  console.log(`upload took ${Date.now() - t0} ms; progress values seen: ${seen.map((s) => s.value).join(', ')}`);
+  check(between.length >= 1, `the progress bar moved before completion (${between.length} values strictly between 0 and 100)`);
+  check(seen.some((s) => / MB of [\d.]+ MB \(\d+%\)/.test(s.text)), 'the progress text shows bytes and percent');
+  const episodeURL = page.url().split('?')[0];
+  check((await page.textContent('main')).includes('Lecture one'), 'the title read from the file is shown');
+
+  // Edit: title, two takeaways, a study question and a reference, with the script.
+  await page.fill('#f-title', 'Spaced repetition in practice');
+  await page.click('#f-takeaways button[data-list-add]');
+  await page.fill('textarea[name="takeaways[0]"]', 'Review just before you would forget.');
+  await page.click('#f-takeaways button[data-list-add]');
+  await page.fill('textarea[name="takeaways[1]"]', 'Short sessions beat long ones.');
+  // Move the second up and back down, to exercise reordering.
+  await page.click('#f-takeaways li:nth-child(2) button[data-move="up"]');
+  check(await page.inputValue('textarea[name="takeaways[0]"]') === 'Short sessions beat long ones.', 'move up reorders and renumbers');
+  await page.click('#f-takeaways li:nth-child(1) button[data-move="down"]');
+  await page.click('#f-study-questions button[data-list-add]');
+  await page.fill('textarea[name="study_questions[0]"]', 'Why does spacing help memory?');
+  await page.click('#f-references button[data-list-add]');
+  await page.fill('input[name="references[0].authors"]', 'Ebbinghaus, H.');
+  await page.fill('input[name="references[0].year"]', '1885');
+  await page.fill('input[name="references[0].title"]', 'Memory: A Contribution to Experimental Psychology');
+  await page.fill('#f-notes', 'We discuss **spacing** and [a paper](https://example.org/paper).');
+  await axe(page, 'episode page');
+  await Promise.all([page.waitForURL(/\?done=saved$/), page.click('button[value="save"]')]);
+  check(await page.inputValue('textarea[name="takeaways[1]"]') === 'Short sessions beat long ones.', 'the takeaways were saved in order');
+  await Promise.all([page.waitForURL(/\?done=published$/), page.click('button:has-text("Publish now")')]);
+  check((await page.textContent('.status')).trim() === 'published', 'the episode is published');
+  await axe(page, 'episode published');
+
+  // The public episode page and the feed show them.
+  const publicURL = await page.getAttribute('a:has-text("Public page")', 'href');
+  const feedURL = await page.getAttribute('p.links a:has-text("Feed")', 'href');
+  const resp = await page.goto(publicURL, { waitUntil: 'load' });
+  check(resp.status() === 200, `the public episode page answers 200 (${publicURL})`);
+  const pub = await page.textContent('main');
+  for (const want of ['Spaced repetition in practice', 'Review just before you would forget.', 'Short sessions beat long ones.',
+    'Why does spacing help memory?', 'Memory: A Contribution to Experimental Psychology']) {
+    check(pub.includes(want), `the public page shows "${want}"`);
+  }
+  await page.screenshot({ path: join(shotDir, 'public-episode-1280.png'), fullPage: true });
+  const feed = await (await page.request.get(feedURL)).text();
+  for (const want of ['Spaced repetition in practice', 'Review just before you would forget.', 'Why does spacing help memory?', '<enclosure']) {
+    check(feed.includes(want), `the feed has "${want}"`);
+  }
+
+  // The show list, with the new show.
+  await page.goto(base + '/admin/', { waitUntil: 'load' });
+  await axe(page, 'shows');
+} finally {
+  await context.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}
+if (failures.length) {
+  console.error(`${failures.length} check(s) failed:\n  ` + failures.join('\n  '));
+  process.exit(1);
+}
+console.log('all browser checks passed');
