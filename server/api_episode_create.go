@@ -21,21 +21,21 @@ func (h *handler) apiEpisodeCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := jsonBody(w, r)
 	if err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	p, err := decodeEpisodePatch(body)
 	if err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	e := episodes.Episode{ShowID: s.ID}
 	if err := p.apply(&e); err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	if err := h.Store.CreateEpisode(r.Context(), &e); err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	h.showChanged(s.ID)

@@ -15,7 +15,7 @@ func (h *handler) apiEpisodeDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.Store.DeleteEpisode(r.Context(), e.ID); err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	h.showChanged(s.ID)

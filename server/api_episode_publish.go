@@ -18,13 +18,13 @@ func (h *handler) apiEpisodePublish(w http.ResponseWriter, r *http.Request) {
 			At opt[string] `json:"at"`
 		}
 		if err := readJSON(w, r, &body); err != nil {
-			h.respondAPIError(w, r, err)
+			h.respondError(w, r, err)
 			return
 		}
 		if body.At.v != "" {
 			t, err := time.Parse(time.RFC3339, body.At.v)
 			if err != nil {
-				h.respondAPIError(w, r, &episodes.ValidationError{Field: "at",
+				h.respondError(w, r, &episodes.ValidationError{Field: "at",
 					Message: "is not an RFC 3339 time; give one like 2026-05-01T09:00:00Z or 2026-05-01T11:00:00+02:00"})
 				return
 			}
@@ -39,7 +39,7 @@ func (h *handler) apiEpisodePublish(w http.ResponseWriter, r *http.Request) {
 	}
 	e, err := h.Store.Publish(r.Context(), e.ID, at)
 	if err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	h.showChanged(s.ID)

@@ -11,7 +11,7 @@ func (h *handler) apiEpisodeUnpublish(w http.ResponseWriter, r *http.Request) {
 	}
 	e, err := h.Store.Unpublish(r.Context(), e.ID)
 	if err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	h.showChanged(s.ID)

@@ -8,12 +8,12 @@ import "net/http"
 func (h *handler) apiEpisodeUpdate(w http.ResponseWriter, r *http.Request) {
 	body, err := jsonBody(w, r)
 	if err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	p, err := decodeEpisodePatch(body)
 	if err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	s, e, ok := h.episodeFromPath(w, r)
@@ -21,11 +21,11 @@ func (h *handler) apiEpisodeUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := p.apply(e); err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	if err := h.Store.UpdateEpisode(r.Context(), e); err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	h.showChanged(s.ID)

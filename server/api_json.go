@@ -41,17 +41,6 @@ type requestError struct {
 
 func (e *requestError) Error() string { return "server: " + e.message }
 
-// respondAPIError answers a failed API request: request errors with their
-// own status, everything else through respondError.
-func (h *handler) respondAPIError(w http.ResponseWriter, r *http.Request, err error) {
-	var rerr *requestError
-	if errors.As(err, &rerr) {
-		writeError(w, rerr.status, rerr.code, rerr.message, rerr.field)
-		return
-	}
-	h.respondError(w, r, err)
-}
-
 // writeJSON writes v as a JSON answer with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -539,7 +528,7 @@ type episodePatch struct {
 
 // decodeEpisodePatch reads an episode's JSON (at most 1 MiB) from r,
 // rejecting unknown and read-only fields. Errors are *requestError or
-// *episodes.ValidationError; h.respondAPIError answers either.
+// *episodes.ValidationError; h.respondError answers either.
 func decodeEpisodePatch(r io.Reader) (episodePatch, error) {
 	var p episodePatch
 	if err := decodeJSON(r, &p); err != nil {
@@ -600,7 +589,7 @@ func (p episodePatch) apply(e *episodes.Episode) error {
 func (h *handler) showFromPath(w http.ResponseWriter, r *http.Request) (*episodes.Show, bool) {
 	s, err := h.Store.GetShow(r.Context(), pathVar(r, "show"))
 	if err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return nil, false
 	}
 	return s, true
@@ -615,7 +604,7 @@ func (h *handler) episodeFromPath(w http.ResponseWriter, r *http.Request) (*epis
 	}
 	e, err := h.Store.GetEpisode(r.Context(), s.ID, pathVar(r, "episode"))
 	if err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return nil, nil, false
 	}
 	return s, e, true

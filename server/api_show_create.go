@@ -12,16 +12,16 @@ import (
 func (h *handler) apiShowCreate(w http.ResponseWriter, r *http.Request) {
 	var p showPatch
 	if err := readJSON(w, r, &p); err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	var s episodes.Show
 	if err := p.apply(&s); err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	if links.IsReserved(s.Slug) {
-		h.respondAPIError(w, r, &episodes.ValidationError{Field: "slug",
+		h.respondError(w, r, &episodes.ValidationError{Field: "slug",
 			Message: "\"" + s.Slug + "\" is reserved for Lyssna's own URLs; choose another slug"})
 		return
 	}
@@ -29,7 +29,7 @@ func (h *handler) apiShowCreate(w http.ResponseWriter, r *http.Request) {
 		s.GUID = episodes.PodcastGUID(h.Links.Feed(s.Slug))
 	}
 	if err := h.Store.CreateShow(r.Context(), &s); err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	h.showChanged(s.ID)

@@ -10,7 +10,7 @@ func (h *handler) apiShowDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.Store.DeleteShow(r.Context(), s.ID); err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	h.showChanged(s.ID)

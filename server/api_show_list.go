@@ -6,7 +6,7 @@ import "net/http"
 func (h *handler) apiShowList(w http.ResponseWriter, r *http.Request) {
 	shows, err := h.Store.ListShows(r.Context())
 	if err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	out := struct {

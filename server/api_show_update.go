@@ -7,7 +7,7 @@ import "net/http"
 func (h *handler) apiShowUpdate(w http.ResponseWriter, r *http.Request) {
 	var p showPatch
 	if err := readJSON(w, r, &p); err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	s, ok := h.showFromPath(w, r)
@@ -15,11 +15,11 @@ func (h *handler) apiShowUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := p.apply(s); err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	if err := h.Store.UpdateShow(r.Context(), s); err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	h.showChanged(s.ID)

@@ -25,11 +25,11 @@ func (h *handler) apiTranscriptDelete(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if key == "" {
-		h.respondAPIError(w, r, fmt.Errorf("server: episode %q has no transcript in %q: %w", e.Slug, lang, episodes.ErrNotFound))
+		h.respondError(w, r, fmt.Errorf("server: episode %q has no transcript in %q: %w", e.Slug, lang, episodes.ErrNotFound))
 		return
 	}
 	if err := h.Store.UpdateEpisode(r.Context(), e); err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	h.showChanged(s.ID)

@@ -39,13 +39,13 @@ var transcriptContentTypes = map[string]string{
 func (h *handler) apiTranscriptPut(w http.ResponseWriter, r *http.Request) {
 	lang := pathVar(r, "lang")
 	if !episodes.ValidLanguage(lang) {
-		h.respondAPIError(w, r, &episodes.ValidationError{Field: "lang",
+		h.respondError(w, r, &episodes.ValidationError{Field: "lang",
 			Message: fmt.Sprintf("%q is not a known language tag; use an ISO 639 code such as en or sv-SE", lang)})
 		return
 	}
 	from := r.URL.Query().Get("translated_from")
 	if from != "" && (!episodes.ValidLanguage(from) || strings.EqualFold(from, lang)) {
-		h.respondAPIError(w, r, &episodes.ValidationError{Field: "translated_from",
+		h.respondError(w, r, &episodes.ValidationError{Field: "translated_from",
 			Message: fmt.Sprintf("%q must be a language tag other than the transcript's own (%s)", from, lang)})
 		return
 	}
@@ -65,16 +65,16 @@ func (h *handler) apiTranscriptPut(w http.ResponseWriter, r *http.Request) {
 				fmt.Sprintf("the transcript is larger than the %d MiB limit", transcript.MaxSize>>20), "")
 			return
 		}
-		h.respondAPIError(w, r, fmt.Errorf("server: read transcript: %w", err))
+		h.respondError(w, r, fmt.Errorf("server: read transcript: %w", err))
 		return
 	}
 	cues, err := transcript.Parse(format, data)
 	if err != nil {
-		h.respondAPIError(w, r, &episodes.ValidationError{Field: "transcript", Message: err.Error()})
+		h.respondError(w, r, &episodes.ValidationError{Field: "transcript", Message: err.Error()})
 		return
 	}
 	if len(cues) == 0 {
-		h.respondAPIError(w, r, &episodes.ValidationError{Field: "transcript", Message: "has no cues or text"})
+		h.respondError(w, r, &episodes.ValidationError{Field: "transcript", Message: "has no cues or text"})
 		return
 	}
 	s, e, ok := h.episodeFromPath(w, r)
@@ -85,7 +85,7 @@ func (h *handler) apiTranscriptPut(w http.ResponseWriter, r *http.Request) {
 	sum := sha256.Sum256(data)
 	key := fmt.Sprintf("transcripts/%d/%s-%s.%s", e.ID, strings.ToLower(lang), hex.EncodeToString(sum[:])[:12], format)
 	if _, err := h.Bucket.Put(r.Context(), key, transcriptContentTypes[format], bytes.NewReader(data)); err != nil {
-		h.respondAPIError(w, r, fmt.Errorf("server: store transcript: %w", err))
+		h.respondError(w, r, fmt.Errorf("server: store transcript: %w", err))
 		return
 	}
 	t := episodes.Transcript{Language: lang, Format: format, Key: key, TranslatedFrom: from}
@@ -100,7 +100,7 @@ func (h *handler) apiTranscriptPut(w http.ResponseWriter, r *http.Request) {
 	e.Transcripts = append(e.Transcripts, t)
 	if err := h.Store.UpdateEpisode(r.Context(), e); err != nil {
 		h.deleteUnreferenced(r, key)
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	h.showChanged(s.ID)

@@ -19,7 +19,7 @@ func (h *handler) apiEpisodeAudioPut(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := h.ingester()
 	if err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	var file *uploads.File
@@ -30,13 +30,13 @@ func (h *handler) apiEpisodeAudioPut(w http.ResponseWriter, r *http.Request) {
 		file, err = in.Spool(r.Context(), r.Body)
 	}
 	if err != nil {
-		h.respondUploadError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	defer file.Close()
 	e, err = in.Replace(r.Context(), s, e, file)
 	if err != nil {
-		h.respondUploadError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	h.showChanged(s.ID)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
@@ -36,18 +35,18 @@ const (
 func (h *handler) createEpisodeMultipart(w http.ResponseWriter, r *http.Request, s *episodes.Show) {
 	in, err := h.ingester()
 	if err != nil {
-		h.respondAPIError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	file, patch, err := h.readUploadParts(w, r, in, true)
 	if err != nil {
-		h.respondUploadError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	defer file.Close()
 	e, err := in.Create(r.Context(), s, file, patch)
 	if err != nil {
-		h.respondUploadError(w, r, err)
+		h.respondError(w, r, err)
 		return
 	}
 	h.showChanged(s.ID)
@@ -141,35 +140,12 @@ func (i *idleReader) Read(p []byte) (int, error) {
 
 func (i *idleReader) Close() error { return i.r.Close() }
 
-// respondUploadError answers a failed upload: the pipeline's own errors with
-// their status and a message that says what to do, the rest through
-// respondAPIError.
-func (h *handler) respondUploadError(w http.ResponseWriter, r *http.Request, err error) {
-	var tl *uploads.TooLargeError
-	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "uploads: "), "probe: ")
-	switch {
-	case errors.As(err, &tl):
-		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, msg, "audio")
-	case errors.Is(err, uploads.ErrUnsupported):
-		writeError(w, http.StatusUnsupportedMediaType, codeUnsupportedMedia, msg, "audio")
-	case errors.Is(err, uploads.ErrMalformed):
-		writeError(w, http.StatusUnprocessableEntity, codeMalformed,
-			msg+"; check that the file plays, or re-encode it as MP3 or M4A", "audio")
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		writeError(w, http.StatusRequestTimeout, codeTimeout,
-			fmt.Sprintf("the upload sent nothing for %s and was cut off; nothing was stored, send it again", uploadIdleTimeout), "")
-	case errors.Is(err, uploads.ErrIncomplete):
-		writeError(w, http.StatusBadRequest, codeIncomplete, msg+"; nothing was stored, send it again", "")
-	default:
-		h.respondAPIError(w, r, err)
-	}
-}
-
-// ingester is the upload pipeline over the server's store and bucket.
-// TODO(core): take it from Deps (an *uploads.Ingester that serve builds with
-// TempDir under the data directory and also runs RunSweeper on); until then
-// uploads spool under the system temp directory ($TMPDIR).
+// ingester is the upload pipeline over the server's store and bucket: the
+// one serve built, or for tests one spooling under the system temp directory.
 func (h *handler) ingester() (*uploads.Ingester, error) {
+	if h.Uploads != nil {
+		return h.Uploads, nil
+	}
 	if h.Store == nil || h.Bucket == nil {
 		return nil, errors.New("server: uploads need a store and a bucket")
 	}

@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"strings"
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/uploads"
 )
 
 // Error codes in JSON error answers; clients branch on these, not on messages.
@@ -44,14 +48,36 @@ func writeError(w http.ResponseWriter, status int, code, message, field string) 
 	_ = json.NewEncoder(w).Encode(errorBody{errorDetail{Code: code, Message: message, Field: field}})
 }
 
-// respondError is the one place where domain errors become HTTP answers:
-// not found (or a key that cannot exist) -> 404, conflict -> 409, a
-// validation error -> 400 naming the field, a request its client canceled ->
-// 503 unlogged, anything else -> 500, logged here once with the request's details
-// and never shown to the client.
+// respondError is the one place where errors become HTTP answers: a request
+// error (bad JSON, wrong type, too large) with its own status; the upload
+// pipeline's errors (413 naming the limit, 415 saying what was found, 422 for
+// a broken file, 408 for a stalled client, 400 for a cut-off body); not found
+// (or a key that cannot exist) -> 404, conflict -> 409, a validation error ->
+// 400 naming the field, a request its client canceled -> 503 unlogged,
+// anything else -> 500, logged here once with the request's details and
+// never shown to the client.
 func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error) {
+	var rerr *requestError
+	var tl *uploads.TooLargeError
+	upmsg := func() string {
+		return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "uploads: "), "probe: ")
+	}
 	var verr *episodes.ValidationError
 	switch {
+	case errors.As(err, &rerr):
+		writeError(w, rerr.status, rerr.code, rerr.message, rerr.field)
+	case errors.As(err, &tl):
+		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, upmsg(), "audio")
+	case errors.Is(err, uploads.ErrUnsupported):
+		writeError(w, http.StatusUnsupportedMediaType, codeUnsupportedMedia, upmsg(), "audio")
+	case errors.Is(err, uploads.ErrMalformed):
+		writeError(w, http.StatusUnprocessableEntity, codeMalformed,
+			upmsg()+"; check that the file plays, or re-encode it as MP3 or M4A", "audio")
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		writeError(w, http.StatusRequestTimeout, codeTimeout,
+			fmt.Sprintf("the upload sent nothing for %s and was cut off; nothing was stored, send it again", uploadIdleTimeout), "")
+	case errors.Is(err, uploads.ErrIncomplete):
+		writeError(w, http.StatusBadRequest, codeIncomplete, upmsg()+"; nothing was stored, send it again", "")
 	case errors.As(err, &verr):
 		writeError(w, http.StatusBadRequest, codeInvalid, "invalid "+verr.Field+": "+verr.Message, verr.Field)
 	case errors.Is(err, episodes.ErrNotFound), errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrInvalidKey):

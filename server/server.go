@@ -13,6 +13,7 @@ import (
 	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/uploads"
 	"github.com/lyssna/lyssna/web"
 )
 
@@ -41,6 +42,9 @@ type Deps struct {
 	MediaBaseURL string
 	// AdminToken is an optional bootstrap API token with full rights.
 	AdminToken string
+	// Uploads is the ingest pipeline; serve builds it spooling under the data
+	// directory. Nil builds one spooling under the system temp directory.
+	Uploads *uploads.Ingester
 }
 
 // readyCheck is one dependency /readyz asks: the database or the bucket.

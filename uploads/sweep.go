@@ -122,3 +122,11 @@ func (in *Ingester) RunSweeper(ctx context.Context, interval, grace time.Duratio
 		}
 	}
 }
+
+// ClearTemp removes every spooled temp file at once, whatever its age. serve
+// calls it at start, before it accepts uploads, so an upload cut off by a
+// crash leaves no temp file behind after the restart. (An upload still
+// running in another process sharing the directory keeps its open file.)
+func (in *Ingester) ClearTemp() (int, error) {
+	return in.sweepTemp(in.Now().Add(time.Hour))
+}

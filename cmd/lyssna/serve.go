@@ -9,13 +9,17 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/lyssna/lyssna/config"
+	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/server"
+	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/uploads"
 )
 
 // Server timeouts. There is deliberately no ReadTimeout or WriteTimeout: they
@@ -55,6 +59,13 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer closeBucket.Close()
+	if _, err := server.BootstrapAdminToken(ctx, store, cfg.AdminToken); err != nil {
+		return fmt.Errorf("create the admin token (LYSSNA_ADMIN_TOKEN): %w", err)
+	}
+	ingester, err := startUploads(ctx, cfg, store, bucket, logger)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -76,6 +87,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		MediaDelivery: cfg.MediaDelivery,
 		MediaBaseURL:  cfg.MediaBaseURL,
 		AdminToken:    cfg.AdminToken,
+		Uploads:       ingester,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -122,6 +134,30 @@ func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener, timeout 
 		return fmt.Errorf("shutdown: requests still running after %s (LYSSNA_SHUTDOWN_TIMEOUT) were cut off: %w", timeout, err)
 	}
 	return nil
+}
+
+// sweepInterval is how often serve looks for orphaned objects and temp files.
+const sweepInterval = 15 * time.Minute
+
+// startUploads builds the upload pipeline spooling under the data directory,
+// removes the temp files a crash may have left there (no upload runs yet), and
+// starts the sweeper that deletes objects no episode references once
+// LYSSNA_SWEEP_GRACE has passed. The sweeper stops with ctx.
+func startUploads(ctx context.Context, cfg *config.Config, store *episodes.Store, bucket storage.Bucket, logger *slog.Logger) (*uploads.Ingester, error) {
+	in, err := uploads.New(uploads.Deps{
+		Store: store, Bucket: bucket, TempDir: filepath.Join(cfg.DataDir, "tmp"),
+		MaxSize: cfg.MaxUploadSize, Now: time.Now, Logger: logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("prepare uploads under the data directory (LYSSNA_DATA_DIR): %w", err)
+	}
+	if n, err := in.ClearTemp(); err != nil {
+		logger.Warn("uploads: could not remove temp files left by an earlier run", "error", err)
+	} else if n > 0 {
+		logger.Info("uploads: removed temp files left by an earlier run", "files", n)
+	}
+	go in.RunSweeper(ctx, sweepInterval, cfg.SweepGrace)
+	return in, nil
 }
 
 // ensureDataDir creates the data directory, where SQLite and filesystem media live.
