@@ -22,7 +22,7 @@ import (
 )
 
 // TestBrowser drives the admin UI in headless Chromium (admin/e2e/admin.test.mjs):
-// sign in, create a show, upload a generated MP3 of several MB while the
+// sign in, create a show, upload a generated MP3 of about 96 MB while the
 // progress bar moves, add takeaways, a study question and a reference,
 // publish, then find them on the public episode page and in the feed; axe
 // at 1280 and 375 px on every admin page. It reuses web/e2e's npm packages
@@ -44,12 +44,18 @@ func TestBrowser(t *testing.T) {
 		testenv.Missing(t, "ffmpeg is missing: apt-get install ffmpeg")
 	}
 	dir := t.TempDir()
+	// About 96 MB (one minute at 320 kbit/s, repeated without re-encoding),
+	// so the upload outlasts the socket buffers and progress events fire
+	// while it runs; nothing is throttled.
+	part := filepath.Join(dir, "part.mp3")
 	mp3 := filepath.Join(dir, "lecture.mp3")
-	// Several MB, so the upload takes long enough for progress events.
-	ff := exec.Command("ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=330:duration=400",
-		"-ac", "1", "-ar", "44100", "-b:a", "160k", "-metadata", "title=Lecture one", mp3)
-	if out, err := ff.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	for _, args := range [][]string{
+		{"-f", "lavfi", "-i", "sine=frequency=330:duration=60", "-ac", "1", "-ar", "44100", "-b:a", "320k", part},
+		{"-stream_loop", "39", "-i", part, "-c", "copy", "-metadata", "title=Lecture one", mp3},
+	} {
+		if out, err := exec.Command("ffmpeg", append([]string{"-loglevel", "error"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
+		}
 	}
 
 	base := serveSite(t, dir)
