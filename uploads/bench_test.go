@@ -4,10 +4,10 @@ import (
 	"context"
 	"os"
 	"runtime"
-	"runtime/metrics"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/lyssna/lyssna/internal/testenv"
 )
 
 // BenchmarkIngestS3 runs whole uploads of unknown length (a plain
@@ -40,9 +40,9 @@ func BenchmarkIngestS3(b *testing.B) {
 				b.StopTimer()
 				seed++
 				runtime.GC()
-				base := heapLive()
+				base := testenv.HeapLive()
 				var peak uint64
-				stop := sampleHeap(&peak)
+				stop := testenv.SampleHeap(&peak)
 				start := time.Now()
 				b.StartTimer()
 				ep, err := r.in.Ingest(b.Context(), r.show, newMP3Stream(size, seed), nil)
@@ -72,34 +72,4 @@ func BenchmarkIngestS3(b *testing.B) {
 			b.ReportMetric(float64(maxGrowth)/(1<<20), "peak-heap-growth-MiB")
 		})
 	}
-}
-
-// heapLive reads the bytes in live and not-yet-swept heap objects without
-// stopping the world.
-func heapLive() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-// sampleHeap records the largest heapLive into *peak every millisecond
-// until the returned stop is called.
-func sampleHeap(peak *uint64) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			if v := heapLive(); v > *peak {
-				*peak = v
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	return func() { close(done); wg.Wait() }
 }

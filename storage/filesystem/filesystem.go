@@ -113,7 +113,7 @@ func (b *Bucket) Put(ctx context.Context, key, contentType string, r io.Reader) 
 		contentType = "application/octet-stream"
 	}
 	data, err := b.writeTemp(func(f *os.File) error {
-		_, err := io.Copy(f, ctxReader{ctx, r})
+		_, err := io.Copy(f, storage.ContextReader(ctx, r))
 		return err
 	})
 	if err != nil {
@@ -390,16 +390,4 @@ func notFound(err error) error {
 		return fmt.Errorf("%w: %w", storage.ErrNotFound, err)
 	}
 	return err
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -4,10 +4,7 @@ import (
 	"context"
 	"os"
 	"runtime"
-	"runtime/metrics"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/lyssna/lyssna/internal/testenv"
 )
@@ -38,9 +35,9 @@ func BenchmarkPutStream(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				runtime.GC()
-				base := heapLive()
+				base := testenv.HeapLive()
 				var peak uint64
-				stop := sampleHeap(&peak)
+				stop := testenv.SampleHeap(&peak)
 				b.StartTimer()
 				if _, err := bucket.Put(ctx, "bench.bin", "audio/mpeg", &stream{n: s.bytes}); err != nil {
 					b.Fatal(err)
@@ -60,34 +57,4 @@ func BenchmarkPutStream(b *testing.B) {
 			b.ReportMetric(float64(maxGrowth)/(1<<20), "peak-heap-growth-MiB")
 		})
 	}
-}
-
-// heapLive reads the bytes in live and not-yet-swept heap objects without
-// stopping the world.
-func heapLive() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-// sampleHeap records the largest heapLive into *peak every millisecond
-// until the returned stop is called.
-func sampleHeap(peak *uint64) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			if h := heapLive(); h > *peak {
-				*peak = h
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	return func() { close(done); wg.Wait() }
 }

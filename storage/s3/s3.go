@@ -161,7 +161,7 @@ func (b *Bucket) Put(ctx context.Context, key, contentType string, r io.Reader) 
 	_, err := b.upload.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket:      aws.String(b.bucket),
 		Key:         b.full(key),
-		Body:        ctxReader{ctx, r}, // also hides any Seeker: the length is never needed
+		Body:        storage.ContextReader(ctx, r), // also hides any Seeker: the length is never needed
 		ContentType: aws.String(contentType),
 	})
 	if err != nil {
@@ -339,16 +339,4 @@ func (b *Bucket) PresignGet(ctx context.Context, key string, ttl time.Duration) 
 		return "", b.mapErr("presign", key, err)
 	}
 	return req.URL, nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
