@@ -1,7 +1,8 @@
-package admin
+package admin_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -9,17 +10,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/lyssna/lyssna/episodes"
-	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/links"
-	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/server"
 	"github.com/lyssna/lyssna/storage/filesystem"
 	"github.com/lyssna/lyssna/uploads"
-	"github.com/lyssna/lyssna/web"
 )
+
+// browserToken is the producer token the browser signs in with.
+const browserToken = "lys_browser-secret-token-0123456789"
 
 // TestBrowser drives the admin UI in headless Chromium (admin/e2e/admin.test.mjs):
 // sign in, create a show, upload a generated MP3 of about 96 MB while the
@@ -65,7 +65,7 @@ func TestBrowser(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "e2e/admin.test.mjs", base, testToken, mp3, shots)
+	cmd := exec.CommandContext(ctx, node, "e2e/admin.test.mjs", base, browserToken, mp3, shots)
 	res, err := cmd.CombinedOutput()
 	t.Logf("node e2e/admin.test.mjs:\n%s", res)
 	if err != nil {
@@ -74,8 +74,9 @@ func TestBrowser(t *testing.T) {
 	t.Logf("screenshots in %s", shots)
 }
 
-// serveSite starts the admin UI with the listener pages, media and feeds on
-// one router, as the server mounts them (admin before the pages' catch-all).
+// serveSite starts the whole server (server.New, as lyssna serve builds it)
+// over a real SQLite store, a filesystem bucket and an ingester spooling
+// under dir, so the browser goes through the real route table.
 func serveSite(t *testing.T, dir string) string {
 	t.Helper()
 	ctx := context.Background()
@@ -92,33 +93,15 @@ func serveSite(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateToken(ctx, "producer", HashToken(testToken)); err != nil {
+	if err := st.CreateToken(ctx, "producer", server.HashToken(browserToken)); err != nil {
 		t.Fatal(err)
 	}
-	r := mux.NewRouter()
-	srv := &http.Server{Handler: r}
-	ln := listen(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	base := "http://" + ln.Addr().String()
-	lb := links.New(base)
-	feeds := feed.NewCache(st, lb, nil, feed.Options{})
-	adm, err := New(Deps{Store: st, Bucket: bucket, Uploads: in, Links: lb, Invalidate: feeds.Invalidate})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pages, err := web.New(web.Deps{Store: st, Bucket: bucket, Links: lb})
-	if err != nil {
-		t.Fatal(err)
-	}
-	adm.Routes(r)
-	r.HandleFunc("/media/{key:.+}", func(w http.ResponseWriter, r *http.Request) {
-		_ = storage.Serve(w, r, bucket, mux.Vars(r)["key"])
-	}).Methods("GET", "HEAD")
-	r.HandleFunc("/{show}/feed.xml", func(w http.ResponseWriter, r *http.Request) {
-		if err := feeds.Serve(w, r, mux.Vars(r)["show"]); err != nil {
-			t.Logf("feed: %v", err)
-		}
-	}).Methods("GET", "HEAD")
-	pages.Routes(r)
+	srv := &http.Server{Handler: server.New(server.Deps{Store: st, Bucket: bucket, Links: links.New(base), Uploads: in})}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return base

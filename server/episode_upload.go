@@ -1,12 +1,9 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
@@ -140,17 +137,11 @@ func (i *idleReader) Read(p []byte) (int, error) {
 
 func (i *idleReader) Close() error { return i.r.Close() }
 
-// ingester is the upload pipeline over the server's store and bucket: the
-// one serve built, or for tests one spooling under the system temp directory.
+// ingester is the upload pipeline newHandler built over the server's store
+// and bucket, shared with the admin UI, or why there is none.
 func (h *handler) ingester() (*uploads.Ingester, error) {
-	if h.Uploads != nil {
-		return h.Uploads, nil
+	if h.Uploads == nil {
+		return nil, h.uploadsErr
 	}
-	if h.Store == nil || h.Bucket == nil {
-		return nil, errors.New("server: uploads need a store and a bucket")
-	}
-	return uploads.New(uploads.Deps{
-		Store: h.Store, Bucket: h.Bucket, MaxSize: h.MaxUploadSize, Now: h.Now, Logger: h.Logger,
-		TempDir: filepath.Join(os.TempDir(), "lyssna-uploads"),
-	})
+	return h.Uploads, nil
 }

@@ -41,6 +41,11 @@ func (h *handler) routes() *mux.Router {
 	api.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}", h.apiTranscriptDelete).Methods(http.MethodDelete)
 
 	// ---- Admin (/admin/..., the producer web UI) ----
+	// Before the pages: /{show}/ would take /admin/ for a show, and the
+	// trailing-slash rule would answer /admin with a 404 (a reserved name).
+	if h.admin != nil {
+		h.admin.Routes(r)
+	}
 
 	// ---- Media (/media/{key...}: audio, artwork, transcripts from the bucket) ----
 	if h.media != nil {

@@ -5,10 +5,15 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/lyssna/lyssna/admin"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/links"
@@ -59,9 +64,11 @@ type handler struct {
 	checks []readyCheck
 
 	// Built by New from the Deps (nil when Store or Bucket is missing):
-	feeds *feed.Cache    // the per-show feed cache; writers call h.invalidate
-	pages *web.Handler   // the listener pages
-	media storage.Bucket // Bucket, serving objects with their correct content types
+	feeds      *feed.Cache    // the per-show feed cache; writers call h.invalidate
+	pages      *web.Handler   // the listener pages
+	admin      *admin.Handler // the producer web UI
+	media      storage.Bucket // Bucket, serving objects with their correct content types
+	uploadsErr error          // why Uploads is nil, for the upload handlers to answer
 }
 
 // New returns the whole HTTP handler: the route table wrapped in the middleware.
@@ -101,6 +108,39 @@ func newHandler(deps Deps) *handler {
 			h.checks = append(h.checks, readyCheck{"pages", func(context.Context) error { return err }})
 		}
 		h.pages = pages
+		if h.Uploads, h.uploadsErr = defaultIngester(deps); h.uploadsErr != nil {
+			// The API's upload routes answer this error; the admin UI needs
+			// the ingester and stays unmounted.
+			deps.Logger.Error("uploads and admin UI unavailable", "error", h.uploadsErr)
+			return h
+		}
+		adm, err := admin.New(admin.Deps{
+			Store: deps.Store, Bucket: deps.Bucket, Uploads: h.Uploads, Links: deps.Links,
+			Now: deps.Now, Logger: deps.Logger,
+			SecureCookies: strings.HasPrefix(deps.Links.Base(), "https://"),
+			Invalidate:    h.invalidate,
+		})
+		if err != nil {
+			// As with the pages: only a broken build gets here.
+			deps.Logger.Error("admin UI unavailable", "error", err)
+			h.checks = append(h.checks, readyCheck{"admin", func(context.Context) error { return err }})
+		}
+		h.admin = adm
+	} else {
+		h.uploadsErr = errors.New("server: uploads need a store and a bucket")
 	}
 	return h
+}
+
+// defaultIngester is deps.Uploads, the pipeline serve built, or when that is
+// nil (tests) one spooling under the system temp directory. It is built once
+// and shared by the API and the admin UI.
+func defaultIngester(deps Deps) (*uploads.Ingester, error) {
+	if deps.Uploads != nil {
+		return deps.Uploads, nil
+	}
+	return uploads.New(uploads.Deps{
+		Store: deps.Store, Bucket: deps.Bucket, MaxSize: deps.MaxUploadSize, Now: deps.Now, Logger: deps.Logger,
+		TempDir: filepath.Join(os.TempDir(), "lyssna-uploads"),
+	})
 }
