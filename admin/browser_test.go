@@ -93,7 +93,7 @@ func serveSite(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateToken(ctx, "producer", server.HashToken(browserToken)); err != nil {
+	if err := st.CreateToken(ctx, "producer", episodes.HashToken(browserToken)); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -69,7 +69,7 @@ func newEnv(t *testing.T, secure bool) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.CreateToken(ctx, "producer", HashToken(testToken)); err != nil {
+	if err := e.store.CreateToken(ctx, "producer", episodes.HashToken(testToken)); err != nil {
 		t.Fatal(err)
 	}
 	r := mux.NewRouter()

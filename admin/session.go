@@ -35,13 +35,6 @@ type session struct {
 	key  []byte
 }
 
-// HashToken is how a producer token's secret is stored: SHA-256 in
-// lowercase hex. It must match what `lyssna token create` and the API store.
-func HashToken(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
-
 // sessionKey derives the signing key of a token's sessions from its stored hash.
 func sessionKey(storedHash string) []byte {
 	m := hmac.New(sha256.New, []byte("lyssna admin session v1"))

@@ -51,7 +51,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusBadRequest, "signin.html", p)
 		return
 	}
-	hash := HashToken(secret)
+	hash := episodes.HashToken(secret)
 	tok, err := h.store.TokenByHash(r.Context(), hash)
 	if errors.Is(err, episodes.ErrNotFound) {
 		p.Error = "That token is not valid. Check it for typos, or ask for a new one (lyssna token create --name NAME)."

@@ -2,7 +2,9 @@ package episodes
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,6 +15,15 @@ import (
 type Token struct {
 	Name      string
 	CreatedAt time.Time
+}
+
+// HashToken is how a producer token's secret is stored and looked up: its
+// SHA-256 in lowercase hex. The API, the admin UI's sign-in and `lyssna token
+// create` all use it, so a token made by one works with the others. A plain
+// hash suffices because tokens are long random secrets, not passwords.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }
 
 // CreateToken stores a token's name and the hash of its secret. The name

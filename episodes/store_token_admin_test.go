@@ -33,3 +33,16 @@ func TestStoreTokenHashByName(t *testing.T) {
 		}
 	})
 }
+
+// TestHashToken checks the stored form of a secret against the SHA-256 test
+// vectors of FIPS 180-2.
+func TestHashToken(t *testing.T) {
+	for secret, want := range map[string]string{
+		"abc": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		"":    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	} {
+		if got := HashToken(secret); got != want {
+			t.Errorf("HashToken(%q) = %q, want %q", secret, got, want)
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/gorilla/mux"
+
+	"github.com/lyssna/lyssna/episodes"
 )
 
 // apiRoute is one method on one API path template of the route table.
@@ -50,7 +52,7 @@ func TestAPIAuth(t *testing.T) {
 	a.createShow("s")
 	revoked := NewToken()
 	ctx := context.Background()
-	if err := a.store.CreateToken(ctx, "gone", HashToken(revoked)); err != nil {
+	if err := a.store.CreateToken(ctx, "gone", episodes.HashToken(revoked)); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.store.RevokeToken(ctx, "gone"); err != nil {
@@ -109,7 +111,7 @@ func TestBootstrapAdminToken(t *testing.T) {
 	if tokens, _ := a.store.ListTokens(ctx); len(tokens) != 1 || tokens[0].Name != AdminTokenName {
 		t.Errorf("tokens %+v, want only admin", tokens)
 	}
-	if _, err := a.store.TokenByHash(ctx, HashToken(a.token)); err != nil {
+	if _, err := a.store.TokenByHash(ctx, episodes.HashToken(a.token)); err != nil {
 		t.Errorf("the admin token's hash is not stored: %v", err)
 	}
 	fresh := newAPIEnv(t, "")
@@ -126,7 +128,7 @@ func TestBootstrapAdminToken(t *testing.T) {
 		t.Errorf("%d tokens after refused bootstraps", n)
 	}
 	one, two := NewToken(), NewToken()
-	if one == two || !strings.HasPrefix(one, "lys_") || len(one) < 40 || len(HashToken(one)) != 64 || HashToken(one) == HashToken(two) {
+	if one == two || !strings.HasPrefix(one, "lys_") || len(one) < 40 || len(episodes.HashToken(one)) != 64 || episodes.HashToken(one) == episodes.HashToken(two) {
 		t.Error("tokens are not random or hashes not hex SHA-256")
 	}
 }

@@ -3,9 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -27,12 +25,6 @@ func NewToken() string {
 	return "lys_" + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// HashToken is the hex SHA-256 of a token: the only form the database keeps.
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
 // BootstrapAdminToken stores token's hash under the name "admin" when the
 // instance has no tokens yet, so a fresh install can be driven by
 // LYSSNA_ADMIN_TOKEN; it reports whether it did. An empty token does nothing.
@@ -52,7 +44,7 @@ func BootstrapAdminToken(ctx context.Context, store *episodes.Store, token strin
 	if n > 0 {
 		return false, nil
 	}
-	err = store.CreateToken(ctx, AdminTokenName, HashToken(token))
+	err = store.CreateToken(ctx, AdminTokenName, episodes.HashToken(token))
 	if errors.Is(err, episodes.ErrConflict) {
 		return false, nil
 	}
@@ -76,7 +68,7 @@ func (h *handler) requireToken(next http.Handler) http.Handler {
 				"this endpoint needs an API token: send Authorization: Bearer TOKEN (create one with `lyssna token create --name NAME`)", "")
 			return
 		}
-		if _, err := h.Store.TokenByHash(r.Context(), HashToken(token)); err != nil {
+		if _, err := h.Store.TokenByHash(r.Context(), episodes.HashToken(token)); err != nil {
 			if !errors.Is(err, episodes.ErrNotFound) {
 				h.respondError(w, r, err)
 				return

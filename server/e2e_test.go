@@ -65,7 +65,7 @@ func newE2E(t *testing.T, bucket storage.Bucket, configure func(*Deps)) *e2e {
 	}
 	t.Cleanup(func() { store.Close() })
 	token := NewToken()
-	if err := store.CreateToken(context.Background(), "e2e", HashToken(token)); err != nil {
+	if err := store.CreateToken(context.Background(), "e2e", episodes.HashToken(token)); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(nil)

@@ -51,7 +51,7 @@ func runToken(ctx context.Context, c *cli, args []string) error {
 	switch sub {
 	case "create":
 		token := server.NewToken()
-		if err := store.CreateToken(ctx, *name, server.HashToken(token)); err != nil {
+		if err := store.CreateToken(ctx, *name, episodes.HashToken(token)); err != nil {
 			if errors.Is(err, episodes.ErrConflict) {
 				return fmt.Errorf("a token named %q already exists; pick another name or revoke it first", *name)
 			}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
-	"github.com/lyssna/lyssna/server"
 )
 
 func TestTokenCommands(t *testing.T) {
@@ -31,7 +30,7 @@ func TestTokenCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	if tok, err := store.TokenByHash(context.Background(), server.HashToken(token)); err != nil || tok.Name != "ci" {
+	if tok, err := store.TokenByHash(context.Background(), episodes.HashToken(token)); err != nil || tok.Name != "ci" {
 		t.Errorf("stored token for the printed secret: %+v, %v", tok, err)
 	}
 	var n int
@@ -50,7 +49,7 @@ func TestTokenCommands(t *testing.T) {
 	if code, out, _ := runCLI(t, env, "token", "revoke", "ci"); code != 0 || !strings.Contains(out, `Revoked token "ci"`) {
 		t.Errorf("revoke: %d %q", code, out)
 	}
-	if _, err := store.TokenByHash(context.Background(), server.HashToken(token)); err == nil {
+	if _, err := store.TokenByHash(context.Background(), episodes.HashToken(token)); err == nil {
 		t.Error("a revoked token still authenticates")
 	}
 	if code, _, errOut := runCLI(t, env, "token", "revoke", "--name", "ci"); code != 1 || !strings.Contains(errOut, `no token is named "ci"`) {
