@@ -1,21 +1,35 @@
 package web
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/lyssna/lyssna/episodes"
 )
 
-// BenchmarkEpisodePage measures requests per second for the sample episode
-// page (SQLite store, filesystem bucket, transcripts cached after the first
-// request) over HTTP, from parallel clients.
-func BenchmarkEpisodePage(b *testing.B) {
-	st, clk, _ := sampleSite(b)
-	bucket := newBucket(b)
-	putObjects(b, bucket, sampleObjects)
-	_, lb := serve(b, st, bucket, clk.Now)
-	u := lb.EpisodePage("learning-lab", "spaced-repetition")
+// benchEpisodes is the size of the benchmark show, as in bench/run.sh.
+const benchEpisodes = 300
+
+// benchSite is a SQLite show of benchEpisodes published episodes, each with
+// every learning material, a day apart; it returns the stored episodes,
+// oldest first.
+func benchSite(b *testing.B) (Store, *fakeClock, []*episodes.Episode) {
+	b.Helper()
+	var eps []*episodes.Episode
+	for i := range benchEpisodes {
+		eps = append(eps, sampleEpisode(fmt.Sprintf("Episode %03d", i+1), at(time.Duration(i-benchEpisodes)*24*time.Hour)))
+	}
+	clk := newClock(t0)
+	st, stored := sqliteSite(b, clk, sampleShow(), eps...)
+	return st, clk, stored
+}
+
+// benchGet measures requests per second for GETs of u over HTTP, from
+// parallel clients.
+func benchGet(b *testing.B, u string) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	b.ResetTimer()
 	start := time.Now()
@@ -35,4 +49,24 @@ func BenchmarkEpisodePage(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
+// BenchmarkEpisodePage measures the page of an episode in the middle of a
+// 300-episode show (SQLite store, filesystem bucket, transcripts cached
+// after the first request).
+func BenchmarkEpisodePage(b *testing.B) {
+	st, clk, eps := benchSite(b)
+	bucket := newBucket(b)
+	putObjects(b, bucket, sampleObjects)
+	_, lb := serve(b, st, bucket, clk.Now)
+	benchGet(b, lb.EpisodePage("learning-lab", eps[benchEpisodes/2].Slug))
+}
+
+// BenchmarkShowPage measures a middle page of the 300-episode show's list.
+func BenchmarkShowPage(b *testing.B) {
+	st, clk, _ := benchSite(b)
+	bucket := newBucket(b)
+	putObjects(b, bucket, sampleObjects)
+	_, lb := serve(b, st, bucket, clk.Now)
+	benchGet(b, lb.ShowPage("learning-lab")+"?page=8")
 }
