@@ -91,7 +91,7 @@ func makeLargeMP3(b *testing.B, dir, name string, args []string, size int64) (st
 	if !ok {
 		b.Fatal("ffmpeg's clip has no MPEG frames")
 	}
-	one, err := walkFrames(context.Background(), bytes.NewReader(data), first, int64(len(data)), h)
+	one, err := walkFrames(context.Background(), bytesSource{data: data}, first, int64(len(data)), h)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"io"
@@ -236,85 +235,150 @@ type walkResult struct {
 	cutAt   int64 // offset of a frame that runs past end, or -1
 }
 
-// walkFrames reads every frame header from start to end, skipping frame bodies
-// through a buffered reader, and resynchronising past junk of up to maxResync bytes.
-func walkFrames(ctx context.Context, r io.ReaderAt, start, end int64, first frameHeader) (walkResult, error) {
+// frameSource gives the frame walk the bytes it looks at. The walk reads only
+// the 4 header bytes of each frame (and every byte while it resynchronises), so a
+// source over a memory map never touches frame bodies; one over a ReaderAt copies
+// windows.
+type frameSource interface {
+	// window returns the bytes from the file offset off on: at least 4 unless
+	// fewer are left. Fewer than 4 means the data ends there. The slice is valid
+	// until the next call.
+	window(off int64) ([]byte, error)
+}
+
+// bytesSource is a frameSource over bytes already in memory (a memory map):
+// data holds the file's bytes from offset base on.
+type bytesSource struct {
+	data []byte
+	base int64
+}
+
+func (s bytesSource) window(off int64) ([]byte, error) {
+	if i := off - s.base; i >= 0 && i < int64(len(s.data)) {
+		return s.data[i:], nil
+	}
+	return nil, nil
+}
+
+// readerSource is a frameSource that reads windows of up to len(buf) bytes of
+// r, never past end, into one reused buffer.
+type readerSource struct {
+	r   io.ReaderAt
+	end int64
+	buf []byte
+}
+
+func newReaderSource(r io.ReaderAt, start, end int64) *readerSource {
+	return &readerSource{r: r, end: end, buf: make([]byte, min(256<<10, max(16, end-start)))}
+}
+
+func (s *readerSource) window(off int64) ([]byte, error) {
+	n, err := s.r.ReadAt(s.buf[:min(int64(len(s.buf)), max(0, s.end-off))], off)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	return s.buf[:n], nil
+}
+
+// streamFrames knows the frames that can follow the first one of a stream: as
+// version, layer and sample rate are fixed, a frame's length depends only on its
+// bitrate index and padding bit, so one table lookup replaces parsing each header.
+type streamFrames struct {
+	raw     uint32        // the first header
+	length  [16][2]uint16 // by bitrate index and padding; 0 for a bad index
+	samples int64
+}
+
+// streamMask covers the header bits that never change within a stream; it is
+// sameStream's mask.
+const streamMask = 0xfffe0c00
+
+func newStreamFrames(first frameHeader) *streamFrames {
+	s := &streamFrames{raw: first.raw, samples: int64(first.samples)}
+	var b [4]byte
+	for bi := range uint32(16) {
+		for pad := range uint32(2) {
+			binary.BigEndian.PutUint32(b[:], first.raw&^0xf203|bi<<12|pad<<9) // emphasis 0 (its reserved value is checked apart)
+			if h, ok := parseFrameHeader(b[:]); ok && h.sameStream(first) {
+				s.length[bi][pad] = uint16(h.length)
+			}
+		}
+	}
+	return s
+}
+
+// frameLen returns the length of the frame whose header is b[0:4] if it is one of
+// the stream's frames (what parseFrameHeader and sameStream accept), else 0.
+func (s *streamFrames) frameLen(b []byte) int64 {
+	raw := binary.BigEndian.Uint32(b)
+	if raw&streamMask != s.raw&streamMask || raw&3 == 2 {
+		return 0
+	}
+	return int64(s.length[raw>>12&0xf][raw>>9&1])
+}
+
+// walkFrames reads every frame header from start to end, taking bytes from src,
+// skipping frame bodies and resynchronising past junk of up to maxResync bytes.
+func walkFrames(ctx context.Context, src frameSource, start, end int64, first frameHeader) (walkResult, error) {
 	res := walkResult{cutAt: -1}
-	br := bufio.NewReaderSize(io.NewSectionReader(r, start, end-start), int(min(256<<10, max(16, end-start))))
-	pos := start
-	firstBitrate := first.bitrate
-	for {
+	st := newStreamFrames(first)
+	firstBitrate := byte(first.raw>>12) & 0xf // the index; equal indexes are equal bitrates
+	var w []byte                              // the current window: the file's bytes from wOff on
+	wOff := start
+	pos := start   // the next byte to look at
+	var skip int64 // bytes skipped since the last frame, while resynchronising
+	for pos+4 <= end {
+		i := pos - wOff
+		if i < 0 || i+4 > int64(len(w)) {
+			var err error
+			if w, err = src.window(pos); err != nil {
+				return res, err
+			}
+			wOff, i = pos, 0
+			if len(w) < 4 {
+				break
+			}
+		}
+		b := w[i : i+4 : i+4]
+		n := st.frameLen(b)
+		if skip > 0 { // resynchronising: look for the next frame of the stream
+			if n > 0 {
+				res.junk += skip
+				skip = 0
+				continue
+			}
+			if skip++; skip > maxResync {
+				break
+			}
+			pos++
+			continue
+		}
 		if res.frames&0xfff == 0 {
 			if err := ctx.Err(); err != nil {
 				return res, err
 			}
 		}
-		b, err := br.Peek(4)
-		if len(b) < 4 {
-			if err == io.EOF || err == nil {
+		if n == 0 {
+			// Not a frame: trailing tags end the audio; other junk is skipped.
+			if string(b[:3]) == "TAG" || string(b) == "APET" || string(b) == "LYRI" {
 				return res, nil
 			}
-			return res, err
-		}
-		h, ok := parseFrameHeader(b)
-		if ok && h.sameStream(first) {
-			if pos+int64(h.length) > end {
-				res.cutAt = pos
-				return res, nil
-			}
-			res.frames++
-			res.samples += int64(h.samples)
-			res.bytes += int64(h.length)
-			if h.bitrate != firstBitrate {
-				res.vbr = true
-			}
-			if _, err := br.Discard(h.length); err != nil {
-				return res, err
-			}
-			pos += int64(h.length)
+			skip = 1
+			pos++
 			continue
 		}
-		// Not a frame: trailing tags end the audio; other junk is skipped.
-		if string(b[:3]) == "TAG" || string(b) == "APET" || string(b) == "LYRI" {
+		if pos+n > end {
+			res.cutAt = pos
 			return res, nil
 		}
-		skipped, err := resync(br, first)
-		pos += skipped
-		res.junk += skipped
-		if err != nil {
-			if err == io.EOF {
-				return res, nil
-			}
-			return res, err
+		res.frames++
+		res.samples += st.samples
+		res.bytes += n
+		if b[2]>>4 != firstBitrate {
+			res.vbr = true
 		}
+		pos += n
 	}
-}
-
-// resync discards bytes until the next plausible frame header of the stream,
-// giving up with io.EOF after maxResync bytes.
-func resync(br *bufio.Reader, first frameHeader) (int64, error) {
-	var n int64
-	if _, err := br.Discard(1); err != nil {
-		return 0, err
-	}
-	n++
-	for n <= maxResync {
-		b, err := br.Peek(4)
-		if len(b) < 4 {
-			if err == nil {
-				err = io.EOF
-			}
-			return n, err
-		}
-		if b[0] == 0xff {
-			if h, ok := parseFrameHeader(b); ok && h.sameStream(first) {
-				return n, nil
-			}
-		}
-		if _, err := br.Discard(1); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, io.EOF
+	res.junk += skip
+	return res, nil
 }
