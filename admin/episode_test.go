@@ -312,6 +312,10 @@ func TestTranscripts(t *testing.T) {
 	if p.status != http.StatusBadRequest || p.fieldError(t, "language") == "" {
 		t.Errorf("bad language: %d", p.status)
 	}
+	p = c.upload(u+"transcripts", [][2]string{{"language", "en"}}, "en.vtt", []byte("WEBVTT\n"))
+	if msg := text(p.byID("f-transcript-error")); p.status != http.StatusBadRequest || msg != "The file has no cues or text." {
+		t.Errorf("no cues: %d %q", p.status, msg)
+	}
 	good := "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\n<v Ada>Hello and welcome.\n"
 	if p := c.upload(u+"transcripts", [][2]string{{"language", "en"}}, "en.vtt", []byte(good)); p.status != http.StatusSeeOther {
 		t.Fatalf("good vtt: %d %s", p.status, text(p.doc))

@@ -1,9 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -24,18 +21,11 @@ var transcriptTypes = map[string]string{
 	"text/plain":           episodes.FormatText,
 }
 
-// transcriptContentTypes is what each format is stored and served as.
-var transcriptContentTypes = map[string]string{
-	episodes.FormatVTT:  "text/vtt; charset=utf-8",
-	episodes.FormatSRT:  "application/x-subrip; charset=utf-8",
-	episodes.FormatText: "text/plain; charset=utf-8",
-}
-
 // apiTranscriptPut stores an episode's transcript in one language: PUT
 // /api/v1/shows/{show}/episodes/{episode}/transcripts/{lang}[?translated_from=en]
-// with a WebVTT, SubRip or plain-text body. The transcript is parsed first (a
-// broken cue is a 400 naming its line) and stored under a new key with its
-// content hash; the one it replaces is deleted afterwards.
+// with a WebVTT, SubRip or plain-text body, stored by uploads.PutTranscript:
+// a broken cue is a 400 naming its line; the transcript it replaces is
+// deleted afterwards. Answers 201 for a new language, 200 for a replaced one.
 func (h *handler) apiTranscriptPut(w http.ResponseWriter, r *http.Request) {
 	lang := pathVar(r, "lang")
 	if !episodes.ValidLanguage(lang) {
@@ -68,44 +58,26 @@ func (h *handler) apiTranscriptPut(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, fmt.Errorf("server: read transcript: %w", err))
 		return
 	}
-	cues, err := transcript.Parse(format, data)
-	if err != nil {
-		h.respondError(w, r, &episodes.ValidationError{Field: "transcript", Message: err.Error()})
-		return
-	}
-	if len(cues) == 0 {
-		h.respondError(w, r, &episodes.ValidationError{Field: "transcript", Message: "has no cues or text"})
-		return
-	}
 	s, e, ok := h.episodeFromPath(w, r)
 	if !ok {
 		return
 	}
-
-	sum := sha256.Sum256(data)
-	key := fmt.Sprintf("transcripts/%d/%s-%s.%s", e.ID, strings.ToLower(lang), hex.EncodeToString(sum[:])[:12], format)
-	if _, err := h.Bucket.Put(r.Context(), key, transcriptContentTypes[format], bytes.NewReader(data)); err != nil {
-		h.respondError(w, r, fmt.Errorf("server: store transcript: %w", err))
+	in, err := h.ingester()
+	if err != nil {
+		h.respondError(w, r, err)
 		return
 	}
-	t := episodes.Transcript{Language: lang, Format: format, Key: key, TranslatedFrom: from}
-	oldKey, status := "", http.StatusCreated
-	for i, old := range e.Transcripts {
-		if strings.EqualFold(old.Language, lang) {
-			oldKey, status = old.Key, http.StatusOK
-			e.Transcripts = append(e.Transcripts[:i:i], e.Transcripts[i+1:]...)
-			break
+	status := http.StatusCreated
+	for _, t := range e.Transcripts {
+		if strings.EqualFold(t.Language, lang) {
+			status = http.StatusOK
 		}
 	}
-	e.Transcripts = append(e.Transcripts, t)
-	if err := h.Store.UpdateEpisode(r.Context(), e); err != nil {
-		h.deleteUnreferenced(r, key)
+	e, err = in.PutTranscript(r.Context(), e, lang, format, from, data)
+	if err != nil {
 		h.respondError(w, r, err)
 		return
 	}
 	h.showChanged(s.ID)
-	if oldKey != key {
-		h.deleteUnreferenced(r, oldKey)
-	}
 	writeJSON(w, status, h.episodeJSON(s, e))
 }

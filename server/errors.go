@@ -12,6 +12,7 @@ import (
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/transcript"
 	"github.com/lyssna/lyssna/uploads"
 )
 
@@ -53,7 +54,7 @@ func writeError(w http.ResponseWriter, status int, code, message, field string) 
 // pipeline's errors (413 naming the limit, 415 saying what was found, 422 for
 // a broken file, 408 for a stalled client, 400 for a cut-off body); not found
 // (or a key that cannot exist) -> 404, conflict -> 409, a validation error ->
-// 400 naming the field, a request its client canceled -> 503 unlogged,
+// 400 naming the field, a transcript that does not parse -> 400 naming the line, a request its client canceled -> 503 unlogged,
 // anything else -> 500, logged here once with the request's details and
 // never shown to the client.
 func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error) {
@@ -63,6 +64,7 @@ func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error
 		return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "uploads: "), "probe: ")
 	}
 	var verr *episodes.ValidationError
+	var perr *transcript.ParseError
 	switch {
 	case errors.As(err, &rerr):
 		writeError(w, rerr.status, rerr.code, rerr.message, rerr.field)
@@ -78,6 +80,8 @@ func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error
 			fmt.Sprintf("the upload sent nothing for %s and was cut off; nothing was stored, send it again", uploadIdleTimeout), "")
 	case errors.Is(err, uploads.ErrIncomplete):
 		writeError(w, http.StatusBadRequest, codeIncomplete, upmsg()+"; nothing was stored, send it again", "")
+	case errors.As(err, &perr):
+		writeError(w, http.StatusBadRequest, codeInvalid, "invalid transcript: "+perr.Error(), "transcript")
 	case errors.As(err, &verr):
 		writeError(w, http.StatusBadRequest, codeInvalid, "invalid "+verr.Field+": "+verr.Message, verr.Field)
 	case errors.Is(err, episodes.ErrNotFound), errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrInvalidKey):

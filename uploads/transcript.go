@@ -1,0 +1,115 @@
+package uploads
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/transcript"
+)
+
+// transcriptContentTypes is what each transcript format is stored and
+// served as.
+var transcriptContentTypes = map[string]string{
+	episodes.FormatVTT:  "text/vtt; charset=utf-8",
+	episodes.FormatSRT:  "application/x-subrip; charset=utf-8",
+	episodes.FormatText: "text/plain; charset=utf-8",
+}
+
+// PutTranscript makes data ep's transcript in lang, replacing the one it has
+// in that language, and returns the updated episode (ep itself is not
+// changed). format is episodes.FormatVTT, FormatSRT or FormatText;
+// translatedFrom is the language it was translated from, or "". The callers
+// check lang and translatedFrom, so they can name their own fields.
+//
+// The transcript is parsed first: a broken cue is a *transcript.ParseError
+// naming its line (wrapped), more than transcript.MaxSize bytes is
+// transcript.ErrTooLarge, and a file without cues is an
+// *episodes.ValidationError of the field "transcript". It is then put under
+// a new key, transcripts/{episode id}/{lang}-{content hash}-{random}.{format}
+// (never an existing object, so a sweep cannot take it from under the
+// update), and the episode updated; when the update fails the new object is
+// deleted again, and after it succeeds the replaced one. Putting the same
+// bytes again with the same settings changes nothing while their object is
+// still there.
+func (in *Ingester) PutTranscript(ctx context.Context, ep *episodes.Episode, lang, format, translatedFrom string, data []byte) (*episodes.Episode, error) {
+	contentType, ok := transcriptContentTypes[format]
+	if !ok {
+		return nil, fmt.Errorf("uploads: %q is not a transcript format", format)
+	}
+	cues, err := transcript.Parse(format, data)
+	if err != nil {
+		return nil, fmt.Errorf("uploads: %w", err)
+	}
+	if len(cues) == 0 {
+		return nil, &episodes.ValidationError{Field: "transcript", Message: "has no cues or text"}
+	}
+	prefix := fmt.Sprintf("%s%d/%s-%s-", TranscriptPrefix, ep.ID, strings.ToLower(lang), sha256Hex(data)[:12])
+	next, old := withoutTranscript(ep, lang)
+	if old != nil && strings.HasPrefix(old.Key, prefix) && old.Format == format && old.TranslatedFrom == translatedFrom {
+		if _, err := in.Bucket.Stat(ctx, old.Key); err == nil {
+			return ep, nil // the same bytes and settings, still stored: nothing to change
+		}
+	}
+	key := prefix + randomSuffix() + "." + format
+	if err := in.putNew(ctx, key, contentType, bytes.NewReader(data)); err != nil {
+		return nil, err
+	}
+	next.Transcripts = append(next.Transcripts, episodes.Transcript{Language: lang, Format: format, Key: key, TranslatedFrom: translatedFrom})
+	if err := in.Store.UpdateEpisode(ctx, next); err != nil {
+		in.deleteObjects(ctx, []string{key})
+		return nil, fmt.Errorf("uploads: store transcript: %w", err)
+	}
+	if old != nil {
+		in.deleteUnreferenced(ctx, old.Key)
+	}
+	return next, nil
+}
+
+// DeleteTranscript removes ep's transcript in lang and then its object, and
+// returns the updated episode (ep itself is not changed). An episode without
+// a transcript in lang is episodes.ErrNotFound (wrapped).
+func (in *Ingester) DeleteTranscript(ctx context.Context, ep *episodes.Episode, lang string) (*episodes.Episode, error) {
+	next, old := withoutTranscript(ep, lang)
+	if old == nil {
+		return nil, fmt.Errorf("uploads: episode %q has no transcript in %q: %w", ep.Slug, lang, episodes.ErrNotFound)
+	}
+	if err := in.Store.UpdateEpisode(ctx, next); err != nil {
+		return nil, fmt.Errorf("uploads: delete transcript: %w", err)
+	}
+	in.deleteUnreferenced(ctx, old.Key)
+	return next, nil
+}
+
+// withoutTranscript returns a copy of ep without its transcript in lang
+// (languages match without regard to case) and that transcript, or nil.
+func withoutTranscript(ep *episodes.Episode, lang string) (*episodes.Episode, *episodes.Transcript) {
+	next := *ep
+	next.Transcripts = make([]episodes.Transcript, 0, len(ep.Transcripts)+1)
+	var old *episodes.Transcript
+	for i, t := range ep.Transcripts {
+		if old == nil && strings.EqualFold(t.Language, lang) {
+			old = &ep.Transcripts[i]
+			continue
+		}
+		next.Transcripts = append(next.Transcripts, t)
+	}
+	return &next, old
+}
+
+// deleteUnreferenced deletes the object key once nothing in the store refers
+// to it, on a fresh context since ctx may end with the request. A failure
+// is only logged: the object is harmless and the sweep deletes it later.
+func (in *Ingester) deleteUnreferenced(ctx context.Context, key string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	used, err := in.Store.ObjectReferenced(ctx, key)
+	if err == nil && !used {
+		err = in.Bucket.Delete(ctx, key)
+	}
+	if err != nil {
+		in.Logger.WarnContext(ctx, "uploads: could not delete an unreferenced object; the sweep will", "key", key, "error", err)
+	}
+}
