@@ -19,6 +19,7 @@ import (
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
+	"github.com/lyssna/lyssna/web"
 )
 
 //go:embed templates/*.html
@@ -56,7 +57,7 @@ type Handler struct {
 	pages      map[string]*template.Template
 	static     map[string]staticFile
 	limiter    *attemptLimiter
-	notes      *markdown
+	notes      *web.Markdown
 }
 
 // New parses the templates; it fails only when a dependency is missing or the
@@ -77,7 +78,7 @@ func New(d Deps) (*Handler, error) {
 		log:        d.Logger,
 		secure:     d.SecureCookies,
 		invalidate: d.Invalidate,
-		notes:      newMarkdown(),
+		notes:      web.NewMarkdown(),
 	}
 	if h.now == nil {
 		h.now = time.Now

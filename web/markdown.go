@@ -17,20 +17,23 @@ import (
 	gmutil "github.com/yuin/goldmark/util"
 )
 
-// markdown turns producers' show notes into safe HTML: goldmark with raw HTML
-// off, then bluemonday's UGC policy as a second line of defence.
-type markdown struct {
+// Markdown turns producers' show notes into safe HTML: goldmark with raw
+// HTML off, then bluemonday's UGC policy as a second line of defence. The
+// listener pages and the admin UI's notes preview both use it, so the preview
+// shows what listeners will see. It is safe for concurrent use.
+type Markdown struct {
 	md     goldmark.Markdown
 	policy *bluemonday.Policy
 	strict *bluemonday.Policy
 }
 
-func newMarkdown() *markdown {
+// NewMarkdown builds the renderer; build it once and share it.
+func NewMarkdown() *Markdown {
 	p := bluemonday.UGCPolicy()
 	p.RequireNoFollowOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true) // adds rel="noopener" too
 	p.AllowURLSchemes("http", "https", "mailto")
-	return &markdown{
+	return &Markdown{
 		md: goldmark.New(
 			goldmark.WithExtensions(extension.Linkify, extension.Strikethrough, extension.Table),
 			goldmark.WithParserOptions(parser.WithASTTransformers(gmutil.Prioritized(headingShift{}, 100))),
@@ -54,7 +57,7 @@ func (headingShift) Transform(doc *ast.Document, _ gmtext.Reader, _ parser.Conte
 }
 
 // HTML renders Markdown to sanitised HTML.
-func (m *markdown) HTML(src string) (template.HTML, error) {
+func (m *Markdown) HTML(src string) (template.HTML, error) {
 	var buf bytes.Buffer
 	if err := m.md.Convert([]byte(src), &buf); err != nil {
 		return "", fmt.Errorf("web: render notes: %w", err)
@@ -64,7 +67,7 @@ func (m *markdown) HTML(src string) (template.HTML, error) {
 
 // Plain is the rendered HTML as one line of text of at most max runes, for
 // meta descriptions and summaries.
-func (m *markdown) Plain(rendered template.HTML, max int) string {
+func (m *Markdown) Plain(rendered template.HTML, max int) string {
 	return clipText(html.UnescapeString(m.strict.Sanitize(string(rendered))), max)
 }
 

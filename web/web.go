@@ -51,7 +51,7 @@ type Handler struct {
 	log         *slog.Logger
 	pages       map[string]*template.Template
 	static      map[string]staticFile
-	notes       *markdown
+	notes       *Markdown
 	transcripts *transcriptCache
 }
 
@@ -70,7 +70,7 @@ func New(d Deps) (*Handler, error) {
 		links:       d.Links,
 		now:         d.Now,
 		log:         d.Logger,
-		notes:       newMarkdown(),
+		notes:       NewMarkdown(),
 		transcripts: newTranscriptCache(64),
 	}
 	if h.now == nil {
