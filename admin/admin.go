@@ -20,6 +20,7 @@ import (
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
 	"github.com/lyssna/lyssna/web"
+	"github.com/lyssna/lyssna/web/assets"
 )
 
 //go:embed templates/*.html
@@ -55,7 +56,7 @@ type Handler struct {
 	secure     bool
 	invalidate func(showID int64)
 	pages      map[string]*template.Template
-	static     map[string]staticFile
+	static     *assets.Set
 	limiter    *attemptLimiter
 	notes      *web.Markdown
 }
@@ -91,7 +92,7 @@ func New(d Deps) (*Handler, error) {
 	}
 	h.limiter = newAttemptLimiter(signInBurst, signInWindow, h.now)
 	var err error
-	if h.static, err = loadStatic(); err != nil {
+	if h.static, err = assets.Load(staticFS, "static"); err != nil {
 		return nil, err
 	}
 	if h.pages, err = parseTemplates(h.funcs()); err != nil {

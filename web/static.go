@@ -1,72 +1,19 @@
 package web
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"io/fs"
-	"mime"
 	"net/http"
-	"path"
-	"time"
 
 	"github.com/gorilla/mux"
 )
 
-// staticFile is one embedded asset with its content hash, which versions its URL.
-type staticFile struct {
-	data        []byte
-	contentType string
-	hash        string
-}
-
-func loadStatic() (map[string]staticFile, error) {
-	entries, err := fs.ReadDir(staticFS, "static")
-	if err != nil {
-		return nil, fmt.Errorf("web: read static files: %w", err)
-	}
-	files := map[string]staticFile{}
-	for _, e := range entries {
-		data, err := fs.ReadFile(staticFS, "static/"+e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("web: read static file %s: %w", e.Name(), err)
-		}
-		sum := sha256.Sum256(data)
-		ct := mime.TypeByExtension(path.Ext(e.Name()))
-		if ct == "" {
-			ct = "application/octet-stream"
-		}
-		files[e.Name()] = staticFile{data: data, contentType: ct, hash: hex.EncodeToString(sum[:8])}
-	}
-	return files, nil
-}
-
 // staticURL is the versioned URL of an embedded asset; the version changes
 // with its content, so it can be cached for long.
 func (h *Handler) staticURL(name string) string {
-	f, ok := h.static[name]
-	if !ok {
-		return ""
-	}
-	return h.links.Base() + "/static/" + name + "?v=" + f.hash
+	return h.static.URL(h.links.Base()+"/static/", name)
 }
 
+// serveStatic serves GET /static/{file}; a URL without the current version
+// is cached like a page.
 func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request) {
-	name := mux.Vars(r)["file"]
-	f, ok := h.static[name]
-	if !ok {
-		http.Error(w, "404 no such static file", http.StatusNotFound)
-		return
-	}
-	hdr := w.Header()
-	hdr.Set("Content-Type", f.contentType)
-	hdr.Set("ETag", `"`+f.hash+`"`)
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	if r.URL.Query().Get("v") == f.hash {
-		hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		hdr.Set("Cache-Control", pageCacheControl)
-	}
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.data))
+	h.static.Serve(w, r, mux.Vars(r)["file"], pageCacheControl)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/web/assets"
 )
 
 //go:embed templates/*.html
@@ -50,7 +51,7 @@ type Handler struct {
 	now         func() time.Time
 	log         *slog.Logger
 	pages       map[string]*template.Template
-	static      map[string]staticFile
+	static      *assets.Set
 	notes       *Markdown
 	transcripts *transcriptCache
 }
@@ -80,7 +81,7 @@ func New(d Deps) (*Handler, error) {
 		h.log = slog.Default()
 	}
 	var err error
-	if h.static, err = loadStatic(); err != nil {
+	if h.static, err = assets.Load(staticFS, "static"); err != nil {
 		return nil, err
 	}
 	if h.pages, err = parseTemplates(h.funcs()); err != nil {
