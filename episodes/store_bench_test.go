@@ -77,3 +77,40 @@ func BenchmarkPublicEpisodes(b *testing.B) {
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "loads/s")
 	})
 }
+
+// BenchmarkPublicNeighbours measures finding the previous and next episode
+// of one in the middle of a 200-episode show, as the episode page does.
+func BenchmarkPublicNeighbours(b *testing.B) {
+	benchBackends(b, func(b *testing.B, s *Store) {
+		ctx := context.Background()
+		sh := validShow()
+		if err := s.CreateShow(ctx, sh); err != nil {
+			b.Fatal(err)
+		}
+		const n = 200
+		var mid *Episode
+		for i := 0; i < n; i++ {
+			e := validEpisode()
+			e.ShowID, e.Title, e.GUID = sh.ID, fmt.Sprintf("Episode %d", i), ""
+			e.Transcripts = nil
+			if err := s.CreateEpisode(ctx, e); err != nil {
+				b.Fatal(err)
+			}
+			p, err := s.Publish(ctx, e.ID, time.Now().Add(-time.Duration(n-i)*time.Hour))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if i == n/2 {
+				mid = p
+			}
+		}
+		start := time.Now()
+		for b.Loop() {
+			prev, next, err := s.PublicNeighbours(ctx, sh.ID, mid, time.Now())
+			if err != nil || prev == nil || next == nil {
+				b.Fatalf("neighbours %v, %v: %v", prev, next, err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "lookups/s")
+	})
+}

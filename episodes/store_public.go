@@ -1,0 +1,112 @@
+package episodes
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+)
+
+// EpisodeRef is just enough of an episode to name and link it: what a
+// previous/next link needs.
+type EpisodeRef struct {
+	ID        int64
+	Slug      string
+	Title     string
+	PublishAt time.Time
+}
+
+// publicWhere selects the show's episodes public at $2; $1 is the show id.
+const publicWhere = `show_id = $1 AND status IN ('published', 'scheduled') AND publish_at <= $2`
+
+// PublicNeighbours returns the public episodes next to ep in the order of
+// the feed and the pages (newest first: publish time, then id): prev is the
+// one just older than ep, next the one just newer; either is nil at an end.
+// ep itself need not be public (its publish time and id place it), but an
+// episode never scheduled has no place and no neighbours. Episodes that are
+// not public at now (drafts, unpublished, scheduled later) are skipped.
+func (s *Store) PublicNeighbours(ctx context.Context, showID int64, ep *Episode, now time.Time) (prev, next *EpisodeRef, err error) {
+	if ep.PublishAt == nil {
+		return nil, nil, nil
+	}
+	// One round trip for both: the older neighbour, then the newer one.
+	// Each half walks episodes_show_publish_order_idx from ep's place and
+	// stops at the first public row. The older half has no "publish_at <=
+	// now" (with it SQLite takes that as the range's end and walks from the
+	// newest episode down): its bound is ep's place, or now when ep is not
+	// due yet, which keeps it at or before now.
+	at, id := normTime(*ep.PublishAt), ep.ID
+	if n := normTime(now); at.After(n) {
+		at, id = n, math.MaxInt64
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT 'prev', id, slug, title, publish_at FROM (
+			SELECT id, slug, title, publish_at FROM episodes
+			WHERE show_id = $1 AND status IN ('published', 'scheduled') AND (publish_at, id) < ($5, $6)
+			ORDER BY publish_at DESC, id DESC LIMIT 1) AS older
+		UNION ALL
+		SELECT 'next', id, slug, title, publish_at FROM (
+			SELECT id, slug, title, publish_at FROM episodes
+			WHERE `+publicWhere+` AND (publish_at, id) > ($3, $4)
+			ORDER BY publish_at, id LIMIT 1) AS newer`,
+		showID, s.t(now), s.t(*ep.PublishAt), ep.ID, s.t(at), id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("episodes: neighbours of episode %d: %w", ep.ID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var which string
+		var r EpisodeRef
+		var at dbTime
+		if err := rows.Scan(&which, &r.ID, &r.Slug, &r.Title, &at); err != nil {
+			return nil, nil, fmt.Errorf("episodes: neighbours of episode %d: %w", ep.ID, err)
+		}
+		r.PublishAt = at.Time
+		if which == "prev" {
+			prev = &r
+		} else {
+			next = &r
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("episodes: neighbours of episode %d: %w", ep.ID, err)
+	}
+	return prev, next, nil
+}
+
+// PublicEpisodePage returns up to limit of the show's episodes public at
+// now, skipping the first offset, in the order of PublicEpisodes (newest
+// publish time first, then highest id), and how many episodes are public in
+// all. It is the light query for a list page: each episode has its own
+// fields (title, notes, audio, times...) but no chapters, learning materials
+// or transcripts. limit is capped at MaxListLimit.
+func (s *Store) PublicEpisodePage(ctx context.Context, showID int64, now time.Time, offset, limit int) ([]*Episode, int, error) {
+	if offset < 0 || limit < 0 {
+		return nil, 0, fmt.Errorf("episodes: public episode page: offset %d and limit %d must not be negative", offset, limit)
+	}
+	limit = min(limit, MaxListLimit)
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM episodes WHERE `+publicWhere, showID, s.t(now)).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("episodes: count public episodes: %w", err)
+	}
+	if offset >= total || limit == 0 {
+		return nil, total, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE `+publicWhere+`
+		ORDER BY publish_at DESC, id DESC LIMIT $3 OFFSET $4`, showID, s.t(now), limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("episodes: public episode page: %w", err)
+	}
+	defer rows.Close()
+	var eps []*Episode
+	for rows.Next() {
+		e, err := s.scanEpisode(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("episodes: read episode: %w", err)
+		}
+		eps = append(eps, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("episodes: public episode page: %w", err)
+	}
+	return eps, total, nil
+}
