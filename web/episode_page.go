@@ -138,25 +138,17 @@ func (h *Handler) loadEpisode(w http.ResponseWriter, r *http.Request) (*episodes
 
 // neighbours are the public episodes published just before and after e.
 func (h *Handler) neighbours(ctx context.Context, show *episodes.Show, e *episodes.Episode) (prev, next *episodeItem, err error) {
-	all, err := h.store.PublicEpisodes(ctx, show.ID, h.now())
+	p, n, err := h.store.PublicNeighbours(ctx, show.ID, e, h.now())
 	if err != nil {
 		return nil, nil, err
 	}
-	for i, o := range all { // newest first
-		if o.ID != e.ID {
-			continue
+	link := func(r *episodes.EpisodeRef) *episodeItem {
+		if r == nil {
+			return nil
 		}
-		if i+1 < len(all) {
-			it := episodeItem{Title: all[i+1].Title, URL: h.links.EpisodePage(show.Slug, all[i+1].Slug)}
-			prev = &it
-		}
-		if i > 0 {
-			it := episodeItem{Title: all[i-1].Title, URL: h.links.EpisodePage(show.Slug, all[i-1].Slug)}
-			next = &it
-		}
-		break
+		return &episodeItem{Title: r.Title, URL: h.links.EpisodePage(show.Slug, r.Slug)}
 	}
-	return prev, next, nil
+	return link(p), link(n), nil
 }
 
 // transcriptView picks the transcript in the language asked for with

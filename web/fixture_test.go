@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -179,13 +180,51 @@ func (m *memStore) GetEpisode(_ context.Context, showID int64, idOrSlug string) 
 	return nil, episodes.ErrNotFound
 }
 
-func (m *memStore) PublicEpisodes(_ context.Context, showID int64, now time.Time) ([]*episodes.Episode, error) {
+// public is the show's public episodes in the store's order: newest
+// publish time first, then highest id.
+func (m *memStore) public(showID int64, now time.Time) []*episodes.Episode {
 	var out []*episodes.Episode
 	for _, e := range m.eps[showID] {
 		if e.IsPublic(now) {
 			out = append(out, e)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].PublishAt.After(*out[j].PublishAt) })
-	return out, nil
+	sort.Slice(out, func(i, j int) bool { return newer(out[i], out[j]) })
+	return out
+}
+
+// newer reports whether a comes before b, newest first.
+func newer(a, b *episodes.Episode) bool {
+	if !a.PublishAt.Equal(*b.PublishAt) {
+		return a.PublishAt.After(*b.PublishAt)
+	}
+	return a.ID > b.ID
+}
+
+func (m *memStore) PublicNeighbours(_ context.Context, showID int64, ep *episodes.Episode, now time.Time) (prev, next *episodes.EpisodeRef, err error) {
+	if ep.PublishAt == nil {
+		return nil, nil, nil
+	}
+	ref := func(e *episodes.Episode) *episodes.EpisodeRef {
+		return &episodes.EpisodeRef{ID: e.ID, Slug: e.Slug, Title: e.Title, PublishAt: *e.PublishAt}
+	}
+	for _, e := range m.public(showID, now) {
+		if newer(e, ep) {
+			next = ref(e) // the last newer one is the nearest
+		} else if e.ID != ep.ID && prev == nil {
+			prev = ref(e)
+		}
+	}
+	return prev, next, nil
+}
+
+func (m *memStore) PublicEpisodePage(_ context.Context, showID int64, now time.Time, offset, limit int) ([]*episodes.Episode, int, error) {
+	all := m.public(showID, now)
+	if offset < 0 || limit < 0 {
+		return nil, 0, errors.New("negative offset or limit")
+	}
+	if offset >= len(all) {
+		return nil, len(all), nil
+	}
+	return all[offset:min(len(all), offset+limit)], len(all), nil
 }

@@ -271,6 +271,7 @@ func TestShowPagePagination(t *testing.T) {
 		{"?page=2", 200, "Episode 25", "Episode 06", "/learning-lab/", "?page=3"},
 		{"?page=3", 200, "Episode 05", "Episode 01", "?page=2", ""},
 		{"?page=4", 404, "", "", "", ""},
+		{"?page=9223372036854775807", 404, "", "", "", ""},
 		{"?page=0", 400, "", "", "", ""},
 		{"?page=x", 400, "", "", "", ""},
 	} {
@@ -332,8 +333,31 @@ func TestListenersSeeOnlyPublicEpisodes(t *testing.T) {
 	if p := get(t, lb.ShowPage("nope")); p.status != 404 {
 		t.Errorf("unknown show page = %d, want 404", p.status)
 	}
+	// Previous/next links skip what listeners cannot see: the unpublished
+	// episode is older than the oldest public one, the scheduled one newer
+	// than the newest until its time comes.
+	prevNext := func(slug string) []string {
+		t.Helper()
+		var rels []string
+		for _, nav := range get(t, lb.EpisodePage("learning-lab", slug)).all("nav.prev-next") {
+			for _, a := range all(nav, sel("a")) {
+				rels = append(rels, attr(a, "rel")+"="+attr(a, "href"))
+			}
+		}
+		return rels
+	}
+	if got, want := prevNext(eps[0].Slug), []string{"next=" + lb.EpisodePage("learning-lab", eps[1].Slug)}; !slices.Equal(got, want) {
+		t.Errorf("oldest episode's links = %q, want %q", got, want)
+	}
+	if got, want := prevNext(eps[2].Slug), []string{"prev=" + lb.EpisodePage("learning-lab", eps[1].Slug)}; !slices.Equal(got, want) {
+		t.Errorf("newest episode's links = %q, want %q", got, want)
+	}
 	// Once the scheduled time comes, the episode appears.
 	clk.Set(t0.Add(2 * time.Hour))
+	if got, want := prevNext(eps[2].Slug), []string{"prev=" + lb.EpisodePage("learning-lab", eps[1].Slug),
+		"next=" + lb.EpisodePage("learning-lab", eps[4].Slug)}; !slices.Equal(got, want) {
+		t.Errorf("links after the scheduled time = %q, want %q", got, want)
+	}
 	if p := get(t, lb.EpisodePage("learning-lab", eps[4].Slug)); p.status != 200 {
 		t.Errorf("scheduled episode after its time = %d, want 200", p.status)
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -54,12 +55,16 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request) {
 		}
 		page = n
 	}
-	all, err := h.store.PublicEpisodes(ctx, show.ID, h.now())
+	if page > math.MaxInt/episodesPerPage {
+		h.notFound(w, r, show) // no show has that many pages
+		return
+	}
+	eps, total, err := h.store.PublicEpisodePage(ctx, show.ID, h.now(), (page-1)*episodesPerPage, episodesPerPage)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	pages := max(1, (len(all)+episodesPerPage-1)/episodesPerPage)
+	pages := max(1, (total+episodesPerPage-1)/episodesPerPage)
 	if page > pages {
 		h.notFound(w, r, show)
 		return
@@ -81,8 +86,7 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request) {
 	if page < pages {
 		p.OlderURL = h.pageURL(show, page+1)
 	}
-	from := (page - 1) * episodesPerPage
-	for _, e := range all[from:min(len(all), from+episodesPerPage)] {
+	for _, e := range eps {
 		item, err := h.item(show, e)
 		if err != nil {
 			h.serverError(w, r, err)

@@ -31,7 +31,10 @@ var staticFS embed.FS
 type Store interface {
 	GetShow(ctx context.Context, slug string) (*episodes.Show, error)
 	GetEpisode(ctx context.Context, showID int64, idOrSlug string) (*episodes.Episode, error)
-	PublicEpisodes(ctx context.Context, showID int64, now time.Time) ([]*episodes.Episode, error)
+	// PublicNeighbours and PublicEpisodePage list public episodes in the
+	// feed's order: newest publish time first, then highest id.
+	PublicNeighbours(ctx context.Context, showID int64, ep *episodes.Episode, now time.Time) (prev, next *episodes.EpisodeRef, err error)
+	PublicEpisodePage(ctx context.Context, showID int64, now time.Time, offset, limit int) ([]*episodes.Episode, int, error)
 }
 
 // Deps are the Handler's dependencies.
