@@ -1,19 +1,12 @@
 package server
 
-import (
-	"net/http"
-)
+import "net/http"
 
 // apiTranscriptDelete removes an episode's transcript in one language and
 // its object: DELETE /api/v1/shows/{show}/episodes/{episode}/transcripts/{lang}.
 func (h *handler) apiTranscriptDelete(w http.ResponseWriter, r *http.Request) {
-	s, e, ok := h.episodeFromPath(w, r)
+	s, e, in, ok := h.episodeObjects(w, r)
 	if !ok {
-		return
-	}
-	in, err := h.ingester()
-	if err != nil {
-		h.respondError(w, r, err)
 		return
 	}
 	if _, err := in.DeleteTranscript(r.Context(), e, pathVar(r, "lang")); err != nil {

@@ -58,13 +58,8 @@ func (h *handler) apiTranscriptPut(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, fmt.Errorf("server: read transcript: %w", err))
 		return
 	}
-	s, e, ok := h.episodeFromPath(w, r)
+	s, e, in, ok := h.episodeObjects(w, r)
 	if !ok {
-		return
-	}
-	in, err := h.ingester()
-	if err != nil {
-		h.respondError(w, r, err)
 		return
 	}
 	status := http.StatusCreated

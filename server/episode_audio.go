@@ -13,16 +13,12 @@ import (
 // multipart/form-data body. The new file gets a new key and so a new media
 // URL; the guid stays. Answers 200 with the episode.
 func (h *handler) apiEpisodeAudioPut(w http.ResponseWriter, r *http.Request) {
-	s, e, ok := h.episodeFromPath(w, r)
+	s, e, in, ok := h.episodeObjects(w, r)
 	if !ok {
 		return
 	}
-	in, err := h.ingester()
-	if err != nil {
-		h.respondError(w, r, err)
-		return
-	}
 	var file *uploads.File
+	var err error
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 		file, _, err = h.readUploadParts(w, r, in, false)
 	} else {

@@ -145,3 +145,19 @@ func (h *handler) ingester() (*uploads.Ingester, error) {
 	}
 	return h.Uploads, nil
 }
+
+// episodeObjects is episodeFromPath for the handlers that change an
+// episode's objects in the bucket: the show, the episode and the ingester,
+// or false once it has answered.
+func (h *handler) episodeObjects(w http.ResponseWriter, r *http.Request) (*episodes.Show, *episodes.Episode, *uploads.Ingester, bool) {
+	s, e, ok := h.episodeFromPath(w, r)
+	if !ok {
+		return nil, nil, nil, false
+	}
+	in, err := h.ingester()
+	if err != nil {
+		h.respondError(w, r, err)
+		return nil, nil, nil, false
+	}
+	return s, e, in, true
+}

@@ -98,18 +98,3 @@ func withoutTranscript(ep *episodes.Episode, lang string) (*episodes.Episode, *e
 	}
 	return &next, old
 }
-
-// deleteUnreferenced deletes the object key once nothing in the store refers
-// to it, on a fresh context since ctx may end with the request. A failure
-// is only logged: the object is harmless and the sweep deletes it later.
-func (in *Ingester) deleteUnreferenced(ctx context.Context, key string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-	defer cancel()
-	used, err := in.Store.ObjectReferenced(ctx, key)
-	if err == nil && !used {
-		err = in.Bucket.Delete(ctx, key)
-	}
-	if err != nil {
-		in.Logger.WarnContext(ctx, "uploads: could not delete an unreferenced object; the sweep will", "key", key, "error", err)
-	}
-}
