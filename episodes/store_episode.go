@@ -38,14 +38,7 @@ func setEpisodeDefaults(e *Episode) {
 	if e.Type == "" {
 		e.Type = EpisodeFull
 	}
-	for i := range e.Guests {
-		if e.Guests[i].Role == "" {
-			e.Guests[i].Role = RoleGuest
-		}
-		if e.Guests[i].Group == "" {
-			e.Guests[i].Group = GroupCast
-		}
-	}
+	setPeopleDefaults(e.Guests, RoleGuest)
 }
 
 // sortAt is the time an episode sorts by, newest first: its publish time

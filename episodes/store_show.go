@@ -19,12 +19,19 @@ func setShowDefaults(sh *Show) {
 	if sh.Medium == "" {
 		sh.Medium = MediumPodcast
 	}
-	for i := range sh.Hosts {
-		if sh.Hosts[i].Role == "" {
-			sh.Hosts[i].Role = RoleHost
+	setPeopleDefaults(sh.Hosts, RoleHost)
+}
+
+// setPeopleDefaults gives the people without a role the role (a show's
+// hosts are hosts, an episode's guests guests) and those without a group
+// the cast.
+func setPeopleDefaults(people []Person, role string) {
+	for i := range people {
+		if people[i].Role == "" {
+			people[i].Role = role
 		}
-		if sh.Hosts[i].Group == "" {
-			sh.Hosts[i].Group = GroupCast
+		if people[i].Group == "" {
+			people[i].Group = GroupCast
 		}
 	}
 }
