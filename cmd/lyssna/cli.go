@@ -23,7 +23,7 @@ type command struct {
 // commands is the table of subcommands, in the order help lists them.
 func commands() []command {
 	return []command{
-		{"serve", "[flags]", "Run the HTTP server (feeds, media, pages, API) until SIGINT or SIGTERM.", runServe},
+		{"serve", "[flags]", "Run the HTTP server (feeds, media, pages, API, producer UI at /admin/) until SIGINT or SIGTERM.", runServe},
 		{"config", "[--markdown] [flags]", "Print the effective configuration, secrets masked.", runConfig},
 		{"migrate", "[flags]", "Create or upgrade the database schema, then exit.", runMigrate},
 		{"token", "create --name NAME | list | revoke NAME [flags]", "Create (printed once), list or revoke producer API tokens.", runToken},
