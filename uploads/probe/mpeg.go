@@ -3,7 +3,11 @@ package probe
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
+	"math"
+	"os"
+	"runtime/debug"
 )
 
 // frameHeader is a decoded 4-byte MPEG audio frame header.
@@ -317,68 +321,268 @@ func (s *streamFrames) frameLen(b []byte) int64 {
 	return int64(s.length[raw>>12&0xf][raw>>9&1])
 }
 
+// walkFile walks the frames of [start, end) of r. When r is an *os.File the
+// kernel will map (the spooled upload is one), the walk reads the frame headers
+// in a read-only memory map, several stretches of the file at once, so only the
+// cache lines holding headers are read and nothing is copied; otherwise, or if
+// mapping fails, it reads through r.
+func walkFile(ctx context.Context, r io.ReaderAt, start, end int64, first frameHeader) (walkResult, error) {
+	if f, ok := r.(*os.File); ok {
+		if src, unmap, err := mapFile(f, start, end); err == nil {
+			return walkMapped(ctx, src, unmap, start, end, first)
+		}
+	}
+	return walkFrames(ctx, newReaderSource(r, start, end), start, end, first)
+}
+
+// walkMapped walks the frames in src, a memory map that it unmaps when done.
+//
+// Reading a mapped page that lies past the end of a file raises SIGBUS, which
+// would kill the process. The probe's callers pass files that nothing shrinks
+// while they are probed (the upload pipeline's spooled temp file is its own and
+// is never truncated), so this should not happen; should a file shrink anyway,
+// SetPanicOnFault turns the fault into a panic that becomes an error here.
+func walkMapped(ctx context.Context, src bytesSource, unmap func() error, start, end int64, first frameHeader) (res walkResult, err error) {
+	defer func() {
+		if uerr := unmap(); uerr != nil && err == nil {
+			err = fmt.Errorf("unmap the file: %w", uerr)
+		}
+	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			fault, ok := p.(interface{ Addr() uintptr })
+			if !ok {
+				panic(p)
+			}
+			err = fmt.Errorf("the file changed while it was read (memory fault at %#x): %v", fault.Addr(), p)
+		}
+	}()
+	return walkLanes(ctx, src, start, end, first, int(min(mapLanes, (end-start)/minLane)))
+}
+
 // walkFrames reads every frame header from start to end, taking bytes from src,
 // skipping frame bodies and resynchronising past junk of up to maxResync bytes.
 func walkFrames(ctx context.Context, src frameSource, start, end int64, first frameHeader) (walkResult, error) {
-	res := walkResult{cutAt: -1}
-	st := newStreamFrames(first)
-	firstBitrate := byte(first.raw>>12) & 0xf // the index; equal indexes are equal bitrates
-	var w []byte                              // the current window: the file's bytes from wOff on
-	wOff := start
-	pos := start   // the next byte to look at
-	var skip int64 // bytes skipped since the last frame, while resynchronising
-	for pos+4 <= end {
-		i := pos - wOff
-		if i < 0 || i+4 > int64(len(w)) {
-			var err error
-			if w, err = src.window(pos); err != nil {
-				return res, err
-			}
-			wOff, i = pos, 0
-			if len(w) < 4 {
-				break
-			}
-		}
-		b := w[i : i+4 : i+4]
-		n := st.frameLen(b)
-		if skip > 0 { // resynchronising: look for the next frame of the stream
-			if n > 0 {
-				res.junk += skip
-				skip = 0
-				continue
-			}
-			if skip++; skip > maxResync {
-				break
-			}
-			pos++
-			continue
-		}
-		if res.frames&0xfff == 0 {
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-		}
-		if n == 0 {
-			// Not a frame: trailing tags end the audio; other junk is skipped.
-			if string(b[:3]) == "TAG" || string(b) == "APET" || string(b) == "LYRI" {
-				return res, nil
-			}
-			skip = 1
-			pos++
-			continue
-		}
-		if pos+n > end {
-			res.cutAt = pos
-			return res, nil
-		}
-		res.frames++
-		res.samples += st.samples
-		res.bytes += n
-		if b[2]>>4 != firstBitrate {
-			res.vbr = true
-		}
-		pos += n
+	w := newWalker(newStreamFrames(first), src, start, end, math.MaxInt64)
+	if err := w.run(ctx); err != nil {
+		return walkResult{}, err
 	}
-	res.junk += skip
-	return res, nil
+	return w.result(), nil
+}
+
+// mapLanes is how many stretches of a mapped file are walked at once. Each step
+// of a walk waits for the cache line holding the next header, which it cannot
+// know before reading the current one; interleaving independent walks keeps that
+// many reads in flight instead of one. On a 200 MB VBR file, 1, 8, 16 and 32
+// lanes measured about 75, 40, 35 and 30 ms here, with much noise.
+const mapLanes = 16
+
+// minLane is the least stretch a lane of a mapped walk covers.
+const minLane = 1 << 20
+
+// walkLanes gives the same result as walkFrames, for bytes in memory. It splits
+// [start, end) into lanes, starts each lane after the first at a frame header
+// that several more follow, and steps all lanes in turn; each lane pauses at the
+// next one's start. The lanes are then joined in order: where a lane paused
+// exactly at its successor's start (it always does in a sound stream), the
+// successor's counts continue it; otherwise the successor's stretch is walked
+// again from where the lane paused. So the result never depends on the guess.
+func walkLanes(ctx context.Context, src bytesSource, start, end int64, first frameHeader, lanes int) (walkResult, error) {
+	if lanes < 2 {
+		return walkFrames(ctx, src, start, end, first)
+	}
+	st := newStreamFrames(first)
+	ws := []*walker{newWalker(st, src, start, end, math.MaxInt64)}
+	for k := 1; k < lanes; k++ {
+		from := start + (end-start)*int64(k)/int64(lanes)
+		q, ok := st.entry(src, from, min(end, from+maxResync))
+		if !ok {
+			continue // this lane's stretch stays with the one before
+		}
+		ws[len(ws)-1].stopAt = q
+		ws = append(ws, newWalker(st, src, q, end, math.MaxInt64))
+	}
+	if err := ctx.Err(); err != nil {
+		return walkResult{}, err
+	}
+	for active := true; active; {
+		for range 1024 {
+			active = false
+			for _, w := range ws {
+				if w.step() {
+					active = true
+				}
+			}
+			if !active {
+				break
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return walkResult{}, err
+		}
+	}
+	acc := ws[0]
+	for _, w := range ws[1:] {
+		if acc.err != nil {
+			return walkResult{}, acc.err
+		}
+		if acc.done {
+			break
+		}
+		if acc.pos != w.from || acc.skip != 0 {
+			acc.stopAt = w.stopAt // the guess was wrong: walk this stretch again
+			if err := acc.run(ctx); err != nil {
+				return walkResult{}, err
+			}
+			continue
+		}
+		acc.join(w)
+	}
+	if acc.err != nil {
+		return walkResult{}, acc.err
+	}
+	return acc.result(), nil
+}
+
+// entry finds the first offset in [from, to) where a frame of the stream starts
+// that is followed by laneChain more, back to back, all inside the data.
+func (s *streamFrames) entry(src bytesSource, from, to int64) (int64, bool) {
+	const laneChain = 8
+	data, base := src.data, src.base
+	for q := from; q < to; q++ {
+		p, n := q, 0
+		for ; n <= laneChain && p-base+4 <= int64(len(data)); n++ {
+			l := s.frameLen(data[p-base : p-base+4])
+			if l == 0 {
+				break
+			}
+			p += l
+		}
+		if n > laneChain {
+			return q, true
+		}
+	}
+	return 0, false
+}
+
+// walker is one frame walk in progress, advanced one frame (or one skipped byte)
+// per step.
+type walker struct {
+	st     *streamFrames
+	src    frameSource
+	w      []byte // the current window: the file's bytes from wOff on
+	wOff   int64
+	from   int64 // where the walk began
+	pos    int64 // the next byte to look at
+	end    int64
+	stopAt int64 // pause at the first frame boundary at or past this
+	skip   int64 // bytes skipped since the last frame, while resynchronising
+	done   bool  // the walk ended: end of data, trailing tags, a cut frame, no frame within maxResync, or err
+	err    error
+	res    walkResult
+	// bitrates has a high nibble bit set once a frame's bitrate index differs from the first frame's.
+	bitrates byte
+}
+
+func newWalker(st *streamFrames, src frameSource, from, end, stopAt int64) *walker {
+	return &walker{st: st, src: src, wOff: from, from: from, pos: from, end: end, stopAt: stopAt, res: walkResult{cutAt: -1}}
+}
+
+// run steps w until it ends or pauses, checking ctx every 4096 steps.
+func (w *walker) run(ctx context.Context) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for range 4096 {
+			if !w.step() {
+				return w.err
+			}
+		}
+	}
+}
+
+// step looks at the 4 bytes at w.pos: a frame of the stream is counted and
+// skipped, anything else starts or continues a resynchronisation. It reports
+// whether the walk goes on.
+func (w *walker) step() bool {
+	pos := w.pos
+	if w.done || (w.skip == 0 && pos >= w.stopAt) {
+		return false
+	}
+	if pos+4 > w.end {
+		return w.finish()
+	}
+	i := pos - w.wOff
+	if i < 0 || i+4 > int64(len(w.w)) {
+		var err error
+		if w.w, err = w.src.window(pos); err != nil {
+			w.err = err
+			return w.finish()
+		}
+		w.wOff, i = pos, 0
+		if len(w.w) < 4 {
+			return w.finish()
+		}
+	}
+	b := w.w[i : i+4 : i+4]
+	n := w.st.frameLen(b)
+	if w.skip > 0 { // resynchronising: look for the next frame of the stream
+		if n > 0 {
+			w.res.junk += w.skip
+			w.skip = 0
+			return true
+		}
+		if w.skip++; w.skip > maxResync {
+			return w.finish()
+		}
+		w.pos++
+		return true
+	}
+	if n == 0 {
+		// Not a frame: trailing tags end the audio; other junk is skipped.
+		if string(b[:3]) == "TAG" || string(b) == "APET" || string(b) == "LYRI" {
+			return w.finish()
+		}
+		w.skip = 1
+		w.pos++
+		return true
+	}
+	if pos+n > w.end {
+		w.res.cutAt = pos
+		return w.finish()
+	}
+	w.res.frames++
+	w.res.bytes += n
+	w.bitrates |= b[2] ^ byte(w.st.raw>>8) // a set high bit: another bitrate index, so another bitrate (no branch: it would be mispredicted)
+	w.pos = pos + n
+	return true
+}
+
+// finish ends the walk, counting bytes skipped at the end as junk.
+func (w *walker) finish() bool {
+	w.res.junk += w.skip
+	w.skip = 0
+	w.done = true
+	return false
+}
+
+// join continues w with next, which began exactly where w paused.
+func (w *walker) join(next *walker) {
+	prev := *w
+	res := prev.res
+	*w = *next
+	w.res.frames += res.frames
+	w.res.bytes += res.bytes
+	w.res.junk += res.junk
+	w.bitrates |= prev.bitrates
+}
+
+// result is the walk's counts.
+func (w *walker) result() walkResult {
+	res := w.res
+	res.samples = res.frames * w.st.samples
+	res.vbr = w.bitrates&0xf0 != 0
+	return res
 }

@@ -241,7 +241,7 @@ func probeMP3(ctx context.Context, r io.ReaderAt, size int64, head []byte) (*Inf
 			info.Bitrate = int(audioBytes * 8 * 1000 / info.DurationMS)
 		}
 	} else {
-		res, err := walkFrames(ctx, newReaderSource(r, first, end), first, end, h)
+		res, err := walkFile(ctx, r, first, end, h)
 		if err != nil {
 			return nil, fmt.Errorf("probe: walk MPEG frames: %w", err)
 		}

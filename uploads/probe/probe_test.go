@@ -338,6 +338,15 @@ func FuzzProbe(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// The interleaved walk of mapped files must agree with the plain one.
+		if first, h, ok := findFirstFrame(bytes.NewReader(b), 0, int64(len(b))); ok {
+			src := bytesSource{data: b}
+			want, werr := walkFrames(context.Background(), src, first, int64(len(b)), h)
+			got, gerr := walkLanes(context.Background(), src, first, int64(len(b)), h, 3)
+			if got != want || werr != gerr {
+				t.Fatalf("3 lanes: %+v, %v; one walk: %+v, %v", got, gerr, want, werr)
+			}
+		}
 		format, serr := Sniff(b[:min(len(b), SniffLen)])
 		info, err := Probe(context.Background(), bytes.NewReader(b), int64(len(b)))
 		if err != nil {
