@@ -72,7 +72,42 @@ type entry struct {
 	gzETag    string
 	modified  time.Time
 	cacheCtrl string
+	// plain and gzip are the answers' headers, made once per build so that
+	// serving a feed formats nothing.
+	plain, gzipped variant
 }
+
+// variant is one representation of a feed (identity or gzip) with the
+// headers of its 200 answer. The header values are shared by every answer:
+// they are only ever replaced in a response's header map, never changed.
+type variant struct {
+	body   []byte
+	etag   string
+	header http.Header
+}
+
+// newVariant makes the 200 headers for body. Content-Length is set here
+// because http.ServeContent leaves it out when Content-Encoding is set, which
+// sends the gzip answer chunked. With X-Request-Id and Vary they are eight,
+// which keeps a response's header map in one small-map group (no
+// Accept-Ranges: Range requests are still answered, by ServeContent).
+func newVariant(body []byte, etag, encoding, cacheCtrl string, modified time.Time) variant {
+	one := func(s string) []string { return []string{s}[:1:1] }
+	h := http.Header{
+		"Content-Type":   one("application/rss+xml; charset=utf-8"),
+		"Cache-Control":  one(cacheCtrl),
+		"Etag":           one(etag),
+		"Last-Modified":  one(modified.UTC().Format(http.TimeFormat)),
+		"Content-Length": one(strconv.Itoa(len(body))),
+	}
+	if encoding != "" {
+		h["Content-Encoding"] = one(encoding)
+	}
+	return variant{body: body, etag: etag, header: h}
+}
+
+// varyAcceptEncoding is the Vary value of every feed answer.
+var varyAcceptEncoding = []string{"Accept-Encoding"}[:1:1]
 
 // NewCache returns a Cache that reads shows from src, builds URLs with lb and
 // takes the time from now (time.Now when nil).
@@ -133,20 +168,106 @@ func (c *Cache) Serve(w http.ResponseWriter, r *http.Request, showSlug string) e
 		return nil
 	}
 
-	h := w.Header()
-	h.Set("Content-Type", "application/rss+xml; charset=utf-8")
-	h.Set("Cache-Control", e.cacheCtrl)
-	h.Add("Vary", "Accept-Encoding")
-	body, etag := e.body, e.etag
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		body, etag = e.gz, e.gzETag
-		h.Set("Content-Encoding", "gzip")
+	v := &e.plain
+	if acceptsGzip(r.Header["Accept-Encoding"]) {
+		v = &e.gzipped
 	}
-	h.Set("ETag", etag)
-	// ServeContent does If-None-Match (before If-Modified-Since), HEAD,
-	// Content-Length and Range on these bytes.
-	http.ServeContent(w, r, "", e.modified, bytes.NewReader(body))
+	h := w.Header()
+	if vary, ok := h["Vary"]; ok {
+		h["Vary"] = append(vary, "Accept-Encoding")
+	} else {
+		h["Vary"] = varyAcceptEncoding
+	}
+	if !plainConditional(r.Header) {
+		// Range, If-Range, If-Match or If-Unmodified-Since: rare for a feed;
+		// ServeContent knows them all.
+		for k, vals := range v.header {
+			if k != "Content-Length" {
+				h[k] = vals
+			}
+		}
+		http.ServeContent(w, r, "", e.modified, bytes.NewReader(v.body))
+		return nil
+	}
+	for k, vals := range v.header {
+		h[k] = vals
+	}
+	if notModified(r.Header, v.etag, e.modified) {
+		// As ServeContent answers a 304: no entity headers, and no
+		// Last-Modified when there is an ETag.
+		delete(h, "Content-Type")
+		delete(h, "Content-Length")
+		delete(h, "Content-Encoding")
+		delete(h, "Last-Modified")
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(v.body)
+	}
 	return nil
+}
+
+// plainConditional reports whether a request's headers ask for nothing but
+// If-None-Match and If-Modified-Since, which Serve answers itself.
+func plainConditional(h http.Header) bool {
+	for _, k := range [...]string{"Range", "If-Range", "If-Match", "If-Unmodified-Since"} {
+		if _, ok := h[k]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+// notModified evaluates If-None-Match (weak comparison, as RFC 9110 asks for
+// GET and HEAD) and, only without it, If-Modified-Since.
+func notModified(h http.Header, etag string, modified time.Time) bool {
+	if inm, ok := h["If-None-Match"]; ok {
+		for _, list := range inm {
+			if etagListMatches(list, etag) {
+				return true
+			}
+		}
+		return false
+	}
+	ims := h.Get("If-Modified-Since")
+	if ims == "" || modified.IsZero() {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	if err != nil {
+		return false
+	}
+	return !modified.Truncate(time.Second).After(t)
+}
+
+// etagListMatches reports whether an If-None-Match value ("*" or a list of
+// entity tags, weak or strong) names etag, a strong tag with its quotes.
+func etagListMatches(list, etag string) bool {
+	for list != "" {
+		list = strings.TrimLeft(list, " \t,")
+		if list == "" {
+			break
+		}
+		if list[0] == '*' {
+			return true
+		}
+		list = strings.TrimPrefix(list, "W/")
+		if list == "" || list[0] != '"' {
+			return false // malformed: stop, as ServeContent does
+		}
+		end := strings.IndexByte(list[1:], '"')
+		if end < 0 {
+			return false
+		}
+		tag := list[:end+2]
+		if tag == etag {
+			return true
+		}
+		list = list[end+2:]
+	}
+	return false
 }
 
 // lookup returns the show's current entry, nil when there is no such show.
@@ -249,6 +370,8 @@ func (c *Cache) refresh(ctx context.Context, slug string) (*entry, error) {
 	e.body, e.gz, e.modified = body, gz, modified
 	e.etag, e.gzETag = `"`+tag+`"`, `"`+tag+`-gzip"`
 	e.cacheCtrl = "public, max-age=" + strconv.Itoa(int(c.opts.MaxAge/time.Second))
+	e.plain = newVariant(body, e.etag, "", e.cacheCtrl, modified)
+	e.gzipped = newVariant(gz, e.gzETag, "gzip", e.cacheCtrl, modified)
 	if c.invalidations.Load() != gen {
 		// A write landed while we read: serve this build once, rebuild next time.
 		stale := *e
@@ -285,32 +408,54 @@ func gzipBytes(b []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// acceptsGzip reports whether an Accept-Encoding header allows gzip
+// acceptsGzip reports whether Accept-Encoding header values allow gzip
 // (explicitly, or by "*", and not with q=0).
-func acceptsGzip(header string) bool {
+func acceptsGzip(values []string) bool {
 	gz, star := -1.0, -1.0
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		for _, p := range strings.Split(params, ";") {
-			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
-			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-					q = f
-				}
+	for _, header := range values {
+		for header != "" {
+			var part string
+			part, header, _ = strings.Cut(header, ",")
+			name, params, _ := strings.Cut(part, ";")
+			name = strings.TrimSpace(name)
+			var isGzip, isStar bool
+			switch {
+			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+				isGzip = true
+			case name == "*":
+				isStar = true
+			default:
+				continue
 			}
-		}
-		switch strings.ToLower(strings.TrimSpace(name)) {
-		case "gzip", "x-gzip":
-			gz = q
-		case "*":
-			star = q
+			q := qValue(params)
+			if isGzip {
+				gz = q
+			} else if isStar {
+				star = q
+			}
 		}
 	}
 	if gz >= 0 {
 		return gz > 0
 	}
 	return star > 0
+}
+
+// qValue is the q parameter in an Accept-Encoding element's parameters
+// ("q=0.5" or "" for 1).
+func qValue(params string) float64 {
+	q := 1.0
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		k, v, ok := strings.Cut(p, "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				q = f
+			}
+		}
+	}
+	return q
 }
 
 // isNotFound reports whether err says the show does not exist.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -205,6 +206,61 @@ func TestCacheConditionalRequests(t *testing.T) {
 	}
 }
 
+// TestCacheOtherPreconditions covers what Serve leaves to http.ServeContent
+// (Range, If-Range, If-Match, If-Unmodified-Since) and the headers of its
+// own 304.
+func TestCacheOtherPreconditions(t *testing.T) {
+	src := newFakeSource(episodicShow)
+	c, _ := newTestCache(src)
+	first := serve(t, c, http.MethodGet, "weekly-science", nil)
+	body, etag, lastMod := first.Body.Bytes(), first.Header().Get("ETag"), first.Header().Get("Last-Modified")
+	lm, _ := http.ParseTime(lastMod)
+
+	w := serve(t, c, http.MethodGet, "weekly-science", http.Header{"Range": {"bytes=0-99"}})
+	if w.Code != http.StatusPartialContent || !bytes.Equal(w.Body.Bytes(), body[:100]) || w.Header().Get("Content-Length") != "100" {
+		t.Errorf("Range = %d, %d bytes, Content-Length %q; want 206 with the first 100 bytes",
+			w.Code, w.Body.Len(), w.Header().Get("Content-Length"))
+	}
+	if w.Header().Get("ETag") != etag || w.Header().Get("Vary") != "Accept-Encoding" {
+		t.Errorf("Range answer headers %v", w.Header())
+	}
+	tests := []struct {
+		name   string
+		header http.Header
+		want   int
+	}{
+		{"if-range with the etag", http.Header{"Range": {"bytes=0-9"}, "If-Range": {etag}}, http.StatusPartialContent},
+		{"if-range with another etag", http.Header{"Range": {"bytes=0-9"}, "If-Range": {`"old"`}}, http.StatusOK},
+		{"if-match with the etag", http.Header{"If-Match": {etag}}, http.StatusOK},
+		{"if-match with another etag", http.Header{"If-Match": {`"old"`}}, http.StatusPreconditionFailed},
+		{"unmodified since earlier", http.Header{"If-Unmodified-Since": {lm.Add(-time.Hour).Format(http.TimeFormat)}}, http.StatusPreconditionFailed},
+		{"unmodified since later", http.Header{"If-Unmodified-Since": {lm.Add(time.Hour).Format(http.TimeFormat)}}, http.StatusOK},
+		{"malformed if-none-match", http.Header{"If-None-Match": {"nope"}}, http.StatusOK},
+		{"weak list", http.Header{"If-None-Match": {`W/"a", W/` + etag}}, http.StatusNotModified},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if w := serve(t, c, http.MethodGet, "weekly-science", tt.header); w.Code != tt.want {
+				t.Errorf("status %d, want %d", w.Code, tt.want)
+			}
+		})
+	}
+
+	nm := serve(t, c, http.MethodGet, "weekly-science", http.Header{"If-None-Match": {etag}})
+	if nm.Code != http.StatusNotModified {
+		t.Fatalf("status %d, want 304", nm.Code)
+	}
+	h := nm.Header()
+	for _, k := range []string{"Content-Type", "Content-Length", "Content-Encoding", "Last-Modified"} {
+		if v, ok := h[k]; ok {
+			t.Errorf("304 has %s: %q", k, v)
+		}
+	}
+	if h.Get("ETag") != etag || h.Get("Cache-Control") == "" || h.Get("Vary") != "Accept-Encoding" {
+		t.Errorf("304 lacks ETag, Cache-Control or Vary: %v", h)
+	}
+}
+
 func TestCacheGzip(t *testing.T) {
 	src := newFakeSource(serialShow)
 	c, _ := newTestCache(src)
@@ -237,6 +293,11 @@ func TestCacheGzip(t *testing.T) {
 			}
 			if w.Header().Get("ETag") == plain.Header().Get("ETag") {
 				t.Error("gzip variant has the identity ETag")
+			}
+			// Set by Serve: ServeContent drops it under Content-Encoding,
+			// which sends the answer chunked.
+			if got, want := w.Header().Get("Content-Length"), strconv.Itoa(w.Body.Len()); got != want {
+				t.Errorf("Content-Length = %q, want %q", got, want)
 			}
 			zr, err := gzip.NewReader(w.Body)
 			if err != nil {
