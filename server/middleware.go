@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,20 +39,38 @@ func (h *handler) requestLogger(r *http.Request) *slog.Logger {
 // middleware wraps next in what every request passes: a request ID, the
 // access log, and panic recovery (innermost, so a panic is logged as a 500).
 func (h *handler) middleware(next http.Handler) http.Handler {
-	return h.withRequestID(h.accessLog(h.recoverPanics(next)))
+	return withRequestID(newRequestIDs(), h.accessLog(h.recoverPanics(next)))
+}
+
+// requestIDs makes request IDs: a random prefix per process and a counter,
+// as hex ("3f9a1c0e5b7d-1a"). Unique without reading crypto/rand per request;
+// an ID names a request in the logs and is no secret.
+type requestIDs struct {
+	prefix string
+	n      atomic.Uint64
+}
+
+func newRequestIDs() *requestIDs {
+	var b [6]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return &requestIDs{prefix: hex.EncodeToString(b[:]) + "-"}
+}
+
+func (ids *requestIDs) next() string {
+	var buf [32]byte
+	b := append(buf[:0], ids.prefix...)
+	return string(strconv.AppendUint(b, ids.n.Add(1), 16))
 }
 
 // withRequestID gives each request an ID: a sane incoming X-Request-Id (from a
-// proxy in front) or a new random one, echoed in the answer.
-func (h *handler) withRequestID(next http.Handler) http.Handler {
+// proxy in front) or a new one, echoed in the answer.
+func withRequestID(ids *requestIDs, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if !validRequestID(id) {
-			var b [8]byte
-			_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-			id = hex.EncodeToString(b[:])
+			id = ids.next()
 		}
-		w.Header().Set("X-Request-Id", id)
+		w.Header()["X-Request-Id"] = []string{id}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
 	})
 }
