@@ -41,7 +41,11 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, c.stderr)
+	// The access log is one line per request: batch the writes (flushed
+	// every logFlushInterval, at once for warnings and errors, and on return).
+	logOut := newLogBuffer(c.stderr, logFlushInterval)
+	defer logOut.Close()
+	logger := newLogger(cfg, logOut)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
