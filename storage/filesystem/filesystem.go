@@ -36,6 +36,8 @@ const (
 	// staleTemp is the age after which New removes a leftover temp file (a
 	// write cut short by a crash).
 	staleTemp = 24 * time.Hour
+	// maxCachedTypes bounds the in-memory copy of the sidecars' content types.
+	maxCachedTypes = 4096
 )
 
 // Bucket stores objects as files under a root directory. It is safe for
@@ -47,6 +49,56 @@ type Bucket struct {
 	// key, so data and content type always belong to the same write.
 	locks [64]sync.RWMutex
 	seed  maphash.Seed
+	types typeCache
+}
+
+// typeCache remembers the content type of objects recently opened, so that
+// serving one (a podcast app asks for many Ranges of the same file) opens the
+// object alone and not its sidecar too. An entry is used only while the file
+// still has the size and modification time it had when the sidecar was read:
+// a key written again, by this process or another one, has a new mtime.
+type typeCache struct {
+	mu sync.Mutex
+	m  map[string]cachedType
+}
+
+type cachedType struct {
+	size        int64
+	modTime     time.Time
+	contentType string
+}
+
+// get returns the cached content type of key for a file of this size and mtime.
+func (c *typeCache) get(key string, size int64, modTime time.Time) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || e.size != size || !e.modTime.Equal(modTime) {
+		return "", false
+	}
+	return e.contentType, true
+}
+
+// put remembers key's content type, evicting an arbitrary entry when full.
+func (c *typeCache) put(key string, size int64, modTime time.Time, contentType string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[string]cachedType)
+	}
+	if _, ok := c.m[key]; !ok && len(c.m) >= maxCachedTypes {
+		for k := range c.m {
+			delete(c.m, k)
+			break
+		}
+	}
+	c.m[key] = cachedType{size: size, modTime: modTime, contentType: contentType}
+}
+
+func (c *typeCache) forget(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, key)
 }
 
 var (
@@ -153,8 +205,10 @@ func (b *Bucket) Put(ctx context.Context, key, contentType string, r io.Reader) 
 	b.syncDir(path.Dir(metaKey))
 	fi, err := b.root.Stat(key)
 	if err != nil {
+		b.types.forget(key)
 		return storage.ObjectInfo{}, fmt.Errorf("filesystem: put %q: %w", key, err)
 	}
+	b.types.put(key, fi.Size(), fi.ModTime(), contentType)
 	return info(key, contentType, fi), nil
 }
 
@@ -221,7 +275,12 @@ func (b *Bucket) open(ctx context.Context, key string) (*os.File, storage.Object
 		f.Close()
 		return nil, storage.ObjectInfo{}, err
 	}
-	return f, info(key, b.contentType(key), fi), nil
+	ct, ok := b.types.get(key, fi.Size(), fi.ModTime())
+	if !ok {
+		ct = b.contentType(key)
+		b.types.put(key, fi.Size(), fi.ModTime(), ct)
+	}
+	return f, info(key, ct, fi), nil
 }
 
 // Get opens the whole object; the caller closes it.
@@ -275,6 +334,7 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 	l := b.lock(key)
 	l.Lock()
 	defer l.Unlock()
+	b.types.forget(key)
 	if fi, err := b.root.Lstat(key); err == nil && fi.IsDir() {
 		return nil // a directory of other keys, not an object
 	}

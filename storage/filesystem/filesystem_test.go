@@ -88,3 +88,77 @@ func TestNewFails(t *testing.T) {
 		}
 	}
 }
+
+// TestContentTypeCache checks that opening a known object does not need its
+// sidecar, and that the remembered type is dropped when the object is
+// deleted or changed on disk (by another process sharing the directory).
+func TestContentTypeCache(t *testing.T) {
+	root := t.TempDir()
+	b := newBucket(t, root)
+	ctx := t.Context()
+	key := "audio/1/ep.mp3"
+	if _, err := b.Put(ctx, key, "audio/mpeg", strings.NewReader("first")); err != nil {
+		t.Fatal(err)
+	}
+	sidecar := filepath.Join(root, ".meta", "audio", "1", "ep.mp3")
+	if err := os.Remove(sidecar); err != nil {
+		t.Fatal(err)
+	}
+	stat := func() storage.ObjectInfo {
+		t.Helper()
+		f, info, err := b.Open(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		return info
+	}
+	if info := stat(); info.ContentType != "audio/mpeg" || info.Size != 5 {
+		t.Errorf("with the sidecar gone, Open = %+v; want the type remembered from Put", info)
+	}
+
+	// Another process writes the key again (new size and mtime, new sidecar).
+	if err := os.WriteFile(filepath.Join(root, key), []byte("second!"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sidecar, []byte(`{"content_type":"audio/x-m4a"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if info := stat(); info.ContentType != "audio/x-m4a" || info.Size != 7 {
+		t.Errorf("after a write on disk, Open = %+v; want the new type and size", info)
+	}
+
+	if err := b.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.Open(ctx, key); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("Open after Delete: %v, want ErrNotFound", err)
+	}
+	if _, err := b.Put(ctx, key, "text/plain", strings.NewReader("first")); err != nil {
+		t.Fatal(err)
+	}
+	if info := stat(); info.ContentType != "text/plain" {
+		t.Errorf("after Delete and Put, Open = %+v; want the new type", info)
+	}
+}
+
+func BenchmarkOpen(b *testing.B) {
+	bucket, err := filesystem.New(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bucket.Close()
+	ctx := b.Context()
+	key := "audio/1/52c531302d68f8d6769d-iery4o.mp3"
+	if _, err := bucket.Put(ctx, key, "audio/mpeg", strings.NewReader(strings.Repeat("x", 1<<16))); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		f, _, err := bucket.Open(ctx, key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+}
