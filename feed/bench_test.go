@@ -52,6 +52,29 @@ func BenchmarkBuild(b *testing.B) {
 	}
 }
 
+// BenchmarkRebuild is what a show costs per edit: a build after one
+// episode's notes changed, with the rendered notes of the others kept in the
+// Cache's htmlCache (compare BenchmarkBuild, which renders every episode).
+func BenchmarkRebuild(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("episodes=%d", n), func(b *testing.B) {
+			show, eps := benchShow(n)
+			hc := newHTMLCache()
+			if _, _, err := build(show, eps, testLinks, testNow, hc); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				eps[i%n].Notes = fmt.Sprintf("Revised notes, revision %d.", i)
+				if _, _, err := build(show, eps, testLinks, testNow, hc); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/episode")
+		})
+	}
+}
+
 func BenchmarkServe(b *testing.B) {
 	src := newFakeSource(func() (*episodes.Show, []*episodes.Episode) { return benchShow(100) })
 	c := NewCache(src, testLinks, func() time.Time { return testNow }, Options{CheckInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)})

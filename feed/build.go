@@ -112,13 +112,15 @@ type chapters struct {
 // episodic show and oldest first for a serial one. The output depends only on
 // its arguments, so the same input gives the same bytes.
 func Build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now time.Time) ([]byte, error) {
-	b, _, err := build(show, eps, lb, now)
+	b, _, err := build(show, eps, lb, now, nil)
 	return b, err
 }
 
 // build is Build that also reports the feed's modification time: the latest
-// change of the show or of an included episode (now when nothing says).
-func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now time.Time) ([]byte, time.Time, error) {
+// change of the show or of an included episode (now when nothing says). It
+// takes the episodes' rendered show notes from hc when it has them (nil: no
+// cache).
+func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now time.Time, hc *htmlCache) ([]byte, time.Time, error) {
 	if show == nil {
 		return nil, time.Time{}, errors.New("feed: no show to build")
 	}
@@ -154,13 +156,15 @@ func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now t
 		return nil, time.Time{}, err
 	}
 	ch.Items = make([]*item, 0, len(public))
+	hb := hc.start(show.ID)
 	for _, ep := range public {
-		it, err := buildItem(r, show, ep, lb)
+		it, err := buildItem(r, hb, show, ep, lb)
 		if err != nil {
 			return nil, time.Time{}, fmt.Errorf("feed: episode %q: %w", ep.GUID, err)
 		}
 		ch.Items = append(ch.Items, it)
 	}
+	hb.finish()
 
 	var buf bytes.Buffer
 	buf.Grow(2048 + 3072*len(ch.Items))
@@ -263,9 +267,9 @@ func buildChannel(r *renderer, show *episodes.Show, lb links.Builder, pubDate, m
 	return ch, nil
 }
 
-func buildItem(r *renderer, show *episodes.Show, ep *episodes.Episode, lb links.Builder) (*item, error) {
+func buildItem(r *renderer, hb *htmlBuild, show *episodes.Show, ep *episodes.Episode, lb links.Builder) (*item, error) {
 	page := lb.EpisodePage(show.Slug, ep.Slug)
-	content, err := r.episodeHTML(ep, page)
+	notes, err := hb.render(r, ep, page)
 	if err != nil {
 		return nil, err
 	}
@@ -276,8 +280,8 @@ func buildItem(r *renderer, show *episodes.Show, ep *episodes.Episode, lb links.
 			Link:  page,
 		},
 		GUID:        guid{IsPermaLink: "false", Text: cleanText(ep.GUID)},
-		Description: cdata{truncateHTML(content, maxDescription)},
-		Content:     cdata{content},
+		Description: cdata{notes.description},
+		Content:     cdata{notes.content},
 		ITitle:      title,
 		IType:       episodes.EpisodeFull,
 	}

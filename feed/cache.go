@@ -51,6 +51,7 @@ type Cache struct {
 	now    func() time.Time
 	opts   Options
 	flight singleflight.Group
+	html   *htmlCache // episodes' rendered show notes, kept between builds
 
 	mu      sync.RWMutex
 	entries map[string]*entry // by show slug
@@ -124,7 +125,7 @@ func NewCache(src Source, lb links.Builder, now func() time.Time, opts Options) 
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Cache{src: src, lb: lb, now: now, opts: opts, entries: map[string]*entry{}}
+	return &Cache{src: src, lb: lb, now: now, opts: opts, html: newHTMLCache(), entries: map[string]*entry{}}
 }
 
 // Invalidate makes the next request for the show rebuild its feed. The
@@ -312,6 +313,7 @@ func (c *Cache) refresh(ctx context.Context, slug string) (*entry, error) {
 		switch {
 		case isNotFound(err):
 			c.store(slug, nil)
+			c.html.forgetShow(old.showID)
 			return nil, nil
 		case err != nil:
 			return nil, fmt.Errorf("feed: unable to check the version of %q: %w", slug, err)
@@ -326,6 +328,9 @@ func (c *Cache) refresh(ctx context.Context, slug string) (*entry, error) {
 	show, err := c.src.GetShow(ctx, slug)
 	if isNotFound(err) {
 		c.store(slug, nil)
+		if old != nil {
+			c.html.forgetShow(old.showID)
+		}
 		return nil, nil
 	}
 	if err != nil {
@@ -348,7 +353,7 @@ func (c *Cache) refresh(ctx context.Context, slug string) (*entry, error) {
 	if ok {
 		e.nextAt = next
 	}
-	body, modified, err := build(show, eps, c.lb, now)
+	body, modified, err := build(show, eps, c.lb, now, c.html)
 	if err != nil {
 		return nil, err
 	}

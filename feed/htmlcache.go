@@ -1,0 +1,154 @@
+package feed
+
+import (
+	"hash/maphash"
+	"strconv"
+	"sync"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+// itemHTML is an episode's rendered show notes as an item carries them.
+type itemHTML struct {
+	content     string // content:encoded
+	description string // the same, cut to Apple's limit
+}
+
+// htmlCache keeps episodes' rendered show notes between builds of a feed, so
+// that a rebuild after one change renders only the changed episodes
+// (Markdown and sanitising are most of a build's time). An entry is keyed by
+// the episode's ID and a fingerprint of everything episodeHTML reads, so a
+// change of any of it, or of the episode page's URL (the show's or the
+// episode's slug, the base URL), renders again; a clock that did not move
+// between two edits cannot leave old notes in the feed. Entries of episodes
+// that left their show's feed are dropped after its next build. It is safe
+// for concurrent use.
+type htmlCache struct {
+	seed maphash.Seed
+
+	mu      sync.Mutex
+	entries map[int64]htmlEntry // by episode ID
+	builds  uint64              // numbers the builds, to find unused entries
+}
+
+type htmlEntry struct {
+	showID int64
+	sum    uint64
+	html   itemHTML
+	build  uint64 // the last build that used it
+}
+
+func newHTMLCache() *htmlCache {
+	return &htmlCache{seed: maphash.MakeSeed(), entries: map[int64]htmlEntry{}}
+}
+
+// htmlBuild is one build's view of an htmlCache (nil: no cache).
+type htmlBuild struct {
+	c      *htmlCache
+	showID int64
+	n      uint64
+}
+
+// start begins a build of the show's feed.
+func (c *htmlCache) start(showID int64) *htmlBuild {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.builds++
+	return &htmlBuild{c: c, showID: showID, n: c.builds}
+}
+
+// render returns the episode's show notes from the cache or from r.
+func (b *htmlBuild) render(r *renderer, ep *episodes.Episode, pageURL string) (itemHTML, error) {
+	if b == nil {
+		return renderItemHTML(r, ep, pageURL)
+	}
+	sum := b.c.fingerprint(ep, pageURL)
+	b.c.mu.Lock()
+	e, ok := b.c.entries[ep.ID]
+	if ok && e.sum == sum {
+		e.build, e.showID = b.n, b.showID
+		b.c.entries[ep.ID] = e
+		b.c.mu.Unlock()
+		return e.html, nil
+	}
+	b.c.mu.Unlock()
+	h, err := renderItemHTML(r, ep, pageURL)
+	if err != nil {
+		return itemHTML{}, err
+	}
+	b.c.mu.Lock()
+	b.c.entries[ep.ID] = htmlEntry{showID: b.showID, sum: sum, html: h, build: b.n}
+	b.c.mu.Unlock()
+	return h, nil
+}
+
+// finish drops the entries of the show's episodes this build did not use.
+func (b *htmlBuild) finish() {
+	if b == nil {
+		return
+	}
+	b.c.mu.Lock()
+	defer b.c.mu.Unlock()
+	for id, e := range b.c.entries {
+		if e.showID == b.showID && e.build != b.n {
+			delete(b.c.entries, id)
+		}
+	}
+}
+
+// forgetShow drops the entries of a deleted show's episodes.
+func (c *htmlCache) forgetShow(showID int64) {
+	c.start(showID).finish() // a build that used nothing
+}
+
+// len is the number of cached episodes, for tests.
+func (c *htmlCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}
+
+func renderItemHTML(r *renderer, ep *episodes.Episode, pageURL string) (itemHTML, error) {
+	content, err := r.episodeHTML(ep, pageURL)
+	if err != nil {
+		return itemHTML{}, err
+	}
+	return itemHTML{content: content, description: truncateHTML(content, maxDescription)}, nil
+}
+
+// fingerprint hashes every input of episodeHTML, each with its length so
+// that no two different inputs run together alike. Keep it in step with
+// episodeHTML and referenceHTML (TestHTMLFingerprintCoversReference checks
+// that Reference gained no field).
+func (c *htmlCache) fingerprint(ep *episodes.Episode, pageURL string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	str := func(s string) {
+		var n [20]byte
+		h.Write(strconv.AppendInt(n[:0], int64(len(s)), 10))
+		h.WriteByte(':')
+		h.WriteString(s)
+	}
+	list := func(ss []string) {
+		str(strconv.Itoa(len(ss)))
+		for _, s := range ss {
+			str(s)
+		}
+	}
+	str(pageURL)
+	str(ep.Notes)
+	list(ep.Takeaways)
+	list(ep.StudyQuestions)
+	str(strconv.Itoa(len(ep.References)))
+	for _, ref := range ep.References {
+		list(ref.Authors)
+		str(strconv.Itoa(ref.Year))
+		for _, s := range [...]string{ref.Title, ref.Container, ref.Publisher, ref.URL, ref.DOI, ref.Note} {
+			str(s)
+		}
+	}
+	return h.Sum64()
+}
