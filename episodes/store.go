@@ -44,6 +44,8 @@ const (
 // slugs and guids.
 type Store struct {
 	db      *sql.DB
+	reads   querier    // the hot read paths' queries: cached statements on SQLite, db on PostgreSQL
+	cache   *stmtCache // nil on PostgreSQL
 	dialect dialect
 	now     func() time.Time
 }
@@ -82,6 +84,11 @@ func Open(ctx context.Context, databaseURL string, now func() time.Time) (*Store
 	if err := s.migrate(ctx); err != nil {
 		s.db.Close()
 		return nil, err
+	}
+	s.reads = s.db
+	if s.dialect == dialectSQLite {
+		s.cache = newStmtCache(s.db)
+		s.reads = s.cache
 	}
 	return s, nil
 }
@@ -165,6 +172,9 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.cache != nil {
+		s.cache.Close()
+	}
 	return s.db.Close()
 }
 

@@ -240,9 +240,9 @@ func (s *Store) writeMaterials(ctx context.Context, tx *sql.Tx, e *Episode) erro
 // its materials, or ErrNotFound.
 func (s *Store) GetEpisode(ctx context.Context, showID int64, idOrSlug string) (*Episode, error) {
 	if id, err := strconv.ParseInt(idOrSlug, 10, 64); err == nil {
-		return s.getEpisode(ctx, s.db, "show_id = $1 AND id = $2", showID, id)
+		return s.getEpisode(ctx, s.reads, "show_id = $1 AND id = $2", showID, id)
 	}
-	return s.getEpisode(ctx, s.db, "show_id = $1 AND slug = $2", showID, idOrSlug)
+	return s.getEpisode(ctx, s.reads, "show_id = $1 AND slug = $2", showID, idOrSlug)
 }
 
 // getEpisodeByID returns any show's episode by id.

@@ -39,7 +39,7 @@ func (s *Store) PublicNeighbours(ctx context.Context, showID int64, ep *Episode,
 	if n := normTime(now); at.After(n) {
 		at, id = n, math.MaxInt64
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT 'prev', id, slug, title, publish_at FROM (
+	rows, err := s.reads.QueryContext(ctx, `SELECT 'prev', id, slug, title, publish_at FROM (
 			SELECT id, slug, title, publish_at FROM episodes
 			WHERE show_id = $1 AND status IN ('published', 'scheduled') AND (publish_at, id) < ($5, $6)
 			ORDER BY publish_at DESC, id DESC LIMIT 1) AS older
@@ -85,13 +85,13 @@ func (s *Store) PublicEpisodePage(ctx context.Context, showID int64, now time.Ti
 	}
 	limit = min(limit, MaxListLimit)
 	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM episodes WHERE `+publicWhere, showID, s.t(now)).Scan(&total); err != nil {
+	if err := s.reads.QueryRowContext(ctx, `SELECT COUNT(*) FROM episodes WHERE `+publicWhere, showID, s.t(now)).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("episodes: count public episodes: %w", err)
 	}
 	if offset >= total || limit == 0 {
 		return nil, total, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE `+publicWhere+`
+	rows, err := s.reads.QueryContext(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE `+publicWhere+`
 		ORDER BY publish_at DESC, id DESC LIMIT $3 OFFSET $4`, showID, s.t(now), limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("episodes: public episode page: %w", err)

@@ -102,7 +102,7 @@ func (s *Store) GetShowByID(ctx context.Context, id int64) (*Show, error) {
 }
 
 func (s *Store) getShow(ctx context.Context, where string, arg any, what string) (*Show, error) {
-	sh, err := scanShow(s.db.QueryRowContext(ctx, `SELECT `+showColumns+` FROM shows WHERE `+where, arg))
+	sh, err := scanShow(s.reads.QueryRowContext(ctx, `SELECT `+showColumns+` FROM shows WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("episodes: %s: %w", what, ErrNotFound)
 	}
