@@ -75,10 +75,7 @@ func (h *Handler) episodePage(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	if p.Episode, err = h.item(show, e); err != nil {
-		h.serverError(w, r, err)
-		return
-	}
+	p.Episode = h.item(show, e)
 	p.head = h.episodeHead(show, e, h.notes.Plain(p.Notes, 200))
 	if p.JSONLD, err = jsonLD(h.episodeLD(show, e, h.notes.Plain(p.Notes, 500))); err != nil {
 		h.serverError(w, r, err)

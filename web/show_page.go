@@ -87,8 +87,8 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request) {
 		p.OlderURL = h.pageURL(show, page+1)
 	}
 	for _, e := range eps {
-		item, err := h.item(show, e)
-		if err != nil {
+		item := h.item(show, e)
+		if item.Summary, err = h.summary(e.Notes); err != nil {
 			h.serverError(w, r, err)
 			return
 		}
@@ -119,7 +119,8 @@ func (h *Handler) loadShow(w http.ResponseWriter, r *http.Request) (*episodes.Sh
 	return show, true
 }
 
-func (h *Handler) item(show *episodes.Show, e *episodes.Episode) (episodeItem, error) {
+// item is e as a list entry or page heading, without its summary.
+func (h *Handler) item(show *episodes.Show, e *episodes.Episode) episodeItem {
 	it := episodeItem{Title: e.Title, URL: h.links.EpisodePage(show.Slug, e.Slug),
 		Season: e.Season, Number: e.Number, Type: e.Type}
 	if e.Type == episodes.EpisodeFull {
@@ -131,12 +132,18 @@ func (h *Handler) item(show *episodes.Show, e *episodes.Episode) (episodeItem, e
 	if e.Audio != nil {
 		it.DurationMS = e.Audio.DurationMS
 	}
-	if e.Notes != "" {
-		notes, err := h.notes.HTML(e.Notes)
-		if err != nil {
-			return it, err
-		}
-		it.Summary = h.notes.Plain(notes, 240)
+	return it
+}
+
+// summary is the start of the show notes as plain text, for lists and
+// descriptions.
+func (h *Handler) summary(notes string) (string, error) {
+	if notes == "" {
+		return "", nil
 	}
-	return it, nil
+	rendered, err := h.notes.HTML(notes)
+	if err != nil {
+		return "", err
+	}
+	return h.notes.Plain(rendered, 240), nil
 }

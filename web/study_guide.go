@@ -18,14 +18,14 @@ func (h *Handler) studyGuide(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	item, err := h.item(show, e)
+	summary, err := h.summary(e.Notes)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
 	p := studyGuidePage{
-		head:       h.episodeHead(show, e, item.Summary),
-		Episode:    item,
+		head:       h.episodeHead(show, e, summary),
+		Episode:    h.item(show, e),
 		EpisodeURL: h.links.EpisodePage(show.Slug, e.Slug),
 		Takeaways:  e.Takeaways,
 		Questions:  e.StudyQuestions,
