@@ -288,37 +288,42 @@ func (s *readerSource) window(off int64) ([]byte, error) {
 // version, layer and sample rate are fixed, a frame's length depends only on its
 // bitrate index and padding bit, so one table lookup replaces parsing each header.
 type streamFrames struct {
-	raw     uint32        // the first header
-	length  [16][2]uint16 // by bitrate index and padding; 0 for a bad index
+	raw uint32 // the first header
+	// length is by header bits 15-9 (bitrate index, sample rate index, padding)
+	// and 1-0 (emphasis), see lengthIndex; 0 where parseFrameHeader refuses the
+	// header or sameStream refuses the frame.
+	length  [512]uint16
+	maxLen  uint16 // the longest frame
 	samples int64
 }
 
-// streamMask covers the header bits that never change within a stream; it is
-// sameStream's mask.
-const streamMask = 0xfffe0c00
+// fixedMask covers the header bits that frameLen compares rather than looks up:
+// sync, version and layer.
+const fixedMask = 0xfffe0000
+
+func lengthIndex(raw uint32) uint32 { return raw>>7&0x1fc | raw&3 }
 
 func newStreamFrames(first frameHeader) *streamFrames {
 	s := &streamFrames{raw: first.raw, samples: int64(first.samples)}
 	var b [4]byte
-	for bi := range uint32(16) {
-		for pad := range uint32(2) {
-			binary.BigEndian.PutUint32(b[:], first.raw&^0xf203|bi<<12|pad<<9) // emphasis 0 (its reserved value is checked apart)
-			if h, ok := parseFrameHeader(b[:]); ok && h.sameStream(first) {
-				s.length[bi][pad] = uint16(h.length)
-			}
+	for i := range uint32(512) {
+		raw := first.raw&^0xfe03 | (i>>2)<<9 | i&3
+		binary.BigEndian.PutUint32(b[:], raw)
+		if h, ok := parseFrameHeader(b[:]); ok && h.sameStream(first) {
+			s.length[lengthIndex(raw)] = uint16(h.length)
+			s.maxLen = max(s.maxLen, uint16(h.length))
 		}
 	}
 	return s
 }
 
-// frameLen returns the length of the frame whose header is b[0:4] if it is one of
+// frameLen returns the length of the frame whose header is raw if it is one of
 // the stream's frames (what parseFrameHeader and sameStream accept), else 0.
-func (s *streamFrames) frameLen(b []byte) int64 {
-	raw := binary.BigEndian.Uint32(b)
-	if raw&streamMask != s.raw&streamMask || raw&3 == 2 {
+func (s *streamFrames) frameLen(raw uint32) int64 {
+	if (raw^s.raw)&fixedMask != 0 {
 		return 0
 	}
-	return int64(s.length[raw>>12&0xf][raw>>9&1])
+	return int64(s.length[lengthIndex(raw)])
 }
 
 // walkFile walks the frames of [start, end) of r. When r is an *os.File the
@@ -400,7 +405,7 @@ func walkLanes(ctx context.Context, src bytesSource, start, end int64, first fra
 		if !ok {
 			continue // this lane's stretch stays with the one before
 		}
-		ws[len(ws)-1].stopAt = q
+		ws[len(ws)-1].stopAt = q // not stepped yet: fastEnd is still below every position
 		ws = append(ws, newWalker(st, src, q, end, math.MaxInt64))
 	}
 	if err := ctx.Err(); err != nil {
@@ -410,7 +415,7 @@ func walkLanes(ctx context.Context, src bytesSource, start, end int64, first fra
 		for range 1024 {
 			active = false
 			for _, w := range ws {
-				if w.step() {
+				if w.quick() || w.stepEdge() {
 					active = true
 				}
 			}
@@ -453,7 +458,7 @@ func (s *streamFrames) entry(src bytesSource, from, to int64) (int64, bool) {
 	for q := from; q < to; q++ {
 		p, n := q, 0
 		for ; n <= laneChain && p-base+4 <= int64(len(data)); n++ {
-			l := s.frameLen(data[p-base : p-base+4])
+			l := s.frameLen(binary.BigEndian.Uint32(data[p-base:]))
 			if l == 0 {
 				break
 			}
@@ -481,12 +486,17 @@ type walker struct {
 	done   bool  // the walk ended: end of data, trailing tags, a cut frame, no frame within maxResync, or err
 	err    error
 	res    walkResult
-	// bitrates has a high nibble bit set once a frame's bitrate index differs from the first frame's.
-	bitrates byte
+	// bitrates has a bit of the bitrate index (bits 12-15) set once a frame's
+	// index differs from the first frame's, since a frame's header xor the first's
+	// is or-ed in.
+	bitrates uint32
+	// fastEnd bounds the positions step may handle alone (see stepEdge);
+	// lowering stopAt must lower it too.
+	fastEnd int64
 }
 
 func newWalker(st *streamFrames, src frameSource, from, end, stopAt int64) *walker {
-	return &walker{st: st, src: src, wOff: from, from: from, pos: from, end: end, stopAt: stopAt, res: walkResult{cutAt: -1}}
+	return &walker{st: st, src: src, wOff: from, from: from, pos: from, end: end, stopAt: stopAt, res: walkResult{cutAt: -1}, fastEnd: math.MinInt64}
 }
 
 // run steps w until it ends or pauses, checking ctx every 4096 steps.
@@ -507,6 +517,47 @@ func (w *walker) run(ctx context.Context) error {
 // skipped, anything else starts or continues a resynchronisation. It reports
 // whether the walk goes on.
 func (w *walker) step() bool {
+	return w.quick() || w.stepEdge()
+}
+
+// quick is step for the common case, small enough to be inlined into the loops
+// that step: it counts a frame that lies well inside the window, the walk's end
+// and its pause point, and reports false, doing nothing, for anything else.
+func (w *walker) quick() bool {
+	pos := w.pos
+	if pos >= w.fastEnd {
+		return false
+	}
+	raw := binary.BigEndian.Uint32(w.w[pos-w.wOff:])
+	n := w.st.frameLen(raw)
+	if n == 0 {
+		return false
+	}
+	w.count(pos, n, raw)
+	return true
+}
+
+// count counts the frame of n bytes at pos, whose header is raw.
+func (w *walker) count(pos, n int64, raw uint32) {
+	w.res.frames++
+	w.res.bytes += n
+	w.bitrates |= raw ^ w.st.raw // no branch for the bitrate: it would be mispredicted
+	w.pos = pos + n
+}
+
+// stepEdge is step for any position; it then sets fastEnd for the next steps.
+func (w *walker) stepEdge() bool {
+	more := w.stepAny()
+	w.fastEnd = math.MinInt64
+	if !w.done && w.skip == 0 {
+		// Below fastEnd a frame header lies inside the window, any frame of the
+		// stream ends inside the walk, and the walk does not pause.
+		w.fastEnd = min(w.stopAt, w.end-int64(w.st.maxLen), w.wOff+int64(len(w.w))-4)
+	}
+	return more
+}
+
+func (w *walker) stepAny() bool {
 	pos := w.pos
 	if w.done || (w.skip == 0 && pos >= w.stopAt) {
 		return false
@@ -527,7 +578,8 @@ func (w *walker) step() bool {
 		}
 	}
 	b := w.w[i : i+4 : i+4]
-	n := w.st.frameLen(b)
+	raw := binary.BigEndian.Uint32(b)
+	n := w.st.frameLen(raw)
 	if w.skip > 0 { // resynchronising: look for the next frame of the stream
 		if n > 0 {
 			w.res.junk += w.skip
@@ -553,10 +605,7 @@ func (w *walker) step() bool {
 		w.res.cutAt = pos
 		return w.finish()
 	}
-	w.res.frames++
-	w.res.bytes += n
-	w.bitrates |= b[2] ^ byte(w.st.raw>>8) // a set high bit: another bitrate index, so another bitrate (no branch: it would be mispredicted)
-	w.pos = pos + n
+	w.count(pos, n, raw)
 	return true
 }
 
@@ -583,6 +632,6 @@ func (w *walker) join(next *walker) {
 func (w *walker) result() walkResult {
 	res := w.res
 	res.samples = res.frames * w.st.samples
-	res.vbr = w.bitrates&0xf0 != 0
+	res.vbr = w.bitrates&0xf000 != 0
 	return res
 }
