@@ -120,7 +120,8 @@ func TestLanesMatchSequential(t *testing.T) {
 			if want.frames < 50 {
 				t.Fatalf("only %d frames: the input does not exercise lanes", want.frames)
 			}
-			for _, lanes := range []int{2, 3, 7, 16, 61} {
+			for _, lw := range [][2]int{{2, 1}, {3, 1}, {7, 2}, {16, 1}, {16, 4}, {61, 3}} {
+				lanes, workers := lw[0], lw[1]
 				for _, end := range []int64{int64(len(b)), int64(len(b)) * 2 / 3} {
 					exp := want
 					if end != int64(len(b)) {
@@ -128,9 +129,9 @@ func TestLanesMatchSequential(t *testing.T) {
 							t.Fatal(err)
 						}
 					}
-					got, err := walkLanes(context.Background(), src, first, end, h, lanes)
+					got, err := walkLanes(context.Background(), src, first, end, h, lanes, workers)
 					if err != nil || got != exp {
-						t.Errorf("%d lanes to %d: %+v, %v; one walk: %+v", lanes, end, got, err, exp)
+						t.Errorf("%d lanes in %d goroutines to %d: %+v, %v; one walk: %+v", lanes, workers, end, got, err, exp)
 					}
 				}
 			}
@@ -152,7 +153,7 @@ func TestMappedFileShrinks(t *testing.T) {
 	}
 	defer f.Close()
 	h, _ := parseFrameHeader(b)
-	src, unmap, err := mapFile(f, 0, int64(len(b)))
+	src, unmap, err := mapFile(f, 0, int64(len(b)), 2)
 	if err != nil {
 		t.Skipf("cannot map here: %v", err)
 	}
@@ -177,7 +178,7 @@ func TestMapFileRefused(t *testing.T) {
 	}
 	defer r.Close()
 	defer w.Close()
-	if _, _, err := mapFile(r, 0, 4096); err == nil {
+	if _, _, err := mapFile(r, 0, 4096, 1); err == nil {
 		t.Fatal("mapped a pipe")
 	}
 	f, err := os.Open(filepath.Join(fixtures, "cbr.mp3"))
@@ -185,7 +186,7 @@ func TestMapFileRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, _, err := mapFile(f, 10, 10); err == nil {
+	if _, _, err := mapFile(f, 10, 10, 1); err == nil {
 		t.Fatal("mapped an empty range")
 	}
 }

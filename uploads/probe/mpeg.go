@@ -3,11 +3,14 @@ package probe
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
+	"sync"
 )
 
 // frameHeader is a decoded 4-byte MPEG audio frame header.
@@ -333,7 +336,7 @@ func (s *streamFrames) frameLen(raw uint32) int64 {
 // mapping fails, it reads through r.
 func walkFile(ctx context.Context, r io.ReaderAt, start, end int64, first frameHeader) (walkResult, error) {
 	if f, ok := r.(*os.File); ok {
-		if src, unmap, err := mapFile(f, start, end); err == nil {
+		if src, unmap, err := mapFile(f, start, end, mapWorkers()); err == nil {
 			return walkMapped(ctx, src, unmap, start, end, first)
 		}
 	}
@@ -353,6 +356,18 @@ func walkMapped(ctx context.Context, src bytesSource, unmap func() error, start,
 			err = fmt.Errorf("unmap the file: %w", uerr)
 		}
 	}()
+	err = guardFaults(func() error {
+		var err error
+		lanes := int(min(mapLanes, (end-start)/minLane))
+		res, err = walkLanes(ctx, src, start, end, first, lanes, mapWorkers())
+		return err
+	})
+	return res, err
+}
+
+// guardFaults runs fn, which reads a memory map, turning a memory fault into
+// an error. Every goroutine that reads the map runs under it.
+func guardFaults(fn func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
@@ -363,7 +378,7 @@ func walkMapped(ctx context.Context, src bytesSource, unmap func() error, start,
 			err = fmt.Errorf("the file changed while it was read (memory fault at %#x): %v", fault.Addr(), p)
 		}
 	}()
-	return walkLanes(ctx, src, start, end, first, int(min(mapLanes, (end-start)/minLane)))
+	return fn()
 }
 
 // walkFrames reads every frame header from start to end, taking bytes from src,
@@ -386,6 +401,10 @@ const mapLanes = 16
 // minLane is the least stretch a lane of a mapped walk covers.
 const minLane = 1 << 20
 
+// mapWorkers is how many goroutines populate a memory map and step its walk's
+// lanes: the Ps there are, up to 4.
+func mapWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }
+
 // walkLanes gives the same result as walkFrames, for bytes in memory. It splits
 // [start, end) into lanes, starts each lane after the first at a frame header
 // that several more follow, and steps all lanes in turn; each lane pauses at the
@@ -393,7 +412,7 @@ const minLane = 1 << 20
 // exactly at its successor's start (it always does in a sound stream), the
 // successor's counts continue it; otherwise the successor's stretch is walked
 // again from where the lane paused. So the result never depends on the guess.
-func walkLanes(ctx context.Context, src bytesSource, start, end int64, first frameHeader, lanes int) (walkResult, error) {
+func walkLanes(ctx context.Context, src bytesSource, start, end int64, first frameHeader, lanes, workers int) (walkResult, error) {
 	if lanes < 2 {
 		return walkFrames(ctx, src, start, end, first)
 	}
@@ -411,19 +430,19 @@ func walkLanes(ctx context.Context, src bytesSource, start, end int64, first fra
 	if err := ctx.Err(); err != nil {
 		return walkResult{}, err
 	}
-	for active := true; active; {
-		for range 1024 {
-			active = false
-			for _, w := range ws {
-				if w.quick() || w.stepEdge() {
-					active = true
-				}
-			}
-			if !active {
-				break
-			}
+	if workers = min(workers, len(ws)); workers < 2 {
+		if err := stepLanes(ctx, ws); err != nil {
+			return walkResult{}, err
 		}
-		if err := ctx.Err(); err != nil {
+	} else {
+		errs := make([]error, workers)
+		var wg sync.WaitGroup
+		for g := range workers {
+			group := ws[len(ws)*g/workers : len(ws)*(g+1)/workers]
+			wg.Go(func() { errs[g] = guardFaults(func() error { return stepLanes(ctx, group) }) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
 			return walkResult{}, err
 		}
 	}
@@ -448,6 +467,27 @@ func walkLanes(ctx context.Context, src bytesSource, start, end int64, first fra
 		return walkResult{}, acc.err
 	}
 	return acc.result(), nil
+}
+
+// stepLanes steps the walkers in turn until every one has ended or paused.
+func stepLanes(ctx context.Context, ws []*walker) error {
+	for active := true; active; {
+		for range 1024 {
+			active = false
+			for _, w := range ws {
+				if w.quick() || w.stepEdge() {
+					active = true
+				}
+			}
+			if !active {
+				break
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // entry finds the first offset in [from, to) where a frame of the stream starts
@@ -520,9 +560,9 @@ func (w *walker) step() bool {
 	return w.quick() || w.stepEdge()
 }
 
-// quick is step for the common case, small enough to be inlined into the loops
-// that step: it counts a frame that lies well inside the window, the walk's end
-// and its pause point, and reports false, doing nothing, for anything else.
+// quick is step for the common case, kept lean for the lane loop: it counts a
+// frame that lies well inside the window, the walk's end and its pause point,
+// and reports false, doing nothing, for anything else.
 func (w *walker) quick() bool {
 	pos := w.pos
 	if pos >= w.fastEnd {

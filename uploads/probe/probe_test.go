@@ -342,7 +342,7 @@ func FuzzProbe(f *testing.F) {
 		if first, h, ok := findFirstFrame(bytes.NewReader(b), 0, int64(len(b))); ok {
 			src := bytesSource{data: b}
 			want, werr := walkFrames(context.Background(), src, first, int64(len(b)), h)
-			got, gerr := walkLanes(context.Background(), src, first, int64(len(b)), h, 3)
+			got, gerr := walkLanes(context.Background(), src, first, int64(len(b)), h, 3, 2)
 			if got != want || werr != gerr {
 				t.Fatalf("3 lanes: %+v, %v; one walk: %+v, %v", got, gerr, want, werr)
 			}
