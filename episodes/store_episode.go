@@ -411,8 +411,8 @@ func (s *Store) scanEpisode(r rowScanner) (*Episode, error) {
 	return &e, nil
 }
 
-// loadMaterials fills in the chapters and learning materials of eps, a
-// batch of rows per table.
+// loadMaterials fills in the chapters and learning materials of eps: one
+// query per batch of episodes, reading all six child tables at once.
 func (s *Store) loadMaterials(ctx context.Context, q querier, eps []*Episode) error {
 	const batch = 500
 	for start := 0; start < len(eps); start += batch {
@@ -425,86 +425,80 @@ func (s *Store) loadMaterials(ctx context.Context, q querier, eps []*Episode) er
 			ph[i] = "$" + strconv.Itoa(i+1)
 			args[i] = e.ID
 		}
-		in := " WHERE episode_id IN (" + strings.Join(ph, ", ") + ") ORDER BY episode_id, position"
-		for _, st := range materialLoaders {
-			if err := loadRows(ctx, q, st.table, `SELECT episode_id, `+st.cols+` FROM `+st.table+in, args, byID, st.scan); err != nil {
-				return err
-			}
+		if err := loadMaterialRows(ctx, q, materialsQuery(strings.Join(ph, ", ")), args, byID); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// materialScan reads one child row: the episode id and a func that adds the
-// row to its episode.
-type materialScan func(r *sql.Rows) (int64, func(*Episode), error)
+// Kinds of child rows in materialsQuery, in the order it returns them.
+const (
+	kindTakeaway = iota
+	kindStudyQuestion
+	kindReference
+	kindGuest
+	kindChapter
+	kindTranscript
+)
 
-var materialLoaders = []struct {
-	table, cols string
-	scan        materialScan
-}{
-	{"episode_takeaways", "body", func(r *sql.Rows) (int64, func(*Episode), error) {
-		var id int64
-		var body string
-		err := r.Scan(&id, &body)
-		return id, func(e *Episode) { e.Takeaways = append(e.Takeaways, body) }, err
-	}},
-	{"episode_study_questions", "body", func(r *sql.Rows) (int64, func(*Episode), error) {
-		var id int64
-		var body string
-		err := r.Scan(&id, &body)
-		return id, func(e *Episode) { e.StudyQuestions = append(e.StudyQuestions, body) }, err
-	}},
-	{"episode_references", "authors, year, title, container, publisher, url, doi, note", func(r *sql.Rows) (int64, func(*Episode), error) {
-		var id int64
-		var ref Reference
-		var authors string
-		err := r.Scan(&id, &authors, &ref.Year, &ref.Title, &ref.Container, &ref.Publisher, &ref.URL, &ref.DOI, &ref.Note)
-		if err == nil {
-			err = json.Unmarshal([]byte(authors), &ref.Authors)
-		}
-		if len(ref.Authors) == 0 {
-			ref.Authors = nil
-		}
-		return id, func(e *Episode) { e.References = append(e.References, ref) }, err
-	}},
-	{"episode_guests", "name, role, person_group, href, img, bio", func(r *sql.Rows) (int64, func(*Episode), error) {
-		var id int64
-		var p Person
-		err := r.Scan(&id, &p.Name, &p.Role, &p.Group, &p.Href, &p.Img, &p.Bio)
-		return id, func(e *Episode) { e.Guests = append(e.Guests, p) }, err
-	}},
-	{"episode_chapters", "start_ms, title, url, img", func(r *sql.Rows) (int64, func(*Episode), error) {
-		var id int64
-		var c Chapter
-		err := r.Scan(&id, &c.StartMS, &c.Title, &c.URL, &c.Img)
-		return id, func(e *Episode) { e.Chapters = append(e.Chapters, c) }, err
-	}},
-	{"episode_transcripts", "language, format, object_key, translated_from", func(r *sql.Rows) (int64, func(*Episode), error) {
-		var id int64
-		var t Transcript
-		err := r.Scan(&id, &t.Language, &t.Format, &t.Key, &t.TranslatedFrom)
-		return id, func(e *Episode) { e.Transcripts = append(e.Transcripts, t) }, err
-	}},
+// materialsQuery reads every child row of the episodes with the ids in
+// (a list of placeholders) as one result: kind, episode id, position, seven
+// text columns and one number, each table's columns in the order
+// loadMaterialRows reads them. The rows come grouped by kind and episode,
+// in position order.
+func materialsQuery(in string) string {
+	where := " WHERE episode_id IN (" + in + ")"
+	return `SELECT 0, episode_id, position, body, '', '', '', '', '', '', 0 FROM episode_takeaways` + where + `
+		UNION ALL SELECT 1, episode_id, position, body, '', '', '', '', '', '', 0 FROM episode_study_questions` + where + `
+		UNION ALL SELECT 2, episode_id, position, authors, title, container, publisher, url, doi, note, year FROM episode_references` + where + `
+		UNION ALL SELECT 3, episode_id, position, name, role, person_group, href, img, bio, '', 0 FROM episode_guests` + where + `
+		UNION ALL SELECT 4, episode_id, position, title, url, img, '', '', '', '', start_ms FROM episode_chapters` + where + `
+		UNION ALL SELECT 5, episode_id, position, language, format, object_key, translated_from, '', '', '', 0 FROM episode_transcripts` + where + `
+		ORDER BY 1, 2, 3`
 }
 
-func loadRows(ctx context.Context, q querier, table, query string, args []any, byID map[int64]*Episode, scan materialScan) error {
+func loadMaterialRows(ctx context.Context, q querier, query string, args []any, byID map[int64]*Episode) error {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("episodes: load %s: %w", table, err)
+		return fmt.Errorf("episodes: load materials: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		id, add, err := scan(rows)
-		if err != nil {
-			return fmt.Errorf("episodes: load %s: %w", table, err)
+		var kind, pos int
+		var id, n int64
+		var t [7]string
+		if err := rows.Scan(&kind, &id, &pos, &t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6], &n); err != nil {
+			return fmt.Errorf("episodes: load materials: %w", err)
 		}
-		if e := byID[id]; e != nil {
-			add(e)
+		e := byID[id]
+		if e == nil {
+			continue
+		}
+		switch kind {
+		case kindTakeaway:
+			e.Takeaways = append(e.Takeaways, t[0])
+		case kindStudyQuestion:
+			e.StudyQuestions = append(e.StudyQuestions, t[0])
+		case kindReference:
+			ref := Reference{Title: t[1], Container: t[2], Publisher: t[3], URL: t[4], DOI: t[5], Note: t[6], Year: int(n)}
+			if err := json.Unmarshal([]byte(t[0]), &ref.Authors); err != nil {
+				return fmt.Errorf("episodes: load reference authors of episode %d: %w", id, err)
+			}
+			if len(ref.Authors) == 0 {
+				ref.Authors = nil
+			}
+			e.References = append(e.References, ref)
+		case kindGuest:
+			e.Guests = append(e.Guests, Person{Name: t[0], Role: t[1], Group: t[2], Href: t[3], Img: t[4], Bio: t[5]})
+		case kindChapter:
+			e.Chapters = append(e.Chapters, Chapter{Title: t[0], URL: t[1], Img: t[2], StartMS: n})
+		case kindTranscript:
+			e.Transcripts = append(e.Transcripts, Transcript{Language: t[0], Format: t[1], Key: t[2], TranslatedFrom: t[3]})
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("episodes: load %s: %w", table, err)
+		return fmt.Errorf("episodes: load materials: %w", err)
 	}
 	return nil
 }
