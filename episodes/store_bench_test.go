@@ -114,3 +114,28 @@ func BenchmarkPublicNeighbours(b *testing.B) {
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "lookups/s")
 	})
 }
+
+// BenchmarkGetEpisode measures loading one episode with every learning
+// material, as the episode page does.
+func BenchmarkGetEpisode(b *testing.B) {
+	benchBackends(b, func(b *testing.B, s *Store) {
+		ctx := context.Background()
+		sh := validShow()
+		if err := s.CreateShow(ctx, sh); err != nil {
+			b.Fatal(err)
+		}
+		e := validEpisode()
+		e.ShowID = sh.ID
+		if err := s.CreateEpisode(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		for b.Loop() {
+			got, err := s.GetEpisode(ctx, sh.ID, e.Slug)
+			if err != nil || len(got.Transcripts) != len(e.Transcripts) {
+				b.Fatalf("GetEpisode = %+v, %v", got, err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "loads/s")
+	})
+}
