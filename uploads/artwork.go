@@ -1,0 +1,256 @@
+package uploads
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/jpeg" // register the decoders image.DecodeConfig uses
+	_ "image/png"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+// Artwork limits, from Apple Podcasts' requirements (square, 1400 to 3000
+// px, JPEG or PNG, RGB). MaxArtworkSize is ours: a 3000 px picture saved
+// sensibly is a few MB at most.
+const (
+	MinArtworkPx   = 1400
+	MaxArtworkPx   = 3000
+	MaxArtworkSize = 10 << 20 // bytes
+)
+
+// ArtworkProblem classifies an *ArtworkError, so that each caller can pick
+// its status: ArtworkTooLarge 413, ArtworkUnsupported 415, ArtworkMalformed
+// and ArtworkInvalid 422.
+type ArtworkProblem int
+
+// The kinds of ArtworkError.
+const (
+	// ArtworkTooLarge means the file is larger than MaxArtworkSize.
+	ArtworkTooLarge ArtworkProblem = iota + 1
+	// ArtworkUnsupported means the bytes are not JPEG or PNG (whatever the
+	// request said they were).
+	ArtworkUnsupported
+	// ArtworkMalformed means the bytes start like JPEG or PNG but cannot be read.
+	ArtworkMalformed
+	// ArtworkInvalid means a readable JPEG or PNG that breaks a rule: not
+	// square, too small or too large, not RGB.
+	ArtworkInvalid
+)
+
+// ArtworkError says why a picture cannot be artwork. Message is written for
+// the producer: it names the problem and what to do about it.
+type ArtworkError struct {
+	Problem ArtworkProblem
+	Message string
+}
+
+// Error is the message with the package prefix.
+func (e *ArtworkError) Error() string { return "uploads: " + e.Message }
+
+// PutShowArtwork makes the picture read from r (at most MaxArtworkSize
+// bytes) the show's artwork and returns the updated show (show itself is not
+// changed). See PutEpisodeArtwork for the checks and the storing.
+func (in *Ingester) PutShowArtwork(ctx context.Context, show *episodes.Show, r io.Reader) (*episodes.Show, error) {
+	art, err := readArtwork(ctx, r)
+	if err != nil {
+		return nil, in.artworkReadError(ctx, err)
+	}
+	prefix := art.prefix(show.ID, "show")
+	if in.stillStored(ctx, show.ImageKey, prefix, art.ext) {
+		return show, nil
+	}
+	key := prefix + randomSuffix() + art.ext
+	next := *show
+	next.ImageKey = key
+	if err := next.Validate(); err != nil {
+		return nil, err
+	}
+	if err := in.putNew(ctx, key, art.contentType, bytes.NewReader(art.data)); err != nil {
+		return nil, err
+	}
+	if err := in.Store.UpdateShow(ctx, &next); err != nil {
+		in.deleteObjects(ctx, []string{key})
+		return nil, fmt.Errorf("uploads: store show artwork: %w", err)
+	}
+	return &next, nil
+}
+
+// PutEpisodeArtwork makes the picture read from r (at most MaxArtworkSize
+// bytes) the episode's own artwork and returns the updated episode (ep
+// itself is not changed).
+//
+// The picture's type is sniffed from its bytes, never taken from a name or
+// header, and checked against Apple's rules: JPEG or PNG, square, between
+// MinArtworkPx and MaxArtworkPx on a side, RGB (not CMYK or grayscale). A
+// picture that fails is an *ArtworkError and nothing is stored; a body that
+// breaks off is ErrIncomplete (wrapped). The picture is put under a new key,
+// art/{show id}/episode-{episode id}-{content hash}-{random}.{jpg|png}
+// (never an existing object), and the episode updated; when the update
+// fails the new object is deleted again. The replaced object is left where
+// it is: feeds and pages cached elsewhere may still point at it for a
+// while, and the sweep deletes it once nothing refers to it. Putting the
+// same bytes again changes nothing while their object is still there.
+func (in *Ingester) PutEpisodeArtwork(ctx context.Context, show *episodes.Show, ep *episodes.Episode, r io.Reader) (*episodes.Episode, error) {
+	art, err := readArtwork(ctx, r)
+	if err != nil {
+		return nil, in.artworkReadError(ctx, err)
+	}
+	prefix := art.prefix(show.ID, fmt.Sprintf("episode-%d", ep.ID))
+	if in.stillStored(ctx, ep.ImageKey, prefix, art.ext) {
+		return ep, nil
+	}
+	key := prefix + randomSuffix() + art.ext
+	next := *ep
+	next.ImageKey = key
+	if err := next.Validate(); err != nil {
+		return nil, err
+	}
+	if err := in.putNew(ctx, key, art.contentType, bytes.NewReader(art.data)); err != nil {
+		return nil, err
+	}
+	if err := in.Store.UpdateEpisode(ctx, &next); err != nil {
+		in.deleteObjects(ctx, []string{key})
+		return nil, fmt.Errorf("uploads: store episode artwork: %w", err)
+	}
+	return &next, nil
+}
+
+// DeleteShowArtwork removes the show's artwork and then its object, and
+// returns the updated show (show itself is not changed). A show without
+// artwork is episodes.ErrNotFound (wrapped).
+func (in *Ingester) DeleteShowArtwork(ctx context.Context, show *episodes.Show) (*episodes.Show, error) {
+	if show.ImageKey == "" {
+		return nil, fmt.Errorf("uploads: show %q has no artwork: %w", show.Slug, episodes.ErrNotFound)
+	}
+	next := *show
+	next.ImageKey = ""
+	if err := in.Store.UpdateShow(ctx, &next); err != nil {
+		return nil, fmt.Errorf("uploads: delete show artwork: %w", err)
+	}
+	in.deleteUnreferenced(ctx, show.ImageKey)
+	return &next, nil
+}
+
+// DeleteEpisodeArtwork removes the episode's own artwork (it falls back to
+// the show's) and then its object, and returns the updated episode (ep itself
+// is not changed). An episode without its own artwork is
+// episodes.ErrNotFound (wrapped).
+func (in *Ingester) DeleteEpisodeArtwork(ctx context.Context, ep *episodes.Episode) (*episodes.Episode, error) {
+	if ep.ImageKey == "" {
+		return nil, fmt.Errorf("uploads: episode %q has no artwork of its own: %w", ep.Slug, episodes.ErrNotFound)
+	}
+	next := *ep
+	next.ImageKey = ""
+	if err := in.Store.UpdateEpisode(ctx, &next); err != nil {
+		return nil, fmt.Errorf("uploads: delete episode artwork: %w", err)
+	}
+	in.deleteUnreferenced(ctx, ep.ImageKey)
+	return &next, nil
+}
+
+// artwork is a picture that passed checkArtwork.
+type artwork struct {
+	data        []byte
+	contentType string // image/jpeg or image/png
+	ext         string // .jpg or .png
+}
+
+// prefix is the key of the picture's objects up to the random suffix.
+func (a *artwork) prefix(showID int64, owner string) string {
+	return fmt.Sprintf("%s%d/%s-%s-", ArtPrefix, showID, owner, sha256Hex(a.data)[:20])
+}
+
+// stillStored reports whether current is an object of the same picture
+// (prefix and ext) that is still in the bucket.
+func (in *Ingester) stillStored(ctx context.Context, current, prefix, ext string) bool {
+	if !strings.HasPrefix(current, prefix) || !strings.HasSuffix(current, ext) {
+		return false
+	}
+	_, err := in.Bucket.Stat(ctx, current)
+	return err == nil
+}
+
+// errArtworkTooLarge marks a body past MaxArtworkSize inside readArtwork.
+var errArtworkTooLarge = errors.New("uploads: artwork too large")
+
+// artworkReadError turns readArtwork's errors into what callers match: an
+// *ArtworkError as it is, ErrIncomplete (wrapped) for a body that broke off.
+func (in *Ingester) artworkReadError(ctx context.Context, err error) error {
+	var ae *ArtworkError
+	if errors.As(err, &ae) {
+		return err
+	}
+	var mbe *http.MaxBytesError
+	if errors.Is(err, errArtworkTooLarge) || errors.As(err, &mbe) {
+		return &ArtworkError{ArtworkTooLarge, fmt.Sprintf(
+			"The file is larger than %d MiB; artwork of at most %d × %d px fits well below that: save it with more compression.",
+			MaxArtworkSize>>20, MaxArtworkPx, MaxArtworkPx)}
+	}
+	return in.BodyError(ctx, err)
+}
+
+// readArtwork reads at most MaxArtworkSize bytes from r and checks them.
+func readArtwork(ctx context.Context, r io.Reader) (*artwork, error) {
+	data, err := io.ReadAll(io.LimitReader(&ctxReader{ctx: ctx, r: r}, MaxArtworkSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxArtworkSize {
+		return nil, errArtworkTooLarge
+	}
+	return checkArtwork(data)
+}
+
+// checkArtwork sniffs the picture's real type and checks it against Apple's
+// rules, returning an *ArtworkError naming the first one it breaks.
+func checkArtwork(data []byte) (*artwork, error) {
+	art := &artwork{data: data, contentType: http.DetectContentType(data)}
+	switch art.contentType {
+	case "image/jpeg":
+		art.ext = ".jpg"
+	case "image/png":
+		art.ext = ".png"
+	default:
+		kind, _, _ := mime.ParseMediaType(art.contentType)
+		if k, ok := strings.CutPrefix(kind, "image/"); ok {
+			kind = strings.ToUpper(k)
+		} else if len(data) == 0 {
+			kind = "empty"
+		} else {
+			kind += " data"
+		}
+		return nil, &ArtworkError{ArtworkUnsupported, fmt.Sprintf(
+			"The file is %s, not JPEG or PNG. Podcast apps accept only JPEG or PNG artwork: export it as one of those.", kind)}
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, &ArtworkError{ArtworkMalformed, "The picture could not be read; it may be damaged. Export it again as JPEG or PNG."}
+	}
+	w, h := cfg.Width, cfg.Height
+	if w != h {
+		return nil, &ArtworkError{ArtworkInvalid, fmt.Sprintf(
+			"The picture is %d × %d px; artwork must be square. Crop it to equal width and height.", w, h)}
+	}
+	if w < MinArtworkPx || w > MaxArtworkPx {
+		return nil, &ArtworkError{ArtworkInvalid, fmt.Sprintf(
+			"The picture is %d × %d px; artwork must be between %d × %d and %d × %d px. Resize it.",
+			w, h, MinArtworkPx, MinArtworkPx, MaxArtworkPx, MaxArtworkPx)}
+	}
+	switch cfg.ColorModel {
+	case color.CMYKModel:
+		return nil, &ArtworkError{ArtworkInvalid,
+			"The picture is in the CMYK colour space; artwork must be RGB. Convert it to RGB (sRGB) and export it again."}
+	case color.GrayModel, color.Gray16Model:
+		return nil, &ArtworkError{ArtworkInvalid,
+			"The picture is grayscale; artwork must be in the RGB colour space. Convert it to RGB (sRGB) and export it again."}
+	}
+	return art, nil
+}
