@@ -139,6 +139,31 @@ func TestLanesMatchSequential(t *testing.T) {
 	}
 }
 
+// TestStreamFramesTable: the length table agrees with parseFrameHeader and
+// sameStream for every header of the first frame's stream bits.
+func TestStreamFramesTable(t *testing.T) {
+	for _, first := range []uint32{0xfffbe400, 0xfffb90c0, 0xfff3a4c1, 0xffe3e001, 0xfffd9444, 0xffff1480} {
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], first)
+		h, ok := parseFrameHeader(b[:])
+		if !ok {
+			t.Fatalf("%#x is not a frame header", first)
+		}
+		st := newStreamFrames(h)
+		for low := range uint32(1 << 16) {
+			raw := first&0xffff0000 | low
+			binary.BigEndian.PutUint32(b[:], raw)
+			var want int64
+			if o, ok := parseFrameHeader(b[:]); ok && o.sameStream(h) {
+				want = int64(o.length)
+			}
+			if got := st.frameLen(raw); got != want {
+				t.Fatalf("stream %#x, header %#x: length %d, parseFrameHeader says %d", first, raw, got, want)
+			}
+		}
+	}
+}
+
 // TestMappedFileShrinks: a file cut while it is mapped gives an error, not a
 // crash (SIGBUS), and is still unmapped.
 func TestMappedFileShrinks(t *testing.T) {

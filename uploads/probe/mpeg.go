@@ -309,11 +309,19 @@ func lengthIndex(raw uint32) uint32 { return raw>>7&0x1fc | raw&3 }
 func newStreamFrames(first frameHeader) *streamFrames {
 	s := &streamFrames{raw: first.raw, samples: int64(first.samples)}
 	var b [4]byte
-	for i := range uint32(512) {
-		raw := first.raw&^0xfe03 | (i>>2)<<9 | i&3
-		binary.BigEndian.PutUint32(b[:], raw)
-		if h, ok := parseFrameHeader(b[:]); ok && h.sameStream(first) {
-			s.length[lengthIndex(raw)] = uint16(h.length)
+	for bi := range uint32(16) {
+		for pad := range uint32(2) {
+			raw := first.raw&^0xf203 | bi<<12 | pad<<9 // the first's sample rate; emphasis 0
+			binary.BigEndian.PutUint32(b[:], raw)
+			h, ok := parseFrameHeader(b[:])
+			if !ok {
+				continue
+			}
+			for emphasis := range uint32(4) {
+				if emphasis != 2 { // reserved
+					s.length[lengthIndex(raw|emphasis)] = uint16(h.length)
+				}
+			}
 			s.maxLen = max(s.maxLen, uint16(h.length))
 		}
 	}
@@ -421,7 +429,8 @@ func walkLanes(ctx context.Context, src bytesSource, start, end int64, first fra
 	ws := []*walker{newWalker(st, src, start, end, math.MaxInt64)}
 	for k := 1; k < lanes; k++ {
 		from := start + (end-start)*int64(k)/int64(lanes)
-		q, ok := st.entry(src, from, min(end, from+maxResync))
+		next := start + (end-start)*int64(k+1)/int64(lanes)
+		q, ok := st.entry(src, from, min(next, from+maxResync))
 		if !ok {
 			continue // this lane's stretch stays with the one before
 		}
