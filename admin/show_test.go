@@ -1,13 +1,7 @@
 package admin
 
 import (
-	"bytes"
 	"context"
-	"image"
-	"image/color"
-	"image/gif"
-	"image/jpeg"
-	"image/png"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/testimage"
 )
 
 func TestShowCreateAndEdit(t *testing.T) {
@@ -141,23 +136,9 @@ func TestShowValidation(t *testing.T) {
 	}
 }
 
+// pictureBytes is testimage.Encode: RGB unless the format says otherwise.
 func pictureBytes(t *testing.T, format string, w, h int) []byte {
-	t.Helper()
-	r := image.Rect(0, 0, w, h)
-	var buf bytes.Buffer
-	var err error
-	switch format {
-	case "png":
-		err = png.Encode(&buf, image.NewGray(r))
-	case "jpeg":
-		err = jpeg.Encode(&buf, image.NewGray(r), &jpeg.Options{Quality: 60})
-	case "gif":
-		err = gif.Encode(&buf, image.NewPaletted(r, color.Palette{color.White, color.Black}), nil)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return testimage.Encode(t, format, w, h)
 }
 
 func TestShowArtwork(t *testing.T) {
@@ -172,9 +153,9 @@ func TestShowArtwork(t *testing.T) {
 		status     int
 		want       string
 	}{
-		{"not square", "wide.png", pictureBytes(t, "png", 1600, 1400), http.StatusUnprocessableEntity, "must be square"},
+		{"not square", "wide.png", pictureBytes(t, "png-header", 1600, 1400), http.StatusUnprocessableEntity, "must be square"},
 		{"too small", "small.jpg", pictureBytes(t, "jpeg", 600, 600), http.StatusUnprocessableEntity, "between 1400 × 1400 and 3000 × 3000"},
-		{"too large", "huge.png", pictureBytes(t, "png", 3100, 3100), http.StatusUnprocessableEntity, "between 1400 × 1400 and 3000 × 3000"},
+		{"too large", "huge.png", pictureBytes(t, "png-header", 3100, 3100), http.StatusUnprocessableEntity, "between 1400 × 1400 and 3000 × 3000"},
 		{"gif", "cover.gif", pictureBytes(t, "gif", 1400, 1400), http.StatusUnsupportedMediaType, "GIF, not JPEG or PNG"},
 		{"gif named png", "cover.png", pictureBytes(t, "gif", 1400, 1400), http.StatusUnsupportedMediaType, "GIF, not JPEG or PNG"},
 		{"not an image", "cover.jpg", []byte("just text, not a picture"), http.StatusUnsupportedMediaType, "not JPEG or PNG"},
