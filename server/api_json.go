@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"strings"
@@ -303,6 +304,14 @@ func mapSlice[A, B any](in []A, f func(A) B) []B {
 	return out
 }
 
+// orEmpty copies m; the result is never nil, so maps encode as {} rather
+// than null.
+func orEmpty[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	maps.Copy(out, m)
+	return out
+}
+
 // ---- Shows ----
 
 // showJSON is a show as the API answers it.
@@ -324,12 +333,16 @@ type showJSON struct {
 	Medium      string         `json:"medium"`
 	Hosts       []hostJSON     `json:"hosts"`
 	Complete    bool           `json:"complete"`
+	Block       bool           `json:"block"`
 	NewFeedURL  string         `json:"new_feed_url"`
-	ImageURL    string         `json:"image_url"`
-	FeedURL     string         `json:"feed_url"`
-	PageURL     string         `json:"page_url"`
-	CreatedAt   time.Time      `json:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
+	// Directories maps a podcast directory ("apple", "spotify", ...) to the
+	// show's page there; the show page links to them.
+	Directories map[string]string `json:"directories"`
+	ImageURL    string            `json:"image_url"`
+	FeedURL     string            `json:"feed_url"`
+	PageURL     string            `json:"page_url"`
+	CreatedAt   time.Time         `json:"created_at"`
+	UpdatedAt   time.Time         `json:"updated_at"`
 }
 
 func (h *handler) showJSON(s *episodes.Show) showJSON {
@@ -346,35 +359,38 @@ func (h *handler) showJSON(s *episodes.Show) showJSON {
 		Hosts: mapSlice(s.Hosts, func(p episodes.Person) hostJSON {
 			return hostJSON{Name: p.Name, Role: p.Role, Group: p.Group, Href: p.Href, Img: p.Img}
 		}),
-		Complete: s.Complete, NewFeedURL: s.NewFeedURL,
-		ImageURL:  h.Links.ShowImage(s),
-		FeedURL:   h.Links.Feed(s.Slug),
-		PageURL:   h.Links.ShowPage(s.Slug),
-		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+		Complete: s.Complete, Block: s.Block, NewFeedURL: s.NewFeedURL,
+		Directories: orEmpty(s.Directories),
+		ImageURL:    h.Links.ShowImage(s),
+		FeedURL:     h.Links.Feed(s.Slug),
+		PageURL:     h.Links.ShowPage(s.Slug),
+		CreatedAt:   s.CreatedAt, UpdatedAt: s.UpdatedAt,
 	}
 }
 
 // showPatch is a show as a request gives it: on create every field, on
 // PATCH only the fields present change.
 type showPatch struct {
-	Slug        opt[string]         `json:"slug"`
-	Title       opt[string]         `json:"title"`
-	Description opt[string]         `json:"description"`
-	Author      opt[string]         `json:"author"`
-	Owner       opt[ownerJSON]      `json:"owner"`
-	Language    opt[string]         `json:"language"`
-	Categories  opt[[]categoryJSON] `json:"categories"`
-	Explicit    opt[bool]           `json:"explicit"`
-	Type        opt[string]         `json:"type"`
-	Link        opt[string]         `json:"link"`
-	Copyright   opt[string]         `json:"copyright"`
-	GUID        opt[string]         `json:"guid"`
-	Locked      opt[bool]           `json:"locked"`
-	Funding     opt[[]fundingJSON]  `json:"funding"`
-	Medium      opt[string]         `json:"medium"`
-	Hosts       opt[[]hostJSON]     `json:"hosts"`
-	Complete    opt[bool]           `json:"complete"`
-	NewFeedURL  opt[string]         `json:"new_feed_url"`
+	Slug        opt[string]            `json:"slug"`
+	Title       opt[string]            `json:"title"`
+	Description opt[string]            `json:"description"`
+	Author      opt[string]            `json:"author"`
+	Owner       opt[ownerJSON]         `json:"owner"`
+	Language    opt[string]            `json:"language"`
+	Categories  opt[[]categoryJSON]    `json:"categories"`
+	Explicit    opt[bool]              `json:"explicit"`
+	Type        opt[string]            `json:"type"`
+	Link        opt[string]            `json:"link"`
+	Copyright   opt[string]            `json:"copyright"`
+	GUID        opt[string]            `json:"guid"`
+	Locked      opt[bool]              `json:"locked"`
+	Funding     opt[[]fundingJSON]     `json:"funding"`
+	Medium      opt[string]            `json:"medium"`
+	Hosts       opt[[]hostJSON]        `json:"hosts"`
+	Complete    opt[bool]              `json:"complete"`
+	Block       opt[bool]              `json:"block"`
+	NewFeedURL  opt[string]            `json:"new_feed_url"`
+	Directories opt[map[string]string] `json:"directories"`
 
 	ImageURL  readOnly `json:"image_url"`
 	FeedURL   readOnly `json:"feed_url"`
@@ -387,7 +403,7 @@ type showPatch struct {
 // stored show (s.ID != 0) cannot change.
 func (p showPatch) apply(s *episodes.Show) error {
 	if err := checkReadOnly([]readOnlyField{
-		{"image_url", p.ImageURL, "it is set when artwork is uploaded"},
+		{"image_url", p.ImageURL, "upload artwork with PUT .../artwork"},
 		{"feed_url", p.FeedURL, "it follows from the slug"},
 		{"page_url", p.PageURL, "it follows from the slug"},
 		{"created_at", p.CreatedAt, "the server sets it"},
@@ -430,7 +446,9 @@ func (p showPatch) apply(s *episodes.Show) error {
 		})
 	}
 	p.Complete.to(&s.Complete)
+	p.Block.to(&s.Block)
 	p.NewFeedURL.to(&s.NewFeedURL)
+	p.Directories.to(&s.Directories)
 	return nil
 }
 
@@ -540,7 +558,7 @@ func decodeEpisodePatch(r io.Reader) (episodePatch, error) {
 		{"publish_at", p.PublishAt, `use POST .../publish with {"at": "..."}`},
 		{"published_at", p.PublishedAt, "the server sets it"},
 		{"audio", p.Audio, "upload audio with PUT .../audio or a multipart POST"},
-		{"image_url", p.ImageURL, "it is set when artwork is uploaded"},
+		{"image_url", p.ImageURL, "upload artwork with PUT .../artwork"},
 		{"transcripts", p.Transcripts, "use PUT .../transcripts/{lang}"},
 		{"page_url", p.PageURL, "it follows from the slug"},
 		{"created_at", p.CreatedAt, "the server sets it"},

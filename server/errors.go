@@ -50,7 +50,8 @@ func writeError(w http.ResponseWriter, status int, code, message, field string) 
 }
 
 // respondError is the one place where errors become HTTP answers: a request
-// error (bad JSON, wrong type, too large) with its own status; the upload
+// error (bad JSON, wrong type, too large) with its own status; a refused
+// picture (413, 415 or 422 naming the problem, field "image"); the upload
 // pipeline's errors (413 naming the limit, 415 saying what was found, 422 for
 // a broken file, 408 for a stalled client, 400 for a cut-off body); not found
 // (or a key that cannot exist) -> 404, conflict -> 409, a validation error ->
@@ -65,9 +66,13 @@ func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error
 	}
 	var verr *episodes.ValidationError
 	var perr *transcript.ParseError
+	var aerr *uploads.ArtworkError
 	switch {
 	case errors.As(err, &rerr):
 		writeError(w, rerr.status, rerr.code, rerr.message, rerr.field)
+	case errors.As(err, &aerr):
+		status, code := artworkStatus(aerr.Problem)
+		writeError(w, status, code, aerr.Message, "image")
 	case errors.As(err, &tl):
 		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, upmsg(), "audio")
 	case errors.Is(err, uploads.ErrUnsupported):
@@ -96,4 +101,17 @@ func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error
 		writeError(w, http.StatusInternalServerError, codeInternal,
 			"internal error; the server log has the details under request id "+requestID(r.Context()), "")
 	}
+}
+
+// artworkStatus is the status and code of a refused picture.
+func artworkStatus(p uploads.ArtworkProblem) (int, string) {
+	switch p {
+	case uploads.ArtworkTooLarge:
+		return http.StatusRequestEntityTooLarge, codeTooLarge
+	case uploads.ArtworkUnsupported:
+		return http.StatusUnsupportedMediaType, codeUnsupportedMedia
+	case uploads.ArtworkMalformed:
+		return http.StatusUnprocessableEntity, codeMalformed
+	}
+	return http.StatusUnprocessableEntity, codeInvalid
 }
