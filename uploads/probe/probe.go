@@ -50,6 +50,10 @@ type Chapter struct {
 // Probe reads the file r of size bytes. It returns an *UnsupportedError (matching
 // ErrUnsupported) for files that are not MP3 or M4A, an error matching ErrMalformed
 // for broken ones, and other errors for failed reads or a done ctx.
+//
+// When r is an *os.File (on Linux), the frame headers of an MP3 without a Xing or
+// VBRI header are read through a read-only memory map rather than copied out; the
+// file must not shrink while Probe runs (should it, Probe returns an error).
 func Probe(ctx context.Context, r io.ReaderAt, size int64) (*Info, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("probe: negative size %d", size)
