@@ -7,6 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -63,6 +66,7 @@ func BenchmarkProbeLarge(b *testing.B) {
 				b.SetBytes(st.Size())
 				b.ReportAllocs()
 				var info *Info
+				rss, hwmReset := resetPeakRSS()
 				for b.Loop() {
 					if info, err = Probe(context.Background(), r, st.Size()); err != nil {
 						b.Fatal(err)
@@ -73,6 +77,10 @@ func BenchmarkProbeLarge(b *testing.B) {
 				}
 				b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/probe")
 				b.ReportMetric(float64(st.Size())/1e6, "file-MB")
+				if hwm := procStatusKB("VmHWM"); hwmReset && hwm > 0 {
+					// Mapped file pages count in RSS: this shows how much the walk maps at once.
+					b.ReportMetric(float64(hwm-rss)/1024, "peak-RSS-growth-MiB")
+				}
 			})
 		}
 	}
@@ -119,4 +127,30 @@ func makeLargeMP3(b *testing.B, dir, name string, args []string, size int64) (st
 		b.Fatal(err)
 	}
 	return path, one.samples * copies * 1000 / int64(h.sampleRate)
+}
+
+// resetPeakRSS resets the process's peak RSS (VmHWM) to its current RSS, where
+// Linux allows, and returns that RSS in KiB.
+func resetPeakRSS() (rssKB int64, ok bool) {
+	runtime.GC()
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		return 0, false
+	}
+	rss := procStatusKB("VmRSS")
+	return rss, rss > 0
+}
+
+// procStatusKB reads a "Name:   N kB" field of /proc/self/status; 0 if absent.
+func procStatusKB(name string) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, name+":"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -129,7 +131,7 @@ func TestLanesMatchSequential(t *testing.T) {
 							t.Fatal(err)
 						}
 					}
-					got, err := walkLanes(context.Background(), src, first, end, h, lanes, workers)
+					got, err := lanesWalk(src, first, end, h, lanes, workers)
 					if err != nil || got != exp {
 						t.Errorf("%d lanes in %d goroutines to %d: %+v, %v; one walk: %+v", lanes, workers, end, got, err, exp)
 					}
@@ -186,7 +188,8 @@ func TestMappedFileShrinks(t *testing.T) {
 	if err := f.Truncate(4096); err != nil {
 		t.Fatal(err)
 	}
-	_, err = walkMapped(context.Background(), src, func() error { unmapped = true; return unmap() }, 0, int64(len(b)), h)
+	w := newWalker(newStreamFrames(h), nil, 0, int64(len(b)), math.MaxInt64)
+	err = walkMapped(context.Background(), w, src, func() error { unmapped = true; return unmap() }, math.MaxInt64, defaultMapPlan())
 	if err == nil || !strings.Contains(err.Error(), "changed while it was read") {
 		t.Fatalf("walk of a shrunk file: %v, want a memory-fault error", err)
 	}
@@ -213,5 +216,153 @@ func TestMapFileRefused(t *testing.T) {
 	defer f.Close()
 	if _, _, err := mapFile(f, 10, 10, 1); err == nil {
 		t.Fatal("mapped an empty range")
+	}
+}
+
+// lanesWalk walks [start, end) of src in lanes, as one window.
+func lanesWalk(src bytesSource, start, end int64, first frameHeader, lanes, workers int) (walkResult, error) {
+	w := newWalker(newStreamFrames(first), nil, start, end, math.MaxInt64)
+	if err := walkLanes(context.Background(), w, src, math.MaxInt64, lanes, workers); err != nil {
+		return walkResult{}, err
+	}
+	return w.result(), nil
+}
+
+// memMapper "maps" windows of b like mapFile (from the page holding from to
+// to, never past the data), failing t if the walk asks for a window while
+// another is still mapped, or for one much longer than plan allows.
+func memMapper(t testing.TB, b []byte, plan mapPlan) mapper {
+	live := false
+	return func(from, to int64) (bytesSource, func() error, error) {
+		if live {
+			t.Fatalf("window [%d, %d) mapped before the last was unmapped", from, to)
+		}
+		if to != int64(len(b)) && to-from > plan.window+windowSlack {
+			t.Fatalf("window [%d, %d) of %d bytes; the plan allows %d+%d", from, to, to-from, plan.window, windowSlack)
+		}
+		base := from &^ 4095
+		live = true
+		return bytesSource{data: b[base:min(to, int64(len(b)))], base: base}, func() error { live = false; return nil }, nil
+	}
+}
+
+// windowInputs are streams for the windowed walk: real CBR and VBR fixtures,
+// decoy chains with short junk, and a stream with runs of junk longer than a
+// small window, one just short of maxResync (resynchronised past) and one past
+// it (which ends the audio).
+func windowInputs(t *testing.T) map[string][]byte {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(5, 6))
+	inputs := map[string][]byte{"decoys": laneStream(rng, 300)}
+	for _, name := range []string{"vbr-noxing.mp3", "cbr.mp3"} {
+		b, err := os.ReadFile(filepath.Join(fixtures, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The frames, from the first to the end, repeated: one longer stream.
+		first, _, ok := findFirstFrame(bytes.NewReader(b), 0, int64(len(b)))
+		if !ok {
+			t.Fatalf("%s: no first frame", name)
+		}
+		inputs[name+"-x12"] = append(b[:first:first], bytes.Repeat(b[first:], 12)...)
+	}
+	var junky []byte
+	for i, gap := range []int{0, 9000, 0, 30000, maxResync - 3, 0, 5000, maxResync + 10} {
+		junky = append(junky, laneStream(rng, 20+i)...)
+		junky = append(junky, bytes.Repeat([]byte{0x55}, gap)...)
+	}
+	inputs["long-junk"] = junky
+	return inputs
+}
+
+// TestWindowsMatchReader: a mapped walk in small windows (a few KiB, so many
+// frames and runs of junk straddle window boundaries), with and without lanes,
+// in memory and in real memory maps of a file, gives exactly what one walk
+// through reads gives, whole and cut short.
+func TestWindowsMatchReader(t *testing.T) {
+	plans := []mapPlan{
+		{window: 4096, lanes: 1, minLane: 1, workers: 1},
+		{window: 4099, lanes: 3, minLane: 256, workers: 2},
+		{window: 8192, lanes: 16, minLane: 256, workers: 4},
+		{window: 12345, lanes: 64, minLane: 64, workers: 2},
+		{window: 1 << 20, lanes: 4, minLane: 256, workers: 2},
+	}
+	for name, b := range windowInputs(t) {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "audio")
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			first, h, ok := findFirstFrame(bytes.NewReader(b), 0, int64(len(b)))
+			if !ok {
+				t.Fatal("no first frame")
+			}
+			for _, end := range []int64{int64(len(b)), int64(len(b)) * 2 / 3, int64(len(b)) - 1} {
+				r := io.NewSectionReader(bytes.NewReader(b), 0, end)
+				want, err := walkFrames(context.Background(), newReaderSource(r, first, end), first, end, h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if end == int64(len(b)) && (want.frames < 50 || want.bytes < 8*4096) {
+					t.Fatalf("only %d frames, %d bytes: too few to cross many windows", want.frames, want.bytes)
+				}
+				for _, plan := range plans {
+					got, err := walkWindows(context.Background(), r, memMapper(t, b[:end], plan), first, end, h, plan)
+					if err != nil || got != want {
+						t.Errorf("to %d, in memory, %+v: %+v, %v; read: %+v", end, plan, got, err, want)
+					}
+					maps := 0
+					fileMapper := func(from, to int64) (bytesSource, func() error, error) {
+						maps++
+						return mapFile(f, from, to, plan.workers)
+					}
+					got, err = walkWindows(context.Background(), f, fileMapper, first, end, h, plan)
+					if err != nil || got != want {
+						t.Errorf("to %d, mapped, %+v: %+v, %v; read: %+v", end, plan, got, err, want)
+					}
+					if min := (want.bytes + want.junk) / (plan.window + windowSlack); int64(maps) < min {
+						t.Errorf("to %d, %+v: %d windows mapped for %d bytes", end, plan, maps, want.bytes+want.junk)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestWindowsFallBackToReading: where a window cannot be mapped, the rest of
+// the walk reads the file, with the same result.
+func TestWindowsFallBackToReading(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(fixtures, "vbr-noxing.mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, h, ok := findFirstFrame(bytes.NewReader(b), 0, int64(len(b)))
+	if !ok {
+		t.Fatal("no first frame")
+	}
+	r := bytes.NewReader(b)
+	want, err := walkFrames(context.Background(), newReaderSource(r, first, int64(len(b))), first, int64(len(b)), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := mapPlan{window: 4096, lanes: 3, minLane: 256, workers: 2}
+	inner := memMapper(t, b, plan)
+	for _, failAt := range []int{0, 1, 5} {
+		maps := 0
+		m := func(from, to int64) (bytesSource, func() error, error) {
+			if maps++; maps > failAt {
+				return bytesSource{}, nil, fmt.Errorf("no map for [%d, %d)", from, to)
+			}
+			return inner(from, to)
+		}
+		got, err := walkWindows(context.Background(), r, m, first, int64(len(b)), h, plan)
+		if err != nil || got != want {
+			t.Errorf("mapping fails from window %d: %+v, %v; read: %+v", failAt+1, got, err, want)
+		}
 	}
 }

@@ -52,8 +52,9 @@ type Chapter struct {
 // for broken ones, and other errors for failed reads or a done ctx.
 //
 // When r is an *os.File (on Linux), the frame headers of an MP3 without a Xing or
-// VBRI header are read through a read-only memory map rather than copied out; the
-// file must not shrink while Probe runs (should it, Probe returns an error).
+// VBRI header are read through a read-only memory map, 32 MiB at a time, rather
+// than copied out; the file must not shrink while Probe runs (should it, Probe
+// returns an error).
 func Probe(ctx context.Context, r io.ReaderAt, size int64) (*Info, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("probe: negative size %d", size)

@@ -342,9 +342,14 @@ func FuzzProbe(f *testing.F) {
 		if first, h, ok := findFirstFrame(bytes.NewReader(b), 0, int64(len(b))); ok {
 			src := bytesSource{data: b}
 			want, werr := walkFrames(context.Background(), src, first, int64(len(b)), h)
-			got, gerr := walkLanes(context.Background(), src, first, int64(len(b)), h, 3, 2)
+			got, gerr := lanesWalk(src, first, int64(len(b)), h, 3, 2)
 			if got != want || werr != gerr {
 				t.Fatalf("3 lanes: %+v, %v; one walk: %+v, %v", got, gerr, want, werr)
+			}
+			plan := mapPlan{window: 300, lanes: 3, minLane: 64, workers: 2}
+			got, gerr = walkWindows(context.Background(), bytes.NewReader(b), memMapper(t, b, plan), first, int64(len(b)), h, plan)
+			if got != want || werr != gerr {
+				t.Fatalf("300-byte windows: %+v, %v; one walk: %+v, %v", got, gerr, want, werr)
 			}
 		}
 		format, serr := Sniff(b[:min(len(b), SniffLen)])
