@@ -293,8 +293,15 @@ func probeM4A(ctx context.Context, r io.ReaderAt, size int64) (*Info, error) {
 	if moovLen > maxMoovSize {
 		return nil, malformed("the MPEG-4 movie box is %d bytes, over the %d MiB limit", moovLen, maxMoovSize>>20)
 	}
+	if moovLen == 0 {
+		return nil, malformed("the MPEG-4 movie box (moov) is empty: the file is incomplete or corrupt")
+	}
 	moov := make([]byte, moovLen)
-	if _, err := r.ReadAt(moov, moovOff); err != nil {
+	// A reader may answer a read that fills the buffer with io.EOF too.
+	if n, err := r.ReadAt(moov, moovOff); n < len(moov) {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, malformed("the MPEG-4 movie box ends after %d of its %d bytes: the file is truncated", n, moovLen)
+		}
 		return nil, fmt.Errorf("probe: read the MPEG-4 movie box: %w", err)
 	}
 	boxes, err := children(moov)
