@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -14,8 +15,13 @@ import (
 	"github.com/lyssna/lyssna/storage/s3"
 )
 
-// openStore opens the database named by the configuration, running migrations.
+// openStore creates the data directory (where SQLite and filesystem media
+// live, and uploads are spooled) and opens the database named by the
+// configuration, running migrations.
 func openStore(ctx context.Context, cfg *config.Config) (*episodes.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create the data directory (LYSSNA_DATA_DIR): %w", err)
+	}
 	store, err := episodes.Open(ctx, cfg.DatabaseURL, time.Now)
 	if err != nil {
 		return nil, fmt.Errorf("open the database (LYSSNA_DATABASE_URL): %w", err)

@@ -11,9 +11,6 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := ensureDataDir(cfg); err != nil {
-		return err
-	}
 	store, err := openStore(ctx, cfg) // Open runs the embedded migrations
 	if err != nil {
 		return err

@@ -50,9 +50,6 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	if err := ensureDataDir(cfg); err != nil {
-		return err
-	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -162,14 +159,6 @@ func startUploads(ctx context.Context, cfg *config.Config, store *episodes.Store
 	}
 	go in.RunSweeper(ctx, sweepInterval, cfg.SweepGrace)
 	return in, nil
-}
-
-// ensureDataDir creates the data directory, where SQLite and filesystem media live.
-func ensureDataDir(cfg *config.Config) error {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return fmt.Errorf("create the data directory (LYSSNA_DATA_DIR): %w", err)
-	}
-	return nil
 }
 
 // databaseKind names the database for the log without its credentials.

@@ -39,9 +39,6 @@ func runToken(ctx context.Context, c *cli, args []string) error {
 	if sub != "list" && *name == "" {
 		return usageError{fmt.Errorf("lyssna token %s: give the token's name with --name NAME", sub)}
 	}
-	if err := ensureDataDir(cfg); err != nil {
-		return err
-	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
