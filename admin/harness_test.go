@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/htmltest"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/storage/filesystem"
 	"github.com/lyssna/lyssna/uploads"
@@ -179,30 +180,6 @@ func (c *client) signIn() {
 	}
 }
 
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func all(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && match(n) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
-
 func (p resp) find(match func(*html.Node) bool) *html.Node {
 	if ns := all(p.doc, match); len(ns) > 0 {
 		return ns[0]
@@ -213,21 +190,6 @@ func (p resp) find(match func(*html.Node) bool) *html.Node {
 // byID finds the element with the id.
 func (p resp) byID(id string) *html.Node {
 	return p.find(func(n *html.Node) bool { return attr(n, "id") == id })
-}
-
-func text(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 // fieldError returns the error shown beside the input with the name, after
@@ -291,15 +253,6 @@ func (c *client) mustCreateShow(slug, title string) *episodes.Show {
 
 type htmlNode = html.Node
 
-func hasAttr(n *html.Node, key string) bool {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return true
-		}
-	}
-	return false
-}
-
 // formOf collects the values a browser would submit from the form with the
 // action (buttons excluded).
 func formOf(t testing.TB, p resp, action string) url.Values {
@@ -358,3 +311,11 @@ func (e *env) mustShow(t testing.TB, slug string) *episodes.Show {
 	}
 	return sh
 }
+
+// The HTML helpers shared with the listener pages' tests.
+var (
+	attr    = htmltest.Attr
+	hasAttr = htmltest.HasAttr
+	all     = htmltest.All
+	text    = htmltest.Text
+)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lyssna/lyssna/internal/htmltest"
 	"golang.org/x/net/html"
 )
 
@@ -33,40 +34,6 @@ func get(t testing.TB, url string) page {
 		t.Fatalf("parse %s: %v", url, err)
 	}
 	return page{status: resp.StatusCode, header: resp.Header, body: string(b), doc: doc}
-}
-
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func hasAttr(n *html.Node, key string) bool {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return true
-		}
-	}
-	return false
-}
-
-// all returns the elements for which match is true, in document order.
-func all(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && match(n) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
 }
 
 // sel matches "tag", "tag#id", "tag.class" or "#id".
@@ -102,21 +69,6 @@ func (p page) one(t testing.TB, s string) *html.Node {
 	return ns[0]
 }
 
-func text(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
 func texts(ns []*html.Node) []string {
 	out := make([]string, len(ns))
 	for i, n := range ns {
@@ -133,3 +85,11 @@ func meta(p page, key string) string {
 	}
 	return ""
 }
+
+// The HTML helpers shared with the producer UI's tests.
+var (
+	attr    = htmltest.Attr
+	hasAttr = htmltest.HasAttr
+	all     = htmltest.All
+	text    = htmltest.Text
+)
