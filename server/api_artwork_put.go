@@ -28,7 +28,7 @@ func (h *handler) apiShowArtworkPut(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.showChanged(s.ID)
+	h.invalidate(s.ID)
 	writeJSON(w, http.StatusOK, h.showJSON(s))
 }
 
@@ -48,7 +48,7 @@ func (h *handler) apiEpisodeArtworkPut(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.showChanged(s.ID)
+	h.invalidate(s.ID)
 	writeJSON(w, http.StatusOK, h.episodeJSON(s, e))
 }
 

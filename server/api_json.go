@@ -628,7 +628,3 @@ func (h *handler) episodeFromPath(w http.ResponseWriter, r *http.Request) (*epis
 	return s, e, true
 }
 
-// showChanged is called after every write to a show or its episodes: it
-// tells this process's feed cache at once (other replicas notice the show's
-// new version within the cache's check interval).
-func (h *handler) showChanged(showID int64) { h.invalidate(showID) }

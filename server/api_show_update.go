@@ -22,6 +22,6 @@ func (h *handler) apiShowUpdate(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.showChanged(s.ID)
+	h.invalidate(s.ID)
 	writeJSON(w, http.StatusOK, h.showJSON(s))
 }

@@ -13,6 +13,6 @@ func (h *handler) apiTranscriptDelete(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.showChanged(s.ID)
+	h.invalidate(s.ID)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -73,6 +73,6 @@ func (h *handler) apiTranscriptPut(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.showChanged(s.ID)
+	h.invalidate(s.ID)
 	writeJSON(w, status, h.episodeJSON(s, e))
 }

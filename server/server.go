@@ -45,8 +45,6 @@ type Deps struct {
 	MediaDelivery string
 	// MediaBaseURL is an optional public or CDN base in front of the bucket.
 	MediaBaseURL string
-	// AdminToken is an optional bootstrap API token with full rights.
-	AdminToken string
 	// Uploads is the ingest pipeline; serve builds it spooling under the data
 	// directory. Nil builds one spooling under the system temp directory.
 	Uploads *uploads.Ingester

@@ -87,7 +87,6 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		MaxUploadSize: cfg.MaxUploadSize,
 		MediaDelivery: cfg.MediaDelivery,
 		MediaBaseURL:  cfg.MediaBaseURL,
-		AdminToken:    cfg.AdminToken,
 		Uploads:       ingester,
 	})
 	srv := &http.Server{
