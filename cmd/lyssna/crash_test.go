@@ -19,7 +19,7 @@ import (
 // TestKilledMidUploadLeavesNothing kills a real `lyssna serve` while an upload
 // is being spooled and after an object was put without its episode (as a crash
 // between the two steps leaves it), then restarts it: the restart removes the
-// temp file at once, the sweeper removes the orphaned object once
+// temp file at once, the sweeper removes the orphaned object only once
 // LYSSNA_SWEEP_GRACE has passed, and no episode exists. It also proves that
 // LYSSNA_ADMIN_TOKEN creates a working API token on an empty instance.
 func TestKilledMidUploadLeavesNothing(t *testing.T) {
@@ -83,11 +83,23 @@ func TestKilledMidUploadLeavesNothing(t *testing.T) {
 		t.Fatal("the killed server left no temp file: the test did not catch it mid-upload")
 	}
 
-	time.Sleep(1100 * time.Millisecond) // past LYSSNA_SWEEP_GRACE for the orphan
-	s2 := startServe(t, dir, env...)
+	// First restart with the default grace of a day: the temp file must go at
+	// once (nothing can still be writing it), while the orphan is young and stays.
+	base := []string{"LYSSNA_LISTEN=127.0.0.1:0", "LYSSNA_ADMIN_TOKEN=" + token}
+	s1 := startServe(t, dir, base...)
 	if n := countFiles(tmp); n != 0 {
 		t.Errorf("%d temp files left after the restart, want 0", n)
 	}
+	if _, err := os.Stat(orphan); err != nil {
+		t.Errorf("the orphan went before LYSSNA_SWEEP_GRACE had passed: %v", err)
+	}
+	if err := s1.stop(t); err != nil {
+		t.Errorf("serve exited with %v", err)
+	}
+
+	// Then with a grace it has outlived: the sweeper deletes it.
+	time.Sleep(1100 * time.Millisecond)
+	s2 := startServe(t, dir, env...)
 	waitFor(t, "the sweeper to delete the orphaned object", func() bool {
 		_, err := os.Stat(orphan)
 		return os.IsNotExist(err)
