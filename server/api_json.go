@@ -627,4 +627,3 @@ func (h *handler) episodeFromPath(w http.ResponseWriter, r *http.Request) (*epis
 	}
 	return s, e, true
 }
-
