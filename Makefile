@@ -11,7 +11,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 LYSSNA_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export LYSSNA_TEST_POSTGRES_URL
 
-.PHONY: build run test lint bench clean
+.PHONY: build run test lint bench clean man
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/lyssna
@@ -37,6 +37,10 @@ bench:
 .PHONY: bench-go
 bench-go:
 	$(GO) test -run='^$$' -bench=. ./...
+
+# The man page, made from the help texts (a test checks it is current).
+man:
+	$(GO) run ./cmd/lyssna man > docs/lyssna.1
 
 clean:
 	rm -rf bin

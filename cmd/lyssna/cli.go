@@ -28,7 +28,10 @@ func commands() []command {
 		{"migrate", "[flags]", "Create or upgrade the database schema, then exit.", runMigrate},
 		{"token", "create --name NAME | list | revoke NAME [flags]", "Create (printed once), list or revoke producer API tokens.", runToken},
 		{"upload", "--server URL --token TOKEN --show SLUG [--title T] [--publish] FILE", "Upload an MP3 or M4A as a new episode, with a progress bar; prints its page and feed URLs.", runUpload},
-		{"version", "", "Print the version and the Go version.", runVersion},
+		{"healthcheck", "[--url URL] [flags]", "Ask the running server's /healthz; exit 0 when it answers 200 (for container HEALTHCHECKs).", runHealthcheck},
+		{"completion", "bash|zsh|fish", "Print the shell completion script for bash, zsh or fish.", runCompletion},
+		{"man", "", "Print the manual page (roff), made from these help texts; `make man` writes docs/lyssna.1.", runMan},
+		{"version", "", "Print the version, the VCS revision when built from a checkout or installed with go install, and the Go version.", runVersion},
 		{"help", "[command]", "Show help for lyssna or for one command.", runHelp},
 	}
 }
@@ -37,6 +40,9 @@ func commands() []command {
 type cli struct {
 	stdout, stderr io.Writer
 	lookupEnv      func(string) (string, bool)
+	// helped, when set, is given the flag set whose help was asked for:
+	// completion and man read the commands' flags through it.
+	helped func(fs *flag.FlagSet)
 }
 
 // usageError is a mistake in the command line or the settings: exit status 2.
@@ -93,7 +99,7 @@ func (c *cli) usage(w io.Writer) {
 	fmt.Fprintln(w, "Lyssna hosts podcasts: media, RSS feeds, pages and an API, in one binary.")
 	fmt.Fprintln(w, "\nUsage: lyssna COMMAND [flags]\n\nCommands:")
 	for _, cmd := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", cmd.name, cmd.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", cmd.name, cmd.summary)
 	}
 	fmt.Fprintln(w, "\nEvery command takes -h or --help. Settings come from defaults, --config FILE,")
 	fmt.Fprintln(w, "LYSSNA_* environment variables and flags, later ones winning; `lyssna config` shows them.")
@@ -113,6 +119,9 @@ func (c *cli) parse(fs *flag.FlagSet, name string, args []string) error {
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
+		if c.helped != nil {
+			c.helped(fs)
+		}
 		c.commandUsage(c.stdout, fs, name)
 		return flag.ErrHelp
 	case err != nil:
@@ -124,38 +133,76 @@ func (c *cli) parse(fs *flag.FlagSet, name string, args []string) error {
 // commandUsage writes one command's help with its flags.
 func (c *cli) commandUsage(w io.Writer, fs *flag.FlagSet, name string) {
 	cmd, _ := lookup(name)
-	fmt.Fprintf(w, "Usage: %s\n\n%s\n", strings.TrimSpace("lyssna "+cmd.name+" "+cmd.args), cmd.summary)
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n", cmd.usageLine(), cmd.summary)
+	for i, f := range describeFlags(fs) {
+		if i == 0 {
+			fmt.Fprintln(w, "\nFlags:")
+		}
+		typ := f.typ
+		if typ != "" {
+			typ = " " + typ
+		}
+		fmt.Fprintf(w, "  --%s%s\n        %s", f.name, typ, f.help)
+		if len(f.notes) > 0 {
+			fmt.Fprintf(w, " (%s)", strings.Join(f.notes, "; "))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// usageLine is "lyssna NAME ARGS".
+func (cmd command) usageLine() string {
+	return strings.TrimSpace("lyssna " + cmd.name + " " + cmd.args)
+}
+
+// flagDoc is one flag as the help texts describe it; help, completion and
+// the man page all come from it.
+type flagDoc struct {
+	name, typ, help string // typ is empty for a bool
+	notes           []string
+	setting         string // the LYSSNA_* name when the flag is a setting
+}
+
+// describeFlags lists fs's flags with the settings table's type, help and default.
+func describeFlags(fs *flag.FlagSet) []flagDoc {
 	settings := map[string]config.Setting{}
 	for _, s := range config.Settings() {
 		settings[s.Flag()] = s
 	}
-	first := true
+	var out []flagDoc
 	fs.VisitAll(func(f *flag.Flag) {
-		if first {
-			fmt.Fprintln(w, "\nFlags:")
-			first = false
-		}
 		typ, help := flag.UnquoteUsage(f)
-		var notes []string
+		d := flagDoc{name: f.Name}
 		def := f.DefValue
 		if s, ok := settings[f.Name]; ok {
 			typ, help, def = s.Type, s.Help, s.Default
-			notes = append(notes, s.Name)
+			d.setting = s.Name
+			d.notes = append(d.notes, s.Name)
 		}
-		if typ == "bool" {
-			typ = ""
-		} else {
-			typ = " " + typ
+		if typ != "bool" {
+			d.typ = typ
 		}
+		d.help = help
 		if def != "" && def != "false" {
-			notes = append(notes, "default "+def)
+			d.notes = append(d.notes, "default "+def)
 		}
-		fmt.Fprintf(w, "  --%s%s\n        %s", f.Name, typ, help)
-		if len(notes) > 0 {
-			fmt.Fprintf(w, " (%s)", strings.Join(notes, "; "))
-		}
-		fmt.Fprintln(w)
+		out = append(out, d)
 	})
+	return out
+}
+
+// commandFlags is the flags of the named command, read by asking it for its
+// help with the output thrown away.
+func commandFlags(ctx context.Context, name string) []flagDoc {
+	cmd, ok := lookup(name)
+	if !ok {
+		return nil
+	}
+	var docs []flagDoc
+	c := &cli{stdout: io.Discard, stderr: io.Discard, lookupEnv: func(string) (string, bool) { return "", false }}
+	c.helped = func(fs *flag.FlagSet) { docs = describeFlags(fs) }
+	_ = cmd.run(ctx, c, []string{"--help"})
+	return docs
 }
 
 // loadConfig parses a command's flags (fs already holds its own) with the
