@@ -13,18 +13,19 @@ import (
 const datetimeLocal = "2006-01-02T15:04"
 
 // episodePublish publishes now ("when" = "now") or schedules at the
-// date and time given, read as UTC (the form says so).
+// date and time given, read as UTC (the form says so). "new_date" asks for a
+// new publication date when publishing again; "reschedule" confirms taking a
+// public episode out of the feed until the new time.
 func (h *Handler) episodePublish(w http.ResponseWriter, r *http.Request, s *session) {
 	sh, ep, ok := h.loadEpisode(w, r, s)
 	if !ok {
 		return
 	}
-	var at time.Time
+	opts := episodes.PublishOptions{NewDate: r.PostFormValue("new_date") == "on", Reschedule: r.PostFormValue("reschedule") == "on"}
 	done := "published"
 	if r.PostFormValue("when") == "schedule" {
 		v := strings.TrimSpace(r.PostFormValue("publish_at"))
-		var err error
-		at, err = parseDatetimeLocal(v)
+		at, err := parseDatetimeLocal(v)
 		if err != nil {
 			p := h.episodePage(r, s, sh, ep, episodeToForm(ep))
 			p.Publish.Values["publish_at"] = v
@@ -32,18 +33,25 @@ func (h *Handler) episodePublish(w http.ResponseWriter, r *http.Request, s *sess
 			h.render(w, r, http.StatusBadRequest, "episode.html", p)
 			return
 		}
+		opts.At = at // a date the producer typed is the date they want
 		if at.After(h.now()) {
 			done = "scheduled"
 		}
 	}
-	if _, err := h.store.Publish(r.Context(), ep.ID, at); err != nil {
+	if _, err := h.store.PublishWith(r.Context(), ep.ID, opts); err != nil {
 		p := h.episodePage(r, s, sh, ep, episodeToForm(ep))
 		if !p.Publish.setError(err) {
 			h.serverError(w, r, err)
 			return
 		}
-		p.Publish.Err.Field = "publish"
-		h.render(w, r, http.StatusBadRequest, "episode.html", p)
+		status := http.StatusBadRequest
+		if p.Publish.Err.Field != "reschedule" {
+			p.Publish.Err.Field = "publish"
+		} else {
+			status = http.StatusConflict
+			p.Publish.Values["publish_at"] = r.PostFormValue("publish_at")
+		}
+		h.render(w, r, status, "episode.html", p)
 		return
 	}
 	h.invalidate(sh.ID)

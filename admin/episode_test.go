@@ -355,3 +355,68 @@ func TestTranscripts(t *testing.T) {
 		t.Errorf("delete sv: %d %+v", p.status, got.Transcripts)
 	}
 }
+
+// TestEpisodeRescheduleAndRepublish: the page warns before a public episode
+// is scheduled and asks for a confirmation that the server checks too;
+// publishing again keeps the original publication date unless asked.
+func TestEpisodeRescheduleAndRepublish(t *testing.T) {
+	e := newEnv(t, false)
+	c := e.client(t)
+	c.signIn()
+	ctx := context.Background()
+	sh := c.mustCreateShow("pod", "Pod")
+	ep := c.uploadEpisode(t, sh, "cbr.mp3")
+	u := episodeAdminURL(sh, ep)
+	stored := func() *episodes.Episode {
+		got, err := e.store.GetEpisode(ctx, sh.ID, itoa(ep.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if p := c.post(u+"publish", url.Values{"when": {"now"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("publish: %d", p.status)
+	}
+	first := *stored().PublishAt
+
+	p := c.get(u)
+	box := p.find(func(n *htmlNode) bool { return n.Data == "input" && attr(n, "name") == "reschedule" })
+	if box == nil || !hasAttr(box, "required") || !strings.Contains(text(p.byID(attr(box, "id")+"-hint")), "takes it out of the feed") {
+		t.Fatal("the schedule form of a public episode does not warn and ask for confirmation")
+	}
+	p = c.post(u+"publish", url.Values{"when": {"schedule"}, "publish_at": {"2025-06-09T09:00"}})
+	if p.status != http.StatusConflict || !strings.Contains(p.fieldError(t, "reschedule"), "takes it out of the feed") {
+		t.Fatalf("unconfirmed schedule of a public episode: %d %q", p.status, p.fieldError(t, "reschedule"))
+	}
+	if got := stored(); !got.IsPublic(e.clock.Now()) {
+		t.Fatalf("the refused schedule took the episode out: %+v", got)
+	}
+	p = c.post(u+"publish", url.Values{"when": {"schedule"}, "publish_at": {"2025-06-09T09:00"}, "reschedule": {"on"}})
+	if got := stored(); p.status != http.StatusSeeOther || got.Status != episodes.StatusScheduled {
+		t.Fatalf("confirmed reschedule: %d %s", p.status, got.Status)
+	}
+
+	// Back to public with its first date, then unpublish and publish again a day later.
+	e.clock.Add(9 * 24 * time.Hour)
+	c.signIn()
+	c.post(u+"unpublish", nil)
+	if p := c.post(u+"publish", url.Values{"when": {"schedule"}, "publish_at": {first.Format(datetimeLocal)}}); p.status != http.StatusSeeOther {
+		t.Fatalf("backdate: %d", p.status)
+	}
+	c.post(u+"unpublish", nil)
+	e.clock.Add(24 * time.Hour)
+	c.signIn()
+	p = c.get(u)
+	if !strings.Contains(text(p.doc), "Publishing again keeps its publication date") {
+		t.Error("the page does not say that publishing again keeps the date")
+	}
+	c.post(u+"publish", url.Values{"when": {"now"}})
+	if got := stored(); !got.PublishAt.Equal(first) || !got.PublishedAt.Equal(first) {
+		t.Errorf("republished: publish_at %v published_at %v, want %v", got.PublishAt, got.PublishedAt, first)
+	}
+	c.post(u+"unpublish", nil)
+	c.post(u+"publish", url.Values{"when": {"now"}, "new_date": {"on"}})
+	if got := stored(); !got.PublishAt.Equal(e.clock.Now()) {
+		t.Errorf("republished with a new date: %v, want %v", got.PublishAt, e.clock.Now())
+	}
+}

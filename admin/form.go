@@ -57,10 +57,15 @@ func errorField(field string) string {
 // reports whether it was one.
 func (f *formState) setError(err error) bool {
 	var ve *episodes.ValidationError
-	if !errors.As(err, &ve) {
+	var ce *episodes.ConflictError
+	switch {
+	case errors.As(err, &ve):
+		f.Err = &episodes.ValidationError{Field: errorField(ve.Field), Message: ve.Message}
+	case errors.As(err, &ce):
+		f.Err = &episodes.ValidationError{Field: errorField(ce.Field), Message: ce.Message}
+	default:
 		return false
 	}
-	f.Err = &episodes.ValidationError{Field: errorField(ve.Field), Message: ve.Message}
 	return true
 }
 

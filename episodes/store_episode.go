@@ -582,16 +582,37 @@ func (s *Store) DeleteEpisode(ctx context.Context, id int64) error {
 	})
 }
 
-// Publish makes the episode public at at (now when zero): published when at
-// is not after now, else scheduled. It needs audio and a non-empty title
-// (ValidationError "audio" or "title"). PublishedAt is set the first time
-// the episode is public and kept after that.
+// PublishOptions says when Publish makes an episode public.
+type PublishOptions struct {
+	// At is the publication date: a time after now schedules the episode, a
+	// past time backdates it. Zero means now, or the original publication
+	// date when the episode has been public before.
+	At time.Time
+	// NewDate republishes an episode that has been public before with At (or
+	// now) as its publication date instead of its original one.
+	NewDate bool
+	// Reschedule confirms that a public episode is to leave the feed and its
+	// page until At; without it, scheduling a public episode is a
+	// *ConflictError.
+	Reschedule bool
+}
+
+// Publish is PublishWith(ctx, id, PublishOptions{At: at}).
 func (s *Store) Publish(ctx context.Context, id int64, at time.Time) (*Episode, error) {
+	return s.PublishWith(ctx, id, PublishOptions{At: at})
+}
+
+// PublishWith makes the episode public: published when its publication date
+// is not after now, else scheduled. It needs audio and a non-empty title
+// (ValidationError "audio" or "title"). An episode that has been public
+// before keeps its original publication date unless opts gives a new one
+// (At or NewDate), so it does not jump above newer episodes in every app;
+// PublishedAt and PublishAt then agree, as the API's published_at and the
+// feed's pubDate must. Scheduling an episode that is public now takes it out
+// of the feed until then, so it needs opts.Reschedule (else a *ConflictError
+// for field "reschedule").
+func (s *Store) PublishWith(ctx context.Context, id int64, opts PublishOptions) (*Episode, error) {
 	now := s.clock()
-	if at.IsZero() {
-		at = now
-	}
-	at = normTime(at)
 	var e *Episode
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -605,14 +626,25 @@ func (s *Store) Publish(ctx context.Context, id int64, at time.Time) (*Episode, 
 		if strings.TrimSpace(e.Title) == "" {
 			return &ValidationError{Field: "title", Message: "is empty; give the episode a title before publishing"}
 		}
+		newDate := !opts.At.IsZero() || opts.NewDate
+		at := normTime(opts.At)
+		switch {
+		case !newDate && e.PublishedAt != nil:
+			at = *e.PublishedAt
+		case opts.At.IsZero():
+			at = normTime(now)
+		}
+		if at.After(now) && e.IsPublic(now) && !opts.Reschedule {
+			return &ConflictError{Field: "reschedule", Message: fmt.Sprintf(
+				"the episode is public since %s; scheduling it for %s takes it out of the feed and its page answers “not found” until then. Confirm the reschedule to go ahead, or publish it again to keep it public",
+				e.PublishAt.UTC().Format(humanTime), at.UTC().Format(humanTime))}
+		}
 		e.PublishAt = &at
 		if at.After(now) {
-			e.Status = StatusScheduled
+			// It becomes public, with this date, when the time comes.
+			e.Status, e.PublishedAt = StatusScheduled, nil
 		} else {
-			e.Status = StatusPublished
-			if e.PublishedAt == nil {
-				e.PublishedAt = &at
-			}
+			e.Status, e.PublishedAt = StatusPublished, &at
 		}
 		return s.writeEpisode(ctx, tx, e)
 	})
@@ -621,6 +653,9 @@ func (s *Store) Publish(ctx context.Context, id int64, at time.Time) (*Episode, 
 	}
 	return e, nil
 }
+
+// humanTime is how messages for producers write a time (always in UTC).
+const humanTime = "2 Jan 2006 15:04 UTC"
 
 // Unpublish takes the episode out of feeds and pages (status unpublished);
 // its publish times are kept.

@@ -524,7 +524,7 @@ func TestStorePublishing(t *testing.T) {
 		}
 		clock.Add(time.Hour)
 		r, err := s.Publish(ctx, now.ID, time.Time{})
-		if err != nil || r.Status != StatusPublished || !r.PublishedAt.Equal(normTime(start)) || !r.PublishAt.Equal(normTime(clock.Now())) {
+		if err != nil || r.Status != StatusPublished || !r.PublishedAt.Equal(normTime(start)) || !r.PublishAt.Equal(normTime(start)) {
 			t.Errorf("republish: %+v %v", r, err)
 		}
 		if _, err := s.Unpublish(ctx, 9999); !errors.Is(err, ErrNotFound) {
@@ -826,4 +826,84 @@ func TestSQLiteDSN(t *testing.T) {
 	if _, err := sqliteDSN("sqlite:"); err == nil {
 		t.Error("empty path accepted")
 	}
+}
+
+// TestStoreRepublishKeepsDate: publishing an episode again keeps its first
+// publication date (feed order and the API's published_at agree) unless a
+// new date is asked for; scheduling a public episode needs a confirmation.
+func TestStoreRepublishKeepsDate(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		clock := newClock()
+		s := b.open(t, clock)
+		sh := mustCreateShow(t, s, "show")
+		e := &Episode{ShowID: sh.ID, Title: "Ep", Audio: &Audio{Key: "ep.mp3", Size: 5, ContentType: "audio/mpeg"}}
+		if err := s.CreateEpisode(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		first := normTime(clock.Now())
+		if _, err := s.Publish(ctx, e.ID, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		agree := func(what string, p *Episode, want time.Time) {
+			t.Helper()
+			if p.PublishAt == nil || p.PublishedAt == nil || !p.PublishAt.Equal(want) || !p.PublishedAt.Equal(want) {
+				t.Errorf("%s: publish_at %v, published_at %v, want both %v", what, p.PublishAt, p.PublishedAt, want)
+			}
+			pub, err := s.PublicEpisodes(ctx, sh.ID, clock.Now())
+			if err != nil || len(pub) != 1 || !pub[0].PublishAt.Equal(want) {
+				t.Errorf("%s: public list %v %v", what, pub, err)
+			}
+		}
+
+		clock.Add(24 * time.Hour)
+		p, err := s.Publish(ctx, e.ID, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agree("publish again while public", p, first)
+
+		if _, err := s.Unpublish(ctx, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		clock.Add(24 * time.Hour)
+		p, err = s.Publish(ctx, e.ID, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agree("unpublish then publish", p, first)
+		if got, _ := s.GetEpisode(ctx, sh.ID, e.Slug); !got.PublishedAt.Equal(first) || !got.PublishAt.Equal(first) {
+			t.Errorf("stored after republish: %v %v", got.PublishAt, got.PublishedAt)
+		}
+
+		if _, err := s.Unpublish(ctx, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		p, err = s.PublishWith(ctx, e.ID, PublishOptions{NewDate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agree("republish with a new date", p, normTime(clock.Now()))
+		dated := normTime(clock.Now())
+
+		// Scheduling a public episode takes it out of the feed: refused
+		// without the confirmation, and nothing changes.
+		due := clock.Now().Add(48 * time.Hour)
+		_, err = s.PublishWith(ctx, e.ID, PublishOptions{At: due})
+		var ce *ConflictError
+		if !errors.As(err, &ce) || !errors.Is(err, ErrConflict) || ce.Field != "reschedule" ||
+			!strings.Contains(ce.Message, "takes it out of the feed") {
+			t.Fatalf("scheduling a public episode: %v", err)
+		}
+		if got, _ := s.GetEpisode(ctx, sh.ID, e.Slug); !got.IsPublic(clock.Now()) || !got.PublishAt.Equal(dated) {
+			t.Errorf("refused schedule changed the episode: %+v", got)
+		}
+		p, err = s.PublishWith(ctx, e.ID, PublishOptions{At: due, Reschedule: true})
+		if err != nil || p.Status != StatusScheduled || p.IsPublic(clock.Now()) || p.PublishedAt != nil {
+			t.Fatalf("confirmed reschedule: %+v %v", p, err)
+		}
+		clock.Set(due.Add(time.Minute))
+		got, _ := s.GetEpisode(ctx, sh.ID, e.Slug)
+		agree("after the new time", got, normTime(due))
+	})
 }

@@ -25,6 +25,22 @@ func (e *ValidationError) Error() string {
 	return "episodes: invalid " + e.Field + ": " + e.Message
 }
 
+// ConflictError refuses a change that clashes with the episode's state and
+// says how to go ahead; Field names the input that would confirm it. It
+// matches ErrConflict with errors.Is.
+type ConflictError struct {
+	Field   string
+	Message string
+}
+
+// Error implements error.
+func (e *ConflictError) Error() string {
+	return "episodes: conflict on " + e.Field + ": " + e.Message
+}
+
+// Unwrap makes errors.Is(err, ErrConflict) true.
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
 func invalid(field, format string, args ...any) *ValidationError {
 	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
 }

@@ -9,13 +9,17 @@ import (
 
 // apiEpisodePublish publishes an episode: POST
 // /api/v1/shows/{show}/episodes/{episode}/publish with an optional body
-// {"at": "RFC 3339 time"}. A future time schedules it; a past or absent
-// time publishes it now. It needs audio and a title.
+// {"at": "RFC 3339 time", "new_date": bool, "reschedule": bool}. A future
+// time schedules it; a past or absent time publishes it now, keeping the
+// original publication date of an episode that was public before unless
+// new_date is true. Scheduling a public episode needs reschedule (else 409).
 func (h *handler) apiEpisodePublish(w http.ResponseWriter, r *http.Request) {
-	var at time.Time
+	var opts episodes.PublishOptions
 	if r.ContentLength != 0 {
 		var body struct {
-			At opt[string] `json:"at"`
+			At         opt[string] `json:"at"`
+			NewDate    opt[bool]   `json:"new_date"`
+			Reschedule opt[bool]   `json:"reschedule"`
 		}
 		if err := readJSON(w, r, &body); err != nil {
 			h.respondError(w, r, err)
@@ -29,15 +33,16 @@ func (h *handler) apiEpisodePublish(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if t.After(h.Now()) {
-				at = t
+				opts.At = t
 			}
 		}
+		opts.NewDate, opts.Reschedule = body.NewDate.v, body.Reschedule.v
 	}
 	s, e, ok := h.episodeFromPath(w, r)
 	if !ok {
 		return
 	}
-	e, err := h.Store.Publish(r.Context(), e.ID, at)
+	e, err := h.Store.PublishWith(r.Context(), e.ID, opts)
 	if err != nil {
 		h.respondError(w, r, err)
 		return

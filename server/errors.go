@@ -54,7 +54,8 @@ func writeError(w http.ResponseWriter, status int, code, message, field string) 
 // picture (413, 415 or 422 naming the problem, field "image"); the upload
 // pipeline's errors (413 naming the limit, 415 saying what was found, 422 for
 // a broken file, 408 for a stalled client, 400 for a cut-off body); not found
-// (or a key that cannot exist) -> 404, conflict -> 409, a validation error ->
+// (or a key that cannot exist) -> 404, conflict -> 409 (with its field when
+// the domain names one), a validation error ->
 // 400 naming the field, a transcript that does not parse -> 400 naming the line, a request its client canceled -> 503 unlogged,
 // anything else -> 500, logged here once with the request's details and
 // never shown to the client.
@@ -67,6 +68,7 @@ func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error
 	var verr *episodes.ValidationError
 	var perr *transcript.ParseError
 	var aerr *uploads.ArtworkError
+	var cerr *episodes.ConflictError
 	switch {
 	case errors.As(err, &rerr):
 		writeError(w, rerr.status, rerr.code, rerr.message, rerr.field)
@@ -91,6 +93,8 @@ func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error
 		writeError(w, http.StatusBadRequest, codeInvalid, "invalid "+verr.Field+": "+verr.Message, verr.Field)
 	case errors.Is(err, episodes.ErrNotFound), errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrInvalidKey):
 		writeError(w, http.StatusNotFound, codeNotFound, err.Error(), "")
+	case errors.As(err, &cerr):
+		writeError(w, http.StatusConflict, codeConflict, cerr.Message, cerr.Field)
 	case errors.Is(err, episodes.ErrConflict):
 		writeError(w, http.StatusConflict, codeConflict, err.Error(), "")
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
