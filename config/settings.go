@@ -190,6 +190,36 @@ func Settings() []Setting {
 			get:  func(c *Config) string { return c.ShutdownTimeout.String() },
 		},
 		{
+			Name: "LYSSNA_CACHE_SIZE", Type: "size", Default: "256MiB",
+			Help: "Memory each replica keeps for built feeds (three quarters) and rendered show notes (a quarter); the least recently used go first.",
+			set: func(c *Config, v string) (err error) {
+				c.CacheSize, err = ParseSize(v)
+				if err == nil && c.CacheSize < 1<<20 {
+					err = errorf("must be at least 1MiB, got %q", v)
+				}
+				return err
+			},
+			get: func(c *Config) string { return FormatSize(c.CacheSize) },
+		},
+		{
+			Name: "LYSSNA_DB_MAX_OPEN_CONNS", Type: "integer", Default: "25",
+			Help: "PostgreSQL: most connections one replica opens; requests past it wait for one. Replicas times this must stay under the server's max_connections.",
+			set:  func(c *Config, v string) (err error) { c.DBMaxOpenConns, err = parseCount(v); return err },
+			get:  func(c *Config) string { return strconv.Itoa(c.DBMaxOpenConns) },
+		},
+		{
+			Name: "LYSSNA_DB_MAX_IDLE_CONNS", Type: "integer", Default: "25",
+			Help: "PostgreSQL: connections a replica keeps open between requests (at most LYSSNA_DB_MAX_OPEN_CONNS); idle ones close after 5 minutes.",
+			set:  func(c *Config, v string) (err error) { c.DBMaxIdleConns, err = parseCount(v); return err },
+			get:  func(c *Config) string { return strconv.Itoa(c.DBMaxIdleConns) },
+		},
+		{
+			Name: "LYSSNA_DB_CONN_MAX_LIFETIME", Type: "duration", Default: "30m",
+			Help: "PostgreSQL: a connection is closed and replaced after this long, so failovers and pooler changes are picked up.",
+			set:  func(c *Config, v string) (err error) { c.DBConnMaxLifetime, err = parseDuration(v); return err },
+			get:  func(c *Config) string { return c.DBConnMaxLifetime.String() },
+		},
+		{
 			Name: "LYSSNA_SWEEP_GRACE", Type: "duration", Default: "24h",
 			Help: "How old an unreferenced media object must be before an orphan sweep deletes it.",
 			set:  func(c *Config, v string) (err error) { c.SweepGrace, err = parseDuration(v); return err },
@@ -230,6 +260,15 @@ func parseBool(v string) (bool, error) {
 		return false, errorf("must be true or false, got %q", v)
 	}
 	return b, nil
+}
+
+// parseCount parses a positive whole number.
+func parseCount(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, errorf("must be a whole number above 0, got %q", v)
+	}
+	return n, nil
 }
 
 func parseDuration(v string) (time.Duration, error) {

@@ -92,6 +92,9 @@ type Show struct {
 	// Version grows with every change to the show or any of its episodes;
 	// feed caches compare it to know when to rebuild.
 	Version int64
+	// ChangedAt moves with Version, by at least a whole second each time, so
+	// that it serves as the feed's Last-Modified on every replica alike.
+	ChangedAt time.Time
 }
 
 // Audio is an episode's enclosure.
@@ -162,11 +165,20 @@ type Episode struct {
 }
 
 // IsPublic reports whether listeners and feeds may see the episode at now.
+// A published episode is public whatever its publish time: the row, not the
+// reader's clock, decides, so replicas whose clocks differ agree (a replica
+// a second behind the one that published still lists it). A scheduled
+// episode is public once now reaches its time; feeds do not wait for that
+// but have the store promote it (Store.PromoteDue), so that it too becomes a
+// row every replica reads alike.
 func (e *Episode) IsPublic(now time.Time) bool {
-	if e.Status != StatusPublished && e.Status != StatusScheduled {
-		return false
+	switch e.Status {
+	case StatusPublished:
+		return e.PublishAt != nil
+	case StatusScheduled:
+		return e.PublishAt != nil && !e.PublishAt.After(now)
 	}
-	return e.PublishAt != nil && !e.PublishAt.After(now)
+	return false
 }
 
 // EffectiveStatus is the status a producer sees at now: a scheduled episode

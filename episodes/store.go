@@ -93,6 +93,7 @@ func Open(ctx context.Context, databaseURL string, now func() time.Time) (*Store
 		return nil, err
 	}
 	s.reads = s.db
+	s.SetPool(DefaultPool())
 	if s.dialect == dialectSQLite {
 		s.cache = newStmtCache(s.db)
 		s.reads = s.cache
@@ -352,14 +353,32 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// bumpShow raises a show's version inside tx; ErrNotFound when it is gone.
+// bumpShow raises a show's version inside tx and moves its changed_at on;
+// ErrNotFound when it is gone.
 func (s *Store) bumpShow(ctx context.Context, tx *sql.Tx, showID int64) error {
-	res, err := tx.ExecContext(ctx, `UPDATE shows SET version = version + 1 WHERE id = $1`, showID)
+	return s.bumpShowAt(ctx, tx, showID, s.clock())
+}
+
+// bumpShowAt is bumpShow with the time of the change given: changed_at
+// becomes at, or the whole second after the stored value when that is
+// later, so it grows by at least a second with every change whatever the
+// writers' clocks say, and a feed's Last-Modified (from it) never repeats
+// for different content.
+func (s *Store) bumpShowAt(ctx context.Context, tx *sql.Tx, showID int64, at time.Time) error {
+	var old dbTime
+	err := tx.QueryRowContext(ctx, `UPDATE shows SET version = version + 1 WHERE id = $1 RETURNING changed_at`, showID).Scan(&old)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("episodes: show %d: %w", showID, ErrNotFound)
+	}
 	if err != nil {
 		return fmt.Errorf("episodes: bump show version: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("episodes: show %d: %w", showID, ErrNotFound)
+	at = normTime(at)
+	if next := old.Time.Truncate(time.Second).Add(time.Second); next.After(at) {
+		at = next
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE shows SET changed_at = $1 WHERE id = $2`, s.t(at), showID); err != nil {
+		return fmt.Errorf("episodes: bump show version: %w", err)
 	}
 	return nil
 }

@@ -325,7 +325,7 @@ func (s *Store) ListEpisodes(ctx context.Context, showID int64, opts ListOptions
 		where = append(where, "(sort_at < "+t+" OR (sort_at = "+t+" AND id < "+arg(c.ID)+"))")
 	}
 	if !opts.PublicAt.IsZero() {
-		where = append(where, "status IN ('published', 'scheduled') AND publish_at <= "+arg(s.t(opts.PublicAt)))
+		where = append(where, "(status = 'published' OR (status = 'scheduled' AND publish_at <= "+arg(s.t(opts.PublicAt))+"))")
 	}
 	q := `SELECT ` + episodeColumns + ` FROM episodes WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY sort_at DESC, id DESC LIMIT ` + arg(limit+1)
@@ -346,8 +346,40 @@ func (s *Store) ListEpisodes(ctx context.Context, showID int64, opts ListOptions
 // newest publish time first, with all materials.
 func (s *Store) PublicEpisodes(ctx context.Context, showID int64, now time.Time) ([]*Episode, error) {
 	return s.queryEpisodes(ctx, s.db, `SELECT `+episodeColumns+` FROM episodes
-		WHERE show_id = $1 AND status IN ('published', 'scheduled') AND publish_at <= $2
-		ORDER BY publish_at DESC, id DESC`, showID, s.t(now))
+		WHERE `+publicWhere+` ORDER BY publish_at DESC, id DESC`, showID, s.t(now))
+}
+
+// PromoteDue turns the show's scheduled episodes whose time has come by now
+// into published ones, bumping the show's version and moving its changed_at
+// to their publish time, and reports how many it promoted. A feed cache
+// calls it when a scheduled time arrives: the first replica whose clock gets
+// there writes the row, and every other replica then reads the same row
+// (within its check interval), so replicas whose clocks differ still build
+// the same feed. Two replicas promoting at once promote each episode once.
+func (s *Store) PromoteDue(ctx context.Context, showID int64, now time.Time) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var latest dbTime
+		err := tx.QueryRowContext(ctx, `SELECT MAX(publish_at) FROM episodes
+			WHERE show_id = $1 AND status = 'scheduled' AND publish_at <= $2`, showID, s.t(now)).Scan(&latest)
+		if err != nil || !latest.Valid {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE episodes SET status = 'published', published_at = COALESCE(published_at, publish_at)
+			WHERE show_id = $1 AND status = 'scheduled' AND publish_at <= $2`, showID, s.t(latest.Time))
+		if err != nil {
+			return err
+		}
+		m, _ := res.RowsAffected()
+		if n = int(m); n == 0 {
+			return nil // another replica was first
+		}
+		return s.bumpShowAt(ctx, tx, showID, latest.Time)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("episodes: promote scheduled episodes of show %d: %w", showID, err)
+	}
+	return n, nil
 }
 
 // NextScheduled returns the earliest publish time after after of a scheduled

@@ -17,7 +17,9 @@ type EpisodeRef struct {
 }
 
 // publicWhere selects the show's episodes public at $2; $1 is the show id.
-const publicWhere = `show_id = $1 AND status IN ('published', 'scheduled') AND publish_at <= $2`
+// It is Episode.IsPublic in SQL: published rows whatever their time (so
+// replicas with different clocks agree), scheduled ones once due.
+const publicWhere = `show_id = $1 AND (status = 'published' OR (status = 'scheduled' AND publish_at <= $2))`
 
 // PublicNeighbours returns the public episodes next to ep in the order of
 // the feed and the pages (newest first: publish time, then id): prev is the

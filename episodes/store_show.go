@@ -10,7 +10,7 @@ import (
 
 const showColumns = `id, slug, guid, title, description, author, owner_name, owner_email, language,
 	categories, explicit, type, link, copyright, image_key, locked, funding, medium, hosts,
-	complete, block, new_feed_url, directories, created_at, updated_at, version`
+	complete, block, new_feed_url, directories, created_at, updated_at, version, changed_at`
 
 func setShowDefaults(sh *Show) {
 	if sh.Type == "" {
@@ -78,8 +78,8 @@ func (s *Store) CreateShow(ctx context.Context, sh *Show) error {
 	var id int64
 	err = s.db.QueryRowContext(ctx, `INSERT INTO shows (slug, guid, title, description, author, owner_name, owner_email,
 		language, categories, explicit, type, link, copyright, image_key, locked, funding, medium, hosts, complete, block,
-		new_feed_url, directories, created_at, updated_at, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, 1)
+		new_feed_url, directories, created_at, updated_at, version, changed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, 1, $23)
 		RETURNING id`,
 		sh.Slug, sh.GUID, sh.Title, sh.Description, sh.Author, sh.Owner.Name, sh.Owner.Email, sh.Language,
 		js.categories, sh.Explicit, sh.Type, sh.Link, sh.Copyright, sh.ImageKey, sh.Locked, js.funding, sh.Medium,
@@ -87,7 +87,7 @@ func (s *Store) CreateShow(ctx context.Context, sh *Show) error {
 	if err != nil {
 		return conflict(err, "create show "+sh.Slug, sh.Slug+"/"+sh.GUID)
 	}
-	sh.ID, sh.CreatedAt, sh.UpdatedAt, sh.Version = id, now, now, 1
+	sh.ID, sh.CreatedAt, sh.UpdatedAt, sh.Version, sh.ChangedAt = id, now, now, 1, now
 	return nil
 }
 
@@ -138,15 +138,15 @@ type rowScanner interface{ Scan(dest ...any) error }
 func scanShow(r rowScanner) (*Show, error) {
 	var sh Show
 	var js showJSON
-	var created, updated dbTime
+	var created, updated, changed dbTime
 	err := r.Scan(&sh.ID, &sh.Slug, &sh.GUID, &sh.Title, &sh.Description, &sh.Author, &sh.Owner.Name, &sh.Owner.Email,
 		&sh.Language, &js.categories, &sh.Explicit, &sh.Type, &sh.Link, &sh.Copyright, &sh.ImageKey, &sh.Locked,
 		&js.funding, &sh.Medium, &js.hosts, &sh.Complete, &sh.Block, &sh.NewFeedURL, &js.directories,
-		&created, &updated, &sh.Version)
+		&created, &updated, &sh.Version, &changed)
 	if err != nil {
 		return nil, err
 	}
-	sh.CreatedAt, sh.UpdatedAt = created.Time, updated.Time
+	sh.CreatedAt, sh.UpdatedAt, sh.ChangedAt = created.Time, updated.Time, changed.Time
 	for _, f := range []struct {
 		src string
 		dst any
@@ -177,22 +177,31 @@ func (s *Store) UpdateShow(ctx context.Context, sh *Show) error {
 	}
 	now := s.clock()
 	var version int64
-	var created dbTime
-	err = s.db.QueryRowContext(ctx, `UPDATE shows SET slug = $1, title = $2, description = $3, author = $4,
+	var created, changed dbTime
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.bumpShow(ctx, tx, sh.ID); err != nil {
+			return err
+		}
+		err := tx.QueryRowContext(ctx, `UPDATE shows SET slug = $1, title = $2, description = $3, author = $4,
 		owner_name = $5, owner_email = $6, language = $7, categories = $8, explicit = $9, type = $10, link = $11,
 		copyright = $12, image_key = $13, locked = $14, funding = $15, medium = $16, hosts = $17, complete = $18,
-		block = $19, new_feed_url = $20, directories = $21, updated_at = $22, version = version + 1
-		WHERE id = $23 RETURNING version, created_at`,
-		sh.Slug, sh.Title, sh.Description, sh.Author, sh.Owner.Name, sh.Owner.Email, sh.Language, js.categories,
-		sh.Explicit, sh.Type, sh.Link, sh.Copyright, sh.ImageKey, sh.Locked, js.funding, sh.Medium, js.hosts,
-		sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.ID).Scan(&version, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("episodes: show %d: %w", sh.ID, ErrNotFound)
-	}
+		block = $19, new_feed_url = $20, directories = $21, updated_at = $22
+		WHERE id = $23 RETURNING version, created_at, changed_at`,
+			sh.Slug, sh.Title, sh.Description, sh.Author, sh.Owner.Name, sh.Owner.Email, sh.Language, js.categories,
+			sh.Explicit, sh.Type, sh.Link, sh.Copyright, sh.ImageKey, sh.Locked, js.funding, sh.Medium, js.hosts,
+			sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.ID).Scan(&version, &created, &changed)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("episodes: show %d: %w", sh.ID, ErrNotFound)
+		}
+		if err != nil {
+			return conflict(err, fmt.Sprintf("update show %d", sh.ID), sh.Slug)
+		}
+		return nil
+	})
 	if err != nil {
-		return conflict(err, fmt.Sprintf("update show %d", sh.ID), sh.Slug)
+		return err
 	}
-	sh.Version, sh.CreatedAt, sh.UpdatedAt = version, created.Time, now
+	sh.Version, sh.CreatedAt, sh.UpdatedAt, sh.ChangedAt = version, created.Time, now, changed.Time
 	return nil
 }
 

@@ -59,7 +59,7 @@ func BenchmarkRebuild(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("episodes=%d", n), func(b *testing.B) {
 			show, eps := benchShow(n)
-			hc := newHTMLCache()
+			hc := newHTMLCache(1 << 30)
 			if _, _, err := build(show, eps, testLinks, testNow, hc); err != nil {
 				b.Fatal(err)
 			}

@@ -1,17 +1,13 @@
 package feed
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,7 +24,11 @@ type Source interface {
 	PublicEpisodes(ctx context.Context, showID int64, now time.Time) ([]*episodes.Episode, error)
 	ShowVersion(ctx context.Context, showID int64) (int64, error)
 	NextScheduled(ctx context.Context, showID int64, after time.Time) (time.Time, bool, error)
+	PromoteDue(ctx context.Context, showID int64, now time.Time) (int, error)
 }
+
+// DefaultMaxBytes bounds a Cache's memory when Options.MaxBytes is not set.
+const DefaultMaxBytes = 256 << 20
 
 // Options tune a Cache. The zero value is usable.
 type Options struct {
@@ -38,13 +38,18 @@ type Options struct {
 	CheckInterval time.Duration
 	// MaxAge is the Cache-Control max-age of feed responses. Default 60 s.
 	MaxAge time.Duration
-	// Logger receives database errors hidden by serving a stale feed.
-	// Default slog.Default().
+	// MaxBytes bounds the memory the cache keeps: built feeds (identity and
+	// gzip) get three quarters, episodes' rendered show notes one quarter;
+	// the least recently used are dropped first. Default DefaultMaxBytes.
+	// The feed being served is always kept, even when it alone is larger.
+	MaxBytes int64
+	// Logger receives the start and end of a database outage hidden by
+	// serving stale feeds. Default slog.Default().
 	Logger *slog.Logger
 }
 
-// Cache serves shows' feeds from bytes built once per change of the show.
-// It is safe for concurrent use.
+// Cache serves shows' feeds from bytes built once per change of the show,
+// keeping at most Options.MaxBytes of them. It is safe for concurrent use.
 type Cache struct {
 	src    Source
 	lb     links.Builder
@@ -55,60 +60,65 @@ type Cache struct {
 
 	mu      sync.RWMutex
 	entries map[string]*entry // by show slug
+	bytes   int64             // the built feeds' sizes, under mu
+	max     int64             // the feeds' share of MaxBytes
 
-	builds        atomic.Int64 // feeds built, for tests and metrics
+	tick          atomic.Int64 // orders uses, for least-recently-used eviction
+	builds        atomic.Int64 // feeds built
 	invalidations atomic.Int64 // Invalidate calls, to spot a refresh that raced one
+	hits          atomic.Int64
+	evictions     atomic.Int64
+	outage        atomic.Bool // the database failed and has not answered since
 }
 
-// entry is one show's cached feed; it is never changed once stored.
+// Stats are a Cache's counters since it was made, for metrics.
+type Stats struct {
+	Served    int64 // answers from a cached feed (200, 304 or 301)
+	Builds    int64 // feeds built
+	Evictions int64 // feeds dropped to stay under the bound
+	Feeds     int   // feeds held now
+	Bytes     int64 // their size
+	// Notes* are the rendered show notes'.
+	NotesEntries   int
+	NotesBytes     int64
+	NotesEvictions int64
+	// Outage is true while the database is failing and stale feeds are served.
+	Outage bool
+}
+
+// Stats returns the cache's counters.
+func (c *Cache) Stats() Stats {
+	c.mu.RLock()
+	n, b := len(c.entries), c.bytes
+	c.mu.RUnlock()
+	ne, nb, nev := c.html.stats()
+	return Stats{
+		Served: c.hits.Load(), Builds: c.builds.Load(), Evictions: c.evictions.Load(),
+		Feeds: n, Bytes: b, NotesEntries: ne, NotesBytes: nb, NotesEvictions: nev, Outage: c.outage.Load(),
+	}
+}
+
+// entry is one show's cached feed; it is never changed once stored (a
+// check stores a copy), and copies share their built feed.
 type entry struct {
-	showID    int64
-	version   int64 // -1 after Invalidate: rebuild on next request
-	checked   time.Time
-	nextAt    time.Time // a scheduled episode's time; zero when none
-	moved     string    // show.NewFeedURL: answer 301
-	body      []byte
-	gz        []byte
-	etag      string
-	gzETag    string
-	modified  time.Time
-	cacheCtrl string
-	// plain and gzip are the answers' headers, made once per build so that
-	// serving a feed formats nothing.
+	showID  int64
+	version int64     // -1 after Invalidate: rebuild on next request
+	checked time.Time // when the version was last read
+	retryAt time.Time // after a failed refresh: serve as is until then
+	nextAt  time.Time // a scheduled episode's time; zero when none
+	moved   string    // show.NewFeedURL: answer 301
+	b       *built
+}
+
+// built is a feed as built once: both representations with their headers.
+type built struct {
+	modified time.Time
+	size     int64
+	used     atomic.Int64 // Cache.tick at the last answer from it
+	// plain and gzipped are the answers' bodies and headers, made once per
+	// build so that serving a feed formats nothing.
 	plain, gzipped variant
 }
-
-// variant is one representation of a feed (identity or gzip) with the
-// headers of its 200 answer. The header values are shared by every answer:
-// they are only ever replaced in a response's header map, never changed.
-type variant struct {
-	body   []byte
-	etag   string
-	header http.Header
-}
-
-// newVariant makes the 200 headers for body. Content-Length is set here
-// because http.ServeContent leaves it out when Content-Encoding is set, which
-// sends the gzip answer chunked. With X-Request-Id and Vary they are eight,
-// which keeps a response's header map in one small-map group (no
-// Accept-Ranges: Range requests are still answered, by ServeContent).
-func newVariant(body []byte, etag, encoding, cacheCtrl string, modified time.Time) variant {
-	one := func(s string) []string { return []string{s}[:1:1] }
-	h := http.Header{
-		"Content-Type":   one("application/rss+xml; charset=utf-8"),
-		"Cache-Control":  one(cacheCtrl),
-		"Etag":           one(etag),
-		"Last-Modified":  one(modified.UTC().Format(http.TimeFormat)),
-		"Content-Length": one(strconv.Itoa(len(body))),
-	}
-	if encoding != "" {
-		h["Content-Encoding"] = one(encoding)
-	}
-	return variant{body: body, etag: etag, header: h}
-}
-
-// varyAcceptEncoding is the Vary value of every feed answer.
-var varyAcceptEncoding = []string{"Accept-Encoding"}[:1:1]
 
 // NewCache returns a Cache that reads shows from src, builds URLs with lb and
 // takes the time from now (time.Now when nil).
@@ -122,10 +132,15 @@ func NewCache(src Source, lb links.Builder, now func() time.Time, opts Options) 
 	if opts.MaxAge <= 0 {
 		opts.MaxAge = 60 * time.Second
 	}
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Cache{src: src, lb: lb, now: now, opts: opts, html: newHTMLCache(), entries: map[string]*entry{}}
+	notes := opts.MaxBytes / 4
+	return &Cache{src: src, lb: lb, now: now, opts: opts, html: newHTMLCache(notes),
+		entries: map[string]*entry{}, max: opts.MaxBytes - notes}
 }
 
 // Invalidate makes the next request for the show rebuild its feed. The
@@ -144,140 +159,16 @@ func (c *Cache) Invalidate(showID int64) {
 	}
 }
 
-// Serve answers a GET or HEAD for the feed of the show with showSlug: the
-// cached feed (gzip when accepted) with ETag and Last-Modified, 304 when the
-// client's copy is current, 301 when the show moved, 404 for an unknown show,
-// 405 for other methods. It writes every response itself and returns an error
-// only when it answered 500, for the caller to log.
-func (c *Cache) Serve(w http.ResponseWriter, r *http.Request, showSlug string) error {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "feed: only GET and HEAD are allowed on a feed", http.StatusMethodNotAllowed)
-		return nil
-	}
-	e, err := c.lookup(r.Context(), showSlug)
-	if err != nil {
-		http.Error(w, "feed: the feed is unavailable right now; try again shortly", http.StatusInternalServerError)
-		return err
-	}
-	if e == nil {
-		http.Error(w, "feed: no show "+strconv.Quote(showSlug)+" here; check the feed URL", http.StatusNotFound)
-		return nil
-	}
-	if e.moved != "" {
-		http.Redirect(w, r, e.moved, http.StatusMovedPermanently)
-		return nil
-	}
-
-	v := &e.plain
-	if acceptsGzip(r.Header["Accept-Encoding"]) {
-		v = &e.gzipped
-	}
-	h := w.Header()
-	if vary, ok := h["Vary"]; ok {
-		h["Vary"] = append(vary, "Accept-Encoding")
-	} else {
-		h["Vary"] = varyAcceptEncoding
-	}
-	if !plainConditional(r.Header) {
-		// Range, If-Range, If-Match or If-Unmodified-Since: rare for a feed;
-		// ServeContent knows them all.
-		for k, vals := range v.header {
-			if k != "Content-Length" {
-				h[k] = vals
-			}
-		}
-		http.ServeContent(w, r, "", e.modified, bytes.NewReader(v.body))
-		return nil
-	}
-	for k, vals := range v.header {
-		h[k] = vals
-	}
-	if notModified(r.Header, v.etag, e.modified) {
-		// As ServeContent answers a 304: no entity headers, and no
-		// Last-Modified when there is an ETag.
-		delete(h, "Content-Type")
-		delete(h, "Content-Length")
-		delete(h, "Content-Encoding")
-		delete(h, "Last-Modified")
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(v.body)
-	}
-	return nil
-}
-
-// plainConditional reports whether a request's headers ask for nothing but
-// If-None-Match and If-Modified-Since, which Serve answers itself.
-func plainConditional(h http.Header) bool {
-	for _, k := range [...]string{"Range", "If-Range", "If-Match", "If-Unmodified-Since"} {
-		if _, ok := h[k]; ok {
-			return false
-		}
-	}
-	return true
-}
-
-// notModified evaluates If-None-Match (weak comparison, as RFC 9110 asks for
-// GET and HEAD) and, only without it, If-Modified-Since.
-func notModified(h http.Header, etag string, modified time.Time) bool {
-	if inm, ok := h["If-None-Match"]; ok {
-		for _, list := range inm {
-			if etagListMatches(list, etag) {
-				return true
-			}
-		}
-		return false
-	}
-	ims := h.Get("If-Modified-Since")
-	if ims == "" || modified.IsZero() {
-		return false
-	}
-	t, err := http.ParseTime(ims)
-	if err != nil {
-		return false
-	}
-	return !modified.Truncate(time.Second).After(t)
-}
-
-// etagListMatches reports whether an If-None-Match value ("*" or a list of
-// entity tags, weak or strong) names etag, a strong tag with its quotes.
-func etagListMatches(list, etag string) bool {
-	for list != "" {
-		list = strings.TrimLeft(list, " \t,")
-		if list == "" {
-			break
-		}
-		if list[0] == '*' {
-			return true
-		}
-		list = strings.TrimPrefix(list, "W/")
-		if list == "" || list[0] != '"' {
-			return false // malformed: stop, as ServeContent does
-		}
-		end := strings.IndexByte(list[1:], '"')
-		if end < 0 {
-			return false
-		}
-		tag := list[:end+2]
-		if tag == etag {
-			return true
-		}
-		list = list[end+2:]
-	}
-	return false
-}
-
 // lookup returns the show's current entry, nil when there is no such show.
+// When the database fails it returns the last entry built, however stale,
+// and an error only when it has none.
 func (c *Cache) lookup(ctx context.Context, slug string) (*entry, error) {
 	c.mu.RLock()
 	e := c.entries[slug]
 	c.mu.RUnlock()
 	now := c.now()
-	if e != nil && e.version >= 0 && now.Sub(e.checked) < c.opts.CheckInterval && !due(e, now) {
+	if e != nil && (now.Before(e.retryAt) ||
+		(e.version >= 0 && now.Sub(e.checked) < c.opts.CheckInterval && !due(e, now))) {
 		return e, nil
 	}
 	// One refresh per show at a time; waiting requests share its result.
@@ -286,11 +177,22 @@ func (c *Cache) lookup(ctx context.Context, slug string) (*entry, error) {
 		return c.refresh(context.WithoutCancel(ctx), slug)
 	})
 	if err != nil {
-		if e != nil && e.version >= 0 {
-			c.opts.Logger.Error("feed: serving a stale feed", "show", slug, "err", err)
-			return e, nil
+		if c.outage.CompareAndSwap(false, true) {
+			c.opts.Logger.Error("feed: the database failed; serving the last feeds built, and 503 for the others, until it answers",
+				"show", slug, "error", err)
 		}
-		return nil, err
+		if e == nil {
+			return nil, err
+		}
+		// Serve the last good bytes, even after an Invalidate (the edit's
+		// feed cannot be built now), and leave the database alone for a while.
+		stale := *e
+		stale.retryAt = now.Add(c.opts.CheckInterval)
+		c.keep(slug, e, &stale)
+		return &stale, nil
+	}
+	if c.outage.CompareAndSwap(true, false) {
+		c.opts.Logger.Info("feed: the database answers again", "show", slug)
 	}
 	return v.(*entry), nil
 }
@@ -312,20 +214,20 @@ func (c *Cache) refresh(ctx context.Context, slug string) (*entry, error) {
 		v, err := c.src.ShowVersion(ctx, old.showID)
 		switch {
 		case isNotFound(err):
-			c.store(slug, nil)
+			// The show is gone, but another one may have its slug now:
+			// look the slug up below rather than answer 404 from memory.
 			c.html.forgetShow(old.showID)
-			return nil, nil
 		case err != nil:
 			return nil, fmt.Errorf("feed: unable to check the version of %q: %w", slug, err)
 		case v == old.version:
 			fresh := *old
-			fresh.checked = now
-			c.store(slug, &fresh)
+			fresh.checked, fresh.retryAt = now, time.Time{}
+			c.keep(slug, old, &fresh)
 			return &fresh, nil
 		}
 	}
 
-	show, err := c.src.GetShow(ctx, slug)
+	show, err := c.loadShow(ctx, slug, now)
 	if isNotFound(err) {
 		c.store(slug, nil)
 		if old != nil {
@@ -334,11 +236,12 @@ func (c *Cache) refresh(ctx context.Context, slug string) (*entry, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("feed: unable to load show %q: %w", slug, err)
+		return nil, err
 	}
 	e := &entry{showID: show.ID, version: show.Version, checked: now}
 	if show.NewFeedURL != "" {
 		e.moved = show.NewFeedURL
+		e.b = &built{}
 		c.store(slug, e)
 		return e, nil
 	}
@@ -353,30 +256,11 @@ func (c *Cache) refresh(ctx context.Context, slug string) (*entry, error) {
 	if ok {
 		e.nextAt = next
 	}
-	body, modified, err := build(show, eps, c.lb, now, c.html)
+	b, err := c.build(show, eps, now)
 	if err != nil {
 		return nil, err
 	}
-	c.builds.Add(1)
-	gz, err := gzipBytes(body)
-	if err != nil {
-		return nil, err
-	}
-	if old != nil && old.body != nil && !bytes.Equal(old.body, body) && !modified.After(old.modified) {
-		// An unpublished or deleted episode can move the latest change
-		// back in time; Last-Modified must still move forward.
-		modified = now.UTC().Truncate(time.Second)
-		if !modified.After(old.modified) {
-			modified = old.modified.Add(time.Second)
-		}
-	}
-	sum := sha256.Sum256(body)
-	tag := hex.EncodeToString(sum[:16])
-	e.body, e.gz, e.modified = body, gz, modified
-	e.etag, e.gzETag = `"`+tag+`"`, `"`+tag+`-gzip"`
-	e.cacheCtrl = "public, max-age=" + strconv.Itoa(int(c.opts.MaxAge/time.Second))
-	e.plain = newVariant(body, e.etag, "", e.cacheCtrl, modified)
-	e.gzipped = newVariant(gz, e.gzETag, "gzip", e.cacheCtrl, modified)
+	e.b = b
 	if c.invalidations.Load() != gen {
 		// A write landed while we read: serve this build once, rebuild next time.
 		stale := *e
@@ -388,79 +272,101 @@ func (c *Cache) refresh(ctx context.Context, slug string) (*entry, error) {
 	return e, nil
 }
 
+// loadShow reads the show, first promoting its scheduled episodes whose
+// time has come (Store.PromoteDue), so that what the feed lists is decided
+// by rows every replica reads alike rather than by this replica's clock.
+func (c *Cache) loadShow(ctx context.Context, slug string, now time.Time) (*episodes.Show, error) {
+	show, err := c.src.GetShow(ctx, slug)
+	if err != nil {
+		return nil, wrapUnlessNotFound(err, "unable to load show %q", slug)
+	}
+	next, ok, err := c.src.NextScheduled(ctx, show.ID, time.Time{})
+	if err != nil {
+		return nil, fmt.Errorf("feed: unable to find the next scheduled episode of %q: %w", slug, err)
+	}
+	if !ok || next.After(now) {
+		return show, nil
+	}
+	if _, err := c.src.PromoteDue(ctx, show.ID, now); err != nil {
+		return nil, fmt.Errorf("feed: unable to publish the scheduled episodes of %q: %w", slug, err)
+	}
+	show, err = c.src.GetShow(ctx, slug)
+	return show, wrapUnlessNotFound(err, "unable to load show %q", slug)
+}
+
+func wrapUnlessNotFound(err error, format string, args ...any) error {
+	if err == nil || isNotFound(err) {
+		return err
+	}
+	return fmt.Errorf("feed: "+format+": %w", append(args, err)...)
+}
+
+// build renders the show's feed and makes its answers. Last-Modified comes
+// from the data (the show's ChangedAt, which every write moves on by at
+// least a second, or the newest change build finds when that is later), so
+// every replica sends the same one for the same bytes.
+func (c *Cache) build(show *episodes.Show, eps []*episodes.Episode, now time.Time) (*built, error) {
+	body, modified, err := build(show, eps, c.lb, now, c.html)
+	if err != nil {
+		return nil, err
+	}
+	c.builds.Add(1)
+	if ch := show.ChangedAt.UTC().Truncate(time.Second); ch.After(modified) {
+		modified = ch
+	}
+	gz, err := gzipBytes(body)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	tag := hex.EncodeToString(sum[:16])
+	cacheCtrl := "public, max-age=" + strconv.Itoa(int(c.opts.MaxAge/time.Second))
+	b := &built{modified: modified, size: int64(len(body) + len(gz) + builtOverhead)}
+	b.plain = newVariant(body, `"`+tag+`"`, "", cacheCtrl, modified)
+	b.gzipped = newVariant(gz, `"`+tag+`-gzip"`, "gzip", cacheCtrl, modified)
+	b.used.Store(c.tick.Add(1))
+	return b, nil
+}
+
+// builtOverhead is what a built feed holds besides its two bodies: the
+// entry, two header maps and their values.
+const builtOverhead = 2 << 10
+
+// keep stores fresh in place of old, the same feed checked again, unless
+// the slug's entry changed meanwhile.
+func (c *Cache) keep(slug string, old, fresh *entry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cur := c.entries[slug]; cur != nil && cur.b == old.b {
+		c.entries[slug] = fresh
+	}
+}
+
+// store sets the slug's entry (nil deletes it) and drops the least recently
+// used feeds until the cache is under its bound again, never e itself.
 func (c *Cache) store(slug string, e *entry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e == nil {
+	if old := c.entries[slug]; old != nil {
+		c.bytes -= old.b.size
 		delete(c.entries, slug)
+	}
+	if e == nil {
 		return
 	}
 	c.entries[slug] = e
-}
-
-func gzipBytes(b []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return nil, fmt.Errorf("feed: unable to compress: %w", err)
-	}
-	if _, err := zw.Write(b); err != nil {
-		return nil, fmt.Errorf("feed: unable to compress: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("feed: unable to compress: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// acceptsGzip reports whether Accept-Encoding header values allow gzip
-// (explicitly, or by "*", and not with q=0).
-func acceptsGzip(values []string) bool {
-	gz, star := -1.0, -1.0
-	for _, header := range values {
-		for header != "" {
-			var part string
-			part, header, _ = strings.Cut(header, ",")
-			name, params, _ := strings.Cut(part, ";")
-			name = strings.TrimSpace(name)
-			var isGzip, isStar bool
-			switch {
-			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
-				isGzip = true
-			case name == "*":
-				isStar = true
-			default:
-				continue
-			}
-			q := qValue(params)
-			if isGzip {
-				gz = q
-			} else if isStar {
-				star = q
+	c.bytes += e.b.size
+	for c.bytes > c.max && len(c.entries) > 1 {
+		victim, oldest := "", int64(0)
+		for s, x := range c.entries {
+			if u := x.b.used.Load(); s != slug && (victim == "" || u < oldest) {
+				victim, oldest = s, u
 			}
 		}
+		c.bytes -= c.entries[victim].b.size
+		delete(c.entries, victim)
+		c.evictions.Add(1)
 	}
-	if gz >= 0 {
-		return gz > 0
-	}
-	return star > 0
-}
-
-// qValue is the q parameter in an Accept-Encoding element's parameters
-// ("q=0.5" or "" for 1).
-func qValue(params string) float64 {
-	q := 1.0
-	for params != "" {
-		var p string
-		p, params, _ = strings.Cut(params, ";")
-		k, v, ok := strings.Cut(p, "=")
-		if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-				q = f
-			}
-		}
-	}
-	return q
 }
 
 // isNotFound reports whether err says the show does not exist.

@@ -92,6 +92,28 @@ func (f *fakeSource) NextScheduled(_ context.Context, showID int64, after time.T
 	return next, !next.IsZero(), nil
 }
 
+// PromoteDue publishes the due scheduled episodes, as the store does.
+func (f *fakeSource) PromoteDue(_ context.Context, showID int64, now time.Time) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, ep := range f.eps[showID] {
+		if ep.Status == episodes.StatusScheduled && ep.PublishAt != nil && !ep.PublishAt.After(now) {
+			ep.Status = episodes.StatusPublished
+			n++
+		}
+	}
+	if n > 0 {
+		for _, s := range f.shows {
+			if s.ID == showID {
+				s.Version++
+				s.ChangedAt = s.ChangedAt.Truncate(time.Second).Add(time.Second)
+			}
+		}
+	}
+	return n, nil
+}
+
 // edit changes a show under the lock and bumps its version, as the store does.
 func (f *fakeSource) edit(slug string, fn func(*episodes.Show, []*episodes.Episode)) {
 	f.mu.Lock()
@@ -99,6 +121,17 @@ func (f *fakeSource) edit(slug string, fn func(*episodes.Show, []*episodes.Episo
 	s := f.shows[slug]
 	fn(s, f.eps[s.ID])
 	s.Version++
+	// The writer's clock is taken to be just past the newest data.
+	at := s.UpdatedAt
+	for _, ep := range f.eps[s.ID] {
+		if ep.PublishAt != nil && ep.PublishAt.After(at) && !ep.PublishAt.After(testNow) {
+			at = *ep.PublishAt
+		}
+	}
+	if old := s.ChangedAt.Truncate(time.Second); old.After(at) {
+		at = old
+	}
+	s.ChangedAt = at.Truncate(time.Second).Add(time.Second)
 }
 
 // clock is an injected, settable time.
@@ -441,21 +474,38 @@ func TestCacheConcurrentRequestsBuildOnce(t *testing.T) {
 	}
 }
 
+// TestCacheDatabaseErrors: with the database down, a feed never built
+// answers 503 with Retry-After, a built one keeps being served (even right
+// after an edit invalidated it), and the outage is logged once.
 func TestCacheDatabaseErrors(t *testing.T) {
 	src := newFakeSource(episodicShow)
-	c, clk := newTestCache(src)
+	var logs bytes.Buffer
+	clk := &clock{t: testNow}
+	c := NewCache(src, testLinks, clk.now, Options{CheckInterval: time.Second, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	src.fail = fmt.Errorf("connection refused")
-	r := httptest.NewRequest(http.MethodGet, "/weekly-science/feed.xml", nil)
-	w := httptest.NewRecorder()
-	if err := c.Serve(w, r, "weekly-science"); err == nil || w.Code != http.StatusInternalServerError {
-		t.Fatalf("cold cache with a failing database: %d, err %v", w.Code, err)
+	w := serve(t, c, http.MethodGet, "weekly-science", nil)
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("cold cache with a failing database: %d, Retry-After %q; want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
 	}
 	src.fail = nil
-	serve(t, c, http.MethodGet, "weekly-science", nil)
+	good := serve(t, c, http.MethodGet, "weekly-science", nil)
+	logs.Reset()
 	src.fail = fmt.Errorf("connection refused")
+	c.Invalidate(1) // an edit just before the outage
+	for range 5 {
+		clk.add(2 * time.Second)
+		w = serve(t, c, http.MethodGet, "weekly-science", nil)
+		if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), good.Body.Bytes()) {
+			t.Fatalf("warm cache with a failing database: %d; want the last good feed", w.Code)
+		}
+	}
+	if n := strings.Count(logs.String(), "level=ERROR"); n != 1 {
+		t.Errorf("%d error lines for one outage, want 1:\n%s", n, logs.String())
+	}
+	src.fail = nil
 	clk.add(2 * time.Second)
-	w = httptest.NewRecorder()
-	if err := c.Serve(w, r, "weekly-science"); err != nil || w.Code != http.StatusOK {
-		t.Errorf("warm cache with a failing database: %d, err %v; want the stale feed", w.Code, err)
+	serve(t, c, http.MethodGet, "weekly-science", nil)
+	if !strings.Contains(logs.String(), "answers again") || c.Stats().Outage {
+		t.Errorf("the end of the outage is not noted:\n%s", logs.String())
 	}
 }

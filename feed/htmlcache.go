@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"container/list"
 	"hash/maphash"
 	"strconv"
 	"sync"
@@ -21,25 +22,37 @@ type itemHTML struct {
 // change of any of it, or of the episode page's URL (the show's or the
 // episode's slug, the base URL), renders again; a clock that did not move
 // between two edits cannot leave old notes in the feed. Entries of episodes
-// that left their show's feed are dropped after its next build. It is safe
+// that left their show's feed are dropped after its next build, and the
+// least recently used go first when the entries' bytes pass max. It is safe
 // for concurrent use.
 type htmlCache struct {
 	seed maphash.Seed
+	max  int64 // bytes
 
-	mu      sync.Mutex
-	entries map[int64]htmlEntry // by episode ID
-	builds  uint64              // numbers the builds, to find unused entries
+	mu        sync.Mutex
+	entries   map[int64]*list.Element // by episode ID; values are *htmlEntry
+	lru       list.List               // most recently used first
+	bytes     int64
+	evictions int64
+	builds    uint64 // numbers the builds, to find unused entries
 }
 
 type htmlEntry struct {
+	id     int64
 	showID int64
 	sum    uint64
 	html   itemHTML
 	build  uint64 // the last build that used it
 }
 
-func newHTMLCache() *htmlCache {
-	return &htmlCache{seed: maphash.MakeSeed(), entries: map[int64]htmlEntry{}}
+// size is about what the entry holds in memory: both strings, the entry and
+// its list element and map slot.
+func (e *htmlEntry) size() int64 {
+	return int64(len(e.html.content)+len(e.html.description)) + 160
+}
+
+func newHTMLCache(max int64) *htmlCache {
+	return &htmlCache{seed: maphash.MakeSeed(), max: max, entries: map[int64]*list.Element{}}
 }
 
 // htmlBuild is one build's view of an htmlCache (nil: no cache).
@@ -65,24 +78,43 @@ func (b *htmlBuild) render(r *renderer, ep *episodes.Episode, pageURL string) (i
 	if b == nil {
 		return renderItemHTML(r, ep, pageURL)
 	}
-	sum := b.c.fingerprint(ep, pageURL)
-	b.c.mu.Lock()
-	e, ok := b.c.entries[ep.ID]
-	if ok && e.sum == sum {
-		e.build, e.showID = b.n, b.showID
-		b.c.entries[ep.ID] = e
-		b.c.mu.Unlock()
-		return e.html, nil
+	c := b.c
+	sum := c.fingerprint(ep, pageURL)
+	c.mu.Lock()
+	if el, ok := c.entries[ep.ID]; ok {
+		e := el.Value.(*htmlEntry)
+		if e.sum == sum {
+			e.build, e.showID = b.n, b.showID
+			c.lru.MoveToFront(el)
+			c.mu.Unlock()
+			return e.html, nil
+		}
 	}
-	b.c.mu.Unlock()
+	c.mu.Unlock()
 	h, err := renderItemHTML(r, ep, pageURL)
 	if err != nil {
 		return itemHTML{}, err
 	}
-	b.c.mu.Lock()
-	b.c.entries[ep.ID] = htmlEntry{showID: b.showID, sum: sum, html: h, build: b.n}
-	b.c.mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.entries[ep.ID]; ok {
+		c.remove(el)
+	}
+	e := &htmlEntry{id: ep.ID, showID: b.showID, sum: sum, html: h, build: b.n}
+	c.entries[ep.ID] = c.lru.PushFront(e)
+	c.bytes += e.size()
+	for c.bytes > c.max && c.lru.Len() > 1 {
+		c.remove(c.lru.Back())
+		c.evictions++
+	}
 	return h, nil
+}
+
+// remove drops an entry; c.mu is held.
+func (c *htmlCache) remove(el *list.Element) {
+	e := c.lru.Remove(el).(*htmlEntry)
+	delete(c.entries, e.id)
+	c.bytes -= e.size()
 }
 
 // finish drops the entries of the show's episodes this build did not use.
@@ -90,11 +122,12 @@ func (b *htmlBuild) finish() {
 	if b == nil {
 		return
 	}
-	b.c.mu.Lock()
-	defer b.c.mu.Unlock()
-	for id, e := range b.c.entries {
-		if e.showID == b.showID && e.build != b.n {
-			delete(b.c.entries, id)
+	c := b.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, el := range c.entries {
+		if e := el.Value.(*htmlEntry); e.showID == b.showID && e.build != b.n {
+			c.remove(el)
 		}
 	}
 }
@@ -104,11 +137,17 @@ func (c *htmlCache) forgetShow(showID int64) {
 	c.start(showID).finish() // a build that used nothing
 }
 
-// len is the number of cached episodes, for tests.
-func (c *htmlCache) len() int {
+// stats returns the number of entries, their bytes and the evictions so far.
+func (c *htmlCache) stats() (int, int64, int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.entries)
+	return len(c.entries), c.bytes, c.evictions
+}
+
+// len is the number of cached episodes, for tests.
+func (c *htmlCache) len() int {
+	n, _, _ := c.stats()
+	return n
 }
 
 func renderItemHTML(r *renderer, ep *episodes.Episode, pageURL string) (itemHTML, error) {

@@ -13,7 +13,7 @@ import (
 // same bytes as a fresh Build after every kind of change episodeHTML sees,
 // even when UpdatedAt did not move.
 func TestBuildWithHTMLCache(t *testing.T) {
-	hc := newHTMLCache()
+	hc := newHTMLCache(1 << 30)
 	show, eps := serialShow()
 	check := func(step string, lb links.Builder) {
 		t.Helper()

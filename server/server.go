@@ -45,6 +45,8 @@ type Deps struct {
 	MediaDelivery string
 	// MediaBaseURL is an optional public or CDN base in front of the bucket.
 	MediaBaseURL string
+	// CacheSize bounds the feed cache in bytes; 0 means feed.DefaultMaxBytes.
+	CacheSize int64
 	// Uploads is the ingest pipeline; serve builds it spooling under the data
 	// directory. Nil builds one spooling under the system temp directory.
 	Uploads *uploads.Ingester
@@ -95,7 +97,7 @@ func newHandler(deps Deps) *handler {
 		h.media = typedMedia(deps.Bucket)
 	}
 	if deps.Store != nil {
-		h.feeds = feed.NewCache(deps.Store, deps.Links, deps.Now, feed.Options{Logger: deps.Logger})
+		h.feeds = feed.NewCache(deps.Store, deps.Links, deps.Now, feed.Options{Logger: deps.Logger, MaxBytes: deps.CacheSize})
 	}
 	if deps.Store != nil && deps.Bucket != nil {
 		pages, err := web.New(web.Deps{Store: deps.Store, Bucket: deps.Bucket, Links: deps.Links, Now: deps.Now, Logger: deps.Logger})

@@ -17,7 +17,7 @@ import (
 
 // openStore creates the data directory (where SQLite and filesystem media
 // live, and uploads are spooled) and opens the database named by the
-// configuration, running migrations.
+// configuration, running migrations, with the connection pool it sets.
 func openStore(ctx context.Context, cfg *config.Config) (*episodes.Store, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create the data directory (LYSSNA_DATA_DIR): %w", err)
@@ -26,6 +26,7 @@ func openStore(ctx context.Context, cfg *config.Config) (*episodes.Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("open the database (LYSSNA_DATABASE_URL): %w", err)
 	}
+	store.SetPool(episodes.Pool{MaxOpen: cfg.DBMaxOpenConns, MaxIdle: cfg.DBMaxIdleConns, MaxLifetime: cfg.DBConnMaxLifetime})
 	return store, nil
 }
 

@@ -87,6 +87,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		MaxUploadSize: cfg.MaxUploadSize,
 		MediaDelivery: cfg.MediaDelivery,
 		MediaBaseURL:  cfg.MediaBaseURL,
+		CacheSize:     cfg.CacheSize,
 		Uploads:       ingester,
 	})
 	srv := &http.Server{

@@ -1,0 +1,117 @@
+package feed
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/testenv"
+)
+
+// genSource serves shows "show-1" ... "show-N", each with n episodes made
+// afresh on every read, so that only the cache holds feeds in memory.
+type genSource struct{ n int }
+
+func (g genSource) GetShow(_ context.Context, slug string) (*episodes.Show, error) {
+	var id int64
+	if _, err := fmt.Sscanf(slug, "show-%d", &id); err != nil {
+		return nil, fmt.Errorf("gen: show %q: %w", slug, episodes.ErrNotFound)
+	}
+	show, _ := benchShow(1)
+	show.ID, show.Slug, show.Version = id, slug, 1
+	return show, nil
+}
+
+func (g genSource) PublicEpisodes(_ context.Context, showID int64, _ time.Time) ([]*episodes.Episode, error) {
+	_, eps := benchShow(g.n)
+	for _, ep := range eps {
+		ep.ID += showID * 1_000_000
+		ep.ShowID = showID
+	}
+	return eps, nil
+}
+
+func (genSource) ShowVersion(context.Context, int64) (int64, error) { return 1, nil }
+func (genSource) NextScheduled(context.Context, int64, time.Time) (time.Time, bool, error) {
+	return time.Time{}, false, nil
+}
+func (genSource) PromoteDue(context.Context, int64, time.Time) (int, error) { return 0, nil }
+
+// TestCacheStaysUnderItsBound is defect 3 of issue 12: the feeds and the
+// rendered notes the cache keeps stay under Options.MaxBytes however many
+// shows are asked for, the least recently used going first.
+func TestCacheStaysUnderItsBound(t *testing.T) {
+	const maxBytes = 3 << 20
+	clk := &clock{t: testNow}
+	c := NewCache(genSource{n: 200}, testLinks, clk.now, Options{MaxBytes: maxBytes, Logger: slog.New(slog.DiscardHandler)})
+	for i := 1; i <= 12; i++ {
+		if w := serve(t, c, http.MethodGet, fmt.Sprintf("show-%d", i), nil); w.Code != http.StatusOK {
+			t.Fatalf("show-%d = %d", i, w.Code)
+		}
+		st := c.Stats()
+		if st.Bytes > maxBytes*3/4 || st.NotesBytes > maxBytes/4 {
+			t.Fatalf("after show-%d: feeds %d bytes, notes %d bytes; bounds %d and %d", i, st.Bytes, st.NotesBytes, maxBytes*3/4, maxBytes/4)
+		}
+	}
+	st := c.Stats()
+	if st.Evictions == 0 || st.NotesEvictions == 0 || st.Feeds >= 12 {
+		t.Fatalf("nothing was evicted: %+v", st)
+	}
+	// The most recently used feed is still there; the first one is not.
+	builds := st.Builds
+	serve(t, c, http.MethodGet, "show-12", nil)
+	if c.Stats().Builds != builds {
+		t.Error("the most recently used feed was rebuilt")
+	}
+	serve(t, c, http.MethodGet, "show-1", nil)
+	if c.Stats().Builds != builds+1 {
+		t.Error("the least recently used feed was still cached")
+	}
+}
+
+// BenchmarkCacheBoundedHeap asks for several 10,000-episode feeds in turn
+// through a cache bounded to 64 MiB and reports the heap that stays live
+// after each answer (after a GC, less what was live before) and the peak
+// while building: the retained heap must stay under the bound.
+func BenchmarkCacheBoundedHeap(b *testing.B) {
+	const maxBytes = 64 << 20
+	const shows, n = 6, 10_000
+	clk := &clock{t: testNow}
+	var peak uint64
+	var retained uint64
+	for b.Loop() {
+		c := NewCache(genSource{n: n}, testLinks, clk.now, Options{MaxBytes: maxBytes, Logger: slog.New(slog.DiscardHandler)})
+		runtime.GC()
+		base := testenv.HeapLive()
+		stop := testenv.SampleHeap(&peak)
+		for round := range 2 {
+			for i := 1; i <= shows; i++ {
+				if w := serve(b, c, http.MethodGet, fmt.Sprintf("show-%d", i), http.Header{"Accept-Encoding": {"gzip"}}); w.Code != http.StatusOK {
+					b.Fatalf("round %d show-%d = %d", round, i, w.Code)
+				}
+				runtime.GC()
+				if live := testenv.HeapLive(); live > base && live-base > retained {
+					retained = live - base
+				}
+			}
+		}
+		stop()
+		st := c.Stats()
+		b.ReportMetric(float64(st.Bytes)/float64(st.Feeds)/(1<<20), "MiB/feed")
+		b.ReportMetric(float64(st.NotesBytes)/(1<<20), "notes-MiB")
+		b.ReportMetric(float64(st.Evictions), "evictions")
+		if peak > base {
+			b.ReportMetric(float64(peak-base)/(1<<20), "peak-MiB")
+		}
+		runtime.KeepAlive(c)
+	}
+	b.ReportMetric(float64(retained)/(1<<20), "retained-MiB")
+	if retained > maxBytes {
+		b.Errorf("%d MiB stayed live, over the cache's bound of %d MiB", retained>>20, maxBytes>>20)
+	}
+}
