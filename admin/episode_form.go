@@ -25,7 +25,7 @@ var (
 		{Key: "title", Label: "Title", Kind: "text"},
 		{Key: "container", Label: "Journal or book", Kind: "text"},
 		{Key: "publisher", Label: "Publisher", Kind: "text"},
-		{Key: "doi", Label: "DOI", Kind: "text", Hint: "Like 10.1037/a0012345, without https://doi.org/"},
+		{Key: "doi", Label: "DOI", Kind: "text", Hint: "Like 10.1037/a0012345; a pasted https://doi.org/ link or doi: form is fine too"},
 		{Key: "url", Label: "URL", Kind: "url"},
 		{Key: "note", Label: "Note", Kind: "textarea"},
 	}}

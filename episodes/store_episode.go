@@ -41,6 +41,9 @@ func setEpisodeDefaults(e *Episode) {
 		e.Type = EpisodeFull
 	}
 	setPeopleDefaults(e.Guests, RoleGuest)
+	for i := range e.References {
+		e.References[i].DOI = NormalizeDOI(e.References[i].DOI)
+	}
 }
 
 // sortAt is the time an episode sorts by, newest first: its publish time

@@ -529,7 +529,7 @@ func (r Reference) validate(f string) error {
 			return err
 		}
 		if !doiRE.MatchString(r.DOI) {
-			return invalid(f+".doi", "%q is not a DOI; give it as 10.NNNN/suffix, without https://doi.org/", r.DOI)
+			return invalid(f+".doi", "%q is not a DOI; give it as 10.NNNN/suffix, https://doi.org/10.NNNN/suffix or doi:10.NNNN/suffix", r.DOI)
 		}
 	}
 	return checkText(f+".note", r.Note, MaxItemLen, true)

@@ -108,12 +108,12 @@ func referenceHTML(ref episodes.Reference) string {
 	if out != "" {
 		out += "."
 	}
-	link := ref.URL
-	if link == "" && ref.DOI != "" {
-		link = "https://doi.org/" + strings.TrimPrefix(ref.DOI, "https://doi.org/")
-	}
-	if link != "" {
-		out += ` <a href="` + esc(link) + `">` + esc(link) + "</a>"
+	switch {
+	case ref.URL != "":
+		out += ` <a href="` + esc(ref.URL) + `">` + esc(ref.URL) + "</a>"
+	case ref.DOI != "":
+		// The DOI reads as written; only the link is percent-encoded.
+		out += ` <a href="` + esc(episodes.DOIURL(ref.DOI)) + `">https://doi.org/` + esc(ref.DOI) + "</a>"
 	}
 	return out
 }

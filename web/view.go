@@ -158,9 +158,8 @@ func citations(refs []episodes.Reference) []citation {
 		if r.Year != 0 {
 			c.Year = strconv.Itoa(r.Year)
 		}
-		if doi := cleanDOI(r.DOI); doi != "" {
-			c.DOI = doi
-			c.DOIURL = (&url.URL{Scheme: "https", Host: "doi.org", Path: "/" + doi}).String()
+		if r.DOI != "" {
+			c.DOI, c.DOIURL = r.DOI, episodes.DOIURL(r.DOI)
 		}
 		out = append(out, c)
 	}
@@ -184,15 +183,6 @@ func joinAuthors(as []string) string {
 	default:
 		return strings.Join(names[:len(names)-1], ", ") + ", & " + names[len(names)-1]
 	}
-}
-
-// cleanDOI takes a DOI as people paste it ("doi:10.1/x", "https://doi.org/10.1/x").
-func cleanDOI(s string) string {
-	s = strings.TrimSpace(s)
-	for _, p := range []string{"https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:", "DOI:"} {
-		s = strings.TrimPrefix(s, p)
-	}
-	return s
 }
 
 // humanDuration reads like "1 h 5 min", "42 min" or "40 s".
