@@ -166,16 +166,13 @@ func (h *Handler) episodeUpdate(w http.ResponseWriter, r *http.Request, s *sessi
 	}
 	if err == nil {
 		err = h.store.UpdateEpisode(r.Context(), &next)
-		if errors.Is(err, episodes.ErrConflict) {
-			err = &episodes.ValidationError{Field: "slug", Message: "is taken by another episode of this show; choose another"}
-		}
 	}
 	if err != nil {
 		if !f.setError(err) {
 			h.serverError(w, r, err)
 			return
 		}
-		h.render(w, r, http.StatusBadRequest, "episode.html", h.episodePage(r, s, sh, ep, f))
+		h.render(w, r, f.status(), "episode.html", h.episodePage(r, s, sh, ep, f))
 		return
 	}
 	h.invalidate(sh.ID)
@@ -254,7 +251,7 @@ func formToEpisode(f *formState, ep *episodes.Episode) error {
 		}
 		if y := strings.TrimSpace(row["year"]); y != "" {
 			if ref.Year, err = strconv.Atoi(y); err != nil {
-				return &episodes.ValidationError{Field: fmt.Sprintf("references[%d].year", i), Message: fmt.Sprintf("%q is not a year; give four digits, or leave it blank", y)}
+				return &episodes.Error{Field: fmt.Sprintf("references[%d].year", i), Message: fmt.Sprintf("%q is not a year; give four digits, or leave it blank", y)}
 			}
 		}
 		ep.References = append(ep.References, ref)

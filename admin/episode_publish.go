@@ -29,7 +29,7 @@ func (h *Handler) episodePublish(w http.ResponseWriter, r *http.Request, s *sess
 		if err != nil {
 			p := h.episodePage(r, s, sh, ep, episodeToForm(ep))
 			p.Publish.Values["publish_at"] = v
-			p.Publish.Err = &episodes.ValidationError{Field: "publish_at", Message: err.Error()}
+			p.Publish.Err = &episodes.Error{Field: "publish_at", Message: err.Error()}
 			h.render(w, r, http.StatusBadRequest, "episode.html", p)
 			return
 		}
@@ -44,14 +44,12 @@ func (h *Handler) episodePublish(w http.ResponseWriter, r *http.Request, s *sess
 			h.serverError(w, r, err)
 			return
 		}
-		status := http.StatusBadRequest
 		if p.Publish.Err.Field != "reschedule" {
 			p.Publish.Err.Field = "publish"
 		} else {
-			status = http.StatusConflict
 			p.Publish.Values["publish_at"] = r.PostFormValue("publish_at")
 		}
-		h.render(w, r, status, "episode.html", p)
+		h.render(w, r, p.Publish.status(), "episode.html", p)
 		return
 	}
 	h.invalidate(sh.ID)

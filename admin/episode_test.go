@@ -305,7 +305,7 @@ func TestTranscripts(t *testing.T) {
 	c.get(u)
 	broken := "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello\n\n00:00:01.000 --> later\nBroken\n"
 	p := c.upload(u+"transcripts", [][2]string{{"language", "en"}}, "en.vtt", []byte(broken))
-	if p.status != http.StatusBadRequest || !strings.Contains(text(p.byID("f-transcript-error")), "Line 6") {
+	if p.status != http.StatusBadRequest || !strings.Contains(text(p.byID("f-transcript-error")), "line 6") {
 		t.Fatalf("broken cue: %d %q", p.status, text(p.byID("f-transcript-error")))
 	}
 	p = c.upload(u+"transcripts", [][2]string{{"language", "not a lang"}}, "en.vtt", []byte("WEBVTT\n"))
@@ -313,7 +313,7 @@ func TestTranscripts(t *testing.T) {
 		t.Errorf("bad language: %d", p.status)
 	}
 	p = c.upload(u+"transcripts", [][2]string{{"language", "en"}}, "en.vtt", []byte("WEBVTT\n"))
-	if msg := text(p.byID("f-transcript-error")); p.status != http.StatusBadRequest || msg != "The file has no cues or text." {
+	if msg := text(p.byID("f-transcript-error")); p.status != http.StatusBadRequest || msg != "has no cues or text" {
 		t.Errorf("no cues: %d %q", p.status, msg)
 	}
 	good := "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\n<v Ada>Hello and welcome.\n"

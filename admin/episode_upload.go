@@ -3,7 +3,6 @@ package admin
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/uploads"
@@ -69,39 +68,22 @@ func (h *Handler) episodeReplaceAudio(w http.ResponseWriter, r *http.Request, s 
 	seeOther(w, r, episodeAdminURL(sh, ep)+"?done=audio")
 }
 
-// uploadFailure turns an upload error into a status and a message for the form.
+// uploadFailure turns an upload error into a status and a message for the
+// form: a domain error's own (the API answers it the same way), or what
+// the producer can do about a missing or broken-off file. A status of 500
+// means an internal error, to be logged and not shown.
 func uploadFailure(err error) (int, string) {
-	var ve *episodes.ValidationError
+	if de, ok := episodes.AsError(err); ok {
+		if de.Field == "audio" || de.Field == "" {
+			return de.Kind.Status(), de.Message
+		}
+		return de.Kind.Status(), "The file's tags could not be used: " + de.Public()
+	}
 	switch {
 	case errors.Is(err, errNoFile):
 		return http.StatusBadRequest, "Choose an MP3 or M4A file to upload."
-	case errors.Is(err, uploads.ErrTooLarge):
-		return http.StatusRequestEntityTooLarge, clean(err)
-	case errors.Is(err, uploads.ErrUnsupported):
-		return http.StatusUnsupportedMediaType, clean(err) + " Upload an MP3 or M4A file."
-	case errors.Is(err, uploads.ErrMalformed):
-		return http.StatusUnprocessableEntity, clean(err)
 	case errors.Is(err, uploads.ErrIncomplete):
 		return http.StatusBadRequest, "The upload broke off before the end of the file. Try again."
-	case errors.Is(err, episodes.ErrConflict):
-		return http.StatusConflict, clean(err)
-	case errors.As(err, &ve):
-		return http.StatusBadRequest, "The file's tags could not be used: " + ve.Field + " " + ve.Message
 	}
 	return http.StatusInternalServerError, ""
-}
-
-// clean drops the package prefixes from an error meant for a producer.
-func clean(err error) string {
-	msg := err.Error()
-	for _, p := range []string{"uploads: ", "probe: ", "episodes: ", "admin: "} {
-		msg = strings.ReplaceAll(msg, p, "")
-	}
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return msg
 }

@@ -1,8 +1,8 @@
 package admin
 
 import (
-	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -15,11 +15,11 @@ import (
 // formState is a form as the producer filled it in: every value by input
 // name, the rows of each list, and the error to show beside its field.
 // Input names follow the API's field names ("owner.email",
-// "references[2].doi"), so a *episodes.ValidationError lands on its input.
+// "references[2].doi"), so a *episodes.Error lands on its input.
 type formState struct {
 	Values map[string]string
 	Lists  map[string][]map[string]string
-	Err    *episodes.ValidationError
+	Err    *episodes.Error
 }
 
 func newFormState() *formState {
@@ -53,20 +53,24 @@ func errorField(field string) string {
 	return field
 }
 
-// setError records err for display when it is a validation error; it
-// reports whether it was one.
+// setError records err for display beside its input when it is a domain
+// error (*episodes.Error) that names a field; it reports whether it was one.
 func (f *formState) setError(err error) bool {
-	var ve *episodes.ValidationError
-	var ce *episodes.ConflictError
-	switch {
-	case errors.As(err, &ve):
-		f.Err = &episodes.ValidationError{Field: errorField(ve.Field), Message: ve.Message}
-	case errors.As(err, &ce):
-		f.Err = &episodes.ValidationError{Field: errorField(ce.Field), Message: ce.Message}
-	default:
+	de, ok := episodes.AsError(err)
+	if !ok || de.Field == "" {
 		return false
 	}
+	f.Err = &episodes.Error{Kind: de.Kind, Field: errorField(de.Field), Message: de.Message}
 	return true
+}
+
+// status is the HTTP status of the page that shows the form's error: the
+// status the API answers the same error with.
+func (f *formState) status() int {
+	if f.Err == nil {
+		return http.StatusOK
+	}
+	return f.Err.Kind.Status()
 }
 
 // ErrorFor is the message for the named input, if the error concerns it.
@@ -287,7 +291,7 @@ func intField(f *formState, name, what string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, &episodes.ValidationError{Field: name, Message: fmt.Sprintf("%q is not a whole number; give the %s as digits, or leave it blank", s, what)}
+		return 0, &episodes.Error{Field: name, Message: fmt.Sprintf("%q is not a whole number; give the %s as digits, or leave it blank", s, what)}
 	}
 	return n, nil
 }

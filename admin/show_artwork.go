@@ -8,17 +8,6 @@ import (
 	"github.com/lyssna/lyssna/uploads"
 )
 
-// artworkStatus is the HTTP status of an artwork refusal.
-func artworkStatus(p uploads.ArtworkProblem) int {
-	switch p {
-	case uploads.ArtworkTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case uploads.ArtworkUnsupported:
-		return http.StatusUnsupportedMediaType
-	}
-	return http.StatusUnprocessableEntity
-}
-
 // showArtwork streams the uploaded picture into uploads.PutShowArtwork,
 // which checks it (sniffed JPEG or PNG, square, 1400 to 3000 px, RGB) and
 // stores it under a new key; a refusal is shown on the form.
@@ -29,7 +18,7 @@ func (h *Handler) showArtwork(w http.ResponseWriter, r *http.Request, s *session
 	}
 	fail := func(status int, msg string) {
 		p := h.showFormPage(s, sh, showToForm(sh))
-		p.Artwork.Err = &episodes.ValidationError{Field: "artwork", Message: msg}
+		p.Artwork.Err = &episodes.Error{Field: "artwork", Message: msg}
 		h.render(w, r, status, "show_form.html", p)
 	}
 	_, part, err := streamFile(r, s)
@@ -45,10 +34,10 @@ func (h *Handler) showArtwork(w http.ResponseWriter, r *http.Request, s *session
 		return
 	}
 	_, err = h.uploads.PutShowArtwork(r.Context(), sh, part)
-	var ae *uploads.ArtworkError
+	de, refused := episodes.AsError(err)
 	switch {
-	case errors.As(err, &ae):
-		fail(artworkStatus(ae.Problem), ae.Message)
+	case refused:
+		fail(de.Kind.Status(), de.Message)
 		return
 	case errors.Is(err, uploads.ErrIncomplete):
 		fail(http.StatusBadRequest, "The upload broke off before the end of the file. Try again.")

@@ -10,7 +10,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/lyssna/lyssna/episodes"
-	"github.com/lyssna/lyssna/links"
 )
 
 // maxCategories is how many category pickers the form offers; Apple reads
@@ -108,24 +107,16 @@ func (h *Handler) showCreate(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	sh := &episodes.Show{Slug: strings.TrimSpace(f.Values["slug"])}
 	sh.GUID = episodes.PodcastGUID(h.links.Feed(sh.Slug))
-	var err error
-	if links.IsReserved(sh.Slug) {
-		err = &episodes.ValidationError{Field: "slug", Message: fmt.Sprintf("%q is used by Lyssna's own pages; choose another", sh.Slug)}
-	} else {
-		err = formToShow(f, sh)
-	}
+	err := formToShow(f, sh)
 	if err == nil {
 		err = h.store.CreateShow(r.Context(), sh)
-		if errors.Is(err, episodes.ErrConflict) {
-			err = &episodes.ValidationError{Field: "slug", Message: "is taken by another show; choose another"}
-		}
 	}
 	if err != nil {
 		if !f.setError(err) {
 			h.serverError(w, r, err)
 			return
 		}
-		h.render(w, r, http.StatusBadRequest, "show_form.html", h.showFormPage(s, nil, f))
+		h.render(w, r, f.status(), "show_form.html", h.showFormPage(s, nil, f))
 		return
 	}
 	h.invalidate(sh.ID)
@@ -176,7 +167,7 @@ func (h *Handler) showUpdate(w http.ResponseWriter, r *http.Request, s *session)
 			h.serverError(w, r, err)
 			return
 		}
-		h.render(w, r, http.StatusBadRequest, "show_form.html", h.showFormPage(s, sh, f))
+		h.render(w, r, f.status(), "show_form.html", h.showFormPage(s, sh, f))
 		return
 	}
 	h.invalidate(sh.ID)

@@ -3,7 +3,6 @@ package admin
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"path"
@@ -48,17 +47,10 @@ func (h *Handler) transcriptUpload(w http.ResponseWriter, r *http.Request, s *se
 		for k, v := range fields {
 			p.Transcript.Values[k] = v
 		}
-		p.Transcript.Err = &episodes.ValidationError{Field: field, Message: msg}
+		p.Transcript.Err = &episodes.Error{Field: field, Message: msg}
 		h.render(w, r, status, "episode.html", p)
 	}
-	lang, from := fields["language"], fields["translated_from"]
 	switch {
-	case !episodes.ValidLanguage(lang):
-		fail(http.StatusBadRequest, "language", fmt.Sprintf("%q is not a language tag; give an ISO 639 code such as en or sv-SE", lang))
-		return
-	case from != "" && (!episodes.ValidLanguage(from) || strings.EqualFold(from, lang)):
-		fail(http.StatusBadRequest, "translated_from", fmt.Sprintf("%q must be a language tag other than the transcript's own, or blank", from))
-		return
 	case errors.Is(err, errNoFile):
 		fail(http.StatusBadRequest, "transcript", "Choose a WebVTT (.vtt), SubRip (.srt) or text file.")
 		return
@@ -71,18 +63,11 @@ func (h *Handler) transcriptUpload(w http.ResponseWriter, r *http.Request, s *se
 		fail(http.StatusBadRequest, "transcript", "The upload broke off before the end of the file. Try again.")
 		return
 	}
-	_, err = h.uploads.PutTranscript(r.Context(), ep, lang, transcriptFormat(part.FileName(), data), from, data)
-	var pe *transcript.ParseError
-	var verr *episodes.ValidationError
+	_, err = h.uploads.PutTranscript(r.Context(), ep, fields["language"], transcriptFormat(part.FileName(), data), fields["translated_from"], data)
+	de, refused := episodes.AsError(err)
 	switch {
-	case errors.As(err, &pe):
-		fail(http.StatusBadRequest, "transcript", fmt.Sprintf("Line %d of %s: %s. Fix the file and upload it again.", pe.Line, part.FileName(), pe.Msg))
-		return
-	case errors.Is(err, transcript.ErrTooLarge):
-		fail(http.StatusRequestEntityTooLarge, "transcript", fmt.Sprintf("The file is larger than %d MB.", transcript.MaxSize>>20))
-		return
-	case errors.As(err, &verr) && verr.Field == "transcript":
-		fail(http.StatusBadRequest, "transcript", "The file "+verr.Message+".")
+	case refused:
+		fail(de.Kind.Status(), de.Field, de.Message)
 		return
 	case err != nil:
 		h.serverError(w, r, err)

@@ -21,13 +21,6 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// Errors the Store returns; test them with errors.Is. Both come wrapped with
-// a message that names what was missing or what clashed.
-var (
-	ErrNotFound = errors.New("not found")
-	ErrConflict = errors.New("conflict")
-)
-
 //go:embed migrations
 var migrationsFS embed.FS
 
@@ -270,15 +263,16 @@ func (d dbTime) ptr() *time.Time {
 	return &t
 }
 
-// constraintNames maps each unique constraint to what a conflict message says clashed.
-var constraintNames = map[string]string{
-	"shows_slug_key":                   "a show with this slug already exists",
-	"shows_guid_key":                   "a show with this guid already exists",
-	"episodes_show_slug_key":           "an episode with this slug already exists in the show",
-	"episodes_guid_key":                "an episode with this guid already exists",
-	"episode_transcripts_language_key": "the episode already has a transcript in this language",
-	"tokens_name_key":                  "a token with this name already exists",
-	"tokens_hash_key":                  "a token with this hash already exists",
+// constraintNames maps each unique constraint to what a conflict message
+// says clashed, and the field it belongs to.
+var constraintNames = map[string]struct{ msg, field string }{
+	"shows_slug_key":                   {"is taken by another show; choose another", "slug"},
+	"shows_guid_key":                   {"belongs to another show already; a show's guid must be unique", "guid"},
+	"episodes_show_slug_key":           {"is taken by another episode of the show; choose another", "slug"},
+	"episodes_guid_key":                {"belongs to another episode already; an episode's guid must be unique", "guid"},
+	"episode_transcripts_language_key": {"the episode already has a transcript in this language", "language"},
+	"tokens_name_key":                  {"a token with this name already exists", "name"},
+	"tokens_hash_key":                  {"a token with this hash already exists", ""},
 }
 
 // sqliteUniqueColumns maps SQLite's "UNIQUE constraint failed: t.a, t.b" to constraint names.
@@ -317,15 +311,20 @@ func uniqueViolation(err error) (string, bool) {
 	return "", false
 }
 
-// conflict turns a unique violation into ErrConflict naming the clash and
-// the value; other errors are wrapped with what failed.
-func conflict(err error, what, value string) error {
+// conflict turns a unique violation into a Conflict *Error naming the field
+// and its value (values maps field names to the values written); other
+// errors are wrapped with what failed.
+func conflict(err error, what string, values map[string]string) error {
 	if c, ok := uniqueViolation(err); ok {
-		msg := constraintNames[c]
-		if msg == "" {
-			msg = "a unique value is already taken"
+		n, ok := constraintNames[c]
+		if !ok {
+			n.msg = "a unique value is already taken"
 		}
-		return fmt.Errorf("episodes: %s (%q): %w", msg, value, ErrConflict)
+		msg := n.msg
+		if v, ok := values[n.field]; ok {
+			msg = fmt.Sprintf("%q %s", v, n.msg)
+		}
+		return &Error{Kind: Conflict, Field: n.field, Message: msg, Err: err}
 	}
 	return fmt.Errorf("episodes: %s: %w", what, err)
 }
@@ -368,7 +367,7 @@ func (s *Store) bumpShowAt(ctx context.Context, tx *sql.Tx, showID int64, at tim
 	var old dbTime
 	err := tx.QueryRowContext(ctx, `UPDATE shows SET version = version + 1 WHERE id = $1 RETURNING changed_at`, showID).Scan(&old)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("episodes: show %d: %w", showID, ErrNotFound)
+		return notFound("there is no show with id %d (it may have been deleted)", showID)
 	}
 	if err != nil {
 		return fmt.Errorf("episodes: bump show version: %w", err)

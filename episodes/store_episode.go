@@ -109,11 +109,7 @@ func (s *Store) CreateEpisode(ctx context.Context, e *Episode) error {
 			e.Slug = ""
 		}
 		if _, ok := uniqueViolation(err); ok {
-			value := e.GUID
-			if c, _ := uniqueViolation(err); c == "episodes_show_slug_key" {
-				value = base
-			}
-			return conflict(err, "create episode", value)
+			return conflict(err, "create episode", map[string]string{"slug": base, "guid": e.GUID})
 		}
 		return err
 	}
@@ -192,7 +188,7 @@ func (s *Store) writeMaterials(ctx context.Context, tx *sql.Tx, e *Episode) erro
 	}
 	exec := func(what, q string, args ...any) error {
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return conflict(err, "write "+what, what)
+			return conflict(err, "write "+what, nil)
 		}
 		return nil
 	}
@@ -261,7 +257,7 @@ func (s *Store) getEpisode(ctx context.Context, q querier, where string, args ..
 		return nil, err
 	}
 	if len(eps) == 0 {
-		return nil, fmt.Errorf("episodes: episode %v: %w", args[len(args)-1], ErrNotFound)
+		return nil, notFound("there is no episode %q", fmt.Sprint(args[len(args)-1]))
 	}
 	return eps[0], nil
 }
@@ -275,7 +271,7 @@ func (s *Store) FindEpisodeByAudioSHA256(ctx context.Context, showID int64, sha 
 		return nil, err
 	}
 	if len(eps) == 0 || sha == "" {
-		return nil, fmt.Errorf("episodes: episode with audio sha256 %s: %w", sha, ErrNotFound)
+		return nil, notFound("there is no episode with audio sha256 %s", sha)
 	}
 	return eps[0], nil
 }
@@ -298,7 +294,7 @@ func decodeCursor(s string) (cursor, error) {
 		err = json.Unmarshal(b, &c)
 	}
 	if err != nil || c.ID <= 0 {
-		return c, &ValidationError{Field: "cursor", Message: "is not a cursor this API returned; start again without one"}
+		return c, &Error{Field: "cursor", Message: "is not a cursor this API returned; start again without one"}
 	}
 	return c, nil
 }
@@ -306,7 +302,7 @@ func decodeCursor(s string) (cursor, error) {
 // ListEpisodes returns one page of the show's episodes, newest first (by
 // publish time, or creation time for episodes never scheduled, then id), and
 // the opaque cursor of the next page ("" on the last page). A bad cursor is a
-// *ValidationError for field "cursor".
+// *Error for field "cursor".
 func (s *Store) ListEpisodes(ctx context.Context, showID int64, opts ListOptions) ([]*Episode, string, error) {
 	limit := opts.Limit
 	if limit <= 0 {
@@ -557,7 +553,7 @@ func loadMaterialRows(ctx context.Context, q querier, query string, args []any, 
 // one transaction, and bumps the show's version. GUID, ShowID, Status,
 // PublishAt, PublishedAt and CreatedAt keep their stored values (use Publish
 // and Unpublish for the status); an empty Slug keeps the stored slug, and a
-// slug cannot change once the episode has been public (ValidationError
+// slug cannot change once the episode has been public (Error
 // "slug"). e gets the stored values back.
 func (s *Store) UpdateEpisode(ctx context.Context, e *Episode) error {
 	setEpisodeDefaults(e)
@@ -566,13 +562,16 @@ func (s *Store) UpdateEpisode(ctx context.Context, e *Episode) error {
 		if err != nil {
 			return err
 		}
+		if e.GUID != "" && e.GUID != old.GUID {
+			return invalid("guid", "cannot change once the episode exists; it stays %q", old.GUID)
+		}
 		e.ShowID, e.GUID, e.Status, e.PublishAt, e.PublishedAt, e.CreatedAt =
 			old.ShowID, old.GUID, old.Status, old.PublishAt, old.PublishedAt, old.CreatedAt
 		if e.Slug == "" {
 			e.Slug = old.Slug
 		}
 		if e.Slug != old.Slug && old.PublishedAt != nil {
-			return &ValidationError{Field: "slug", Message: fmt.Sprintf("cannot change once the episode has been published; it stays %q", old.Slug)}
+			return &Error{Field: "slug", Message: fmt.Sprintf("cannot change once the episode has been published; it stays %q", old.Slug)}
 		}
 		if err := e.Validate(); err != nil {
 			return err
@@ -597,7 +596,7 @@ func (s *Store) writeEpisode(ctx context.Context, tx *sql.Tx, e *Episode) error 
 		audio_sha256 = $12, audio_bitrate = $13, image_key = $14, status = $15, publish_at = $16, published_at = $17,
 		sort_at = $18, discussion_url = $19, updated_at = $20 WHERE id = $21`, args...)
 	if err != nil {
-		return conflict(err, fmt.Sprintf("update episode %d", e.ID), e.Slug)
+		return conflict(err, fmt.Sprintf("update episode %d", e.ID), map[string]string{"slug": e.Slug, "guid": e.GUID})
 	}
 	return s.writeMaterials(ctx, tx, e)
 }
@@ -608,7 +607,7 @@ func (s *Store) DeleteEpisode(ctx context.Context, id int64) error {
 		var showID int64
 		err := tx.QueryRowContext(ctx, `DELETE FROM episodes WHERE id = $1 RETURNING show_id`, id).Scan(&showID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("episodes: episode %d: %w", id, ErrNotFound)
+			return notFound("there is no episode with id %d (it may have been deleted)", id)
 		}
 		if err != nil {
 			return fmt.Errorf("episodes: delete episode %d: %w", id, err)
@@ -628,7 +627,7 @@ type PublishOptions struct {
 	NewDate bool
 	// Reschedule confirms that a public episode is to leave the feed and its
 	// page until At; without it, scheduling a public episode is a
-	// *ConflictError.
+	// Conflict *Error.
 	Reschedule bool
 }
 
@@ -639,12 +638,12 @@ func (s *Store) Publish(ctx context.Context, id int64, at time.Time) (*Episode, 
 
 // PublishWith makes the episode public: published when its publication date
 // is not after now, else scheduled. It needs audio and a non-empty title
-// (ValidationError "audio" or "title"). An episode that has been public
+// (Error "audio" or "title"). An episode that has been public
 // before keeps its original publication date unless opts gives a new one
 // (At or NewDate), so it does not jump above newer episodes in every app;
 // PublishedAt and PublishAt then agree, as the API's published_at and the
 // feed's pubDate must. Scheduling an episode that is public now takes it out
-// of the feed until then, so it needs opts.Reschedule (else a *ConflictError
+// of the feed until then, so it needs opts.Reschedule (else a Conflict *Error
 // for field "reschedule").
 func (s *Store) PublishWith(ctx context.Context, id int64, opts PublishOptions) (*Episode, error) {
 	now := s.clock()
@@ -656,10 +655,10 @@ func (s *Store) PublishWith(ctx context.Context, id int64, opts PublishOptions) 
 			return err
 		}
 		if e.Audio == nil {
-			return &ValidationError{Field: "audio", Message: "is missing; upload the episode's audio before publishing"}
+			return &Error{Field: "audio", Message: "is missing; upload the episode's audio before publishing"}
 		}
 		if strings.TrimSpace(e.Title) == "" {
-			return &ValidationError{Field: "title", Message: "is empty; give the episode a title before publishing"}
+			return &Error{Field: "title", Message: "is empty; give the episode a title before publishing"}
 		}
 		newDate := !opts.At.IsZero() || opts.NewDate
 		at := normTime(opts.At)
@@ -670,7 +669,7 @@ func (s *Store) PublishWith(ctx context.Context, id int64, opts PublishOptions) 
 			at = normTime(now)
 		}
 		if at.After(now) && e.IsPublic(now) && !opts.Reschedule {
-			return &ConflictError{Field: "reschedule", Message: fmt.Sprintf(
+			return &Error{Kind: Conflict, Field: "reschedule", Message: fmt.Sprintf(
 				"the episode is public since %s; scheduling it for %s takes it out of the feed and its page answers “not found” until then. Confirm the reschedule to go ahead, or publish it again to keep it public",
 				e.PublishAt.UTC().Format(humanTime), at.UTC().Format(humanTime))}
 		}

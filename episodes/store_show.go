@@ -63,8 +63,8 @@ func encodeShowJSON(sh *Show) (showJSON, error) {
 
 // CreateShow validates sh (after filling in default Type, Medium and host
 // roles), stores it and sets its ID, CreatedAt, UpdatedAt and Version. The
-// caller sets GUID (PodcastGUID of the feed URL, or the imported guid) and
-// checks reserved slugs. A taken slug or guid is ErrConflict.
+// caller sets GUID (PodcastGUID of the feed URL, or the imported guid). A
+// reserved slug is Invalid; a taken slug or guid is a Conflict.
 func (s *Store) CreateShow(ctx context.Context, sh *Show) error {
 	setShowDefaults(sh)
 	if err := sh.Validate(); err != nil {
@@ -85,7 +85,16 @@ func (s *Store) CreateShow(ctx context.Context, sh *Show) error {
 		js.categories, sh.Explicit, sh.Type, sh.Link, sh.Copyright, sh.ImageKey, sh.Locked, js.funding, sh.Medium,
 		js.hosts, sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now)).Scan(&id)
 	if err != nil {
-		return conflict(err, "create show "+sh.Slug, sh.Slug+"/"+sh.GUID)
+		err = conflict(err, "create show "+sh.Slug, map[string]string{"slug": sh.Slug, "guid": sh.GUID})
+		if de, ok := AsError(err); ok && de.Field == "guid" {
+			// A show's guid follows from its feed URL, so a taken slug
+			// usually clashes on both: name the one the producer typed.
+			if taken, _ := s.GetShow(ctx, sh.Slug); taken != nil {
+				return &Error{Kind: Conflict, Field: "slug", Err: de.Err,
+					Message: fmt.Sprintf("%q %s", sh.Slug, constraintNames["shows_slug_key"].msg)}
+			}
+		}
+		return err
 	}
 	sh.ID, sh.CreatedAt, sh.UpdatedAt, sh.Version, sh.ChangedAt = id, now, now, 1, now
 	return nil
@@ -104,7 +113,7 @@ func (s *Store) GetShowByID(ctx context.Context, id int64) (*Show, error) {
 func (s *Store) getShow(ctx context.Context, where string, arg any, what string) (*Show, error) {
 	sh, err := scanShow(s.reads.QueryRowContext(ctx, `SELECT `+showColumns+` FROM shows WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("episodes: %s: %w", what, ErrNotFound)
+		return nil, notFound("there is no %s", what)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("episodes: get %s: %w", what, err)
@@ -159,13 +168,20 @@ func scanShow(r rowScanner) (*Show, error) {
 }
 
 // UpdateShow replaces the show with sh.ID by sh (validated, defaults filled
-// in) and bumps its Version. GUID and CreatedAt never change: sh gets the
-// stored values back, with the new UpdatedAt and Version.
+// in) and bumps its Version. Slug, GUID and CreatedAt never change (a
+// different slug or a different non-empty guid is Invalid, naming the
+// field): sh gets the stored values back, with the new UpdatedAt and Version.
 func (s *Store) UpdateShow(ctx context.Context, sh *Show) error {
 	setShowDefaults(sh)
 	old, err := s.GetShowByID(ctx, sh.ID)
 	if err != nil {
 		return err
+	}
+	if sh.Slug != old.Slug {
+		return invalid("slug", "cannot change; the feed URL depends on it (it stays %q; set new_feed_url to move a show)", old.Slug)
+	}
+	if sh.GUID != "" && sh.GUID != old.GUID {
+		return invalid("guid", "cannot change once the show exists; it stays %q", old.GUID)
 	}
 	sh.GUID = old.GUID
 	if err := sh.Validate(); err != nil {
@@ -191,10 +207,10 @@ func (s *Store) UpdateShow(ctx context.Context, sh *Show) error {
 			sh.Explicit, sh.Type, sh.Link, sh.Copyright, sh.ImageKey, sh.Locked, js.funding, sh.Medium, js.hosts,
 			sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.ID).Scan(&version, &created, &changed)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("episodes: show %d: %w", sh.ID, ErrNotFound)
+			return notFound("there is no show with id %d (it may have been deleted)", sh.ID)
 		}
 		if err != nil {
-			return conflict(err, fmt.Sprintf("update show %d", sh.ID), sh.Slug)
+			return conflict(err, fmt.Sprintf("update show %d", sh.ID), map[string]string{"slug": sh.Slug, "guid": sh.GUID})
 		}
 		return nil
 	})
@@ -212,7 +228,7 @@ func (s *Store) DeleteShow(ctx context.Context, id int64) error {
 		return fmt.Errorf("episodes: delete show %d: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("episodes: show %d: %w", id, ErrNotFound)
+		return notFound("there is no show with id %d (it may have been deleted)", id)
 	}
 	return nil
 }
@@ -223,7 +239,7 @@ func (s *Store) ShowVersion(ctx context.Context, showID int64) (int64, error) {
 	var v int64
 	err := s.db.QueryRowContext(ctx, `SELECT version FROM shows WHERE id = $1`, showID).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("episodes: show %d: %w", showID, ErrNotFound)
+		return 0, notFound("there is no show with id %d (it may have been deleted)", showID)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("episodes: show %d version: %w", showID, err)

@@ -124,8 +124,19 @@ func TestStoreShows(t *testing.T) {
 			t.Fatalf("ListShows = %v, %v", shows, err)
 		}
 
-		// Update: GUID never changes, version grows.
-		sh.Title, sh.GUID, sh.Categories = "Renamed", "something-else", []Category{{Category: "TV & Film", Subcategory: "After Shows"}}
+		// Update: a new GUID or slug is refused, naming the field.
+		for field, change := range map[string]func(*Show){
+			"guid": func(c *Show) { c.GUID = "something-else" },
+			"slug": func(c *Show) { c.Slug = "moved" },
+		} {
+			c := *sh
+			change(&c)
+			if de, ok := AsError(s.UpdateShow(ctx, &c)); !ok || de.Kind != Invalid || de.Field != field {
+				t.Fatalf("UpdateShow with a new %s: %v, want Invalid %s", field, de, field)
+			}
+		}
+		// Update: an empty GUID keeps the stored one, version grows.
+		sh.Title, sh.GUID, sh.Categories = "Renamed", "", []Category{{Category: "TV & Film", Subcategory: "After Shows"}}
 		if err := s.UpdateShow(ctx, sh); err != nil {
 			t.Fatal(err)
 		}
@@ -146,14 +157,15 @@ func TestStoreShows(t *testing.T) {
 			t.Errorf("duplicate guid: %v", err)
 		}
 		min.Slug = sh.Slug
-		if err := s.UpdateShow(ctx, min); !errors.Is(err, ErrConflict) {
-			t.Errorf("update to a taken slug: %v", err)
+		if de, ok := AsError(s.UpdateShow(ctx, min)); !ok || de.Kind != Invalid || de.Field != "slug" {
+			t.Errorf("update to another slug: %v, want Invalid slug", de)
 		}
+		min.Slug = "min"
 
 		// Validation comes before the database.
 		bad := validShow()
 		bad.Slug, bad.Language = "bad", "klingon"
-		var ve *ValidationError
+		var ve *Error
 		if err := s.CreateShow(ctx, bad); !errors.As(err, &ve) || ve.Field != "language" {
 			t.Errorf("invalid show: %v", err)
 		}
@@ -209,9 +221,15 @@ func TestStoreEpisodeRoundTrip(t *testing.T) {
 			}
 		}
 
-		// Update replaces every material, in order; GUID and ShowID stay.
+		// Update replaces every material, in order; GUID and ShowID stay
+		// (a different GUID is refused, an empty one keeps the stored one).
 		guid := e.GUID
-		e.GUID = "changed"
+		changed := *e
+		changed.GUID = "changed"
+		if de, ok := AsError(s.UpdateEpisode(ctx, &changed)); !ok || de.Kind != Invalid || de.Field != "guid" {
+			t.Fatalf("UpdateEpisode with a new guid: %v, want Invalid guid", de)
+		}
+		e.GUID = ""
 		e.Takeaways = []string{"only"}
 		e.StudyQuestions = nil
 		e.References = []Reference{{Title: "New", Year: 2001}}
@@ -276,7 +294,7 @@ func TestStoreSlugs(t *testing.T) {
 				t.Errorf("title %q: slug %q, want %q", title, e.Slug, want[i])
 			}
 		}
-		var ve *ValidationError
+		var ve *Error
 		if err := s.CreateEpisode(ctx, &Episode{ShowID: sh.ID, Slug: "77"}); !errors.As(err, &ve) || ve.Field != "slug" {
 			t.Errorf("all-digit slug: %v", err)
 		}
@@ -412,7 +430,7 @@ func TestStorePagination(t *testing.T) {
 		if err != nil || next != "" || len(pub) != (n+1)/2 {
 			t.Fatalf("public list: %d episodes, next %q, %v", len(pub), next, err)
 		}
-		var ve *ValidationError
+		var ve *Error
 		if _, _, err := s.ListEpisodes(ctx, sh.ID, ListOptions{Cursor: "garbage!"}); !errors.As(err, &ve) || ve.Field != "cursor" {
 			t.Errorf("bad cursor: %v", err)
 		}
@@ -434,7 +452,7 @@ func TestStorePublishing(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var ve *ValidationError
+		var ve *Error
 		if _, err := s.Publish(ctx, noAudio.ID, time.Time{}); !errors.As(err, &ve) || ve.Field != "audio" {
 			t.Errorf("publish without audio: %v", err)
 		}
@@ -676,7 +694,7 @@ func TestStoreTokens(t *testing.T) {
 		if err := s.CreateToken(ctx, "other", "hash-1"); !errors.Is(err, ErrConflict) {
 			t.Errorf("duplicate hash: %v", err)
 		}
-		var ve *ValidationError
+		var ve *Error
 		if err := s.CreateToken(ctx, "bad\nname", "hash-4"); !errors.As(err, &ve) || ve.Field != "name" {
 			t.Errorf("bad name: %v", err)
 		}
@@ -755,7 +773,7 @@ func TestStoreHostileText(t *testing.T) {
 		for _, r := range rejects {
 			bad := &Episode{ShowID: sh.ID, Title: "ok"}
 			r.edit(bad)
-			var ve *ValidationError
+			var ve *Error
 			if err := s.CreateEpisode(ctx, bad); !errors.As(err, &ve) || ve.Field != r.field {
 				t.Errorf("%s: %v", r.field, err)
 			}
@@ -890,8 +908,8 @@ func TestStoreRepublishKeepsDate(t *testing.T) {
 		// without the confirmation, and nothing changes.
 		due := clock.Now().Add(48 * time.Hour)
 		_, err = s.PublishWith(ctx, e.ID, PublishOptions{At: due})
-		var ce *ConflictError
-		if !errors.As(err, &ce) || !errors.Is(err, ErrConflict) || ce.Field != "reschedule" ||
+		ce, _ := AsError(err)
+		if ce == nil || ce.Kind != Conflict || !errors.Is(err, ErrConflict) || ce.Field != "reschedule" ||
 			!strings.Contains(ce.Message, "takes it out of the feed") {
 			t.Fatalf("scheduling a public episode: %v", err)
 		}

@@ -33,11 +33,11 @@ func (s *Store) CreateToken(ctx context.Context, name, hash string) error {
 		return err
 	}
 	if strings.TrimSpace(hash) == "" {
-		return &ValidationError{Field: "hash", Message: "is required"}
+		return &Error{Field: "hash", Message: "is required"}
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (name, hash, created_at) VALUES ($1, $2, $3)`, name, hash, s.t(s.clock()))
 	if err != nil {
-		return conflict(err, "create token "+name, name)
+		return conflict(err, "create token "+name, map[string]string{"name": name})
 	}
 	return nil
 }
@@ -48,7 +48,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (Token, error) {
 	var created dbTime
 	err := s.db.QueryRowContext(ctx, `SELECT name, created_at FROM tokens WHERE hash = $1`, hash).Scan(&t.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Token{}, fmt.Errorf("episodes: token: %w", ErrNotFound)
+		return Token{}, notFound("there is no such token")
 	}
 	if err != nil {
 		return Token{}, fmt.Errorf("episodes: look up token: %w", err)
@@ -87,7 +87,7 @@ func (s *Store) RevokeToken(ctx context.Context, name string) error {
 		return fmt.Errorf("episodes: revoke token %q: %w", name, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("episodes: token %q: %w", name, ErrNotFound)
+		return notFound("there is no token named %q", name)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ func (s *Store) TokenHashByName(ctx context.Context, name string) (string, error
 	var hash string
 	err := s.db.QueryRowContext(ctx, `SELECT hash FROM tokens WHERE name = $1`, name).Scan(&hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("episodes: token %q: %w", name, ErrNotFound)
+		return "", notFound("there is no token named %q", name)
 	}
 	if err != nil {
 		return "", fmt.Errorf("episodes: look up token %q: %w", name, err)

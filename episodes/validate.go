@@ -12,37 +12,9 @@ import (
 	"golang.org/x/text/language"
 )
 
-// ValidationError says which field of a show or episode is wrong and how to
-// fix it. Field uses the API's JSON names: "owner.email",
-// "categories[0].subcategory", "references[2].doi", "takeaways[1]".
-type ValidationError struct {
-	Field   string
-	Message string
-}
-
-// Error implements error.
-func (e *ValidationError) Error() string {
-	return "episodes: invalid " + e.Field + ": " + e.Message
-}
-
-// ConflictError refuses a change that clashes with the episode's state and
-// says how to go ahead; Field names the input that would confirm it. It
-// matches ErrConflict with errors.Is.
-type ConflictError struct {
-	Field   string
-	Message string
-}
-
-// Error implements error.
-func (e *ConflictError) Error() string {
-	return "episodes: conflict on " + e.Field + ": " + e.Message
-}
-
-// Unwrap makes errors.Is(err, ErrConflict) true.
-func (e *ConflictError) Unwrap() error { return ErrConflict }
-
-func invalid(field, format string, args ...any) *ValidationError {
-	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
+// invalid is the Invalid *Error for field with a formatted message.
+func invalid(field, format string, args ...any) *Error {
+	return &Error{Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // Limits on text fields, in bytes of UTF-8. Apple truncates or rejects longer
@@ -83,10 +55,18 @@ var (
 // AudioTypes lists the enclosure content types Apple accepts.
 var audioTypes = []string{"audio/mpeg", "audio/x-m4a", "audio/mp4", "video/mp4", "video/quicktime", "video/x-m4v", "application/pdf"}
 
+// ReservedSlug reports whether a show slug would clash with one of Lyssna's
+// own routes: the first path segments it serves itself.
+func ReservedSlug(slug string) bool {
+	switch slug {
+	case "api", "admin", "media", "static", "healthz", "readyz", "metrics", "favicon.ico", "robots.txt":
+		return true
+	}
+	return false
+}
+
 // ValidSlug reports whether s is a well-formed slug: 1..64 of [a-z0-9] in
-// hyphen-separated runs. It does not check reserved names (links.IsReserved);
-// the caller (the API) does that for show slugs, because episodes imports no
-// other package of the project.
+// hyphen-separated runs. Show.Validate also refuses ReservedSlug names.
 func ValidSlug(s string) bool {
 	return len(s) <= MaxSlugLen && slugRE.MatchString(s)
 }
@@ -178,6 +158,20 @@ func ValidLanguage(s string) bool {
 	return conf == language.Exact && base.String() != "und"
 }
 
+// CheckTranscriptLanguages checks a transcript's language and the language
+// it was translated from ("" when it is no translation): both known
+// language tags, and not the same. Errors name the field "language" or
+// "translated_from".
+func CheckTranscriptLanguages(lang, translatedFrom string) error {
+	if err := checkLanguage("language", lang, true); err != nil {
+		return err
+	}
+	if translatedFrom != "" && (!ValidLanguage(translatedFrom) || strings.EqualFold(translatedFrom, lang)) {
+		return invalid("translated_from", "%q must be a language tag other than the transcript's own (%s), or left out", translatedFrom, lang)
+	}
+	return nil
+}
+
 func checkLanguage(field, s string, required bool) error {
 	if s == "" {
 		if required {
@@ -220,13 +214,15 @@ func checkPerson(field string, p Person, withBio bool) error {
 	return checkText(field+".bio", p.Bio, MaxItemLen, true)
 }
 
-// Validate checks every field of the show and returns a *ValidationError
+// Validate checks every field of the show and returns a *Error
 // naming the first bad one. Empty Type and Medium are allowed (the Store
-// fills in "episodic" and "podcast"). Reserved show slugs (links.IsReserved)
-// are the caller's check.
+// fills in "episodic" and "podcast"). A ReservedSlug is refused.
 func (s *Show) Validate() error {
 	if err := checkSlug("slug", s.Slug); err != nil {
 		return err
+	}
+	if ReservedSlug(s.Slug) {
+		return invalid("slug", "%q is reserved for Lyssna's own URLs; choose another slug", s.Slug)
 	}
 	if err := checkRequiredText("title", s.Title, MaxTitleLen); err != nil {
 		return err
@@ -330,7 +326,7 @@ func (s *Show) Validate() error {
 	return nil
 }
 
-// Validate checks every field of the episode and returns a *ValidationError
+// Validate checks every field of the episode and returns a *Error
 // naming the first bad one. A draft may lack a title and audio (Publish
 // requires both); empty Slug, GUID, Type and Status are allowed (the Store
 // fills them in).

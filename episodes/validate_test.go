@@ -156,9 +156,9 @@ func TestEpisodeValidate(t *testing.T) {
 
 func assertField(t *testing.T, err error, field string) {
 	t.Helper()
-	var ve *ValidationError
+	var ve *Error
 	if !errors.As(err, &ve) {
-		t.Fatalf("got %v, want a *ValidationError for %q", err, field)
+		t.Fatalf("got %v, want a *Error for %q", err, field)
 	}
 	if ve.Field != field {
 		t.Fatalf("field = %q (%s), want %q", ve.Field, ve.Message, field)

@@ -9,15 +9,9 @@ import (
 	"github.com/lyssna/lyssna/episodes"
 )
 
-// Reserved are the first path segments that Lyssna routes itself; no show slug
-// may take one of them.
-var reserved = map[string]bool{
-	"api": true, "admin": true, "media": true, "static": true,
-	"healthz": true, "readyz": true, "favicon.ico": true, "robots.txt": true,
-}
-
-// IsReserved reports whether a show slug would clash with one of Lyssna's own routes.
-func IsReserved(slug string) bool { return reserved[slug] }
+// IsReserved reports whether a first path segment is one Lyssna routes
+// itself (episodes.ReservedSlug, the one list), so no show may take it.
+func IsReserved(segment string) bool { return episodes.ReservedSlug(segment) }
 
 // Builder makes absolute URLs under one public base URL.
 type Builder struct {

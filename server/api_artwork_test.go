@@ -146,11 +146,11 @@ func TestAPIArtworkRefusals(t *testing.T) {
 		status            int
 		code, want        string
 	}{
-		{"not square", "image/png", testimage.Encode(t, "png-header", 1400, 1000), http.StatusUnprocessableEntity, codeInvalid, "1400 × 1000 px; artwork must be square"},
-		{"too small", "image/jpeg", testimage.Encode(t, "jpeg", 1000, 1000), http.StatusUnprocessableEntity, codeInvalid, "between 1400 × 1400 and 3000 × 3000 px"},
-		{"too large", "image/png", testimage.Encode(t, "png-header", 3001, 3001), http.StatusUnprocessableEntity, codeInvalid, "3001 × 3001 px"},
-		{"grayscale", "image/jpeg", testimage.Encode(t, "gray-jpeg", 1400, 1400), http.StatusUnprocessableEntity, codeInvalid, "grayscale"},
-		{"cmyk", "image/jpeg", testimage.Encode(t, "cmyk-jpeg", 1400, 1400), http.StatusUnprocessableEntity, codeInvalid, "CMYK"},
+		{"not square", "image/png", testimage.Encode(t, "png-header", 1400, 1000), http.StatusBadRequest, codeInvalid, "1400 × 1000 px; artwork must be square"},
+		{"too small", "image/jpeg", testimage.Encode(t, "jpeg", 1000, 1000), http.StatusBadRequest, codeInvalid, "between 1400 × 1400 and 3000 × 3000 px"},
+		{"too large", "image/png", testimage.Encode(t, "png-header", 3001, 3001), http.StatusBadRequest, codeInvalid, "3001 × 3001 px"},
+		{"grayscale", "image/jpeg", testimage.Encode(t, "gray-jpeg", 1400, 1400), http.StatusBadRequest, codeInvalid, "grayscale"},
+		{"cmyk", "image/jpeg", testimage.Encode(t, "cmyk-jpeg", 1400, 1400), http.StatusBadRequest, codeInvalid, "CMYK"},
 		{"gif", "image/gif", testimage.Encode(t, "gif", 1400, 1400), http.StatusUnsupportedMediaType, codeUnsupportedMedia, "GIF, not JPEG or PNG"},
 		{"gif sent as png", "image/png", testimage.Encode(t, "gif", 1400, 1400), http.StatusUnsupportedMediaType, codeUnsupportedMedia, "GIF, not JPEG or PNG"},
 		{"not an image", "image/jpeg", []byte("just text, not a picture"), http.StatusUnsupportedMediaType, codeUnsupportedMedia, "not JPEG or PNG"},

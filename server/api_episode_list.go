@@ -21,7 +21,7 @@ func (h *handler) apiEpisodeList(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxEpisodeLimit {
-			h.respondError(w, r, &episodes.ValidationError{Field: "limit",
+			h.respondError(w, r, &episodes.Error{Field: "limit",
 				Message: strconv.Quote(v) + " is not a page size; use a whole number from 1 to " + strconv.Itoa(maxEpisodeLimit)})
 			return
 		}

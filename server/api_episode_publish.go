@@ -28,7 +28,7 @@ func (h *handler) apiEpisodePublish(w http.ResponseWriter, r *http.Request) {
 		if body.At.v != "" {
 			t, err := time.Parse(time.RFC3339, body.At.v)
 			if err != nil {
-				h.respondError(w, r, &episodes.ValidationError{Field: "at",
+				h.respondError(w, r, &episodes.Error{Field: "at",
 					Message: "is not an RFC 3339 time; give one like 2026-05-01T09:00:00Z or 2026-05-01T11:00:00+02:00"})
 				return
 			}

@@ -107,7 +107,7 @@ func decodeJSON(body io.Reader, v any) error {
 	err = dec.Decode(v)
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
-	var val *episodes.ValidationError
+	var val *episodes.Error
 	switch {
 	case err == nil:
 	case errors.As(err, &val):
@@ -122,10 +122,10 @@ func decodeJSON(body io.Reader, v any) error {
 		if field == "" {
 			return malformed("the body must be a JSON object, not %s", typ.Value)
 		}
-		return &episodes.ValidationError{Field: field, Message: fmt.Sprintf("must be %s, not %s", jsonTypeName(typ.Type.String()), typ.Value)}
+		return &episodes.Error{Field: field, Message: fmt.Sprintf("must be %s, not %s", jsonTypeName(typ.Type.String()), typ.Value)}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &episodes.ValidationError{Field: name, Message: "is not a known field (or cannot be set here); see docs/api.md for the fields"}
+		return &episodes.Error{Field: name, Message: "is not a known field (or cannot be set here); see docs/api.md for the fields"}
 	default:
 		return malformed("malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
@@ -214,11 +214,11 @@ type readOnlyField struct {
 	hint string
 }
 
-// checkReadOnly returns a ValidationError for the first read-only field sent.
+// checkReadOnly returns an *episodes.Error for the first read-only field sent.
 func checkReadOnly(fields []readOnlyField) error {
 	for _, f := range fields {
 		if f.sent.set {
-			return &episodes.ValidationError{Field: f.name, Message: "is read-only; " + f.hint}
+			return &episodes.Error{Field: f.name, Message: "is read-only; " + f.hint}
 		}
 	}
 	return nil
@@ -399,8 +399,8 @@ type showPatch struct {
 	UpdatedAt readOnly `json:"updated_at"`
 }
 
-// apply copies the fields present in p onto s. The slug and guid of a
-// stored show (s.ID != 0) cannot change.
+// apply copies the fields present in p onto s. (The Store refuses a new
+// slug or guid for a stored show.)
 func (p showPatch) apply(s *episodes.Show) error {
 	if err := checkReadOnly([]readOnlyField{
 		{"image_url", p.ImageURL, "upload artwork with PUT .../artwork"},
@@ -410,14 +410,6 @@ func (p showPatch) apply(s *episodes.Show) error {
 		{"updated_at", p.UpdatedAt, "the server sets it"},
 	}); err != nil {
 		return err
-	}
-	if s.ID != 0 {
-		if p.Slug.set && p.Slug.v != s.Slug {
-			return &episodes.ValidationError{Field: "slug", Message: fmt.Sprintf("cannot change; the feed URL depends on it (it stays %q; set new_feed_url to move a show)", s.Slug)}
-		}
-		if p.GUID.set && p.GUID.v != s.GUID {
-			return &episodes.ValidationError{Field: "guid", Message: fmt.Sprintf("cannot change once the show exists; it stays %q", s.GUID)}
-		}
 	}
 	p.Slug.to(&s.Slug)
 	p.GUID.to(&s.GUID)
@@ -546,7 +538,7 @@ type episodePatch struct {
 
 // decodeEpisodePatch reads an episode's JSON (at most 1 MiB) from r,
 // rejecting unknown and read-only fields. Errors are *requestError or
-// *episodes.ValidationError; h.respondError answers either.
+// *episodes.Error; h.respondError answers either.
 func decodeEpisodePatch(r io.Reader) (episodePatch, error) {
 	var p episodePatch
 	if err := decodeJSON(r, &p); err != nil {
@@ -570,12 +562,9 @@ func decodeEpisodePatch(r io.Reader) (episodePatch, error) {
 	return p, nil
 }
 
-// apply copies the fields present in p onto e. The guid of a stored
-// episode (e.GUID != "") cannot change; the Store guards a published slug.
+// apply copies the fields present in p onto e. (The Store refuses a new
+// guid for a stored episode, and a new slug for one that has been public.)
 func (p episodePatch) apply(e *episodes.Episode) error {
-	if p.GUID.set && e.GUID != "" && p.GUID.v != e.GUID {
-		return &episodes.ValidationError{Field: "guid", Message: fmt.Sprintf("cannot change once the episode exists; it stays %q", e.GUID)}
-	}
 	p.GUID.to(&e.GUID)
 	p.Slug.to(&e.Slug)
 	p.Title.to(&e.Title)

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/lyssna/lyssna/episodes"
-	"github.com/lyssna/lyssna/links"
 )
 
 // apiShowCreate creates a show: POST /api/v1/shows. Its podcast:guid comes
@@ -18,11 +17,6 @@ func (h *handler) apiShowCreate(w http.ResponseWriter, r *http.Request) {
 	var s episodes.Show
 	if err := p.apply(&s); err != nil {
 		h.respondError(w, r, err)
-		return
-	}
-	if links.IsReserved(s.Slug) {
-		h.respondError(w, r, &episodes.ValidationError{Field: "slug",
-			Message: "\"" + s.Slug + "\" is reserved for Lyssna's own URLs; choose another slug"})
 		return
 	}
 	if s.GUID == "" && episodes.ValidSlug(s.Slug) {

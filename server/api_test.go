@@ -322,7 +322,7 @@ func TestAPIFlow(t *testing.T) {
 
 		// Delete a transcript, the episode, the show.
 		want(t, a.do(http.MethodDelete, "/api/v1/shows/biology/episodes/cells/transcripts/sv", "", nil), http.StatusNoContent, nil)
-		wantError(t, a.do(http.MethodDelete, "/api/v1/shows/biology/episodes/cells/transcripts/sv", "", nil), http.StatusNotFound, codeNotFound, "")
+		wantError(t, a.do(http.MethodDelete, "/api/v1/shows/biology/episodes/cells/transcripts/sv", "", nil), http.StatusNotFound, codeNotFound, "language")
 		var left episodeJSON
 		want(t, a.do(http.MethodGet, "/api/v1/shows/biology/episodes/cells", "", nil), http.StatusOK, &left)
 		if len(left.Transcripts) != 1 || left.Transcripts[0].Language != "en" {

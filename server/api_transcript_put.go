@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/transcript"
+	"github.com/lyssna/lyssna/uploads"
 )
 
 // transcriptTypes maps accepted request Content-Types to transcript formats.
@@ -24,21 +24,11 @@ var transcriptTypes = map[string]string{
 // apiTranscriptPut stores an episode's transcript in one language: PUT
 // /api/v1/shows/{show}/episodes/{episode}/transcripts/{lang}[?translated_from=en]
 // with a WebVTT, SubRip or plain-text body, stored by uploads.PutTranscript:
-// a broken cue is a 400 naming its line; the transcript it replaces is
+// a bad language, a broken cue (naming its line) or an empty file is a 400
+// with the same field and message the producer UI shows; the transcript it replaces is
 // deleted afterwards. Answers 201 for a new language, 200 for a replaced one.
 func (h *handler) apiTranscriptPut(w http.ResponseWriter, r *http.Request) {
-	lang := pathVar(r, "lang")
-	if !episodes.ValidLanguage(lang) {
-		h.respondError(w, r, &episodes.ValidationError{Field: "lang",
-			Message: fmt.Sprintf("%q is not a known language tag; use an ISO 639 code such as en or sv-SE", lang)})
-		return
-	}
-	from := r.URL.Query().Get("translated_from")
-	if from != "" && (!episodes.ValidLanguage(from) || strings.EqualFold(from, lang)) {
-		h.respondError(w, r, &episodes.ValidationError{Field: "translated_from",
-			Message: fmt.Sprintf("%q must be a language tag other than the transcript's own (%s)", from, lang)})
-		return
-	}
+	lang, from := pathVar(r, "lang"), r.URL.Query().Get("translated_from")
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	format, ok := transcriptTypes[mt]
 	if !ok {
@@ -47,15 +37,10 @@ func (h *handler) apiTranscriptPut(w http.ResponseWriter, r *http.Request) {
 			r.Header.Get("Content-Type")), "")
 		return
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, transcript.MaxSize))
+	// One byte over the limit is enough for PutTranscript to refuse it.
+	data, err := io.ReadAll(io.LimitReader(r.Body, transcript.MaxSize+1))
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge,
-				fmt.Sprintf("the transcript is larger than the %d MiB limit", transcript.MaxSize>>20), "")
-			return
-		}
-		h.respondError(w, r, fmt.Errorf("server: read transcript: %w", err))
+		h.respondError(w, r, fmt.Errorf("server: read transcript: %w: %w", uploads.ErrIncomplete, err))
 		return
 	}
 	s, e, in, ok := h.episodeObjects(w, r)

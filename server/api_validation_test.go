@@ -86,9 +86,9 @@ func TestAPIShowValidation(t *testing.T) {
 		}
 	})
 	t.Run("conflict", func(t *testing.T) {
-		wantError(t, a.json(http.MethodPost, "/api/v1/shows", `{"slug": "taken", "title": "T", "language": "en"}`), http.StatusConflict, codeConflict, "")
+		wantError(t, a.json(http.MethodPost, "/api/v1/shows", `{"slug": "taken", "title": "T", "language": "en"}`), http.StatusConflict, codeConflict, "slug")
 		wantError(t, a.json(http.MethodPost, "/api/v1/shows", `{"slug": "other", "title": "T", "language": "en", "guid": "917393e3-1b1e-5cef-ace4-edaa54e1f810"}`),
-			http.StatusConflict, codeConflict, "")
+			http.StatusConflict, codeConflict, "guid")
 	})
 }
 
@@ -140,11 +140,11 @@ func TestAPIEpisodeValidation(t *testing.T) {
 		t.Errorf("episodes after refused writes: %+v", list.Episodes)
 	}
 	t.Run("conflict", func(t *testing.T) {
-		wantError(t, a.json(http.MethodPost, "/api/v1/shows/s/episodes", `{"slug": "kept"}`), http.StatusConflict, codeConflict, "")
+		wantError(t, a.json(http.MethodPost, "/api/v1/shows/s/episodes", `{"slug": "kept"}`), http.StatusConflict, codeConflict, "slug")
 		guid := list.Episodes[0].GUID
-		wantError(t, a.json(http.MethodPost, "/api/v1/shows/s/episodes", `{"guid": "`+guid+`"}`), http.StatusConflict, codeConflict, "")
+		wantError(t, a.json(http.MethodPost, "/api/v1/shows/s/episodes", `{"guid": "`+guid+`"}`), http.StatusConflict, codeConflict, "guid")
 		a.createEpisode("s", map[string]any{"slug": "other"})
-		wantError(t, a.json(http.MethodPatch, "/api/v1/shows/s/episodes/other", `{"slug": "kept"}`), http.StatusConflict, codeConflict, "")
+		wantError(t, a.json(http.MethodPatch, "/api/v1/shows/s/episodes/other", `{"slug": "kept"}`), http.StatusConflict, codeConflict, "slug")
 	})
 	t.Run("same title gets a new slug", func(t *testing.T) {
 		e := a.createEpisode("s", map[string]any{"title": "Kept"})
@@ -351,11 +351,11 @@ func TestAPITranscriptErrors(t *testing.T) {
 	wantError(t, put("en", "text/vtt", "WEBVTT\n\n00:00.000 --> 00:01.000\nbad \xff\n"), http.StatusBadRequest, codeInvalid, "transcript")
 	wantError(t, put("en", "application/json", `{}`), http.StatusUnsupportedMediaType, codeUnsupportedMedia, "")
 	wantError(t, put("en", "", vtt), http.StatusUnsupportedMediaType, codeUnsupportedMedia, "")
-	wantError(t, put("english", "text/vtt", vtt), http.StatusBadRequest, codeInvalid, "lang")
+	wantError(t, put("english", "text/vtt", vtt), http.StatusBadRequest, codeInvalid, "language")
 	wantError(t, put("sv?translated_from=sv", "text/vtt", vtt), http.StatusBadRequest, codeInvalid, "translated_from")
 	wantError(t, put("sv?translated_from=xx-bogus-", "text/vtt", vtt), http.StatusBadRequest, codeInvalid, "translated_from")
-	wantError(t, put("en", "text/vtt", "WEBVTT\n\n"+strings.Repeat("x", 8<<20)), http.StatusRequestEntityTooLarge, codeTooLarge, "")
-	wantError(t, a.do(http.MethodDelete, "/api/v1/shows/s/episodes/e/transcripts/en", "", nil), http.StatusNotFound, codeNotFound, "")
+	wantError(t, put("en", "text/vtt", "WEBVTT\n\n"+strings.Repeat("x", 8<<20)), http.StatusRequestEntityTooLarge, codeTooLarge, "transcript")
+	wantError(t, a.do(http.MethodDelete, "/api/v1/shows/s/episodes/e/transcripts/en", "", nil), http.StatusNotFound, codeNotFound, "language")
 
 	var e episodeJSON
 	want(t, put("de", "text/plain; charset=utf-8", "Hallo.\n\nZweiter Absatz."), http.StatusCreated, &e)

@@ -137,7 +137,7 @@ func TestUploadCreatesEpisode(t *testing.T) {
 			// The same file again: 409 naming the episode, nothing new stored.
 			before := a.leftovers()
 			body, ct = multipartBody(t, part{"audio", "again.mp3", mp3})
-			msg := wantError(t, a.do(http.MethodPost, "/api/v1/shows/talks/episodes", ct, body), http.StatusConflict, codeConflict, "")
+			msg := wantError(t, a.do(http.MethodPost, "/api/v1/shows/talks/episodes", ct, body), http.StatusConflict, codeConflict, "audio")
 			if !strings.Contains(msg, e.Slug) {
 				t.Errorf("conflict message %q does not name %s", msg, e.Slug)
 			}

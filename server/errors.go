@@ -8,11 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strings"
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/storage"
-	"github.com/lyssna/lyssna/transcript"
 	"github.com/lyssna/lyssna/uploads"
 )
 
@@ -49,54 +47,32 @@ func writeError(w http.ResponseWriter, status int, code, message, field string) 
 	_ = json.NewEncoder(w).Encode(errorBody{errorDetail{Code: code, Message: message, Field: field}})
 }
 
-// respondError is the one place where errors become HTTP answers: a request
-// error (bad JSON, wrong type, too large) with its own status; a refused
-// picture (413, 415 or 422 naming the problem, field "image"); the upload
-// pipeline's errors (413 naming the limit, 415 saying what was found, 422 for
-// a broken file, 408 for a stalled client, 400 for a cut-off body); not found
-// (or a key that cannot exist) -> 404, conflict -> 409 (with its field when
-// the domain names one), a validation error ->
-// 400 naming the field, a transcript that does not parse -> 400 naming the line, a request its client canceled -> 503 unlogged,
-// anything else -> 500, logged here once with the request's details and
-// never shown to the client.
+// respondError is the one place where errors become HTTP answers. A domain
+// error (*episodes.Error) answers with its kind's status and code
+// (episodes.Kind.Status, the one table), its message and its field. A
+// problem with the request itself (*requestError: its encoding, size or
+// content type) answers with its own status. An upload that stalled is 408,
+// one that broke off 400 (the client's doing, not the file's); a request its
+// client canceled is 503, unlogged. Anything else is 500, logged here once
+// with the request's details and never shown to the client.
 func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error) {
 	var rerr *requestError
-	var tl *uploads.TooLargeError
-	upmsg := func() string {
-		return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "uploads: "), "probe: ")
-	}
-	var verr *episodes.ValidationError
-	var perr *transcript.ParseError
-	var aerr *uploads.ArtworkError
-	var cerr *episodes.ConflictError
-	switch {
-	case errors.As(err, &rerr):
+	if errors.As(err, &rerr) {
 		writeError(w, rerr.status, rerr.code, rerr.message, rerr.field)
-	case errors.As(err, &aerr):
-		status, code := artworkStatus(aerr.Problem)
-		writeError(w, status, code, aerr.Message, "image")
-	case errors.As(err, &tl):
-		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, upmsg(), "audio")
-	case errors.Is(err, uploads.ErrUnsupported):
-		writeError(w, http.StatusUnsupportedMediaType, codeUnsupportedMedia, upmsg(), "audio")
-	case errors.Is(err, uploads.ErrMalformed):
-		writeError(w, http.StatusUnprocessableEntity, codeMalformed,
-			upmsg()+"; check that the file plays, or re-encode it as MP3 or M4A", "audio")
+		return
+	}
+	if de, ok := episodes.AsError(err); ok {
+		writeError(w, de.Kind.Status(), de.Kind.Code(), de.Public(), de.Field)
+		return
+	}
+	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		writeError(w, http.StatusRequestTimeout, codeTimeout,
 			fmt.Sprintf("the upload sent nothing for %s and was cut off; nothing was stored, send it again", uploadIdleTimeout), "")
 	case errors.Is(err, uploads.ErrIncomplete):
-		writeError(w, http.StatusBadRequest, codeIncomplete, upmsg()+"; nothing was stored, send it again", "")
-	case errors.As(err, &perr):
-		writeError(w, http.StatusBadRequest, codeInvalid, "invalid transcript: "+perr.Error(), "transcript")
-	case errors.As(err, &verr):
-		writeError(w, http.StatusBadRequest, codeInvalid, "invalid "+verr.Field+": "+verr.Message, verr.Field)
-	case errors.Is(err, episodes.ErrNotFound), errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrInvalidKey):
-		writeError(w, http.StatusNotFound, codeNotFound, err.Error(), "")
-	case errors.As(err, &cerr):
-		writeError(w, http.StatusConflict, codeConflict, cerr.Message, cerr.Field)
-	case errors.Is(err, episodes.ErrConflict):
-		writeError(w, http.StatusConflict, codeConflict, err.Error(), "")
+		writeError(w, http.StatusBadRequest, codeIncomplete, "the upload broke off before the end of the file; nothing was stored, send it again", "")
+	case errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrInvalidKey):
+		writeError(w, http.StatusNotFound, codeNotFound, "there is nothing stored at this address", "")
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client went away; nobody reads this answer and it is no fault here.
 		writeError(w, http.StatusServiceUnavailable, codeCanceled, "request canceled", "")
@@ -105,17 +81,4 @@ func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error
 		writeError(w, http.StatusInternalServerError, codeInternal,
 			"internal error; the server log has the details under request id "+requestID(r.Context()), "")
 	}
-}
-
-// artworkStatus is the status and code of a refused picture.
-func artworkStatus(p uploads.ArtworkProblem) (int, string) {
-	switch p {
-	case uploads.ArtworkTooLarge:
-		return http.StatusRequestEntityTooLarge, codeTooLarge
-	case uploads.ArtworkUnsupported:
-		return http.StatusUnsupportedMediaType, codeUnsupportedMedia
-	case uploads.ArtworkMalformed:
-		return http.StatusUnprocessableEntity, codeMalformed
-	}
-	return http.StatusUnprocessableEntity, codeInvalid
 }

@@ -243,10 +243,16 @@ func TestRespondError(t *testing.T) {
 		field  string
 		logged bool
 	}{
-		{"validation", fmt.Errorf("create: %w", &episodes.ValidationError{Field: "title", Message: "must not be empty"}), 400, codeInvalid, "title", false},
-		{"episode missing", fmt.Errorf("episodes: show %q: %w", "x", episodes.ErrNotFound), 404, codeNotFound, "", false},
+		{"validation", fmt.Errorf("create: %w", &episodes.Error{Field: "title", Message: "must not be empty"}), 400, codeInvalid, "title", false},
+		{"episode missing", fmt.Errorf("server: %w", episodes.Errorf(episodes.NotFound, "", "there is no show %q", "x")), 404, codeNotFound, "", false},
 		{"object missing", fmt.Errorf("get: %w", storage.ErrNotFound), 404, codeNotFound, "", false},
-		{"conflict", fmt.Errorf("episodes: slug taken: %w", episodes.ErrConflict), 409, codeConflict, "", false},
+		{"conflict", fmt.Errorf("uploads: %w", episodes.Errorf(episodes.Conflict, "slug", "is taken")), 409, codeConflict, "slug", false},
+		{"too large", episodes.Errorf(episodes.TooLarge, "audio", "over the limit"), 413, codeTooLarge, "audio", false},
+		{"unsupported", episodes.Errorf(episodes.Unsupported, "image", "GIF"), 415, codeUnsupportedMedia, "image", false},
+		{"malformed", episodes.Errorf(episodes.Malformed, "audio", "cut off"), 422, codeMalformed, "audio", false},
+		{"forbidden", episodes.Errorf(episodes.Forbidden, "", "not yours"), 403, "forbidden", "", false},
+		{"unavailable", episodes.Errorf(episodes.Unavailable, "", "try later"), 503, "unavailable", "", false},
+		{"a bare sentinel is no domain error", fmt.Errorf("x: %w", episodes.ErrNotFound), 500, codeInternal, "", true},
 		{"bad key", fmt.Errorf("get: %w", storage.ErrInvalidKey), 404, codeNotFound, "", false},
 		{"anything else", errors.New("disk on fire"), 500, codeInternal, "", true},
 		{"canceled but the client is still there", fmt.Errorf("db: %w", context.Canceled), 500, codeInternal, "", true},
@@ -263,6 +269,9 @@ func TestRespondError(t *testing.T) {
 			}
 			if rec.Code != tc.status || body.Error.Code != tc.code || body.Error.Field != tc.field || body.Error.Message == "" {
 				t.Errorf("got %d %+v, want %d %s field %q", rec.Code, body.Error, tc.status, tc.code, tc.field)
+			}
+			if de, ok := episodes.AsError(tc.err); ok && body.Error.Message != de.Public() {
+				t.Errorf("message %q, want the domain error's own %q", body.Error.Message, de.Public())
 			}
 			if tc.status == 500 && strings.Contains(body.Error.Message, "disk on fire") {
 				t.Errorf("an internal error leaked: %q", body.Error.Message)

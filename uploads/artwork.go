@@ -26,34 +26,12 @@ const (
 	MaxArtworkSize = 10 << 20 // bytes
 )
 
-// ArtworkProblem classifies an *ArtworkError, so that each caller can pick
-// its status: ArtworkTooLarge 413, ArtworkUnsupported 415, ArtworkMalformed
-// and ArtworkInvalid 422.
-type ArtworkProblem int
-
-// The kinds of ArtworkError.
-const (
-	// ArtworkTooLarge means the file is larger than MaxArtworkSize.
-	ArtworkTooLarge ArtworkProblem = iota + 1
-	// ArtworkUnsupported means the bytes are not JPEG or PNG (whatever the
-	// request said they were).
-	ArtworkUnsupported
-	// ArtworkMalformed means the bytes start like JPEG or PNG but cannot be read.
-	ArtworkMalformed
-	// ArtworkInvalid means a readable JPEG or PNG that breaks a rule: not
-	// square, too small or too large, not RGB.
-	ArtworkInvalid
-)
-
-// ArtworkError says why a picture cannot be artwork. Message is written for
-// the producer: it names the problem and what to do about it.
-type ArtworkError struct {
-	Problem ArtworkProblem
-	Message string
+// artworkError is the *episodes.Error of the field "image" saying why a
+// picture cannot be artwork, written for the producer: it names the problem
+// and what to do about it.
+func artworkError(kind episodes.Kind, format string, args ...any) *episodes.Error {
+	return episodes.Errorf(kind, "image", format, args...)
 }
-
-// Error is the message with the package prefix.
-func (e *ArtworkError) Error() string { return "uploads: " + e.Message }
 
 // PutShowArtwork makes the picture read from r (at most MaxArtworkSize
 // bytes) the show's artwork and returns the updated show (show itself is not
@@ -90,7 +68,7 @@ func (in *Ingester) PutShowArtwork(ctx context.Context, show *episodes.Show, r i
 // The picture's type is sniffed from its bytes, never taken from a name or
 // header, and checked against Apple's rules: JPEG or PNG, square, between
 // MinArtworkPx and MaxArtworkPx on a side, RGB (not CMYK or grayscale). A
-// picture that fails is an *ArtworkError and nothing is stored; a body that
+// picture that fails is an *episodes.Error of the field "image" and nothing is stored; a body that
 // breaks off is ErrIncomplete (wrapped). The picture is put under a new key,
 // art/{show id}/episode-{episode id}-{content hash}-{random}.{jpg|png}
 // (never an existing object), and the episode updated; when the update
@@ -128,7 +106,7 @@ func (in *Ingester) PutEpisodeArtwork(ctx context.Context, show *episodes.Show, 
 // artwork is episodes.ErrNotFound (wrapped).
 func (in *Ingester) DeleteShowArtwork(ctx context.Context, show *episodes.Show) (*episodes.Show, error) {
 	if show.ImageKey == "" {
-		return nil, fmt.Errorf("uploads: show %q has no artwork: %w", show.Slug, episodes.ErrNotFound)
+		return nil, episodes.Errorf(episodes.NotFound, "image", "show %q has no artwork", show.Slug)
 	}
 	next := *show
 	next.ImageKey = ""
@@ -145,7 +123,7 @@ func (in *Ingester) DeleteShowArtwork(ctx context.Context, show *episodes.Show) 
 // episodes.ErrNotFound (wrapped).
 func (in *Ingester) DeleteEpisodeArtwork(ctx context.Context, ep *episodes.Episode) (*episodes.Episode, error) {
 	if ep.ImageKey == "" {
-		return nil, fmt.Errorf("uploads: episode %q has no artwork of its own: %w", ep.Slug, episodes.ErrNotFound)
+		return nil, episodes.Errorf(episodes.NotFound, "image", "episode %q has no artwork of its own", ep.Slug)
 	}
 	next := *ep
 	next.ImageKey = ""
@@ -182,17 +160,16 @@ func (in *Ingester) stillStored(ctx context.Context, current, prefix, ext string
 var errArtworkTooLarge = errors.New("uploads: artwork too large")
 
 // artworkReadError turns readArtwork's errors into what callers match: an
-// *ArtworkError as it is, ErrIncomplete (wrapped) for a body that broke off.
+// *episodes.Error as it is, ErrIncomplete (wrapped) for a body that broke off.
 func (in *Ingester) artworkReadError(ctx context.Context, err error) error {
-	var ae *ArtworkError
-	if errors.As(err, &ae) {
+	if _, ok := episodes.AsError(err); ok {
 		return err
 	}
 	var mbe *http.MaxBytesError
 	if errors.Is(err, errArtworkTooLarge) || errors.As(err, &mbe) {
-		return &ArtworkError{ArtworkTooLarge, fmt.Sprintf(
+		return artworkError(episodes.TooLarge,
 			"The file is larger than %d MiB; artwork of at most %d × %d px fits well below that: save it with more compression.",
-			MaxArtworkSize>>20, MaxArtworkPx, MaxArtworkPx)}
+			MaxArtworkSize>>20, MaxArtworkPx, MaxArtworkPx)
 	}
 	return in.BodyError(ctx, err)
 }
@@ -210,7 +187,7 @@ func readArtwork(ctx context.Context, r io.Reader) (*artwork, error) {
 }
 
 // checkArtwork sniffs the picture's real type and checks it against Apple's
-// rules, returning an *ArtworkError naming the first one it breaks.
+// rules, returning an *episodes.Error (field "image") naming the first one it breaks.
 func checkArtwork(data []byte) (*artwork, error) {
 	art := &artwork{data: data, contentType: http.DetectContentType(data)}
 	switch art.contentType {
@@ -227,30 +204,30 @@ func checkArtwork(data []byte) (*artwork, error) {
 		} else {
 			kind += " data"
 		}
-		return nil, &ArtworkError{ArtworkUnsupported, fmt.Sprintf(
-			"The file is %s, not JPEG or PNG. Podcast apps accept only JPEG or PNG artwork: export it as one of those.", kind)}
+		return nil, artworkError(episodes.Unsupported,
+			"The file is %s, not JPEG or PNG. Podcast apps accept only JPEG or PNG artwork: export it as one of those.", kind)
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, &ArtworkError{ArtworkMalformed, "The picture could not be read; it may be damaged. Export it again as JPEG or PNG."}
+		return nil, artworkError(episodes.Malformed, "The picture could not be read; it may be damaged. Export it again as JPEG or PNG.")
 	}
 	w, h := cfg.Width, cfg.Height
 	if w != h {
-		return nil, &ArtworkError{ArtworkInvalid, fmt.Sprintf(
-			"The picture is %d × %d px; artwork must be square. Crop it to equal width and height.", w, h)}
+		return nil, artworkError(episodes.Invalid,
+			"The picture is %d × %d px; artwork must be square. Crop it to equal width and height.", w, h)
 	}
 	if w < MinArtworkPx || w > MaxArtworkPx {
-		return nil, &ArtworkError{ArtworkInvalid, fmt.Sprintf(
+		return nil, artworkError(episodes.Invalid,
 			"The picture is %d × %d px; artwork must be between %d × %d and %d × %d px. Resize it.",
-			w, h, MinArtworkPx, MinArtworkPx, MaxArtworkPx, MaxArtworkPx)}
+			w, h, MinArtworkPx, MinArtworkPx, MaxArtworkPx, MaxArtworkPx)
 	}
 	switch cfg.ColorModel {
 	case color.CMYKModel:
-		return nil, &ArtworkError{ArtworkInvalid,
-			"The picture is in the CMYK colour space; artwork must be RGB. Convert it to RGB (sRGB) and export it again."}
+		return nil, artworkError(episodes.Invalid,
+			"The picture is in the CMYK colour space; artwork must be RGB. Convert it to RGB (sRGB) and export it again.")
 	case color.GrayModel, color.Gray16Model:
-		return nil, &ArtworkError{ArtworkInvalid,
-			"The picture is grayscale; artwork must be in the RGB colour space. Convert it to RGB (sRGB) and export it again."}
+		return nil, artworkError(episodes.Invalid,
+			"The picture is grayscale; artwork must be in the RGB colour space. Convert it to RGB (sRGB) and export it again.")
 	}
 	return art, nil
 }

@@ -23,34 +23,34 @@ func TestCheckArtwork(t *testing.T) {
 	tests := []struct {
 		name    string
 		data    []byte
-		problem ArtworkProblem // 0: accepted
-		want    string         // in the message, or the content type when accepted
+		problem episodes.Kind // accepted: taken
+		want    string        // in the message, or the content type when accepted
 	}{
-		{"jpeg 1400", picture(t, "jpeg", 1400, 1400), 0, "image/jpeg"},
-		{"png 1400", picture(t, "png", 1400, 1400), 0, "image/png"},
-		{"png 3000", picture(t, "png-header", 3000, 3000), 0, "image/png"},
-		{"not square", picture(t, "png-header", 1400, 1000), ArtworkInvalid, "1400 × 1000 px; artwork must be square"},
-		{"too small", picture(t, "jpeg", 600, 600), ArtworkInvalid, "600 × 600 px; artwork must be between 1400 × 1400 and 3000 × 3000 px"},
-		{"too large", picture(t, "png-header", 3001, 3001), ArtworkInvalid, "3001 × 3001 px; artwork must be between"},
-		{"grayscale jpeg", picture(t, "gray-jpeg", 1400, 1400), ArtworkInvalid, "grayscale; artwork must be in the RGB colour space"},
-		{"grayscale png", picture(t, "gray-png", 1400, 1400), ArtworkInvalid, "grayscale"},
-		{"cmyk jpeg", picture(t, "cmyk-jpeg", 1400, 1400), ArtworkInvalid, "CMYK colour space; artwork must be RGB"},
-		{"gif", picture(t, "gif", 1400, 1400), ArtworkUnsupported, "The file is GIF, not JPEG or PNG"},
-		{"text", []byte("just text, not a picture"), ArtworkUnsupported, "text/plain data, not JPEG or PNG"},
-		{"empty", nil, ArtworkUnsupported, "The file is empty"},
-		{"cut-off png", pngHead, ArtworkMalformed, "could not be read"},
+		{"jpeg 1400", picture(t, "jpeg", 1400, 1400), accepted, "image/jpeg"},
+		{"png 1400", picture(t, "png", 1400, 1400), accepted, "image/png"},
+		{"png 3000", picture(t, "png-header", 3000, 3000), accepted, "image/png"},
+		{"not square", picture(t, "png-header", 1400, 1000), episodes.Invalid, "1400 × 1000 px; artwork must be square"},
+		{"too small", picture(t, "jpeg", 600, 600), episodes.Invalid, "600 × 600 px; artwork must be between 1400 × 1400 and 3000 × 3000 px"},
+		{"too large", picture(t, "png-header", 3001, 3001), episodes.Invalid, "3001 × 3001 px; artwork must be between"},
+		{"grayscale jpeg", picture(t, "gray-jpeg", 1400, 1400), episodes.Invalid, "grayscale; artwork must be in the RGB colour space"},
+		{"grayscale png", picture(t, "gray-png", 1400, 1400), episodes.Invalid, "grayscale"},
+		{"cmyk jpeg", picture(t, "cmyk-jpeg", 1400, 1400), episodes.Invalid, "CMYK colour space; artwork must be RGB"},
+		{"gif", picture(t, "gif", 1400, 1400), episodes.Unsupported, "The file is GIF, not JPEG or PNG"},
+		{"text", []byte("just text, not a picture"), episodes.Unsupported, "text/plain data, not JPEG or PNG"},
+		{"empty", nil, episodes.Unsupported, "The file is empty"},
+		{"cut-off png", pngHead, episodes.Malformed, "could not be read"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			art, err := checkArtwork(tc.data)
-			if tc.problem == 0 {
+			if tc.problem == accepted {
 				if err != nil || art.contentType != tc.want {
 					t.Fatalf("checkArtwork = %+v, %v; want %s", art, err, tc.want)
 				}
 				return
 			}
-			var ae *ArtworkError
-			if !errors.As(err, &ae) || ae.Problem != tc.problem || !strings.Contains(ae.Message, tc.want) {
+			ae, ok := episodes.AsError(err)
+			if !ok || ae.Kind != tc.problem || ae.Field != "image" || !strings.Contains(ae.Message, tc.want) {
 				t.Fatalf("checkArtwork error %#v, want problem %d with %q", err, tc.problem, tc.want)
 			}
 		})
@@ -179,9 +179,9 @@ func TestArtworkRefusals(t *testing.T) {
 		body  func() io.Reader
 		check func(error) bool
 	}{
-		{"not square", func() io.Reader { return bytes.NewReader(picture(t, "jpeg", 1400, 1000)) }, isProblem(ArtworkInvalid)},
-		{"gif", func() io.Reader { return bytes.NewReader(picture(t, "gif", 1400, 1400)) }, isProblem(ArtworkUnsupported)},
-		{"over the cap", func() io.Reader { return &endless{} }, isProblem(ArtworkTooLarge)},
+		{"not square", func() io.Reader { return bytes.NewReader(picture(t, "jpeg", 1400, 1000)) }, isProblem(episodes.Invalid)},
+		{"gif", func() io.Reader { return bytes.NewReader(picture(t, "gif", 1400, 1400)) }, isProblem(episodes.Unsupported)},
+		{"over the cap", func() io.Reader { return &endless{} }, isProblem(episodes.TooLarge)},
 		{"broken body", func() io.Reader {
 			return io.MultiReader(bytes.NewReader(picture(t, "png", 1400, 1400)[:100]), iotest.ErrReader(io.ErrUnexpectedEOF))
 		}, func(err error) bool { return errors.Is(err, ErrIncomplete) }},
@@ -207,15 +207,18 @@ func TestArtworkRefusals(t *testing.T) {
 	}
 	// The cap stops the reading: an endless body is not read much past it.
 	e := &endless{}
-	if _, err := r.in.PutShowArtwork(ctx, r.show, e); !isProblem(ArtworkTooLarge)(err) || e.n > MaxArtworkSize+1<<20 {
+	if _, err := r.in.PutShowArtwork(ctx, r.show, e); !isProblem(episodes.TooLarge)(err) || e.n > MaxArtworkSize+1<<20 {
 		t.Errorf("endless body: %v after %d bytes", err, e.n)
 	}
 }
 
-func isProblem(p ArtworkProblem) func(error) bool {
+// accepted marks a picture checkArtwork takes, in TestCheckArtwork.
+const accepted episodes.Kind = -1
+
+func isProblem(k episodes.Kind) func(error) bool {
 	return func(err error) bool {
-		var ae *ArtworkError
-		return errors.As(err, &ae) && ae.Problem == p
+		ae, ok := episodes.AsError(err)
+		return ok && ae.Kind == k && ae.Field == "image"
 	}
 }
 

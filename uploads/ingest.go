@@ -135,7 +135,7 @@ func (in *Ingester) Replace(ctx context.Context, show *episodes.Show, ep *episod
 	return &next, nil
 }
 
-// checkDuplicate answers episodes.ErrConflict naming the episode of show that
+// checkDuplicate answers a Conflict *episodes.Error naming the episode of show that
 // already has f's bytes, unless it is self.
 func (in *Ingester) checkDuplicate(ctx context.Context, show *episodes.Show, f *File, self *episodes.Episode) error {
 	dup, err := in.Store.FindEpisodeByAudioSHA256(ctx, show.ID, f.SHA256)
@@ -147,8 +147,8 @@ func (in *Ingester) checkDuplicate(ctx context.Context, show *episodes.Show, f *
 	case self != nil && dup.ID == self.ID:
 		return nil
 	}
-	return fmt.Errorf("uploads: %w: this file is already the audio of episode %q (slug %q, id %d) in show %q",
-		episodes.ErrConflict, dup.Title, dup.Slug, dup.ID, show.Slug)
+	return episodes.Errorf(episodes.Conflict, "audio", "this file is already the audio of episode %q (slug %q, id %d) in show %q",
+		dup.Title, dup.Slug, dup.ID, show.Slug)
 }
 
 func (in *Ingester) audioOf(show *episodes.Show, f *File) *episodes.Audio {

@@ -361,15 +361,15 @@ func TestIngestPatchWins(t *testing.T) {
 			e.Season = -1
 			return nil
 		})
-		var verr *episodes.ValidationError
+		var verr *episodes.Error
 		if !errors.As(err, &verr) || verr.Field != "season" {
-			t.Fatalf("error %v, want a ValidationError for season", err)
+			t.Fatalf("error %v, want an *episodes.Error for season", err)
 		}
 		r.sameState(t, before)
 	})
 	t.Run("patch error stores nothing", func(t *testing.T) {
 		before := r.state(t)
-		want := &episodes.ValidationError{Field: "title", Message: "bad"}
+		want := &episodes.Error{Field: "title", Message: "bad"}
 		_, err := r.in.Ingest(t.Context(), r.show, bytes.NewReader(readFixture(t, "art.mp3")), func(*episodes.Episode) error { return want })
 		if !errors.Is(err, want) {
 			t.Fatalf("error %v, want the patch's", err)

@@ -53,9 +53,14 @@ func (f *File) reader() io.Reader { return io.NewSectionReader(f.f, 0, f.Size) }
 // Spool reads body to its end into a temp file in TempDir, computing SHA-256
 // and size, then sniffs and probes it. The body is never held in memory: at
 // most one copy buffer is. It stops reading at MaxSize+1 bytes and answers a
-// *TooLargeError; bytes that are not MP3 or M4A are refused after the first
+// TooLarge *episodes.Error (its cause a *TooLargeError); bytes that are not MP3 or M4A are refused after the first
 // few KB. On error nothing is left in TempDir.
-func (in *Ingester) Spool(ctx context.Context, body io.Reader) (_ *File, err error) {
+func (in *Ingester) Spool(ctx context.Context, body io.Reader) (*File, error) {
+	f, err := in.spool(ctx, body)
+	return f, audioError(err)
+}
+
+func (in *Ingester) spool(ctx context.Context, body io.Reader) (_ *File, err error) {
 	tmp, err := os.CreateTemp(in.TempDir, tempPrefix+"*"+tempSuffix)
 	if err != nil {
 		return nil, fmt.Errorf("uploads: create temp file: %w", err)
@@ -75,7 +80,7 @@ func (in *Ingester) Spool(ctx context.Context, body io.Reader) (_ *File, err err
 	head := make([]byte, probe.SniffLen)
 	n, err := io.ReadFull(src, head)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, in.BodyError(ctx, err)
+		return nil, in.bodyError(ctx, err)
 	}
 	head = head[:n]
 	if file.Format, err = probe.Sniff(head); err != nil {
@@ -89,7 +94,7 @@ func (in *Ingester) Spool(ctx context.Context, body io.Reader) (_ *File, err err
 	}
 	if _, err := io.CopyBuffer(dst, src, make([]byte, 256<<10)); err != nil {
 		if errors.As(err, new(*readErr)) {
-			return nil, in.BodyError(ctx, err)
+			return nil, in.bodyError(ctx, err)
 		}
 		return nil, fmt.Errorf("uploads: write temp file: %w", err)
 	}
@@ -106,9 +111,13 @@ func (in *Ingester) Spool(ctx context.Context, body io.Reader) (_ *File, err err
 }
 
 // BodyError classifies an error from reading an upload's body, for callers
-// that read around the file (multipart headers): a *TooLargeError for an
-// http.MaxBytesReader's limit, else ErrIncomplete with the cause.
+// that read around the file (multipart headers): a TooLarge *episodes.Error
+// for an http.MaxBytesReader's limit, else ErrIncomplete with the cause.
 func (in *Ingester) BodyError(ctx context.Context, err error) error {
+	return audioError(in.bodyError(ctx, err))
+}
+
+func (in *Ingester) bodyError(ctx context.Context, err error) error {
 	var re *readErr
 	if errors.As(err, &re) {
 		err = re.err

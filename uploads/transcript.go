@@ -3,6 +3,7 @@ package uploads
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -21,13 +22,12 @@ var transcriptContentTypes = map[string]string{
 // PutTranscript makes data ep's transcript in lang, replacing the one it has
 // in that language, and returns the updated episode (ep itself is not
 // changed). format is episodes.FormatVTT, FormatSRT or FormatText;
-// translatedFrom is the language it was translated from, or "". The callers
-// check lang and translatedFrom, so they can name their own fields.
-//
-// The transcript is parsed first: a broken cue is a *transcript.ParseError
-// naming its line (wrapped), more than transcript.MaxSize bytes is
-// transcript.ErrTooLarge, and a file without cues is an
-// *episodes.ValidationError of the field "transcript". It is then put under
+// translatedFrom is the language it was translated from, or "". Refusals
+// are *episodes.Error values: a bad language ("language",
+// "translated_from", episodes.CheckTranscriptLanguages), and of the field
+// "transcript" a broken cue naming its line (wrapping the
+// *transcript.ParseError), more than transcript.MaxSize bytes (TooLarge,
+// wrapping transcript.ErrTooLarge) and a file without cues. It is then put under
 // a new key, transcripts/{episode id}/{lang}-{content hash}-{random}.{format}
 // (never an existing object, so a sweep cannot take it from under the
 // update), and the episode updated; when the update fails the new object is
@@ -35,16 +35,26 @@ var transcriptContentTypes = map[string]string{
 // bytes again with the same settings changes nothing while their object is
 // still there.
 func (in *Ingester) PutTranscript(ctx context.Context, ep *episodes.Episode, lang, format, translatedFrom string, data []byte) (*episodes.Episode, error) {
+	if err := episodes.CheckTranscriptLanguages(lang, translatedFrom); err != nil {
+		return nil, err
+	}
 	contentType, ok := transcriptContentTypes[format]
 	if !ok {
-		return nil, fmt.Errorf("uploads: %q is not a transcript format", format)
+		return nil, episodes.Errorf(episodes.Unsupported, "transcript", "%q is not a transcript format; send WebVTT, SubRip or plain text", format)
 	}
 	cues, err := transcript.Parse(format, data)
-	if err != nil {
+	var pe *transcript.ParseError
+	switch {
+	case errors.As(err, &pe):
+		return nil, &episodes.Error{Field: "transcript", Err: err,
+			Message: fmt.Sprintf("line %d: %s; fix the file and upload it again", pe.Line, pe.Msg)}
+	case errors.Is(err, transcript.ErrTooLarge):
+		return nil, &episodes.Error{Kind: episodes.TooLarge, Field: "transcript", Err: err,
+			Message: fmt.Sprintf("the transcript is larger than the %d MiB limit", transcript.MaxSize>>20)}
+	case err != nil:
 		return nil, fmt.Errorf("uploads: %w", err)
-	}
-	if len(cues) == 0 {
-		return nil, &episodes.ValidationError{Field: "transcript", Message: "has no cues or text"}
+	case len(cues) == 0:
+		return nil, episodes.Errorf(episodes.Invalid, "transcript", "has no cues or text")
 	}
 	prefix := fmt.Sprintf("%s%d/%s-%s-", TranscriptPrefix, ep.ID, strings.ToLower(lang), sha256Hex(data)[:12])
 	next, old := withoutTranscript(ep, lang)
@@ -74,7 +84,7 @@ func (in *Ingester) PutTranscript(ctx context.Context, ep *episodes.Episode, lan
 func (in *Ingester) DeleteTranscript(ctx context.Context, ep *episodes.Episode, lang string) (*episodes.Episode, error) {
 	next, old := withoutTranscript(ep, lang)
 	if old == nil {
-		return nil, fmt.Errorf("uploads: episode %q has no transcript in %q: %w", ep.Slug, lang, episodes.ErrNotFound)
+		return nil, episodes.Errorf(episodes.NotFound, "language", "episode %q has no transcript in %q", ep.Slug, lang)
 	}
 	if err := in.Store.UpdateEpisode(ctx, next); err != nil {
 		return nil, fmt.Errorf("uploads: delete transcript: %w", err)

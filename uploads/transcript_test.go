@@ -142,9 +142,9 @@ func TestPutTranscriptRefusals(t *testing.T) {
 		t.Errorf("broken cue: %v, want a ParseError on line 6", err)
 	}
 	_, err = r.in.PutTranscript(t.Context(), ep, "en", episodes.FormatVTT, "", []byte("WEBVTT\n"))
-	var verr *episodes.ValidationError
+	var verr *episodes.Error
 	if !errors.As(err, &verr) || verr.Field != "transcript" {
-		t.Errorf("no cues: %v, want a ValidationError of the field transcript", err)
+		t.Errorf("no cues: %v, want an *episodes.Error of the field transcript", err)
 	}
 	big := "WEBVTT\n\n" + strings.Repeat("x", transcript.MaxSize)
 	if _, err := r.in.PutTranscript(t.Context(), ep, "en", episodes.FormatVTT, "", []byte(big)); !errors.Is(err, transcript.ErrTooLarge) {

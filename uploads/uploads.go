@@ -19,10 +19,12 @@ import (
 	"github.com/lyssna/lyssna/uploads/probe"
 )
 
-// Errors the pipeline returns (wrapped, match with errors.Is). Each maps to
-// one HTTP status: ErrTooLarge 413, ErrUnsupported 415, ErrMalformed 422,
-// ErrIncomplete 400. A file already in the show is episodes.ErrConflict
-// (409); invalid episode fields are *episodes.ValidationError (400).
+// Causes of the pipeline's errors (match with errors.Is). A refused file
+// comes as an *episodes.Error of the field "audio" (kind TooLarge,
+// Unsupported or Malformed) wrapping ErrTooLarge, ErrUnsupported or
+// ErrMalformed; a refused picture as one of the field "image". A file
+// already in the show is a Conflict; invalid episode fields are Invalid.
+// ErrIncomplete is the request's fault, not the file's.
 var (
 	// ErrTooLarge is matched by *TooLargeError.
 	ErrTooLarge = errors.New("uploads: file too large")
@@ -40,8 +42,10 @@ type TooLargeError struct {
 }
 
 // Error names the limit.
-func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("uploads: the file is larger than the limit of %s (%d bytes); shorten or re-encode it at a lower bitrate, or ask the operator to raise LYSSNA_MAX_UPLOAD_SIZE",
+func (e *TooLargeError) Error() string { return "uploads: " + e.message() }
+
+func (e *TooLargeError) message() string {
+	return fmt.Sprintf("the file is larger than the limit of %s (%d bytes); shorten or re-encode it at a lower bitrate, or ask the operator to raise LYSSNA_MAX_UPLOAD_SIZE",
 		humanBytes(e.Limit), e.Limit)
 }
 
@@ -92,7 +96,7 @@ func New(deps Deps) (*Ingester, error) {
 
 // Patch changes a draft episode after the file's tags have filled it in, so
 // fields the producer gave win over the tags. It may return a
-// *episodes.ValidationError for bad input.
+// *episodes.Error for bad input.
 type Patch func(*episodes.Episode) error
 
 // cleanupTimeout bounds deleting what a failed upload put; it runs on a fresh

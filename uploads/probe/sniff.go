@@ -72,8 +72,20 @@ func (e *UnsupportedError) Error() string {
 // Is makes errors.Is(err, ErrUnsupported) true.
 func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
 
+// MalformedError says what is broken in a file that sniffs as an accepted
+// format.
+type MalformedError struct {
+	Detail string // e.g. `box "moov" declares 900 bytes but only 12 are left in its parent`
+}
+
+// Error names the problem.
+func (e *MalformedError) Error() string { return "probe: malformed audio file: " + e.Detail }
+
+// Is makes errors.Is(err, ErrMalformed) true.
+func (e *MalformedError) Is(target error) bool { return target == ErrMalformed }
+
 func malformed(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
+	return &MalformedError{Detail: fmt.Sprintf(format, args...)}
 }
 
 // Sniff decides from the first bytes of a file (SniffLen is enough) whether it is
