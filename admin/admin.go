@@ -40,25 +40,21 @@ type Deps struct {
 	// SecureCookies marks the session cookie Secure; set it when the public
 	// base URL is https.
 	SecureCookies bool
-	// Invalidate is called with a show's ID after every write that may change
-	// its feed or pages; nil means nothing to invalidate.
-	Invalidate func(showID int64)
 }
 
 // Handler serves the producer web UI.
 type Handler struct {
-	store      *episodes.Store
-	bucket     storage.Bucket
-	uploads    *uploads.Ingester
-	links      links.Builder
-	now        func() time.Time
-	log        *slog.Logger
-	secure     bool
-	invalidate func(showID int64)
-	pages      map[string]*template.Template
-	static     *assets.Set
-	limiter    *attemptLimiter
-	notes      *web.Markdown
+	store   *episodes.Store
+	bucket  storage.Bucket
+	uploads *uploads.Ingester
+	links   links.Builder
+	now     func() time.Time
+	log     *slog.Logger
+	secure  bool
+	pages   map[string]*template.Template
+	static  *assets.Set
+	limiter *attemptLimiter
+	notes   *web.Markdown
 }
 
 // New parses the templates; it fails only when a dependency is missing or the
@@ -71,24 +67,20 @@ func New(d Deps) (*Handler, error) {
 		return nil, errors.New("admin: Deps.Links has no public base URL")
 	}
 	h := &Handler{
-		store:      d.Store,
-		bucket:     d.Bucket,
-		uploads:    d.Uploads,
-		links:      d.Links,
-		now:        d.Now,
-		log:        d.Logger,
-		secure:     d.SecureCookies,
-		invalidate: d.Invalidate,
-		notes:      web.NewMarkdown(),
+		store:   d.Store,
+		bucket:  d.Bucket,
+		uploads: d.Uploads,
+		links:   d.Links,
+		now:     d.Now,
+		log:     d.Logger,
+		secure:  d.SecureCookies,
+		notes:   web.NewMarkdown(),
 	}
 	if h.now == nil {
 		h.now = time.Now
 	}
 	if h.log == nil {
 		h.log = slog.Default()
-	}
-	if h.invalidate == nil {
-		h.invalidate = func(int64) {}
 	}
 	h.limiter = newAttemptLimiter(signInBurst, signInWindow, h.now)
 	var err error

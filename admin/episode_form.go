@@ -175,7 +175,6 @@ func (h *Handler) episodeUpdate(w http.ResponseWriter, r *http.Request, s *sessi
 		h.render(w, r, f.status(), "episode.html", h.episodePage(r, s, sh, ep, f))
 		return
 	}
-	h.invalidate(sh.ID)
 	seeOther(w, r, episodeAdminURL(sh, ep)+"?done=saved")
 }
 

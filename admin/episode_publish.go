@@ -52,7 +52,6 @@ func (h *Handler) episodePublish(w http.ResponseWriter, r *http.Request, s *sess
 		h.render(w, r, p.Publish.status(), "episode.html", p)
 		return
 	}
-	h.invalidate(sh.ID)
 	seeOther(w, r, episodeAdminURL(sh, ep)+"?done="+done)
 }
 
@@ -65,7 +64,6 @@ func (h *Handler) episodeUnpublish(w http.ResponseWriter, r *http.Request, s *se
 		h.serverError(w, r, err)
 		return
 	}
-	h.invalidate(sh.ID)
 	seeOther(w, r, episodeAdminURL(sh, ep)+"?done=unpublished")
 }
 

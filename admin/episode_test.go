@@ -183,7 +183,7 @@ func TestEpisodeEdit(t *testing.T) {
 		t.Errorf("guests %+v", got.Guests)
 	}
 	if !slices.Contains(e.invalidations(), sh.ID) {
-		t.Error("no Invalidate after saving")
+		t.Error("the store announced no change after saving")
 	}
 	// Remove the first takeaway.
 	p = c.get(u)

@@ -36,7 +36,6 @@ func (h *Handler) episodeUpload(w http.ResponseWriter, r *http.Request, s *sessi
 		h.renderShow(w, r, s, sh, status, msg)
 		return
 	}
-	h.invalidate(sh.ID)
 	seeOther(w, r, episodeAdminURL(sh, ep)+"?done=uploaded")
 }
 
@@ -64,7 +63,6 @@ func (h *Handler) episodeReplaceAudio(w http.ResponseWriter, r *http.Request, s 
 		h.render(w, r, status, "episode.html", p)
 		return
 	}
-	h.invalidate(sh.ID)
 	seeOther(w, r, episodeAdminURL(sh, ep)+"?done=audio")
 }
 

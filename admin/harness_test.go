@@ -48,7 +48,7 @@ type env struct {
 	clock       *clock
 	h           *Handler
 	mu          sync.Mutex
-	invalidated []int64
+	invalidated []int64 // the shows the store announced changes of
 }
 
 func newEnv(t *testing.T, secure bool) *env {
@@ -83,11 +83,11 @@ func newEnv(t *testing.T, secure bool) *env {
 	e.h, err = New(Deps{
 		Store: e.store, Bucket: e.bucket, Uploads: in, Links: links.New(base), Now: e.clock.Now,
 		SecureCookies: secure,
-		Invalidate: func(id int64) {
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			e.invalidated = append(e.invalidated, id)
-		},
+	})
+	e.store.Listen(func(c episodes.Change) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.invalidated = append(e.invalidated, c.ShowID)
 	})
 	if err != nil {
 		t.Fatal(err)

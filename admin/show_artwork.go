@@ -46,6 +46,5 @@ func (h *Handler) showArtwork(w http.ResponseWriter, r *http.Request, s *session
 		h.serverError(w, r, err)
 		return
 	}
-	h.invalidate(sh.ID)
 	seeOther(w, r, showAdminURL(sh)+"edit?done=artwork")
 }

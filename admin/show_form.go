@@ -119,7 +119,6 @@ func (h *Handler) showCreate(w http.ResponseWriter, r *http.Request, s *session)
 		h.render(w, r, f.status(), "show_form.html", h.showFormPage(s, nil, f))
 		return
 	}
-	h.invalidate(sh.ID)
 	seeOther(w, r, showAdminURL(sh)+"?done=created")
 }
 
@@ -170,7 +169,6 @@ func (h *Handler) showUpdate(w http.ResponseWriter, r *http.Request, s *session)
 		h.render(w, r, f.status(), "show_form.html", h.showFormPage(s, sh, f))
 		return
 	}
-	h.invalidate(sh.ID)
 	seeOther(w, r, showAdminURL(sh)+"edit?done=saved")
 }
 

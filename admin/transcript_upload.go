@@ -73,7 +73,6 @@ func (h *Handler) transcriptUpload(w http.ResponseWriter, r *http.Request, s *se
 		h.serverError(w, r, err)
 		return
 	}
-	h.invalidate(sh.ID)
 	seeOther(w, r, episodeAdminURL(sh, ep)+"?done=transcript#transcripts")
 }
 
@@ -91,6 +90,5 @@ func (h *Handler) transcriptDelete(w http.ResponseWriter, r *http.Request, s *se
 		h.serverError(w, r, err)
 		return
 	}
-	h.invalidate(sh.ID)
 	seeOther(w, r, episodeAdminURL(sh, ep)+"?done=untranscript#transcripts")
 }

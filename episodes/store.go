@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -41,6 +42,9 @@ type Store struct {
 	cache   *stmtCache // nil on PostgreSQL
 	dialect dialect
 	now     func() time.Time
+
+	listenMu  sync.RWMutex
+	listeners []func(Change) // told of each committed change (Listen)
 }
 
 // Open connects to databaseURL and runs the embedded migrations.
@@ -330,11 +334,13 @@ func conflict(err error, what string, values map[string]string) error {
 }
 
 // inTx runs fn in a transaction and commits it, or rolls back on error.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+// After the commit it announces the shows fn changed (bumpShow).
+func (s *Store) inTx(ctx context.Context, fn func(tx *txn) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("episodes: begin transaction: %w", err)
 	}
+	tx := &txn{Tx: sqlTx}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
@@ -342,6 +348,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("episodes: commit: %w", err)
 	}
+	s.announce(tx.changed...)
 	return nil
 }
 
@@ -352,9 +359,10 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// bumpShow raises a show's version inside tx and moves its changed_at on;
-// ErrNotFound when it is gone.
-func (s *Store) bumpShow(ctx context.Context, tx *sql.Tx, showID int64) error {
+// bumpShow raises a show's version inside tx and moves its changed_at on,
+// and marks the show for announcing after the commit; NotFound when it is
+// gone. Every write to a show or its episodes calls it.
+func (s *Store) bumpShow(ctx context.Context, tx *txn, showID int64) error {
 	return s.bumpShowAt(ctx, tx, showID, s.clock())
 }
 
@@ -363,7 +371,7 @@ func (s *Store) bumpShow(ctx context.Context, tx *sql.Tx, showID int64) error {
 // later, so it grows by at least a second with every change whatever the
 // writers' clocks say, and a feed's Last-Modified (from it) never repeats
 // for different content.
-func (s *Store) bumpShowAt(ctx context.Context, tx *sql.Tx, showID int64, at time.Time) error {
+func (s *Store) bumpShowAt(ctx context.Context, tx *txn, showID int64, at time.Time) error {
 	var old dbTime
 	err := tx.QueryRowContext(ctx, `UPDATE shows SET version = version + 1 WHERE id = $1 RETURNING changed_at`, showID).Scan(&old)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -379,5 +387,6 @@ func (s *Store) bumpShowAt(ctx context.Context, tx *sql.Tx, showID int64, at tim
 	if _, err := tx.ExecContext(ctx, `UPDATE shows SET changed_at = $1 WHERE id = $2`, s.t(at), showID); err != nil {
 		return fmt.Errorf("episodes: bump show version: %w", err)
 	}
+	tx.changed = append(tx.changed, showID)
 	return nil
 }

@@ -78,7 +78,7 @@ func (s *Store) CreateEpisode(ctx context.Context, e *Episode) error {
 	now := s.clock()
 	e.CreatedAt, e.UpdatedAt = now, now
 	for attempt := 0; ; attempt++ {
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.inTx(ctx, func(tx *txn) error {
 			if err := s.bumpShow(ctx, tx, e.ShowID); err != nil {
 				return err
 			}
@@ -116,7 +116,7 @@ func (s *Store) CreateEpisode(ctx context.Context, e *Episode) error {
 }
 
 // freeSlug picks base, or base-N with the smallest free N >= 2, inside tx.
-func (s *Store) freeSlug(ctx context.Context, tx *sql.Tx, showID int64, base string) (string, error) {
+func (s *Store) freeSlug(ctx context.Context, tx *txn, showID int64, base string) (string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT slug FROM episodes WHERE show_id = $1 AND (slug = $2 OR slug LIKE $3)`,
 		showID, base, base+"-%")
 	if err != nil {
@@ -157,7 +157,7 @@ func audioArgs(a *Audio) []any {
 	return []any{a.Key, a.Size, a.ContentType, a.DurationMS, a.SHA256, a.Bitrate}
 }
 
-func (s *Store) insertEpisode(ctx context.Context, tx *sql.Tx, e *Episode) (int64, error) {
+func (s *Store) insertEpisode(ctx context.Context, tx *txn, e *Episode) (int64, error) {
 	args := []any{e.ShowID, e.Slug, e.GUID, e.Title, e.Notes, e.Season, e.Number, e.Type, e.Explicit}
 	args = append(args, audioArgs(e.Audio)...)
 	args = append(args, e.ImageKey, e.Status, s.tp(e.PublishAt), s.tp(e.PublishedAt), s.t(sortAt(e)),
@@ -179,7 +179,7 @@ func (s *Store) insertEpisode(ctx context.Context, tx *sql.Tx, e *Episode) (int6
 
 // writeMaterials replaces the episode's child rows (chapters and learning
 // materials), keeping each list's order in a position column.
-func (s *Store) writeMaterials(ctx context.Context, tx *sql.Tx, e *Episode) error {
+func (s *Store) writeMaterials(ctx context.Context, tx *txn, e *Episode) error {
 	for _, table := range []string{"episode_takeaways", "episode_study_questions", "episode_references",
 		"episode_guests", "episode_chapters", "episode_transcripts"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE episode_id = $1`, e.ID); err != nil {
@@ -357,7 +357,7 @@ func (s *Store) PublicEpisodes(ctx context.Context, showID int64, now time.Time)
 // the same feed. Two replicas promoting at once promote each episode once.
 func (s *Store) PromoteDue(ctx context.Context, showID int64, now time.Time) (int, error) {
 	n := 0
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		var latest dbTime
 		err := tx.QueryRowContext(ctx, `SELECT MAX(publish_at) FROM episodes
 			WHERE show_id = $1 AND status = 'scheduled' AND publish_at <= $2`, showID, s.t(now)).Scan(&latest)
@@ -557,7 +557,7 @@ func loadMaterialRows(ctx context.Context, q querier, query string, args []any, 
 // "slug"). e gets the stored values back.
 func (s *Store) UpdateEpisode(ctx context.Context, e *Episode) error {
 	setEpisodeDefaults(e)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *txn) error {
 		old, err := s.getEpisodeByID(ctx, tx, e.ID)
 		if err != nil {
 			return err
@@ -582,7 +582,7 @@ func (s *Store) UpdateEpisode(ctx context.Context, e *Episode) error {
 
 // writeEpisode stores every column of e (by id) and its materials, and bumps
 // the show's version, inside tx.
-func (s *Store) writeEpisode(ctx context.Context, tx *sql.Tx, e *Episode) error {
+func (s *Store) writeEpisode(ctx context.Context, tx *txn, e *Episode) error {
 	if err := s.bumpShow(ctx, tx, e.ShowID); err != nil {
 		return err
 	}
@@ -603,7 +603,7 @@ func (s *Store) writeEpisode(ctx context.Context, tx *sql.Tx, e *Episode) error 
 
 // DeleteEpisode deletes an episode with its materials and bumps its show's version.
 func (s *Store) DeleteEpisode(ctx context.Context, id int64) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *txn) error {
 		var showID int64
 		err := tx.QueryRowContext(ctx, `DELETE FROM episodes WHERE id = $1 RETURNING show_id`, id).Scan(&showID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -648,7 +648,7 @@ func (s *Store) Publish(ctx context.Context, id int64, at time.Time) (*Episode, 
 func (s *Store) PublishWith(ctx context.Context, id int64, opts PublishOptions) (*Episode, error) {
 	now := s.clock()
 	var e *Episode
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		var err error
 		e, err = s.getEpisodeByID(ctx, tx, id)
 		if err != nil {
@@ -695,7 +695,7 @@ const humanTime = "2 Jan 2006 15:04 UTC"
 // its publish times are kept.
 func (s *Store) Unpublish(ctx context.Context, id int64) (*Episode, error) {
 	var e *Episode
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		var err error
 		e, err = s.getEpisodeByID(ctx, tx, id)
 		if err != nil {

@@ -97,6 +97,7 @@ func (s *Store) CreateShow(ctx context.Context, sh *Show) error {
 		return err
 	}
 	sh.ID, sh.CreatedAt, sh.UpdatedAt, sh.Version, sh.ChangedAt = id, now, now, 1, now
+	s.announce(id)
 	return nil
 }
 
@@ -194,7 +195,7 @@ func (s *Store) UpdateShow(ctx context.Context, sh *Show) error {
 	now := s.clock()
 	var version int64
 	var created, changed dbTime
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *txn) error {
 		if err := s.bumpShow(ctx, tx, sh.ID); err != nil {
 			return err
 		}
@@ -230,6 +231,7 @@ func (s *Store) DeleteShow(ctx context.Context, id int64) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return notFound("there is no show with id %d (it may have been deleted)", id)
 	}
+	s.announce(id)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -924,4 +925,72 @@ func TestStoreRepublishKeepsDate(t *testing.T) {
 		got, _ := s.GetEpisode(ctx, sh.ID, e.Slug)
 		agree("after the new time", got, normTime(due))
 	})
+}
+
+// TestStoreAnnouncesChanges checks that every committed write to a show or
+// its episodes is announced once, after the commit, and a refused one not.
+func TestStoreAnnouncesChanges(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "lyssna.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var heard []int64
+	s.Listen(func(c Change) {
+		// After the commit: a read sees the change already.
+		if _, err := s.ShowVersion(ctx, c.ShowID); err != nil && !errors.Is(err, ErrNotFound) {
+			t.Errorf("read in the listener: %v", err)
+		}
+		heard = append(heard, c.ShowID)
+	})
+	expect := func(what string, want ...int64) {
+		t.Helper()
+		if !slices.Equal(heard, want) {
+			t.Errorf("%s: announced %v, want %v", what, heard, want)
+		}
+		heard = nil
+	}
+	sh := validShow()
+	if err := s.CreateShow(ctx, sh); err != nil {
+		t.Fatal(err)
+	}
+	expect("create show", sh.ID)
+	sh.Title = "Renamed"
+	if err := s.UpdateShow(ctx, sh); err != nil {
+		t.Fatal(err)
+	}
+	expect("update show", sh.ID)
+	bad := *sh
+	bad.Title = ""
+	if err := s.UpdateShow(ctx, &bad); err == nil {
+		t.Fatal("an empty title was accepted")
+	}
+	expect("refused update")
+	e := &Episode{ShowID: sh.ID, Title: "One", Audio: &Audio{Key: "a/1.mp3", Size: 10, ContentType: "audio/mpeg", DurationMS: 1000, SHA256: strings.Repeat("a", 64)}}
+	if err := s.CreateEpisode(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	expect("create episode", sh.ID)
+	e.Title = "One, edited"
+	if err := s.UpdateEpisode(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	expect("update episode", sh.ID)
+	if _, err := s.Publish(ctx, e.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	expect("publish", sh.ID)
+	if _, err := s.Unpublish(ctx, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	expect("unpublish", sh.ID)
+	if err := s.DeleteEpisode(ctx, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	expect("delete episode", sh.ID)
+	if err := s.DeleteShow(ctx, sh.ID); err != nil {
+		t.Fatal(err)
+	}
+	expect("delete show", sh.ID)
 }

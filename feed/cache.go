@@ -143,9 +143,13 @@ func NewCache(src Source, lb links.Builder, now func() time.Time, opts Options) 
 		entries: map[string]*entry{}, max: opts.MaxBytes - notes}
 }
 
-// Invalidate makes the next request for the show rebuild its feed. The
-// process that writes a show calls it; other replicas notice the new version
-// within CheckInterval.
+// Changed is Invalidate for a change the store announced: register it with
+// episodes.Store.Listen, and every committed write refreshes the show's feed
+// in this process; other replicas notice the new version within
+// CheckInterval.
+func (c *Cache) Changed(ch episodes.Change) { c.Invalidate(ch.ShowID) }
+
+// Invalidate makes the next request for the show rebuild its feed.
 func (c *Cache) Invalidate(showID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -18,7 +18,6 @@ func (h *handler) apiShowArtworkDelete(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	writeJSON(w, http.StatusOK, h.showJSON(s))
 }
 
@@ -36,6 +35,5 @@ func (h *handler) apiEpisodeArtworkDelete(w http.ResponseWriter, r *http.Request
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	writeJSON(w, http.StatusOK, h.episodeJSON(s, e))
 }

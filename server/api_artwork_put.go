@@ -28,7 +28,6 @@ func (h *handler) apiShowArtworkPut(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	writeJSON(w, http.StatusOK, h.showJSON(s))
 }
 
@@ -48,7 +47,6 @@ func (h *handler) apiEpisodeArtworkPut(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	writeJSON(w, http.StatusOK, h.episodeJSON(s, e))
 }
 

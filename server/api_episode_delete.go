@@ -6,7 +6,7 @@ import "net/http"
 // /api/v1/shows/{show}/episodes/{episode}. Its audio, artwork and
 // transcript objects go too, unless something else still uses them.
 func (h *handler) apiEpisodeDelete(w http.ResponseWriter, r *http.Request) {
-	s, e, in, ok := h.episodeObjects(w, r)
+	_, e, in, ok := h.episodeObjects(w, r)
 	if !ok {
 		return
 	}
@@ -14,6 +14,5 @@ func (h *handler) apiEpisodeDelete(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	w.WriteHeader(http.StatusNoContent)
 }

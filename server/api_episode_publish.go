@@ -47,6 +47,5 @@ func (h *handler) apiEpisodePublish(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	writeJSON(w, http.StatusOK, h.episodeJSON(s, e))
 }

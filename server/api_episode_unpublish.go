@@ -14,6 +14,5 @@ func (h *handler) apiEpisodeUnpublish(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	writeJSON(w, http.StatusOK, h.episodeJSON(s, e))
 }

@@ -28,6 +28,5 @@ func (h *handler) apiEpisodeUpdate(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	writeJSON(w, http.StatusOK, h.episodeJSON(s, e))
 }

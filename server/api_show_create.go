@@ -26,7 +26,6 @@ func (h *handler) apiShowCreate(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	w.Header().Set("Location", "/api/v1/shows/"+s.Slug)
 	writeJSON(w, http.StatusCreated, h.showJSON(&s))
 }

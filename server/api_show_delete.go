@@ -13,6 +13,5 @@ func (h *handler) apiShowDelete(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	w.WriteHeader(http.StatusNoContent)
 }

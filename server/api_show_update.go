@@ -22,6 +22,5 @@ func (h *handler) apiShowUpdate(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	writeJSON(w, http.StatusOK, h.showJSON(s))
 }

@@ -5,7 +5,7 @@ import "net/http"
 // apiTranscriptDelete removes an episode's transcript in one language and
 // its object: DELETE /api/v1/shows/{show}/episodes/{episode}/transcripts/{lang}.
 func (h *handler) apiTranscriptDelete(w http.ResponseWriter, r *http.Request) {
-	s, e, in, ok := h.episodeObjects(w, r)
+	_, e, in, ok := h.episodeObjects(w, r)
 	if !ok {
 		return
 	}
@@ -13,6 +13,5 @@ func (h *handler) apiTranscriptDelete(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -58,6 +58,5 @@ func (h *handler) apiTranscriptPut(w http.ResponseWriter, r *http.Request) {
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	writeJSON(w, status, h.episodeJSON(s, e))
 }

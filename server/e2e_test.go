@@ -488,7 +488,7 @@ func TestEndToEndS3MediaBaseURL(t *testing.T) {
 
 // TestFeedFollowsAPIWrites checks that every API write shows in the feed at
 // once: the clock stands still, so the cache never rechecks the show's
-// version by itself and only the writers' h.invalidate can refresh it.
+// version by itself and only the store's announcements can refresh it.
 func TestFeedFollowsAPIWrites(t *testing.T) {
 	e := newE2E(t, newFilesystemBucket(t), nil)
 	first := e.publishSample("lab", "cbr.mp3")
@@ -507,5 +507,38 @@ func TestFeedFollowsAPIWrites(t *testing.T) {
 	e.api(http.MethodPost, "/shows/lab/episodes/"+first.Slug+"/unpublish", "", nil, http.StatusOK, nil)
 	if f, _ := e.feed("lab"); len(f.Items) != 1 || f.Items[0].GUID != second.GUID {
 		t.Errorf("after unpublishing the first episode the feed has %d items, want only the second", len(f.Items))
+	}
+}
+
+// TestFeedFollowsStoreWrites writes through the store alone, with no
+// handler involved: the feed cache hears the store's announcement and the
+// very next request (the clock standing still) serves the change.
+func TestFeedFollowsStoreWrites(t *testing.T) {
+	e := newE2E(t, newFilesystemBucket(t), nil)
+	first := e.publishSample("lab", "cbr.mp3")
+	if f, _ := e.feed("lab"); len(f.Items) != 1 || f.Title == "Renamed in the store" {
+		t.Fatalf("feed has %d items and title %q", len(f.Items), f.Title)
+	}
+	ctx := t.Context()
+	sh, err := e.store.GetShow(ctx, "lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh.Title = "Renamed in the store"
+	if err := e.store.UpdateShow(ctx, sh); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := e.feed("lab"); f.Title != "Renamed in the store" {
+		t.Errorf("after a store-only rename the feed's title is %q", f.Title)
+	}
+	ep, err := e.store.GetEpisode(ctx, sh.ID, first.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Unpublish(ctx, ep.ID); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := e.feed("lab"); len(f.Items) != 0 {
+		t.Errorf("after a store-only unpublish the feed has %d items, want 0", len(f.Items))
 	}
 }

@@ -46,7 +46,6 @@ func (h *handler) createEpisodeMultipart(w http.ResponseWriter, r *http.Request,
 		h.respondError(w, r, err)
 		return
 	}
-	h.invalidate(s.ID)
 	w.Header().Set("Location", "/api/v1/shows/"+s.Slug+"/episodes/"+e.Slug)
 	writeJSON(w, http.StatusCreated, h.episodeJSON(s, e))
 }

@@ -64,7 +64,7 @@ type handler struct {
 	checks []readyCheck
 
 	// Built by New from the Deps (nil when Store or Bucket is missing):
-	feeds      *feed.Cache    // the per-show feed cache; writers call h.invalidate
+	feeds      *feed.Cache    // the per-show feed cache; it listens to the store
 	pages      *web.Handler   // the listener pages
 	admin      *admin.Handler // the producer web UI
 	media      storage.Bucket // Bucket, serving objects with their correct content types
@@ -98,6 +98,7 @@ func newHandler(deps Deps) *handler {
 	}
 	if deps.Store != nil {
 		h.feeds = feed.NewCache(deps.Store, deps.Links, deps.Now, feed.Options{Logger: deps.Logger, MaxBytes: deps.CacheSize})
+		deps.Store.Listen(h.feeds.Changed)
 	}
 	if deps.Store != nil && deps.Bucket != nil {
 		pages, err := web.New(web.Deps{Store: deps.Store, Bucket: deps.Bucket, Links: deps.Links, Now: deps.Now, Logger: deps.Logger})
@@ -118,7 +119,6 @@ func newHandler(deps Deps) *handler {
 			Store: deps.Store, Bucket: deps.Bucket, Uploads: h.Uploads, Links: deps.Links,
 			Now: deps.Now, Logger: deps.Logger,
 			SecureCookies: strings.HasPrefix(deps.Links.Base(), "https://"),
-			Invalidate:    h.invalidate,
 		})
 		if err != nil {
 			// As with the pages: only a broken build gets here.
