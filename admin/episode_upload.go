@@ -3,8 +3,10 @@ package admin
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/bodyguard"
 	"github.com/lyssna/lyssna/uploads"
 )
 
@@ -71,6 +73,9 @@ func (h *Handler) episodeReplaceAudio(w http.ResponseWriter, r *http.Request, s 
 // the producer can do about a missing or broken-off file. A status of 500
 // means an internal error, to be logged and not shown.
 func uploadFailure(err error) (int, string) {
+	if status, msg, ok := bodyguard.Status(err); ok {
+		return status, sentence(msg)
+	}
 	if de, ok := episodes.AsError(err); ok {
 		if de.Field == "audio" || de.Field == "" {
 			return de.Kind.Status(), de.Message
@@ -80,6 +85,8 @@ func uploadFailure(err error) (int, string) {
 	switch {
 	case errors.Is(err, errNoFile):
 		return http.StatusBadRequest, "Choose an MP3 or M4A file to upload."
+	case errors.Is(err, errFieldsLarge):
+		return http.StatusRequestEntityTooLarge, sentence(strings.TrimPrefix(err.Error(), "admin: "))
 	case errors.Is(err, uploads.ErrIncomplete):
 		return http.StatusBadRequest, "The upload broke off before the end of the file. Try again."
 	}

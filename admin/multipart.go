@@ -14,10 +14,16 @@ var (
 	errNotMultipart = errors.New("admin: the form was not sent as multipart/form-data")
 	errBadCSRF      = errors.New("admin: missing or wrong CSRF token")
 	errNoFile       = errors.New("admin: no file chosen")
+	errFieldsLarge  = errors.New("admin: the form's fields are too large")
 )
 
-// maxFieldBytes bounds each plain field of a streamed form.
-const maxFieldBytes = 64 << 10
+// Caps on the plain fields of a streamed form, read before its file: each
+// field's size, how many fields, and their sum.
+const (
+	maxFieldBytes = 64 << 10
+	maxFields     = 32
+	maxFormBytes  = 256 << 10
+)
 
 // streamFile reads a multipart form up to its file part (named "file")
 // without buffering the file: the plain fields before it are returned, and
@@ -29,7 +35,11 @@ func streamFile(r *http.Request, s *session) (map[string]string, *multipart.Part
 		return nil, nil, errNotMultipart
 	}
 	fields := map[string]string{}
-	for {
+	total := 0
+	for n := 0; ; n++ {
+		if n >= maxFields {
+			return nil, nil, fmt.Errorf("%w: more than %d fields before the file", errFieldsLarge, maxFields)
+		}
 		part, err := mr.NextPart()
 		if err == io.EOF {
 			return fields, nil, errNoFile
@@ -51,7 +61,10 @@ func streamFile(r *http.Request, s *session) (map[string]string, *multipart.Part
 			return nil, nil, fmt.Errorf("admin: read form: %w", err)
 		}
 		if len(b) > maxFieldBytes {
-			return nil, nil, fmt.Errorf("admin: form field %q is longer than %d bytes", part.FormName(), maxFieldBytes)
+			return nil, nil, fmt.Errorf("%w: field %q is longer than %d bytes", errFieldsLarge, part.FormName(), maxFieldBytes)
+		}
+		if total += len(b); total > maxFormBytes {
+			return nil, nil, fmt.Errorf("%w: the fields before the file are longer than %d bytes", errFieldsLarge, maxFormBytes)
 		}
 		fields[part.FormName()] = strings.TrimSpace(string(b))
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/bodyguard"
 )
 
 // Session cookies are stateless, so any replica can check them: the value is
@@ -145,8 +146,12 @@ func (h *Handler) post(fn sessionHandler) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+		bodyguard.Limit(w, r, maxFormBody)
 		if err := r.ParseForm(); err != nil {
+			if status, msg, ok := bodyguard.Status(err); ok && status == http.StatusRequestTimeout {
+				h.errorPage(w, r, s, status, "The form arrived too slowly", sentence(msg))
+				return
+			}
 			h.errorPage(w, r, s, http.StatusBadRequest, "The form could not be read",
 				"The form was larger than 2 MB or malformed. Go back, shorten it and try again.")
 			return

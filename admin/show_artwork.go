@@ -30,7 +30,7 @@ func (h *Handler) showArtwork(w http.ResponseWriter, r *http.Request, s *session
 		return
 	}
 	if err != nil {
-		fail(http.StatusBadRequest, "The upload broke off before the end of the file. Try again.")
+		fail(uploadFailure(err))
 		return
 	}
 	_, err = h.uploads.PutShowArtwork(r.Context(), sh, part)
@@ -40,7 +40,7 @@ func (h *Handler) showArtwork(w http.ResponseWriter, r *http.Request, s *session
 		fail(de.Kind.Status(), de.Message)
 		return
 	case errors.Is(err, uploads.ErrIncomplete):
-		fail(http.StatusBadRequest, "The upload broke off before the end of the file. Try again.")
+		fail(uploadFailure(err))
 		return
 	case err != nil:
 		h.serverError(w, r, err)

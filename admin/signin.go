@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/bodyguard"
 )
 
 // signInPage is the data of the sign-in form.
@@ -38,10 +39,14 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusTooManyRequests, "signin.html", p)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	bodyguard.Limit(w, r, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		p.Error = "The form could not be read. Reload the page and try again."
-		h.render(w, r, http.StatusBadRequest, "signin.html", p)
+		status, msg, ok := bodyguard.Status(err)
+		if !ok {
+			status, msg = http.StatusBadRequest, "The form could not be read. Reload the page and try again."
+		}
+		p.Error = sentence(msg)
+		h.render(w, r, status, "signin.html", p)
 		return
 	}
 	p.Next = r.PostFormValue("next")

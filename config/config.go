@@ -67,6 +67,7 @@ type Config struct {
 	MediaBaseURL    string // without a trailing slash
 	MediaDelivery   string // DeliveryProxy or DeliveryRedirect
 	MaxUploadSize   int64  // bytes
+	BodyIdleTimeout time.Duration
 	LogLevel        string // debug, info, warn or error
 	LogFormat       string // text or json
 	AdminToken      string

@@ -157,6 +157,12 @@ func Settings() []Setting {
 			get: func(c *Config) string { return FormatSize(c.MaxUploadSize) },
 		},
 		{
+			Name: "LYSSNA_BODY_IDLE_TIMEOUT", Type: "duration", Default: "30s",
+			Help: "How long any request body (upload, form, sign-in, API call) may send nothing before it is cut off with a 408; bodies that keep moving are never cut.",
+			set:  func(c *Config, v string) (err error) { c.BodyIdleTimeout, err = parseDuration(v); return err },
+			get:  func(c *Config) string { return c.BodyIdleTimeout.String() },
+		},
+		{
 			Name: "LYSSNA_LOG_LEVEL", Type: "debug|info|warn|error", Default: "info",
 			Help: "Least severe log level written.",
 			set: func(c *Config, v string) error {

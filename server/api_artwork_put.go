@@ -50,14 +50,13 @@ func (h *handler) apiEpisodeArtworkPut(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, h.episodeJSON(s, e))
 }
 
-// artworkBody refuses a multipart body (the picture goes raw) and cuts off
-// a client that stalls; the uploads package stops reading past
-// uploads.MaxArtworkSize.
+// artworkBody refuses a multipart body (the picture goes raw); the uploads
+// package stops reading past uploads.MaxArtworkSize, and the guard every
+// request passes cuts off a client that stalls.
 func artworkBody(w http.ResponseWriter, r *http.Request) error {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 		return &requestError{http.StatusUnsupportedMediaType, codeUnsupportedMedia, fmt.Sprintf(
 			"send the picture as the raw request body (Content-Type image/jpeg or image/png), not as %s", mt), "image"}
 	}
-	r.Body = &idleReader{rc: http.NewResponseController(w), r: r.Body, idle: uploadIdleTimeout}
 	return nil
 }

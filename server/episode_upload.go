@@ -4,15 +4,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/bodyguard"
 	"github.com/lyssna/lyssna/uploads"
 )
-
-// uploadIdleTimeout is how long an upload may send nothing before it is cut
-// off; the deadline moves on with every read, so slow but steady links pass.
-const uploadIdleTimeout = 60 * time.Second
 
 // multipartSlack is what a multipart body may carry beyond the audio: part
 // headers, boundaries and the "episode" JSON part.
@@ -104,37 +100,13 @@ func (h *handler) readUploadParts(w http.ResponseWriter, r *http.Request, in *up
 	return file, patch, nil
 }
 
-// limitUploadBody caps the body at the upload limit plus slack and cuts off
-// a client that sends nothing for uploadIdleTimeout: each read first moves
-// the connection's read deadline on.
+// limitUploadBody caps the body at the upload limit plus slack; the guard
+// every request passes (bodyguard) already cuts off a client that stalls.
 func (h *handler) limitUploadBody(w http.ResponseWriter, r *http.Request, slack int64) {
-	body := r.Body
 	if h.MaxUploadSize > 0 {
-		body = http.MaxBytesReader(w, body, h.MaxUploadSize+slack)
+		bodyguard.Limit(w, r, h.MaxUploadSize+slack)
 	}
-	r.Body = &idleReader{rc: http.NewResponseController(w), r: body, idle: uploadIdleTimeout}
 }
-
-// idleReader moves the connection's read deadline on before every read.
-type idleReader struct {
-	rc   *http.ResponseController
-	r    io.ReadCloser
-	idle time.Duration
-	done bool
-}
-
-func (i *idleReader) Read(p []byte) (int, error) {
-	// ErrNotSupported (a test recorder, HTTP/2 without it) leaves no deadline.
-	_ = i.rc.SetReadDeadline(time.Now().Add(i.idle))
-	n, err := i.r.Read(p)
-	if err != nil && !i.done {
-		i.done = true
-		_ = i.rc.SetReadDeadline(time.Time{})
-	}
-	return n, err
-}
-
-func (i *idleReader) Close() error { return i.r.Close() }
 
 // ingester is the upload pipeline newHandler built over the server's store
 // and bucket, shared with the admin UI, or why there is none.

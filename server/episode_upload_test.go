@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -313,50 +312,4 @@ func TestUploadClientGoesAway(t *testing.T) {
 	if after := a.leftovers(); after != before {
 		t.Errorf("a dropped upload left %s; before %s", after, before)
 	}
-}
-
-// TestIdleReaderCutsOffStalledClient: a body that stops arriving fails its
-// read with os.ErrDeadlineExceeded once the idle time passes, while a body
-// that keeps arriving more slowly than that in total is read whole.
-func TestIdleReaderCutsOffStalledClient(t *testing.T) {
-	// Generous times: the box may be loaded, and a late scheduler must not look like a stall.
-	const idle = 1500 * time.Millisecond
-	got := make(chan error, 1)
-	var n int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := &idleReader{rc: http.NewResponseController(w), r: r.Body, idle: idle}
-		var err error
-		n, err = io.Copy(io.Discard, body)
-		got <- err
-	}))
-	defer srv.Close()
-
-	send := func(chunks int, pause time.Duration) {
-		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		fmt.Fprintf(conn, "PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", 10*1000)
-		for i := 0; i < chunks; i++ {
-			conn.Write(bytes.Repeat([]byte("x"), 1000))
-			time.Sleep(pause)
-		}
-		select {
-		case err := <-got:
-			if chunks == 10 && err != nil {
-				t.Errorf("a steady body failed: %v", err)
-			}
-			if chunks < 10 && !errors.Is(err, os.ErrDeadlineExceeded) {
-				t.Errorf("a stalled body: %v, want os.ErrDeadlineExceeded", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("the server never gave up on a stalled body")
-		}
-	}
-	send(10, idle/5) // 10 pauses of idle/5: twice idle in total, never idle
-	if n != 10*1000 {
-		t.Errorf("read %d bytes of a steady body, want 10000", n)
-	}
-	send(3, 0) // then nothing
 }

@@ -4,12 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/bodyguard"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
 )
@@ -51,8 +50,9 @@ func writeError(w http.ResponseWriter, status int, code, message, field string) 
 // error (*episodes.Error) answers with its kind's status and code
 // (episodes.Kind.Status, the one table), its message and its field. A
 // problem with the request itself (*requestError: its encoding, size or
-// content type) answers with its own status. An upload that stalled is 408,
-// one that broke off 400 (the client's doing, not the file's); a request its
+// content type) answers with its own status. A body the guard cut off is 408
+// (it stalled) or 413 (past the route's cap); an upload that
+// broke off is 400 (the client's doing, not the file's); a request its
 // client canceled is 503, unlogged. Anything else is 500, logged here once
 // with the request's details and never shown to the client.
 func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error) {
@@ -61,14 +61,15 @@ func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error
 		writeError(w, rerr.status, rerr.code, rerr.message, rerr.field)
 		return
 	}
+	if status, msg, ok := bodyguard.Status(err); ok {
+		writeError(w, status, bodyCode(status), msg, "")
+		return
+	}
 	if de, ok := episodes.AsError(err); ok {
 		writeError(w, de.Kind.Status(), de.Kind.Code(), de.Public(), de.Field)
 		return
 	}
 	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		writeError(w, http.StatusRequestTimeout, codeTimeout,
-			fmt.Sprintf("the upload sent nothing for %s and was cut off; nothing was stored, send it again", uploadIdleTimeout), "")
 	case errors.Is(err, uploads.ErrIncomplete):
 		writeError(w, http.StatusBadRequest, codeIncomplete, "the upload broke off before the end of the file; nothing was stored, send it again", "")
 	case errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrInvalidKey):
@@ -81,4 +82,12 @@ func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error
 		writeError(w, http.StatusInternalServerError, codeInternal,
 			"internal error; the server log has the details under request id "+requestID(r.Context()), "")
 	}
+}
+
+// bodyCode is the error code of a body refused by the guard.
+func bodyCode(status int) string {
+	if status == http.StatusRequestTimeout {
+		return codeTimeout
+	}
+	return codeTooLarge
 }

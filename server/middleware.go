@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/lyssna/lyssna/internal/bodyguard"
 )
 
 type ctxKey int
@@ -37,9 +39,20 @@ func (h *handler) requestLogger(r *http.Request) *slog.Logger {
 }
 
 // middleware wraps next in what every request passes: a request ID, the
-// access log, and panic recovery (innermost, so a panic is logged as a 500).
+// access log, panic recovery (so a panic is logged as a 500), and the body
+// guard (innermost: a size cap and an idle deadline on every body).
 func (h *handler) middleware(next http.Handler) http.Handler {
-	return withRequestID(newRequestIDs(), h.accessLog(h.recoverPanics(next)))
+	return withRequestID(newRequestIDs(), h.accessLog(h.recoverPanics(h.bodyGuard().Wrap(next))))
+}
+
+// bodyGuard is the guard on every request body: the idle deadline, and a cap
+// of the upload limit plus what a multipart form carries beside the file.
+func (h *handler) bodyGuard() bodyguard.Guard {
+	g := bodyguard.Guard{Idle: h.BodyIdleTimeout}
+	if h.MaxUploadSize > 0 {
+		g.Max = h.MaxUploadSize + multipartSlack
+	}
+	return g
 }
 
 // requestIDs makes request IDs: a random prefix per process and a counter,

@@ -40,6 +40,9 @@ type Deps struct {
 
 	// MaxUploadSize is the largest accepted upload in bytes; 0 means no limit.
 	MaxUploadSize int64
+	// BodyIdleTimeout is how long any request body may send nothing before
+	// it is cut off with a 408 (LYSSNA_BODY_IDLE_TIMEOUT); 0 means bodyguard.DefaultIdle.
+	BodyIdleTimeout time.Duration
 	// MediaDelivery is DeliveryProxy (stream through Lyssna; the default when
 	// empty) or DeliveryRedirect (302 to MediaBaseURL or a presigned URL).
 	MediaDelivery string

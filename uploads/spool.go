@@ -112,7 +112,8 @@ func (in *Ingester) spool(ctx context.Context, body io.Reader) (_ *File, err err
 
 // BodyError classifies an error from reading an upload's body, for callers
 // that read around the file (multipart headers): a TooLarge *episodes.Error
-// for an http.MaxBytesReader's limit, else ErrIncomplete with the cause.
+// for an http.MaxBytesReader's limit, else ErrIncomplete with the cause (a
+// stalled body keeps its *bodyguard.IdleError in the chain, for a 408).
 func (in *Ingester) BodyError(ctx context.Context, err error) error {
 	return audioError(in.bodyError(ctx, err))
 }
@@ -130,6 +131,9 @@ func (in *Ingester) bodyError(ctx context.Context, err error) error {
 			limit = mbe.Limit
 		}
 		return &TooLargeError{Limit: limit}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// Checked before ctx: a stalled read also cancels the request's context.
+		return fmt.Errorf("%w: %w", ErrIncomplete, err)
 	case ctx.Err() != nil:
 		return fmt.Errorf("uploads: %w: %w", ErrIncomplete, context.Cause(ctx))
 	}

@@ -27,8 +27,9 @@ import (
 // a slow line or a long media download (a podcast app may take many minutes
 // to fetch an episode). Slow clients are bounded instead by ReadHeaderTimeout
 // (no request without its headers in time: slowloris) and IdleTimeout
-// (keep-alive connections doing nothing are closed); the upload handlers cap
-// bodies with LYSSNA_MAX_UPLOAD_SIZE.
+// (keep-alive connections doing nothing are closed), and every request body by
+// the server's body guard: an idle deadline moved on with each read
+// (LYSSNA_BODY_IDLE_TIMEOUT) and a cap of LYSSNA_MAX_UPLOAD_SIZE.
 const (
 	readHeaderTimeout = 10 * time.Second
 	idleTimeout       = 2 * time.Minute
@@ -79,16 +80,17 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 
 	handler := server.New(server.Deps{
-		Store:         store,
-		Bucket:        bucket,
-		Links:         links.New(baseURL),
-		Logger:        logger,
-		Now:           time.Now,
-		MaxUploadSize: cfg.MaxUploadSize,
-		MediaDelivery: cfg.MediaDelivery,
-		MediaBaseURL:  cfg.MediaBaseURL,
-		CacheSize:     cfg.CacheSize,
-		Uploads:       ingester,
+		Store:           store,
+		Bucket:          bucket,
+		Links:           links.New(baseURL),
+		Logger:          logger,
+		Now:             time.Now,
+		MaxUploadSize:   cfg.MaxUploadSize,
+		BodyIdleTimeout: cfg.BodyIdleTimeout,
+		MediaDelivery:   cfg.MediaDelivery,
+		MediaBaseURL:    cfg.MediaBaseURL,
+		CacheSize:       cfg.CacheSize,
+		Uploads:         ingester,
 	})
 	srv := &http.Server{
 		Handler:           handler,
