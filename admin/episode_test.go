@@ -420,3 +420,21 @@ func TestEpisodeRescheduleAndRepublish(t *testing.T) {
 		t.Errorf("republished with a new date: %v, want %v", got.PublishAt, e.clock.Now())
 	}
 }
+
+// TestTranscriptAfterTheAudio: the producer UI shows the same refusal as the
+// API for a transcript whose cue starts after the audio ends.
+func TestTranscriptAfterTheAudio(t *testing.T) {
+	e := newEnv(t, false)
+	c := e.client(t)
+	c.signIn()
+	sh := c.mustCreateShow("pod", "Pod")
+	ep := c.uploadEpisode(t, sh, "cbr.mp3")
+	u := episodeAdminURL(sh, ep)
+	c.get(u)
+	late := "WEBVTT\n\n00:00.000 --> 00:01.000\nHello.\n\n10:00:00.000 --> 10:00:01.000\nLong gone.\n"
+	p := c.upload(u+"transcripts", [][2]string{{"language", "en"}}, "en.vtt", []byte(late))
+	msg := text(p.byID("f-transcript-error"))
+	if p.status != http.StatusBadRequest || !strings.Contains(msg, "cue 2") || !strings.Contains(msg, "after the end of the audio") {
+		t.Errorf("late cue: %d %q", p.status, msg)
+	}
+}

@@ -405,6 +405,10 @@ func (e *Episode) Validate() error {
 		if c.StartMS < 0 {
 			return invalid(f+".start_ms", "must not be negative")
 		}
+		if a := e.Audio; a != nil && a.DurationMS > 0 && c.StartMS >= a.DurationMS {
+			return invalid(f+".start_ms", "chapter %d (%q) starts at %s, after the end of the audio, which is %s long; move it inside the audio or remove it",
+				i+1, c.Title, clockMS(c.StartMS), clockMS(a.DurationMS))
+		}
 		if i > 0 && c.StartMS <= e.Chapters[i-1].StartMS {
 			return invalid(f+".start_ms", "%d must be after the previous chapter's start (%d); list chapters in ascending order", c.StartMS, e.Chapters[i-1].StartMS)
 		}
@@ -529,4 +533,18 @@ func (r Reference) validate(f string) error {
 		}
 	}
 	return checkText(f+".note", r.Note, MaxItemLen, true)
+}
+
+// clockMS writes milliseconds as a producer reads a time in the audio:
+// "4:05", "1:02:03", with tenths when they matter ("4:05.5").
+func clockMS(ms int64) string {
+	s := ms / 1000
+	out := fmt.Sprintf("%d:%02d", s/60, s%60)
+	if s >= 3600 {
+		out = fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	if t := ms % 1000 / 100; t != 0 {
+		out += fmt.Sprintf(".%d", t)
+	}
+	return out
 }

@@ -47,6 +47,34 @@ type ParseError struct {
 // Error reads like `line 7: cue timing "00:01 --> x" is not valid (...)`.
 func (e *ParseError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
 
+// CheckLength refuses a transcript with a cue that starts at or after
+// length, the audio's duration (a cue nobody can reach; often a transcript
+// made for another cut of the episode). The error names the cue by number,
+// time and text, and says how long the audio is; its text completes "the
+// transcript ...", for a message beside the upload field. A length of zero
+// (not known) or untimed cues (plain text) pass.
+func CheckLength(cues []Cue, length time.Duration) error {
+	if length <= 0 {
+		return nil
+	}
+	for i, c := range cues {
+		if c.Start == 0 && c.End == 0 {
+			continue
+		}
+		if c.Start >= length {
+			return fmt.Errorf("has cue %d (%q) starting at %s, after the end of the audio, which is %s long; check that the transcript belongs to this version of the audio",
+				i+1, clip(c.Text), timestamp(c.Start), timestamp(length))
+		}
+	}
+	return nil
+}
+
+// timestamp writes d as WebVTT does: hh:mm:ss.ttt.
+func timestamp(d time.Duration) string {
+	ms := d.Milliseconds()
+	return fmt.Sprintf("%02d:%02d:%02d.%03d", ms/3_600_000, ms/60_000%60, ms/1000%60, ms%1000)
+}
+
 // Parse reads a transcript in format "vtt", "srt" or "txt". The input must be
 // valid UTF-8 (a byte order mark is allowed) and at most MaxSize bytes.
 // Errors in the content are *ParseError values naming the line.

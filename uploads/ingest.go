@@ -229,7 +229,7 @@ func chaptersOf(info *probe.Info) []episodes.Chapter {
 	}
 	cs := make([]episodes.Chapter, 0, len(info.Chapters))
 	for _, c := range info.Chapters {
-		if c.StartMS < 0 || (info.DurationMS > 0 && c.StartMS > info.DurationMS) {
+		if c.StartMS < 0 || (info.DurationMS > 0 && c.StartMS >= info.DurationMS) { // the store refuses those
 			continue
 		}
 		cs = append(cs, episodes.Chapter{StartMS: c.StartMS, Title: cleanLine(c.Title, episodes.MaxTitleLen)})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/transcript"
@@ -27,7 +28,8 @@ var transcriptContentTypes = map[string]string{
 // "translated_from", episodes.CheckTranscriptLanguages), and of the field
 // "transcript" a broken cue naming its line (wrapping the
 // *transcript.ParseError), more than transcript.MaxSize bytes (TooLarge,
-// wrapping transcript.ErrTooLarge) and a file without cues. It is then put under
+// wrapping transcript.ErrTooLarge), a file without cues, and one with a cue
+// that starts after the end of ep's audio (transcript.CheckLength). It is then put under
 // a new key, transcripts/{episode id}/{lang}-{content hash}-{random}.{format}
 // (never an existing object, so a sweep cannot take it from under the
 // update), and the episode updated; when the update fails the new object is
@@ -55,6 +57,11 @@ func (in *Ingester) PutTranscript(ctx context.Context, ep *episodes.Episode, lan
 		return nil, fmt.Errorf("uploads: %w", err)
 	case len(cues) == 0:
 		return nil, episodes.Errorf(episodes.Invalid, "transcript", "has no cues or text")
+	}
+	if ep.Audio != nil {
+		if err := transcript.CheckLength(cues, time.Duration(ep.Audio.DurationMS)*time.Millisecond); err != nil {
+			return nil, &episodes.Error{Field: "transcript", Message: err.Error()}
+		}
 	}
 	prefix := fmt.Sprintf("%s%d/%s-%s-", TranscriptPrefix, ep.ID, strings.ToLower(lang), sha256Hex(data)[:12])
 	next, old := withoutTranscript(ep, lang)
