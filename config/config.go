@@ -68,6 +68,9 @@ type Config struct {
 	MediaDelivery   string // DeliveryProxy or DeliveryRedirect
 	MaxUploadSize   int64  // bytes
 	BodyIdleTimeout time.Duration
+	Stats           bool   // count downloads
+	GeoIPDB         string // MaxMind country database path; empty for none
+	OP3             bool   // prefix feed enclosures with OP3
 	LogLevel        string // debug, info, warn or error
 	LogFormat       string // text or json
 	AdminToken      string

@@ -145,6 +145,24 @@ func Settings() []Setting {
 			get: func(c *Config) string { return c.MediaDelivery },
 		},
 		{
+			Name: "LYSSNA_STATS", Type: "bool", Default: "true",
+			Help: "Count media downloads by the IAB rules, without storing addresses (docs/analytics.md); false counts nothing.",
+			set:  func(c *Config, v string) (err error) { c.Stats, err = parseBool(v); return err },
+			get:  func(c *Config) string { return strconv.FormatBool(c.Stats) },
+		},
+		{
+			Name: "LYSSNA_GEOIP_DB", Type: "path",
+			Help: "Optional MaxMind-format country database (GeoLite2-Country.mmdb) for download countries; empty records none.",
+			set:  func(c *Config, v string) error { c.GeoIPDB = v; return nil },
+			get:  func(c *Config) string { return c.GeoIPDB },
+		},
+		{
+			Name: "LYSSNA_OP3", Type: "bool", Default: "false",
+			Help: "Prefix enclosure URLs in feeds with https://op3.dev/e/ so downloads are also counted by the open OP3 service.",
+			set:  func(c *Config, v string) (err error) { c.OP3, err = parseBool(v); return err },
+			get:  func(c *Config) string { return strconv.FormatBool(c.OP3) },
+		},
+		{
 			Name: "LYSSNA_MAX_UPLOAD_SIZE", Type: "size", Default: "2GiB",
 			Help: "Largest accepted upload, in bytes or with a unit: 500MB, 2GiB (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024).",
 			set: func(c *Config, v string) (err error) {

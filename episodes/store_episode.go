@@ -262,6 +262,12 @@ func (s *Store) getEpisode(ctx context.Context, q querier, where string, args ..
 	return eps[0], nil
 }
 
+// EpisodeByAudioKey returns the episode whose audio is the object key, or
+// ErrNotFound; download statistics use it to learn what a media URL is.
+func (s *Store) EpisodeByAudioKey(ctx context.Context, key string) (*Episode, error) {
+	return s.getEpisode(ctx, s.reads, "audio_key = $1", key)
+}
+
 // FindEpisodeByAudioSHA256 returns the show's first episode whose audio has
 // the given SHA-256 (hex), or ErrNotFound; uploads use it to spot duplicates.
 func (s *Store) FindEpisodeByAudioSHA256(ctx context.Context, showID int64, sha string) (*Episode, error) {

@@ -294,7 +294,7 @@ func buildItem(r *renderer, hb *htmlBuild, show *episodes.Show, ep *episodes.Epi
 		contentType = "audio/mpeg"
 	}
 	it.Enclosure = &podcast.Enclosure{
-		URL:             lb.Media(ep.Audio.Key),
+		URL:             lb.Enclosure(ep.Audio.Key),
 		Length:          ep.Audio.Size,
 		LengthFormatted: strconv.FormatInt(max(ep.Audio.Size, 0), 10),
 		TypeFormatted:   cleanText(contentType),

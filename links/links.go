@@ -16,6 +16,7 @@ func IsReserved(segment string) bool { return episodes.ReservedSlug(segment) }
 // Builder makes absolute URLs under one public base URL.
 type Builder struct {
 	base string // without a trailing slash
+	op3  bool   // enclosures go through https://op3.dev/e/
 }
 
 // New returns a Builder for the public base URL (say "https://pod.example.org").
@@ -62,6 +63,25 @@ func (b Builder) Media(key string) string {
 		parts[i] = url.PathEscape(p)
 	}
 	return b.base + "/media/" + strings.Join(parts, "/")
+}
+
+// WithOP3 returns b with enclosure URLs prefixed by the OP3 open podcast
+// prefix analytics service (https://op3.dev), which counts a download and
+// redirects to the URL it wraps.
+func (b Builder) WithOP3(on bool) Builder {
+	b.op3 = on
+	return b
+}
+
+// Enclosure is the URL a feed gives for an episode's audio: Media(key),
+// behind https://op3.dev/e/ (the URL without its scheme) when OP3 is on.
+func (b Builder) Enclosure(key string) string {
+	u := b.Media(key)
+	if !b.op3 || u == "" {
+		return u
+	}
+	_, rest, _ := strings.Cut(u, "://")
+	return "https://op3.dev/e/" + rest
 }
 
 // ShowImage is the show's artwork URL, empty when it has none.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage"
 )
 
@@ -40,14 +41,18 @@ var mediaTypes = map[string]string{
 // mediaGet answers GET and HEAD /media/{key...}: streamed with Range support
 // (proxy delivery) or a 302 to the media base URL or a presigned URL
 // (redirect delivery). A key that cannot exist or names no object is a 404.
+// Downloads are counted by stats off the request path (docs/analytics.md).
 func (h *handler) mediaGet(w http.ResponseWriter, r *http.Request) {
 	key := mux.Vars(r)["key"]
+	addr, _ := stats.ParseClient(clientAddr(r))
+	w, counted := h.Stats.Track(w, r, key, addr)
 	var err error
 	if h.MediaDelivery == DeliveryRedirect {
 		err = storage.Redirect(w, r, h.media, key, h.MediaBaseURL, 0)
 	} else {
 		err = storage.Serve(w, r, h.media, key)
 	}
+	counted()
 	if err != nil {
 		h.requestLogger(r).LogAttrs(r.Context(), slog.LevelError, "media failed", slog.Any("error", err))
 	}

@@ -43,6 +43,8 @@ func (h *handler) routes() *mux.Router {
 	api.HandleFunc("/shows/{show}/episodes/{episode}/unpublish", h.apiEpisodeUnpublish).Methods(http.MethodPost)
 	api.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}", h.apiTranscriptPut).Methods(http.MethodPut)
 	api.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}", h.apiTranscriptDelete).Methods(http.MethodDelete)
+	api.HandleFunc("/shows/{show}/stats", h.apiStatsShow).Methods(http.MethodGet)
+	api.HandleFunc("/shows/{show}/episodes/{episode}/stats", h.apiStatsEpisode).Methods(http.MethodGet)
 
 	// ---- Admin (/admin/..., the producer web UI) ----
 	// Before the pages: /{show}/ would take /admin/ for a show, and the

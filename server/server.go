@@ -17,6 +17,7 @@ import (
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
 	"github.com/lyssna/lyssna/web"
@@ -53,6 +54,9 @@ type Deps struct {
 	// Uploads is the ingest pipeline; serve builds it spooling under the data
 	// directory. Nil builds one spooling under the system temp directory.
 	Uploads *uploads.Ingester
+	// Stats counts media downloads; nil counts nothing. Its Run is the
+	// caller's to start (and stop).
+	Stats *stats.Counter
 }
 
 // readyCheck is one dependency /readyz asks: the database or the bucket.
@@ -71,6 +75,7 @@ type handler struct {
 	pages      *web.Handler   // the listener pages
 	admin      *admin.Handler // the producer web UI
 	media      storage.Bucket // Bucket, serving objects with their correct content types
+	reports    *stats.Reader  // download statistics for the API
 	uploadsErr error          // why Uploads is nil, for the upload handlers to answer
 }
 
@@ -100,6 +105,7 @@ func newHandler(deps Deps) *handler {
 		h.media = typedMedia(deps.Bucket)
 	}
 	if deps.Store != nil {
+		h.reports = stats.NewReader(deps.Store)
 		h.feeds = feed.NewCache(deps.Store, deps.Links, deps.Now, feed.Options{Logger: deps.Logger, MaxBytes: deps.CacheSize})
 		deps.Store.Listen(h.feeds.Changed)
 	}

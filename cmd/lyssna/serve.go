@@ -18,6 +18,7 @@ import (
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/server"
+	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
 )
@@ -69,6 +70,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 
+	counter, stopStats, err := startStats(ctx, cfg, store, logger)
+	if err != nil {
+		return err
+	}
+	defer stopStats()
+
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (LYSSNA_LISTEN): %w", cfg.Listen, err)
@@ -82,7 +89,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	handler := server.New(server.Deps{
 		Store:           store,
 		Bucket:          bucket,
-		Links:           links.New(baseURL),
+		Links:           links.New(baseURL).WithOP3(cfg.OP3),
 		Logger:          logger,
 		Now:             time.Now,
 		MaxUploadSize:   cfg.MaxUploadSize,
@@ -91,6 +98,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		MediaBaseURL:    cfg.MediaBaseURL,
 		CacheSize:       cfg.CacheSize,
 		Uploads:         ingester,
+		Stats:           counter,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -169,4 +177,36 @@ func databaseKind(url string) string {
 		return "postgres"
 	}
 	return "sqlite"
+}
+
+// startStats builds the download counter (nil when LYSSNA_STATS is false)
+// with the GeoIP database when one is set, and runs its aggregation until
+// the returned stop is called; stop waits for the last round.
+func startStats(ctx context.Context, cfg *config.Config, store *episodes.Store, logger *slog.Logger) (*stats.Counter, func(), error) {
+	if !cfg.Stats {
+		return nil, func() {}, nil
+	}
+	var geo *stats.GeoIP
+	if cfg.GeoIPDB != "" {
+		var err error
+		if geo, err = stats.OpenGeoIP(cfg.GeoIPDB); err != nil {
+			return nil, nil, fmt.Errorf("LYSSNA_GEOIP_DB: %w", err)
+		}
+	}
+	counter, err := stats.New(stats.Deps{Store: store, Logger: logger, GeoIP: geo})
+	if err != nil {
+		geo.Close()
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		counter.Run(ctx)
+	}()
+	return counter, func() {
+		cancel()
+		<-done
+		geo.Close()
+	}, nil
 }
