@@ -61,11 +61,13 @@ func (r *renderer) sanitize(h string) string {
 }
 
 // episodeHTML is an episode's full show notes: the notes, the takeaways, the
-// study questions and the references as lists, then a link to the episode page.
-func (r *renderer) episodeHTML(ep *episodes.Episode, pageURL string) (string, error) {
+// study questions and the references as lists, then the tail (the
+// discussion link and a link to the episode page). It returns the body and
+// the tail apart, sanitised, so that a cut description can keep the tail.
+func (r *renderer) episodeHTML(ep *episodes.Episode, pageURL string) (body, tail string, err error) {
 	notes, err := r.markdown(ep.Notes)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	var b strings.Builder
 	b.WriteString(notes)
@@ -88,8 +90,12 @@ func (r *renderer) episodeHTML(ep *episodes.Episode, pageURL string) (string, er
 		}
 		b.WriteString("</ul>")
 	}
-	b.WriteString(`<p><a href="` + esc(pageURL) + `">` + "Episode page, transcript and study guide" + "</a></p>")
-	return r.sanitize(b.String()), nil
+	var t strings.Builder
+	if ep.DiscussionURL != "" {
+		t.WriteString(`<p>Discussion: <a href="` + esc(ep.DiscussionURL) + `">` + esc(ep.DiscussionURL) + "</a></p>")
+	}
+	t.WriteString(`<p><a href="` + esc(pageURL) + `">` + "Episode page, transcript and study guide" + "</a></p>")
+	return r.sanitize(b.String()), r.sanitize(t.String()), nil
 }
 
 // referenceHTML formats a citation: Authors (Year). Title. Container. Publisher. Note. Link.

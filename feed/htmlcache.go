@@ -151,11 +151,13 @@ func (c *htmlCache) len() int {
 }
 
 func renderItemHTML(r *renderer, ep *episodes.Episode, pageURL string) (itemHTML, error) {
-	content, err := r.episodeHTML(ep, pageURL)
+	body, tail, err := r.episodeHTML(ep, pageURL)
 	if err != nil {
 		return itemHTML{}, err
 	}
-	return itemHTML{content: content, description: truncateHTML(content, maxDescription)}, nil
+	// A description cut to Apple's limit still ends with the discussion and
+	// the episode page's links.
+	return itemHTML{content: body + tail, description: truncateHTML(body, maxDescription-len(tail)) + tail}, nil
 }
 
 // fingerprint hashes every input of episodeHTML, each with its length so
@@ -178,6 +180,7 @@ func (c *htmlCache) fingerprint(ep *episodes.Episode, pageURL string) uint64 {
 		}
 	}
 	str(pageURL)
+	str(ep.DiscussionURL)
 	str(ep.Notes)
 	list(ep.Takeaways)
 	list(ep.StudyQuestions)

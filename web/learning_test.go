@@ -36,3 +36,18 @@ func TestDOIReadsAsWritten(t *testing.T) {
 		}
 	}
 }
+
+// TestStudyGuideHasDiscussion: the study guide carries the discussion link.
+func TestStudyGuideHasDiscussion(t *testing.T) {
+	st, clk, eps := sampleSite(t)
+	b := newBucket(t)
+	putObjects(t, b, sampleObjects)
+	_, lb := serve(t, st, b, clk.Now)
+	p := get(t, lb.StudyGuide("learning-lab", "spaced-repetition"))
+	if !slices.ContainsFunc(p.all("a"), func(n *html.Node) bool { return attr(n, "href") == eps[1].DiscussionURL }) {
+		t.Error("the study guide has no link to the discussion")
+	}
+	if !slices.ContainsFunc(p.all("h2"), func(n *html.Node) bool { return text(n) == "Discussion" }) {
+		t.Error("the study guide has no Discussion section")
+	}
+}

@@ -11,6 +11,8 @@ type studyGuidePage struct {
 	Takeaways  []string
 	Questions  []string
 	References []citation
+	// DiscussionURL is where listeners discuss the episode; "" for none.
+	DiscussionURL string
 }
 
 func (h *Handler) studyGuide(w http.ResponseWriter, r *http.Request) {
@@ -24,12 +26,13 @@ func (h *Handler) studyGuide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := studyGuidePage{
-		head:       h.episodeHead(show, e, summary),
-		Episode:    h.item(show, e),
-		EpisodeURL: h.links.EpisodePage(show.Slug, e.Slug),
-		Takeaways:  e.Takeaways,
-		Questions:  e.StudyQuestions,
-		References: citations(e.References),
+		head:          h.episodeHead(show, e, summary),
+		Episode:       h.item(show, e),
+		EpisodeURL:    h.links.EpisodePage(show.Slug, e.Slug),
+		Takeaways:     e.Takeaways,
+		Questions:     e.StudyQuestions,
+		References:    citations(e.References),
+		DiscussionURL: safeURL(e.DiscussionURL),
 	}
 	p.Title = "Study guide: " + p.Title
 	p.Canonical = h.links.StudyGuide(show.Slug, e.Slug)
