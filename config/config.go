@@ -82,6 +82,8 @@ type Config struct {
 	DBMaxOpenConns    int
 	DBMaxIdleConns    int
 	DBConnMaxLifetime time.Duration
+	MetricsToken      string
+	MetricsListen     string
 
 	sources  map[string]string
 	problems []string // bad values found while loading, reported by Validate

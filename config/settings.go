@@ -198,14 +198,8 @@ func Settings() []Setting {
 		{
 			Name: "LYSSNA_ADMIN_TOKEN", Type: "string", Secret: true,
 			Help: "Bootstrap API token with full rights, for first set-up and scripts; prefer tokens made with `lyssna token`.",
-			set: func(c *Config, v string) error {
-				c.AdminToken = v
-				if v != "" && len(v) < 16 {
-					return errorf("must be at least 16 characters, got %d", len(v))
-				}
-				return nil
-			},
-			get: func(c *Config) string { return c.AdminToken },
+			set:  func(c *Config, v string) error { c.AdminToken = v; return checkSecretLen(v) },
+			get:  func(c *Config) string { return c.AdminToken },
 		},
 		{
 			Name: "LYSSNA_SHUTDOWN_TIMEOUT", Type: "duration", Default: "30s",
@@ -248,6 +242,24 @@ func Settings() []Setting {
 			Help: "How old an unreferenced media object must be before an orphan sweep deletes it.",
 			set:  func(c *Config, v string) (err error) { c.SweepGrace, err = parseDuration(v); return err },
 			get:  func(c *Config) string { return c.SweepGrace.String() },
+		},
+		{
+			Name: "LYSSNA_METRICS_TOKEN", Type: "string", Secret: true,
+			Help: "Serve Prometheus metrics at /metrics on the main listener to scrapers sending Authorization: Bearer with this token (at least 16 characters); empty: not there.",
+			set:  func(c *Config, v string) error { c.MetricsToken = v; return checkSecretLen(v) },
+			get:  func(c *Config) string { return c.MetricsToken },
+		},
+		{
+			Name: "LYSSNA_METRICS_LISTEN", Type: "host:port",
+			Help: "Also serve /metrics, without a token, on this separate address (keep it private: 127.0.0.1:9090 or an internal network); empty: no second listener.",
+			set: func(c *Config, v string) error {
+				c.MetricsListen = v
+				if v == "" {
+					return nil
+				}
+				return checkListen(v)
+			},
+			get: func(c *Config) string { return c.MetricsListen },
 		},
 	}
 }
@@ -301,6 +313,15 @@ func parseDuration(v string) (time.Duration, error) {
 		return 0, errorf("must be a positive duration such as 30s, 5m or 24h, got %q", v)
 	}
 	return d, nil
+}
+
+// checkSecretLen accepts an empty secret (the feature is off) or one of at
+// least 16 characters.
+func checkSecretLen(v string) error {
+	if v != "" && len(v) < 16 {
+		return errorf("must be at least 16 characters, got %d", len(v))
+	}
+	return nil
 }
 
 func checkListen(v string) error {

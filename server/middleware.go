@@ -101,11 +101,13 @@ func validRequestID(id string) bool {
 }
 
 // accessLog writes one line per request: method, path, status, bytes,
-// duration and client. Health probes log at debug so they do not drown the rest.
+// duration and client, and tells the metrics. Health probes log at debug so
+// they do not drown the rest.
 func (h *handler) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
+		r, route := withRouteSlot(r)
 		next.ServeHTTP(rec, r)
 		level := slog.LevelInfo
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
@@ -113,6 +115,9 @@ func (h *handler) accessLog(next http.Handler) http.Handler {
 		}
 		if rec.status == 0 {
 			rec.status = http.StatusOK
+		}
+		if h.Metrics != nil {
+			h.Metrics.ObserveRequest(*route, r.Method, rec.status, time.Since(start))
 		}
 		h.Logger.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),

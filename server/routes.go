@@ -14,10 +14,14 @@ func (h *handler) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(h.notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(h.methodNotAllowed)
+	r.Use(noteRoute) // the metrics' route label
 
 	// ---- Health (for load balancers and orchestrators) ----
 	r.HandleFunc("/healthz", h.healthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", h.readyz).Methods(http.MethodGet, http.MethodHead)
+	if h.MetricsHandler != nil && h.MetricsToken != "" {
+		r.HandleFunc("/metrics", h.metricsGet).Methods(http.MethodGet)
+	}
 
 	// ---- API v1 (/api/v1/..., JSON in and out, token auth) ----
 	api := r.PathPrefix("/api/v1").Subrouter()

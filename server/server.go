@@ -51,6 +51,12 @@ type Deps struct {
 	MediaBaseURL string
 	// CacheSize bounds the feed cache in bytes; 0 means feed.DefaultMaxBytes.
 	CacheSize int64
+	// Metrics, when set, is told about every answered request.
+	Metrics RequestObserver
+	// MetricsHandler serves /metrics on this listener to requests bearing
+	// MetricsToken; /metrics is not routed unless both are set.
+	MetricsHandler http.Handler
+	MetricsToken   string
 	// Uploads is the ingest pipeline; serve builds it spooling under the data
 	// directory. Nil builds one spooling under the system temp directory.
 	Uploads *uploads.Ingester

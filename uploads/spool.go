@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/lyssna/lyssna/uploads/probe"
 )
@@ -66,9 +67,14 @@ func (in *Ingester) spool(ctx context.Context, body io.Reader) (_ *File, err err
 		return nil, fmt.Errorf("uploads: create temp file: %w", err)
 	}
 	file := &File{f: tmp}
+	var read int64
+	var probeTime time.Duration
 	defer func() {
 		if err != nil {
 			file.Close()
+		}
+		if in.Observer != nil {
+			in.Observer.Spooled(read, probeTime, err)
 		}
 	}()
 
@@ -83,6 +89,7 @@ func (in *Ingester) spool(ctx context.Context, body io.Reader) (_ *File, err err
 		return nil, in.bodyError(ctx, err)
 	}
 	head = head[:n]
+	read = int64(n)
 	if file.Format, err = probe.Sniff(head); err != nil {
 		return nil, fmt.Errorf("uploads: %w", err)
 	}
@@ -92,7 +99,9 @@ func (in *Ingester) spool(ctx context.Context, body io.Reader) (_ *File, err err
 	if _, err := dst.Write(head); err != nil {
 		return nil, fmt.Errorf("uploads: write temp file: %w", err)
 	}
-	if _, err := io.CopyBuffer(dst, src, make([]byte, 256<<10)); err != nil {
+	_, err = io.CopyBuffer(dst, src, make([]byte, 256<<10))
+	read = dst.n
+	if err != nil {
 		if errors.As(err, new(*readErr)) {
 			return nil, in.bodyError(ctx, err)
 		}
@@ -104,7 +113,10 @@ func (in *Ingester) spool(ctx context.Context, body io.Reader) (_ *File, err err
 	file.Size = dst.n
 	file.SHA256 = hex.EncodeToString(h.Sum(nil))
 
-	if file.Info, err = probe.Probe(ctx, tmp, file.Size); err != nil {
+	start := time.Now()
+	file.Info, err = probe.Probe(ctx, tmp, file.Size)
+	probeTime = time.Since(start)
+	if err != nil {
 		return nil, fmt.Errorf("uploads: %w", err)
 	}
 	return file, nil

@@ -109,6 +109,9 @@ func (in *Ingester) RunSweeper(ctx context.Context, interval, grace time.Duratio
 	defer t.Stop()
 	for {
 		n, err := in.Sweep(ctx, grace)
+		if in.Observer != nil && ctx.Err() == nil {
+			in.Observer.Swept(n, err)
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			in.Logger.ErrorContext(ctx, "uploads: sweep failed", "deleted", n, "error", err)

@@ -66,6 +66,19 @@ type Deps struct {
 	// Logger receives what cannot be returned: failed clean-ups and sweep
 	// results. Nil discards.
 	Logger *slog.Logger
+	// Observer is told about every spooled upload and every sweep (the
+	// metrics); nil tells no one.
+	Observer Observer
+}
+
+// Observer is told what uploads and sweeps did. Its methods must be cheap
+// and safe for concurrent use.
+type Observer interface {
+	// Spooled reports one upload through Spool: the bytes read, the probe's
+	// time (0 when it was not reached) and Spool's error.
+	Spooled(size int64, probe time.Duration, err error)
+	// Swept reports one sweep of RunSweeper: what it deleted and its error.
+	Swept(deleted int, err error)
 }
 
 // Ingester runs uploads into the bucket and the store. It is safe for

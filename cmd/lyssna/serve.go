@@ -17,6 +17,7 @@ import (
 	"github.com/lyssna/lyssna/config"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/metrics"
 	"github.com/lyssna/lyssna/server"
 	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage"
@@ -62,10 +63,14 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer closeBucket.Close()
+	reg := metrics.NewRegistry()
+	m := metrics.New(reg)
+	m.WatchDB(store.DB())
+	bucket = m.Bucket(bucket)
 	if _, err := server.BootstrapAdminToken(ctx, store, cfg.AdminToken); err != nil {
 		return fmt.Errorf("create the admin token (LYSSNA_ADMIN_TOKEN): %w", err)
 	}
-	ingester, err := startUploads(ctx, cfg, store, bucket, logger)
+	ingester, err := startUploads(ctx, cfg, store, bucket, logger, m)
 	if err != nil {
 		return err
 	}
@@ -99,6 +104,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		CacheSize:       cfg.CacheSize,
 		Uploads:         ingester,
 		Stats:           counter,
+		Metrics:         m,
+		MetricsHandler:  m.Handler(),
+		MetricsToken:    cfg.MetricsToken,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -106,6 +114,14 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	if cfg.MetricsListen != "" {
+		stopMetrics, err := serveMetrics(cfg.MetricsListen, m.Handler(), logger)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
 	}
 
 	fmt.Fprintf(c.stdout, "Lyssna is listening on %s/\n", listenURL)
@@ -147,6 +163,26 @@ func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener, timeout 
 	return nil
 }
 
+// serveMetrics serves /metrics alone on addr (LYSSNA_METRICS_LISTEN), without
+// a token: the address is meant to be private. The returned func closes it.
+func serveMetrics(addr string, h http.Handler, logger *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (LYSSNA_METRICS_LISTEN): %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("metrics listener stopped", "listen", addr, "error", err)
+		}
+	}()
+	logger.Info("serving metrics", "listen", ln.Addr().String())
+	return func() { srv.Close() }, nil
+}
+
 // sweepInterval is how often serve looks for orphaned objects and temp files.
 const sweepInterval = 15 * time.Minute
 
@@ -154,10 +190,10 @@ const sweepInterval = 15 * time.Minute
 // removes the temp files a crash may have left there (no upload runs yet), and
 // starts the sweeper that deletes objects no episode references once
 // LYSSNA_SWEEP_GRACE has passed. The sweeper stops with ctx.
-func startUploads(ctx context.Context, cfg *config.Config, store *episodes.Store, bucket storage.Bucket, logger *slog.Logger) (*uploads.Ingester, error) {
+func startUploads(ctx context.Context, cfg *config.Config, store *episodes.Store, bucket storage.Bucket, logger *slog.Logger, obs uploads.Observer) (*uploads.Ingester, error) {
 	in, err := uploads.New(uploads.Deps{
 		Store: store, Bucket: bucket, TempDir: filepath.Join(cfg.DataDir, "tmp"),
-		MaxSize: cfg.MaxUploadSize, Now: time.Now, Logger: logger,
+		MaxSize: cfg.MaxUploadSize, Now: time.Now, Logger: logger, Observer: obs,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("prepare uploads under the data directory (LYSSNA_DATA_DIR): %w", err)

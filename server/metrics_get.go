@@ -1,0 +1,60 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+)
+
+// RequestObserver is told about every answered request, for the metrics:
+// the route pattern that matched ("unmatched" for none), the method, the
+// status and the time taken.
+type RequestObserver interface {
+	ObserveRequest(route, method string, status int, d time.Duration)
+}
+
+// unmatchedRoute is the route label of a request no route matched.
+const unmatchedRoute = "unmatched"
+
+// routeKey holds, in a request's context, where the router writes the
+// pattern that matched, for the access log's observer to read afterwards.
+const routeKey = requestIDKey + 1
+
+// withRouteSlot gives the request a slot for its route pattern.
+func withRouteSlot(r *http.Request) (*http.Request, *string) {
+	slot := new(string)
+	*slot = unmatchedRoute
+	return r.WithContext(context.WithValue(r.Context(), routeKey, slot)), slot
+}
+
+// noteRoute is router middleware (it runs only once a route matched) that
+// writes the matched pattern into the request's slot.
+func noteRoute(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slot, ok := r.Context().Value(routeKey).(*string); ok {
+			if route := mux.CurrentRoute(r); route != nil {
+				if tpl, err := route.GetPathTemplate(); err == nil {
+					*slot = tpl
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// metricsGet serves the Prometheus metrics to a scraper that sends
+// "Authorization: Bearer LYSSNA_METRICS_TOKEN"; anyone else gets a 404, so
+// the endpoint does not announce itself.
+func (h *handler) metricsGet(w http.ResponseWriter, r *http.Request) {
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") ||
+		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(h.MetricsToken)) != 1 {
+		h.notFound(w, r)
+		return
+	}
+	h.MetricsHandler.ServeHTTP(w, r)
+}
