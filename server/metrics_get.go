@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+
+	"github.com/lyssna/lyssna/feed"
 )
 
 // RequestObserver is told about every answered request, for the metrics:
@@ -15,6 +17,12 @@ import (
 // status and the time taken.
 type RequestObserver interface {
 	ObserveRequest(route, method string, status int, d time.Duration)
+}
+
+// feedCacheWatcher is a RequestObserver that also exports the feed cache's
+// counters (metrics.Metrics is).
+type feedCacheWatcher interface {
+	WatchFeedCache(stats func() feed.Stats)
 }
 
 // unmatchedRoute is the route label of a request no route matched.

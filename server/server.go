@@ -114,6 +114,9 @@ func newHandler(deps Deps) *handler {
 		h.reports = stats.NewReader(deps.Store)
 		h.feeds = feed.NewCache(deps.Store, deps.Links, deps.Now, feed.Options{Logger: deps.Logger, MaxBytes: deps.CacheSize})
 		deps.Store.Listen(h.feeds.Changed)
+		if w, ok := deps.Metrics.(feedCacheWatcher); ok {
+			w.WatchFeedCache(h.feeds.Stats)
+		}
 	}
 	if deps.Store != nil && deps.Bucket != nil {
 		pages, err := web.New(web.Deps{Store: deps.Store, Bucket: deps.Bucket, Links: deps.Links, Now: deps.Now, Logger: deps.Logger})

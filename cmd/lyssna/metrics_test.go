@@ -103,6 +103,10 @@ func TestMetricsAfterTraffic(t *testing.T) {
 		{"lyssna_storage_operations_total", map[string]string{"operation": "put"}, 1, 100},
 		{"lyssna_storage_operations_total", map[string]string{"operation": "list"}, 1, 100},
 		{"lyssna_sweeper_runs_total", map[string]string{"result": "ok"}, 1, 100},
+		{"lyssna_feed_cache_misses_total", nil, 1, 5},
+		{"lyssna_feed_cache_hits_total", nil, 2, 2},
+		{"lyssna_feed_cache_entries", nil, 1, 1},
+		{"lyssna_feed_cache_bytes", nil, 100, 1e6},
 		{"go_sql_open_connections", map[string]string{"db_name": "lyssna"}, 1, 1000},
 		{"process_resident_memory_bytes", nil, 1, 1e12},
 	}
