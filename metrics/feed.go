@@ -13,30 +13,53 @@ import (
 // rendered notes' cache, and whether stale feeds are being served in a
 // database outage. Only the first cache given is watched.
 func (m *Metrics) WatchFeedCache(stats func() feed.Stats) {
-	err := m.reg.Register(newFeedCacheCollector(stats))
+	m.register(newFeedCacheCollector(stats))
+}
+
+// funcCollector exports metrics read from one snapshot of T, taken at each scrape.
+type funcCollector[T any] struct {
+	snapshot func() T
+	metrics  []funcMetric[T]
+}
+
+// funcMetric is one metric taken from a snapshot.
+type funcMetric[T any] struct {
+	desc  *prometheus.Desc
+	typ   prometheus.ValueType
+	value func(T) float64
+}
+
+// newFuncMetric describes one metric named lyssna_NAME.
+func newFuncMetric[T any](name, help string, typ prometheus.ValueType, value func(T) float64) funcMetric[T] {
+	return funcMetric[T]{prometheus.NewDesc(namespace+"_"+name, help, nil, nil), typ, value}
+}
+
+// Describe sends every metric's description.
+func (c funcCollector[T]) Describe(ch chan<- *prometheus.Desc) {
+	for _, m := range c.metrics {
+		ch <- m.desc
+	}
+}
+
+// Collect takes one snapshot and sends every metric's value from it.
+func (c funcCollector[T]) Collect(ch chan<- prometheus.Metric) {
+	s := c.snapshot()
+	for _, m := range c.metrics {
+		ch <- prometheus.MustNewConstMetric(m.desc, m.typ, m.value(s))
+	}
+}
+
+// register adds c, once: a second collector of the same metrics is ignored.
+func (m *Metrics) register(c prometheus.Collector) {
+	err := m.reg.Register(c)
 	if err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
 		panic(err) // the descriptions are fixed: only a bug gets here
 	}
 }
 
-// feedCacheCollector reads a feed cache's Stats at each scrape.
-type feedCacheCollector struct {
-	stats   func() feed.Stats
-	metrics []statMetric
-}
-
-// statMetric is one metric taken from feed.Stats.
-type statMetric struct {
-	desc  *prometheus.Desc
-	typ   prometheus.ValueType
-	value func(feed.Stats) float64
-}
-
-func newFeedCacheCollector(stats func() feed.Stats) feedCacheCollector {
-	m := func(name, help string, typ prometheus.ValueType, value func(feed.Stats) float64) statMetric {
-		return statMetric{prometheus.NewDesc(namespace+"_"+name, help, nil, nil), typ, value}
-	}
-	return feedCacheCollector{stats: stats, metrics: []statMetric{
+func newFeedCacheCollector(stats func() feed.Stats) funcCollector[feed.Stats] {
+	m := newFuncMetric[feed.Stats]
+	return funcCollector[feed.Stats]{snapshot: stats, metrics: []funcMetric[feed.Stats]{
 		m("feed_cache_hits_total", "Feed requests answered from the cache (200, 304 or 301).", prometheus.CounterValue,
 			func(s feed.Stats) float64 { return float64(s.Served) }),
 		m("feed_cache_misses_total", "Feeds built because the cache had none or a stale one.", prometheus.CounterValue,
@@ -61,17 +84,4 @@ func newFeedCacheCollector(stats func() feed.Stats) feedCacheCollector {
 				return 0
 			}),
 	}}
-}
-
-func (c feedCacheCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, m := range c.metrics {
-		ch <- m.desc
-	}
-}
-
-func (c feedCacheCollector) Collect(ch chan<- prometheus.Metric) {
-	s := c.stats()
-	for _, m := range c.metrics {
-		ch <- prometheus.MustNewConstMetric(m.desc, m.typ, m.value(s))
-	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"html"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -63,6 +65,25 @@ func TestMetricsAfterTraffic(t *testing.T) {
 			t.Fatalf("feed: %d", got)
 		}
 	}
+	// A podcast app downloads the episode: a media event for the download counter.
+	resp, err := http.Get(s.base + "/talks/feed.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	feedXML, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	enclosure := regexp.MustCompile(`<enclosure url="([^"]+)"`).FindSubmatch(feedXML)
+	if enclosure == nil {
+		t.Fatalf("no enclosure in the feed:\n%s", feedXML)
+	}
+	req, _ := http.NewRequest(http.MethodGet, html.UnescapeString(string(enclosure[1])), nil)
+	req.Header.Set("User-Agent", "AppleCoreMedia/1.0.0.20E247 (iPhone; U; CPU OS 16_4 like Mac OS X; en_us)")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET the enclosure: %v %v", resp, err)
+	} else {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
 	if got := do("GET", "/no/such/page/here", "", ""); got != http.StatusNotFound {
 		t.Fatalf("unknown path: %d", got)
 	}
@@ -92,10 +113,13 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	}{
 		{"lyssna_http_requests_total", map[string]string{"route": "/api/v1/shows", "method": "POST", "status": "201"}, 1, 1},
 		{"lyssna_http_requests_total", map[string]string{"route": "/api/v1/shows", "method": "GET", "status": "401"}, 1, 1},
-		{"lyssna_http_requests_total", map[string]string{"route": "/{show}/feed.xml", "method": "GET", "status": "200"}, 2, 2},
+		{"lyssna_http_requests_total", map[string]string{"route": "/{show}/feed.xml", "method": "GET", "status": "200"}, 3, 3},
+		{"lyssna_http_requests_total", map[string]string{"route": "/media/{key:.+}", "method": "GET", "status": "200"}, 1, 1},
+		{"lyssna_download_events_recorded_total", nil, 1, 1},
+		{"lyssna_download_events_dropped_total", nil, 0, 0},
 		{"lyssna_http_requests_total", map[string]string{"route": "unmatched", "method": "GET", "status": "404"}, 1, 3},
 		{"lyssna_http_requests_total", map[string]string{"route": "/api/v1/shows/{show}/episodes", "method": "POST", "status": "201"}, 1, 1},
-		{"lyssna_http_request_duration_seconds", map[string]string{"route": "/{show}/feed.xml", "method": "GET"}, 2, 2},
+		{"lyssna_http_request_duration_seconds", map[string]string{"route": "/{show}/feed.xml", "method": "GET"}, 3, 3},
 		{"lyssna_uploads_total", map[string]string{"result": "ok"}, 1, 1},
 		{"lyssna_uploads_total", map[string]string{"result": "refused"}, 1, 1},
 		{"lyssna_uploads_bytes_total", nil, fileSize(t, audio), 1e9},
@@ -104,7 +128,7 @@ func TestMetricsAfterTraffic(t *testing.T) {
 		{"lyssna_storage_operations_total", map[string]string{"operation": "list"}, 1, 100},
 		{"lyssna_sweeper_runs_total", map[string]string{"result": "ok"}, 1, 100},
 		{"lyssna_feed_cache_misses_total", nil, 1, 5},
-		{"lyssna_feed_cache_hits_total", nil, 2, 2},
+		{"lyssna_feed_cache_hits_total", nil, 3, 3},
 		{"lyssna_feed_cache_entries", nil, 1, 1},
 		{"lyssna_feed_cache_bytes", nil, 100, 1e6},
 		{"go_sql_open_connections", map[string]string{"db_name": "lyssna"}, 1, 1000},

@@ -80,6 +80,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer stopStats()
+	if counter != nil {
+		m.WatchDownloads(counter.Metrics)
+	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
