@@ -58,7 +58,7 @@ func Open(ctx context.Context, databaseURL string, now func() time.Time) (*Store
 	}
 	s := &Store{now: now}
 	var err error
-	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+	if IsPostgres(databaseURL) {
 		s.dialect = dialectPostgres
 		s.db, err = sql.Open("pgx", databaseURL)
 	} else {
@@ -98,6 +98,33 @@ func Open(ctx context.Context, databaseURL string, now func() time.Time) (*Store
 	return s, nil
 }
 
+// IsPostgres reports whether databaseURL selects PostgreSQL (else SQLite).
+func IsPostgres(databaseURL string) bool {
+	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
+}
+
+// SQLiteFile is the file a SQLite database URL ("sqlite:PATH", "file:PATH"
+// or "PATH") names; "" for PostgreSQL and for an in-memory database.
+func SQLiteFile(databaseURL string) string {
+	if IsPostgres(databaseURL) {
+		return ""
+	}
+	path, _ := sqliteParts(databaseURL)
+	if path == ":memory:" {
+		return ""
+	}
+	return path
+}
+
+// sqliteParts splits a SQLite database URL into its path and its options.
+func sqliteParts(databaseURL string) (path, query string) {
+	p := strings.TrimPrefix(databaseURL, "sqlite://")
+	p = strings.TrimPrefix(p, "sqlite:")
+	p = strings.TrimPrefix(p, "file:")
+	path, query, _ = strings.Cut(p, "?")
+	return path, query
+}
+
 // sqliteIdleConns is how many SQLite connections stay open between queries
 // (for a minute at most): about as many as page views running at once.
 const sqliteIdleConns = 64
@@ -107,13 +134,10 @@ const sqliteIdleConns = 64
 // IMMEDIATE so concurrent writers wait on busy_timeout instead of failing
 // with SQLITE_BUSY when a read lock cannot be upgraded.
 func sqliteDSN(databaseURL string) (string, error) {
-	p := strings.TrimPrefix(databaseURL, "sqlite://")
-	p = strings.TrimPrefix(p, "sqlite:")
-	p = strings.TrimPrefix(p, "file:")
-	if p == "" {
+	path, query := sqliteParts(databaseURL)
+	if path == "" {
 		return "", errors.New("empty SQLite path; give sqlite:PATH or a postgres:// URL")
 	}
-	path, query, _ := strings.Cut(p, "?")
 	q, err := url.ParseQuery(query)
 	if err != nil {
 		return "", fmt.Errorf("bad SQLite options %q: %w", query, err)

@@ -26,7 +26,7 @@ func commands() []command {
 		{"serve", "[flags]", "Run the HTTP server (feeds, media, pages, API, producer UI at /admin/) until SIGINT or SIGTERM.", runServe},
 		{"config", "[--markdown] [flags]", "Print the effective configuration, secrets masked.", runConfig},
 		{"migrate", "[flags]", "Create or upgrade the database schema, then exit.", runMigrate},
-		{"token", "create --name NAME | list | revoke NAME [flags]", "Create (printed once), list or revoke producer API tokens.", runToken},
+		{"token", "create --name NAME | list | revoke NAME [flags]", "Create (printed once), list or revoke producer API tokens in the database of ./lyssna-data, relative to the working directory (or --data-dir); says which database on stderr and makes no new one unless --data-dir or LYSSNA_DATABASE_URL is given.", runToken},
 		{"upload", "--server URL --token TOKEN --show SLUG [--title T] [--publish] FILE", "Upload an MP3 or M4A as a new episode, with a progress bar; prints its page and feed URLs.", runUpload},
 		{"healthcheck", "[--url URL] [flags]", "Ask the running server's /healthz; exit 0 when it answers 200 (for container HEALTHCHECKs).", runHealthcheck},
 		{"completion", "bash|zsh|fish", "Print the shell completion script for bash, zsh or fish.", runCompletion},

@@ -11,7 +11,7 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg) // Open runs the embedded migrations
+	store, err := openStore(ctx, cfg, true, c.sayDatabase) // Open runs the embedded migrations
 	if err != nil {
 		return err
 	}

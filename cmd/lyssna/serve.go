@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -53,7 +52,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	store, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg, true, nil)
 	if err != nil {
 		return err
 	}
@@ -131,8 +130,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if baseURL != listenURL {
 		fmt.Fprintf(c.stdout, "Public base URL: %s/\n", baseURL)
 	}
+	database, _ := describeDatabase(cfg.DatabaseURL) // without credentials
 	logger.Info("serving", "listen", ln.Addr().String(), "base_url", baseURL,
-		"database", databaseKind(cfg.DatabaseURL), "storage", cfg.Storage, "version", version)
+		"database", database, "storage", cfg.Storage, "version", version)
 
 	if err := serveUntil(ctx, srv, ln, cfg.ShutdownTimeout, logger); err != nil {
 		return err
@@ -208,14 +208,6 @@ func startUploads(ctx context.Context, cfg *config.Config, store *episodes.Store
 	}
 	go in.RunSweeper(ctx, sweepInterval, cfg.SweepGrace)
 	return in, nil
-}
-
-// databaseKind names the database for the log without its credentials.
-func databaseKind(url string) string {
-	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
-		return "postgres"
-	}
-	return "sqlite"
 }
 
 // startStats builds the download counter (nil when LYSSNA_STATS is false)

@@ -39,7 +39,7 @@ func runToken(ctx context.Context, c *cli, args []string) error {
 	if sub != "list" && *name == "" {
 		return usageError{fmt.Errorf("lyssna token %s: give the token's name with --name NAME", sub)}
 	}
-	store, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg, false, c.sayDatabase)
 	if err != nil {
 		return err
 	}
