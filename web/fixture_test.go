@@ -71,7 +71,7 @@ func sampleShow() *episodes.Show {
 func sampleEpisode(title string, publishAt *time.Time) *episodes.Episode {
 	return &episodes.Episode{
 		Title:  title,
-		Notes:  "We talk about **spaced repetition**.\n\n# Links\n\n- [Paper](https://example.org/paper)\n",
+		Notes:  "We talk about **spaced repetition**.\n\n## Links\n\n- [Paper](https://example.org/paper)\n",
 		Season: 1, Number: 3,
 		Type:      episodes.EpisodeFull,
 		Audio:     &episodes.Audio{Key: "episodes/a.mp3", Size: 48000, ContentType: "audio/mpeg", DurationMS: 5000, SHA256: strings.Repeat("a", 64), Bitrate: 64000},

@@ -43,17 +43,31 @@ func NewMarkdown() *Markdown {
 	}
 }
 
-// headingShift shifts the notes' headings two levels down: on the page they sit
-// under the episode's h1 and the section's h2.
+// headingShift moves the notes' headings under the page's own: the notes
+// sit under the episode's h1 and the section's h2, so their highest heading
+// (whatever level the producer wrote, "#" or "##") becomes h3, and no
+// heading goes more than one level below the one before it (axe's
+// heading-order rule: "# A" then "### B" becomes h3, h4).
 type headingShift struct{}
 
+// notesTopLevel is the level of the notes' highest heading on the page.
+const notesTopLevel = 3
+
 func (headingShift) Transform(doc *ast.Document, _ gmtext.Reader, _ parser.Context) {
-	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+	var hs []*ast.Heading
+	top := 6
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if h, ok := n.(*ast.Heading); ok && entering {
-			h.Level = min(h.Level+2, 6)
+			hs = append(hs, h)
+			top = min(top, h.Level)
 		}
 		return ast.WalkContinue, nil
 	})
+	prev := notesTopLevel - 1
+	for _, h := range hs {
+		h.Level = min(h.Level-top+notesTopLevel, prev+1, 6)
+		prev = h.Level
+	}
 }
 
 // HTML renders Markdown to sanitised HTML.

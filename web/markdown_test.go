@@ -29,3 +29,32 @@ func TestMarkdown(t *testing.T) {
 		t.Errorf("Plain(12) = %q, want %q", plain, "Intro See…")
 	}
 }
+
+// TestNotesHeadingsSitUnderTheSection: whatever level the producer starts
+// at, the notes' headings start at h3 (under the section's h2) and never
+// skip a level.
+func TestNotesHeadingsSitUnderTheSection(t *testing.T) {
+	m := NewMarkdown()
+	for _, tc := range []struct {
+		src  string
+		want []string
+	}{
+		{"## Links\n\ntext", []string{"h3"}},
+		{"# Intro\n\n## Part\n\n### Detail", []string{"h3", "h4", "h5"}},
+		{"## A\n\n#### B\n\n## C", []string{"h3", "h4", "h3"}},
+		{"# A\n\n### B\n\n###### C", []string{"h3", "h4", "h5"}},
+		{"### Only\n\n### Two", []string{"h3", "h3"}},
+	} {
+		out, err := m.HTML(tc.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, part := range strings.Split(string(out), "<h")[1:] {
+			got = append(got, "h"+part[:1])
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%q: headings %v, want %v\n%s", tc.src, got, tc.want, out)
+		}
+	}
+}

@@ -66,7 +66,7 @@ func TestEpisodePageRendersEverySection(t *testing.T) {
 		t.Errorf("notes = %q, want the Markdown rendered", got)
 	}
 	if h := all(p.one(t, "div.notes"), sel("h3")); len(h) != 1 || text(h[0]) != "Links" {
-		t.Errorf("a '# Links' heading in the notes should become an h3 under the section's h2, got %v", texts(h))
+		t.Errorf("a '## Links' heading in the notes should become an h3 under the section's h2 (no skipped level), got %v", texts(h))
 	}
 	for _, a := range all(p.one(t, "div.notes"), sel("a")) {
 		if rel := attr(a, "rel"); !strings.Contains(rel, "nofollow") || !strings.Contains(rel, "noopener") {
