@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/internal/bodyguard"
+	"github.com/lyssna/lyssna/internal/clientip"
 )
 
 // signInPage is the data of the sign-in form.
@@ -34,7 +34,7 @@ func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) {
 // starts a session. Attempts are limited per client address.
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	p := signInPage{page: h.page("Sign in", nil)}
-	if ok, wait := h.limiter.allow(clientIP(r)); !ok {
+	if ok, wait := h.limiter.allow(clientip.From(r).String()); !ok {
 		p.Error = fmt.Sprintf("Too many sign-in attempts from your address. Wait %d minutes and try again.", int(math.Ceil(wait.Minutes())))
 		h.render(w, r, http.StatusTooManyRequests, "signin.html", p)
 		return
@@ -82,13 +82,4 @@ func safeNext(next string, _ *session) string {
 		return next
 	}
 	return "/admin/"
-}
-
-// clientIP is the client's address as the connection shows it.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -68,11 +69,12 @@ type Config struct {
 	MediaDelivery   string // DeliveryProxy or DeliveryRedirect
 	MaxUploadSize   int64  // bytes
 	BodyIdleTimeout time.Duration
-	Stats           bool   // count downloads
-	GeoIPDB         string // MaxMind country database path; empty for none
-	OP3             bool   // prefix feed enclosures with OP3
-	LogLevel        string // debug, info, warn or error
-	LogFormat       string // text or json
+	Stats           bool           // count downloads
+	GeoIPDB         string         // MaxMind country database path; empty for none
+	OP3             bool           // prefix feed enclosures with OP3
+	TrustedProxies  []netip.Prefix // whose forwarding headers are believed
+	LogLevel        string         // debug, info, warn or error
+	LogFormat       string         // text or json
 	AdminToken      string
 	ShutdownTimeout time.Duration
 	SweepGrace      time.Duration

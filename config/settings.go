@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -181,6 +182,12 @@ func Settings() []Setting {
 			get:  func(c *Config) string { return c.BodyIdleTimeout.String() },
 		},
 		{
+			Name: "LYSSNA_TRUSTED_PROXIES", Type: "CIDRs",
+			Help: "Comma-separated networks of the reverse proxies or load balancers in front of Lyssna (10.0.0.0/8, 127.0.0.1); only from them are X-Forwarded-For and Forwarded believed. Empty: the connection's address is the client's.",
+			set:  func(c *Config, v string) (err error) { c.TrustedProxies, err = parsePrefixes(v); return err },
+			get:  func(c *Config) string { return formatPrefixes(c.TrustedProxies) },
+		},
+		{
 			Name: "LYSSNA_LOG_LEVEL", Type: "debug|info|warn|error", Default: "info",
 			Help: "Least severe log level written.",
 			set: func(c *Config, v string) error {
@@ -322,6 +329,33 @@ func checkSecretLen(v string) error {
 		return errorf("must be at least 16 characters, got %d", len(v))
 	}
 	return nil
+}
+
+// parsePrefixes reads a comma-separated list of CIDRs; a plain address is a
+// network of one (/32 or /128).
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, errorf("must be comma-separated CIDRs such as 10.0.0.0/8,192.168.1.10, got %q", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+func formatPrefixes(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
 }
 
 func checkListen(v string) error {

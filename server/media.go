@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/lyssna/lyssna/stats"
+	"github.com/lyssna/lyssna/internal/clientip"
 	"github.com/lyssna/lyssna/storage"
 )
 
@@ -44,7 +45,7 @@ var mediaTypes = map[string]string{
 // Downloads are counted by stats off the request path (docs/analytics.md).
 func (h *handler) mediaGet(w http.ResponseWriter, r *http.Request) {
 	key := mux.Vars(r)["key"]
-	addr, _ := stats.ParseClient(clientAddr(r))
+	addr := stats.Truncate(clientip.From(r))
 	w, counted := h.Stats.Track(w, r, key, addr)
 	var err error
 	if h.MediaDelivery == DeliveryRedirect {

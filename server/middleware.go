@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/internal/bodyguard"
+	"github.com/lyssna/lyssna/internal/clientip"
 )
 
 type ctxKey int
@@ -33,16 +33,17 @@ func (h *handler) requestLogger(r *http.Request) *slog.Logger {
 	return h.Logger.With(
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
-		slog.String("client", clientAddr(r)),
+		slog.String("client", clientip.Logged(r)),
 		slog.String("request_id", requestID(r.Context())),
 	)
 }
 
 // middleware wraps next in what every request passes: a request ID, the
-// access log, panic recovery (so a panic is logged as a 500), and the body
+// client's address (clientip: forwarding headers only from trusted
+// proxies), the access log, panic recovery (so a panic is logged as a 500), and the body
 // guard (innermost: a size cap and an idle deadline on every body).
 func (h *handler) middleware(next http.Handler) http.Handler {
-	return withRequestID(newRequestIDs(), h.accessLog(h.recoverPanics(h.bodyGuard().Wrap(next))))
+	return withRequestID(newRequestIDs(), clientip.Resolver{Trusted: h.TrustedProxies}.Middleware(h.accessLog(h.recoverPanics(h.bodyGuard().Wrap(next)))))
 }
 
 // bodyGuard is the guard on every request body: the idle deadline, and a cap
@@ -101,8 +102,9 @@ func validRequestID(id string) bool {
 }
 
 // accessLog writes one line per request: method, path, status, bytes,
-// duration and client, and tells the metrics. Health probes log at debug so
-// they do not drown the rest.
+// duration and client (its /24 or /64 network, never the full address),
+// and tells the metrics. Health probes log at debug so they do not drown
+// the rest.
 func (h *handler) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -125,7 +127,7 @@ func (h *handler) accessLog(next http.Handler) http.Handler {
 			slog.Int("status", rec.status),
 			slog.Int64("bytes", rec.bytes),
 			slog.Duration("duration", time.Since(start)),
-			slog.String("client", clientAddr(r)),
+			slog.String("client", clientip.Logged(r)),
 			slog.String("request_id", requestID(r.Context())),
 		)
 	})
@@ -160,15 +162,6 @@ func (h *handler) recoverPanics(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
-}
-
-// clientAddr is the client's IP address as the connection shows it.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // recorder notes the status and byte count of an answer for the access log.

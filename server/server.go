@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,6 +45,9 @@ type Deps struct {
 	// BodyIdleTimeout is how long any request body may send nothing before
 	// it is cut off with a 408 (LYSSNA_BODY_IDLE_TIMEOUT); 0 means bodyguard.DefaultIdle.
 	BodyIdleTimeout time.Duration
+	// TrustedProxies are the proxies whose X-Forwarded-For and Forwarded
+	// headers name the client (LYSSNA_TRUSTED_PROXIES); empty trusts none.
+	TrustedProxies []netip.Prefix
 	// MediaDelivery is DeliveryProxy (stream through Lyssna; the default when
 	// empty) or DeliveryRedirect (302 to MediaBaseURL or a presigned URL).
 	MediaDelivery string

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -170,7 +171,7 @@ func TestAccessLog(t *testing.T) {
 	}
 	want := map[string]any{
 		"level": "INFO", "method": "GET", "path": "/api/v1/nothing-here", "status": float64(404),
-		"bytes": float64(rec.Body.Len()), "client": "192.0.2.7", "request_id": rec.Header().Get("X-Request-Id"),
+		"bytes": float64(rec.Body.Len()), "client": "192.0.2.0/24", "request_id": rec.Header().Get("X-Request-Id"),
 	}
 	for k, v := range want {
 		if line[k] != v {
@@ -179,6 +180,24 @@ func TestAccessLog(t *testing.T) {
 	}
 	if _, ok := line["duration"]; !ok {
 		t.Errorf("access log has no duration: %v", line)
+	}
+
+	// Forwarding headers count only from a trusted proxy, and the log keeps
+	// the client's network, never its full address.
+	deps.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
+	behind := New(deps)
+	for _, c := range []struct {
+		h    http.Handler
+		want string
+	}{{h, "192.0.2.0/24"}, {behind, "2001:db8:1:2::/64"}} {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/nothing-here", nil)
+		req.RemoteAddr = "192.0.2.7:1234"
+		req.Header.Set("X-Forwarded-For", "2001:db8:1:2:3:4:5:6")
+		c.h.ServeHTTP(httptest.NewRecorder(), req)
+		recs := logs.records(t)
+		if got := recs[len(recs)-1]["client"]; got != c.want {
+			t.Errorf("logged client %v, want %s", got, c.want)
+		}
 	}
 
 	get(t, h, http.MethodGet, "/healthz")

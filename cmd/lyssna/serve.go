@@ -101,6 +101,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		Now:             time.Now,
 		MaxUploadSize:   cfg.MaxUploadSize,
 		BodyIdleTimeout: cfg.BodyIdleTimeout,
+		TrustedProxies:  cfg.TrustedProxies,
 		MediaDelivery:   cfg.MediaDelivery,
 		MediaBaseURL:    cfg.MediaBaseURL,
 		CacheSize:       cfg.CacheSize,
