@@ -11,8 +11,8 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/internal/clientip"
+	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage"
 )
 
