@@ -46,13 +46,25 @@ type backend struct {
 	url  string
 }
 
-// eachBackend runs fn against SQLite and PostgreSQL, each with an empty database.
+// eachBackend runs fn against SQLite and PostgreSQL, each with an empty
+// database, and against a SQLite backup taken under write load (emptied).
 func eachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
 	t.Run("sqlite", func(t *testing.T) {
 		fn(t, backend{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "lyssna.db")})
 	})
 	t.Run("postgres", func(t *testing.T) {
 		fn(t, backend{"postgres", testenv.Postgres(t)})
+	})
+	t.Run("sqlite-backup", func(t *testing.T) {
+		snap, err := backupUnderLoad()
+		if err != nil {
+			t.Fatalf("backup under load: %v", err)
+		}
+		path := filepath.Join(t.TempDir(), "lyssna.db")
+		if err := copyFile(snap, path); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, backend{"sqlite-backup", "sqlite:" + path})
 	})
 }
 

@@ -28,6 +28,8 @@ func commands() []command {
 		{"migrate", "[flags]", "Create or upgrade the database schema, then exit.", runMigrate},
 		{"token", "create --name NAME | list | revoke NAME [flags]", "Create (printed once), list or revoke producer API tokens in the database of ./lyssna-data, relative to the working directory (or --data-dir); says which database on stderr and makes no new one unless --data-dir or LYSSNA_DATABASE_URL is given.", runToken},
 		{"upload", "--server URL --token TOKEN --show SLUG [--title T] [--publish] FILE", "Upload an MP3 or M4A as a new episode, with a progress bar; prints its page and feed URLs.", runUpload},
+		{"backup", "--to FILE [--media] [flags]", "Write a consistent copy of the SQLite database (with --media also the media files) to FILE while serve runs; for PostgreSQL, check the connection and explain pg_dump.", runBackup},
+		{"restore", "--from FILE [--check] [--force] [flags]", "Verify a backup from `lyssna backup` and put it back (stop serve first); --check only verifies it.", runRestore},
 		{"healthcheck", "[--url URL] [flags]", "Ask the running server's /healthz; exit 0 when it answers 200 (for container HEALTHCHECKs).", runHealthcheck},
 		{"completion", "bash|zsh|fish", "Print the shell completion script for bash, zsh or fish.", runCompletion},
 		{"man", "", "Print the manual page (roff), made from these help texts; `make man` writes docs/lyssna.1.", runMan},

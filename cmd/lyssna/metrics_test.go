@@ -26,28 +26,14 @@ import (
 func TestMetricsAfterTraffic(t *testing.T) {
 	dir := t.TempDir()
 	dataDir := filepath.Join(dir, "lyssna-data")
-	code, token, stderr := runCLI(t, map[string]string{"LYSSNA_DATA_DIR": dataDir}, "token", "create", "--name", "ci")
-	if code != 0 {
-		t.Fatalf("token create: exit %d: %s", code, stderr)
-	}
-	token = strings.TrimSpace(token)
+	token := createToken(t, dataDir)
 	const metricsToken = "scrape-me-please-0123456789"
 	metricsAddr := freeAddr(t)
 	s := startServe(t, dir, "LYSSNA_LISTEN=127.0.0.1:0", "LYSSNA_METRICS_TOKEN="+metricsToken, "LYSSNA_METRICS_LISTEN="+metricsAddr)
 
 	do := func(method, path, auth, body string) int {
-		t.Helper()
-		req, _ := http.NewRequest(method, s.base+path, strings.NewReader(body))
-		if auth != "" {
-			req.Header.Set("Authorization", "Bearer "+auth)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		code, _ := apiCall(s.base, auth, method, path, body)
+		return code
 	}
 	if got := do("POST", "/api/v1/shows", token, `{"slug":"talks","title":"Talks","language":"en"}`); got != http.StatusCreated {
 		t.Fatalf("create show: %d", got)

@@ -386,3 +386,30 @@ func TestShutdownTimeout(t *testing.T) {
 		t.Errorf("serveUntil = %v, want the shutdown timeout reported", err)
 	}
 }
+
+// createToken makes an API token in the data directory with `lyssna token create`.
+func createToken(t *testing.T, dataDir string) string {
+	t.Helper()
+	code, token, stderr := runCLI(t, map[string]string{"LYSSNA_DATA_DIR": dataDir}, "token", "create", "--name", "ci")
+	if code != 0 {
+		t.Fatalf("token create: exit %d: %s", code, stderr)
+	}
+	return strings.TrimSpace(token)
+}
+
+// apiCall sends a JSON request with the token and returns the status and
+// body; a request that cannot be sent is status 0 with the error as body.
+func apiCall(base, token, method, path, body string) (int, string) {
+	req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
