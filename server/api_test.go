@@ -237,7 +237,7 @@ func TestAPIFlow(t *testing.T) {
 		// A draft from JSON, by id and by slug.
 		ep := a.createEpisode("biology", map[string]any{
 			"title": "Cells", "notes": "# Cells\n\nAll about them.", "season": 1, "number": 2, "explicit": true,
-			"chapters":        []map[string]any{{"start_ms": 0, "title": "Intro"}, {"start_ms": 60000, "title": "Membranes", "url": "https://example.com/m"}},
+			"chapters":        []map[string]any{{"start_ms": 0, "title": "Intro"}, {"start_ms": 45000, "title": "Membranes", "url": "https://example.com/m"}},
 			"takeaways":       []string{"Cells are small.", "They divide."},
 			"study_questions": []string{"What is a membrane?"},
 			"references":      []map[string]any{{"authors": []string{"Alberts, B."}, "year": 2014, "title": "Molecular Biology of the Cell", "doi": "10.1201/9781315735368"}},

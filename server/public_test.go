@@ -144,7 +144,7 @@ func TestChaptersOnlyForPublicEpisodes(t *testing.T) {
 	past, future := now.Add(-time.Hour), now.Add(time.Hour)
 	mk := func(title string, at *time.Time, chapters []episodes.Chapter) *episodes.Episode {
 		e := &episodes.Episode{ShowID: show.ID, Title: title,
-			Audio:    &episodes.Audio{Key: "audio/1/" + title + ".mp3", Size: 10, ContentType: "audio/mpeg", DurationMS: 1000, SHA256: fmt.Sprintf("%064x", len(title)*7919+int(title[0]))},
+			Audio:    &episodes.Audio{Key: "audio/1/" + title + ".mp3", Size: 10, ContentType: "audio/mpeg", DurationMS: 120_000, SHA256: fmt.Sprintf("%064x", len(title)*7919+int(title[0]))},
 			Chapters: chapters}
 		if err := deps.Store.CreateEpisode(ctx, e); err != nil {
 			t.Fatal(err)

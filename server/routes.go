@@ -75,6 +75,7 @@ func (h *handler) routes() *mux.Router {
 	// web registers /static/{file} and the /{show}/... pages; the trailing-slash
 	// redirects come after them so that /static/x is never taken for a show.
 	if h.pages != nil {
+		r.NotFoundHandler = http.HandlerFunc(h.pages.NotFound) // a page, with a way home
 		h.pages.Routes(r)
 		r.HandleFunc("/{show}", h.addSlash).Methods(http.MethodGet, http.MethodHead)
 		r.HandleFunc("/{show}/{episode}", h.addSlash).Methods(http.MethodGet, http.MethodHead)

@@ -171,6 +171,14 @@ func (m *memStore) GetShow(_ context.Context, slug string) (*episodes.Show, erro
 	return nil, episodes.ErrNotFound
 }
 
+func (m *memStore) ListShows(context.Context) ([]*episodes.Show, error) {
+	var out []*episodes.Show
+	for _, s := range m.shows {
+		out = append(out, s)
+	}
+	return out, nil
+}
+
 func (m *memStore) GetEpisode(_ context.Context, showID int64, idOrSlug string) (*episodes.Episode, error) {
 	for _, e := range m.eps[showID] {
 		if e.Slug == idOrSlug || strconv.FormatInt(e.ID, 10) == idOrSlug {

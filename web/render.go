@@ -84,12 +84,13 @@ type errorPage struct {
 // notFound answers 404 with a page that leads back to the show, if known.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, show *episodes.Show) {
 	p := errorPage{
-		head:    head{Lang: "en", Title: "Page not found", Robots: "noindex"},
+		head:    h.baseHead(),
 		Heading: "Page not found",
 		Message: "There is nothing at this address. The episode may not be published yet, or the link may be mistyped.",
 		BackURL: h.links.Base() + "/",
-		BackTo:  "Home",
+		BackTo:  "All podcasts",
 	}
+	p.Title, p.Robots = "Page not found", "noindex"
 	if show != nil {
 		p.head = h.showHead(show)
 		p.Title = "Page not found · " + show.Title

@@ -31,6 +31,7 @@ var staticFS embed.FS
 type Store interface {
 	GetShow(ctx context.Context, slug string) (*episodes.Show, error)
 	GetEpisode(ctx context.Context, showID int64, idOrSlug string) (*episodes.Episode, error)
+	ListShows(ctx context.Context) ([]*episodes.Show, error)
 	// PublicNeighbours and PublicEpisodePage list public episodes in the
 	// feed's order: newest publish time first, then highest id.
 	PublicNeighbours(ctx context.Context, showID int64, ep *episodes.Episode, now time.Time) (prev, next *episodes.EpisodeRef, err error)
@@ -97,6 +98,7 @@ func New(d Deps) (*Handler, error) {
 // them after the API, admin and media routes: /{show}/ matches any first
 // path segment.
 func (h *Handler) Routes(r *mux.Router) {
+	r.HandleFunc("/", h.home).Methods("GET", "HEAD")
 	r.HandleFunc("/static/{file}", h.serveStatic).Methods("GET", "HEAD")
 	r.HandleFunc("/{show}/", h.showPage).Methods("GET", "HEAD")
 	r.HandleFunc("/{show}/{episode}/", h.episodePage).Methods("GET", "HEAD")
@@ -105,7 +107,7 @@ func (h *Handler) Routes(r *mux.Router) {
 
 func parseTemplates(funcs template.FuncMap) (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"show.html", "episode.html", "study_guide.html", "error.html"} {
+	for _, name := range []string{"home.html", "show.html", "episode.html", "study_guide.html", "error.html"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/base.html", "templates/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
