@@ -84,7 +84,7 @@ func newStatsEnv(t *testing.T, databaseURL string) *statsEnv {
 			}
 			t.Cleanup(func() { store.Close() })
 		}
-		c, err := stats.New(stats.Deps{Store: store, Now: a.clock.Now})
+		c, err := stats.New(stats.Deps{Store: store, Now: a.clock.Now, PageBase: testBase})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,13 +97,14 @@ func newStatsEnv(t *testing.T, databaseURL string) *statsEnv {
 
 // statsRequest is one request of a replayed sequence.
 type statsRequest struct {
-	replica int           // which replica answers
-	method  string        // GET when empty
-	rng     string        // Range header
-	addr    string        // client address; 198.51.100.7 when empty
-	ua      string        // User-Agent; appleUA when empty
-	after   time.Duration // clock advance before the request
-	draft   bool          // ask for the unpublished episode's audio
+	replica  int           // which replica answers
+	method   string        // GET when empty
+	rng      string        // Range header
+	addr     string        // client address; 198.51.100.7 when empty
+	ua       string        // User-Agent; appleUA when empty
+	after    time.Duration // clock advance before the request
+	draft    bool          // ask for the unpublished episode's audio
+	referrer string        // Referer header
 }
 
 // replay sends the requests, aggregates on both replicas and returns the
@@ -125,6 +126,9 @@ func (e *statsEnv) replay(t *testing.T, reqs []statsRequest) int64 {
 		req.Header.Set("User-Agent", cmpOr(q.ua, appleUA))
 		if q.rng != "" {
 			req.Header.Set("Range", q.rng)
+		}
+		if q.referrer != "" {
+			req.Header.Set("Referer", q.referrer)
 		}
 		rec := httptest.NewRecorder()
 		e.replicas[q.replica].h.ServeHTTP(rec, req)
@@ -258,20 +262,27 @@ func TestStatsReplicasAtOnce(t *testing.T) {
 // TestStatsAPI checks the API's report shape after a download.
 func TestStatsAPI(t *testing.T) {
 	e := newStatsEnv(t, "")
-	if got := e.replay(t, []statsRequest{{}, {addr: "203.0.113.9", ua: "AntennaPod/3.4.0"}}); got != 2 {
-		t.Fatalf("downloads = %d, want 2", got)
+	chrome := "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/77.0.3865.120 Safari/537.36"
+	if got := e.replay(t, []statsRequest{{}, {addr: "203.0.113.9", ua: "AntennaPod/3.4.0"},
+		{addr: "203.0.113.10", ua: chrome, referrer: testBase + "/counted/counted/"}}); got != 3 {
+		t.Fatalf("downloads = %d, want 3", got)
 	}
 	day := e.clock.Now().Format(time.DateOnly)
 	var show statsJSON
 	want(t, e.json(http.MethodGet, "/api/v1/shows/counted/stats?from="+day+"&to="+day, nil), http.StatusOK, &show)
-	if show.Total != 2 || len(show.Days) != 1 || show.Days[0] != (statsDayJSON{day, 2}) ||
-		len(show.Episodes) != 1 || show.Episodes[0] != (statsEpisodeJSON{e.episode.ID, "Counted", 2}) {
+	apps := map[string]int64{}
+	for _, a := range show.Apps {
+		apps[a.Name] = a.Downloads
+	}
+	if show.Total != 3 || len(show.Days) != 1 || show.Days[0] != (statsDayJSON{day, 3}) ||
+		len(show.Episodes) != 1 || show.Episodes[0] != (statsEpisodeJSON{e.episode.ID, "Counted", 3}) ||
+		apps["AppleCoreMedia"] != 1 || apps["AntennaPod"] != 1 || apps[stats.WebPlayer] != 1 {
 		b, _ := json.Marshal(show)
 		t.Fatalf("show report %s", b)
 	}
 	var ep statsJSON
 	want(t, e.json(http.MethodGet, fmt.Sprintf("/api/v1/shows/counted/episodes/%d/stats", e.episode.ID), nil), http.StatusOK, &ep)
-	if ep.Total != 2 || len(ep.Days) != stats.DefaultPeriodDays || ep.Episodes == nil || len(ep.Episodes) != 0 {
+	if ep.Total != 3 || len(ep.Days) != stats.DefaultPeriodDays || ep.Episodes == nil || len(ep.Episodes) != 0 {
 		b, _ := json.Marshal(ep)
 		t.Fatalf("episode report %s", b)
 	}

@@ -102,7 +102,7 @@ func (a *aggregator) apply(ctx context.Context, events []Event) error {
 			ignored++
 			continue
 		}
-		cl := a.class(ev.UserAgent)
+		cl := a.c.classify.WithReferrer(a.class(ev.UserAgent), ev.Referrer, a.c.pageBase)
 		if cl.Bot {
 			ignored++
 			continue

@@ -27,6 +27,30 @@ type Class struct {
 	// DeviceKind is the device's category ("mobile", "smart_speaker",
 	// "computer", "watch", "tv", ...).
 	DeviceKind string
+	// browser is set when the app is a web browser (or unknown), so a
+	// Referer may name the web app that played the file.
+	browser bool
+}
+
+// WebPlayer is the app of downloads made by the player of Lyssna's own
+// listener pages and embeds (the Referer is one of the pages).
+const WebPlayer = "Lyssna web player"
+
+// WithReferrer refines a browser's download by the page that played it:
+// Lyssna's own pages (referrer under pageBase) are WebPlayer, known web
+// apps (OPAWG referrers) are named; anything else stays the browser.
+func (c *Classifier) WithReferrer(cl Class, referrer, pageBase string) Class {
+	if cl.Bot || !cl.browser || referrer == "" {
+		return cl
+	}
+	if pageBase != "" && strings.HasPrefix(referrer, pageBase+"/") {
+		cl.App = WebPlayer
+		return cl
+	}
+	if r := firstMatch(c.referrers, referrer); r != nil {
+		cl.App = r.Name
+	}
+	return cl
 }
 
 // opawgFile is one of the data files.
@@ -43,16 +67,17 @@ type opawgEntry struct {
 	Category string   `json:"category"`
 }
 
-// rule is one compiled entry.
+// rule is one compiled entry of the file it came from.
 type rule struct {
 	opawgEntry
-	re *regexp.Regexp
+	file string
+	re   *regexp.Regexp
 }
 
 // Classifier classifies user agents by the OPAWG rules: bots first, then
 // apps, libraries and browsers (the first match wins), then devices.
 type Classifier struct {
-	bots, agents, devices []rule
+	bots, agents, devices, referrers []rule
 }
 
 // agentFiles are the files whose first match names the app, in order.
@@ -73,6 +98,9 @@ func NewClassifier() (*Classifier, error) {
 		c.agents = append(c.agents, rs...)
 	}
 	if c.devices, err = loadRules("devices"); err != nil {
+		return nil, err
+	}
+	if c.referrers, err = loadRules("referrers"); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -101,7 +129,7 @@ func loadRules(name string) ([]rule, error) {
 		if err != nil {
 			return nil, fmt.Errorf("stats: OPAWG %s entry %q: %w", name, e.Name, err)
 		}
-		rules = append(rules, rule{e, re})
+		rules = append(rules, rule{e, name, re})
 	}
 	return rules, nil
 }
@@ -122,7 +150,13 @@ func (c *Classifier) Classify(ua string) Class {
 		return Class{Bot: true}
 	}
 	var cl Class
+	cl.browser = true // no app matched: treat it as a web page's player
 	if r := firstMatch(c.agents, ua); r != nil {
+		cl.browser = r.file == "browsers"
+		if r.Category == "bot" {
+			// Libraries OPAWG marks as server-side (Go-http-client, okhttp, ...).
+			return Class{Bot: true}
+		}
 		cl.App = r.Name
 	}
 	if r := firstMatch(c.devices, ua); r != nil {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,7 @@ type Event struct {
 	Key       string
 	Addr      netip.Addr
 	UserAgent string
+	Referrer  string // the page that played the file, if the client said
 	Start     int64
 	End       int64
 	At        time.Time
@@ -51,6 +53,9 @@ type Deps struct {
 	Classifier *Classifier
 	// GeoIP gives countries; nil records every country as unknown.
 	GeoIP *GeoIP
+	// PageBase is the public base URL of the listener pages: downloads
+	// referred by them are plays of the page's player (WebPlayer).
+	PageBase string
 	// QueueSize bounds the in-memory queue (events); 0 means DefaultQueueSize.
 	QueueSize int
 	// FlushInterval is how often Run aggregates the queue into the database;
@@ -76,6 +81,7 @@ type Counter struct {
 	log      *slog.Logger
 	classify *Classifier
 	geo      *GeoIP
+	pageBase string
 	interval time.Duration
 	queue    chan Event
 
@@ -112,7 +118,7 @@ func New(deps Deps) (*Counter, error) {
 	}
 	c := &Counter{
 		store: deps.Store, now: deps.Now, log: deps.Logger,
-		classify: deps.Classifier, geo: deps.GeoIP, interval: deps.FlushInterval,
+		classify: deps.Classifier, geo: deps.GeoIP, pageBase: strings.TrimRight(deps.PageBase, "/"), interval: deps.FlushInterval,
 		queue: make(chan Event, deps.QueueSize),
 	}
 	c.agg = newAggregator(c)

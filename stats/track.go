@@ -34,7 +34,7 @@ func (c *Counter) Track(w http.ResponseWriter, r *http.Request, key string, addr
 	}
 	tw := &trackWriter{ResponseWriter: w}
 	return tw, func() {
-		ev := Event{Key: key, Addr: Truncate(addr), UserAgent: r.UserAgent(), At: c.now()}
+		ev := Event{Key: key, Addr: Truncate(addr), UserAgent: r.UserAgent(), Referrer: r.Referer(), At: c.now()}
 		switch {
 		case tw.status == http.StatusFound:
 			c.recordRequested(ev, r.Header.Get("Range"))

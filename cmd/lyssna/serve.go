@@ -74,15 +74,6 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 
-	counter, stopStats, err := startStats(ctx, cfg, store, logger)
-	if err != nil {
-		return err
-	}
-	defer stopStats()
-	if counter != nil {
-		m.WatchDownloads(counter.Metrics)
-	}
-
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (LYSSNA_LISTEN): %w", cfg.Listen, err)
@@ -91,6 +82,15 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	baseURL := cfg.BaseURL
 	if cfg.Source("LYSSNA_BASE_URL") == config.SourceDerived {
 		baseURL = listenURL // the real port, when LYSSNA_LISTEN asked for port 0
+	}
+	counter, stopStats, err := startStats(ctx, cfg, store, baseURL, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopStats()
+	if counter != nil {
+		m.WatchDownloads(counter.Metrics)
 	}
 
 	handler := server.New(server.Deps{
@@ -214,7 +214,7 @@ func startUploads(ctx context.Context, cfg *config.Config, store *episodes.Store
 // startStats builds the download counter (nil when LYSSNA_STATS is false)
 // with the GeoIP database when one is set, and runs its aggregation until
 // the returned stop is called; stop waits for the last round.
-func startStats(ctx context.Context, cfg *config.Config, store *episodes.Store, logger *slog.Logger) (*stats.Counter, func(), error) {
+func startStats(ctx context.Context, cfg *config.Config, store *episodes.Store, baseURL string, logger *slog.Logger) (*stats.Counter, func(), error) {
 	if !cfg.Stats {
 		return nil, func() {}, nil
 	}
@@ -225,7 +225,7 @@ func startStats(ctx context.Context, cfg *config.Config, store *episodes.Store, 
 			return nil, nil, fmt.Errorf("LYSSNA_GEOIP_DB: %w", err)
 		}
 	}
-	counter, err := stats.New(stats.Deps{Store: store, Logger: logger, GeoIP: geo})
+	counter, err := stats.New(stats.Deps{Store: store, Logger: logger, GeoIP: geo, PageBase: baseURL})
 	if err != nil {
 		geo.Close()
 		return nil, nil, err
