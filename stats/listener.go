@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/netip"
-	"strings"
 	"time"
 )
 
@@ -21,19 +20,6 @@ func Truncate(a netip.Addr) netip.Addr {
 		}
 	}
 	return a.WithZone("")
-}
-
-// ParseClient parses a client address ("192.0.2.1", "[2001:db8::1]:443",
-// "2001:db8::1") and truncates it; ok is false when it is not an address.
-func ParseClient(s string) (netip.Addr, bool) {
-	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return Truncate(ap.Addr()), true
-	}
-	a, err := netip.ParseAddr(strings.Trim(s, "[]"))
-	if err != nil {
-		return netip.Addr{}, false
-	}
-	return Truncate(a), true
 }
 
 // listenerKey is the day's salted hash of the truncated address and the
