@@ -8,9 +8,6 @@ import (
 	"unicode/utf16"
 )
 
-// maxTagSize bounds the ID3v2 tag (and MP4 moov box) that is read into memory.
-const maxTagSize = 16 << 20
-
 // isID3v2Header reports whether b starts with a plausible ID3v2 header.
 func isID3v2Header(b []byte) bool {
 	return len(b) >= 10 && string(b[:3]) == "ID3" && b[3] >= 2 && b[3] <= 4 && b[4] != 0xff &&
@@ -36,33 +33,6 @@ type id3Frame struct {
 	data []byte
 }
 
-// id3Frames splits tag (the whole tag, header included) into frames, undoing
-// unsynchronisation and skipping compressed or encrypted frames. Sizes that run past
-// the tag end the walk.
-func id3Frames(tag []byte) []id3Frame {
-	if len(tag) < 10 {
-		return nil
-	}
-	version, flags := tag[3], tag[5]
-	body := tag[10:]
-	if version < 4 && flags&0x80 != 0 {
-		body = unsync(body)
-	}
-	if flags&0x40 != 0 && version >= 3 && len(body) >= 4 { // extended header
-		n := int64(binary.BigEndian.Uint32(body))
-		if version == 3 {
-			n += 4
-		} else {
-			n = syncsafe(body)
-		}
-		if n < 0 || n > int64(len(body)) {
-			return nil
-		}
-		body = body[n:]
-	}
-	return splitFrames(body, version, version == 4 && flags&0x80 != 0)
-}
-
 // splitFrames walks frames in body for the given major version (2, 3 or 4).
 func splitFrames(body []byte, version byte, unsyncAll bool) []id3Frame {
 	var out []id3Frame
@@ -71,55 +41,31 @@ func splitFrames(body []byte, version byte, unsyncAll bool) []id3Frame {
 		hl = 6
 	}
 	for len(body) >= hl && body[0] != 0 {
-		var id string
-		var size int64
-		var fflags uint16
-		switch version {
-		case 2:
-			id = string(body[:3])
-			size = int64(body[3])<<16 | int64(body[4])<<8 | int64(body[5])
-		case 3:
-			id = string(body[:4])
-			size = int64(binary.BigEndian.Uint32(body[4:]))
-			fflags = binary.BigEndian.Uint16(body[8:])
-		default:
-			id = string(body[:4])
-			size = syncsafe(body[4:])
-			fflags = binary.BigEndian.Uint16(body[8:])
-		}
+		id, size, fflags := id3FrameHeader(body, version)
 		if size > int64(len(body)-hl) {
 			break
 		}
 		data := body[hl : hl+int(size)]
 		body = body[hl+int(size):]
-		switch version {
-		case 3:
-			if fflags&0x00c0 != 0 { // compressed or encrypted
-				continue
-			}
-			if fflags&0x0020 != 0 && len(data) > 0 { // group id
-				data = data[1:]
-			}
-		case 4:
-			if fflags&0x000c != 0 {
-				continue
-			}
-			if fflags&0x0040 != 0 && len(data) > 0 {
-				data = data[1:]
-			}
-			if fflags&0x0001 != 0 { // data length indicator
-				if len(data) < 4 {
-					continue
-				}
-				data = data[4:]
-			}
-			if fflags&0x0002 != 0 || unsyncAll {
-				data = unsync(data)
-			}
+		data, ok := frameData(data, version, fflags, unsyncAll)
+		if !ok {
+			continue
 		}
 		out = append(out, id3Frame{id: id, data: data})
 	}
 	return out
+}
+
+// id3FrameHeader reads a frame header (6 bytes in ID3v2.2, else 10): the
+// frame's ID, its size and its flags.
+func id3FrameHeader(h []byte, version byte) (id string, size int64, flags uint16) {
+	switch version {
+	case 2:
+		return string(h[:3]), int64(h[3])<<16 | int64(h[4])<<8 | int64(h[5]), 0
+	case 3:
+		return string(h[:4]), int64(binary.BigEndian.Uint32(h[4:])), binary.BigEndian.Uint16(h[8:])
+	}
+	return string(h[:4]), syncsafe(h[4:]), binary.BigEndian.Uint16(h[8:])
 }
 
 // unsync undoes ID3 unsynchronisation (0xFF 0x00 -> 0xFF).
@@ -292,64 +238,4 @@ func id3Chapters(frames []id3Frame, version byte) []Chapter {
 		out[i] = c.Chapter
 	}
 	return out
-}
-
-// id3Sane reports whether every frame of tag, read the way github.com/dhowden/tag
-// reads it (sizes as declared, data length indicators honoured), stays inside the
-// tag. That library allocates a declared size of up to 10 MB before reading, so a
-// tag that fails this check is never handed to it.
-func id3Sane(tag []byte) bool {
-	if len(tag) < 10 {
-		return false
-	}
-	version, flags := tag[3], tag[5]
-	body := tag[10:]
-	if flags&0x40 != 0 && version >= 3 {
-		if len(body) < 4 {
-			return false
-		}
-		n := int64(binary.BigEndian.Uint32(body))
-		if version == 4 {
-			n = syncsafe(body) - 4
-		}
-		if n < 0 || n+4 > int64(len(body)) {
-			return false
-		}
-		body = body[4+n:]
-	}
-	hl := 10
-	if version == 2 {
-		hl = 6
-	}
-	for len(body) >= hl {
-		var size int64
-		var fflags uint16
-		switch version {
-		case 2:
-			size = int64(body[3])<<16 | int64(body[4])<<8 | int64(body[5])
-		case 3:
-			size = int64(binary.BigEndian.Uint32(body[4:]))
-			fflags = binary.BigEndian.Uint16(body[8:])
-		default:
-			size = syncsafe(body[4:])
-			fflags = binary.BigEndian.Uint16(body[8:])
-		}
-		if size == 0 {
-			return true
-		}
-		rest := int64(len(body) - hl)
-		if size > rest {
-			return false
-		}
-		if version == 4 && fflags&0x0001 != 0 { // the library then reads the indicated length
-			if size < 4 || syncsafe(body[hl:]) > rest-4 {
-				return false
-			}
-		}
-		if version == 3 && fflags&0x0080 != 0 && size < 4 {
-			return false
-		}
-		body = body[hl+int(size):]
-	}
-	return true
 }

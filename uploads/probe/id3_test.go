@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bytes"
 	"encoding/binary"
 	"testing"
 	"unicode/utf16"
@@ -51,7 +52,7 @@ func TestID3Comment(t *testing.T) {
 			}
 			tag := append([]byte{'I', 'D', '3', 3, 0, 0, 0, 0, 0, 0}, body...)
 			copy(tag[6:], []byte{0, 0, byte(len(body) >> 7), byte(len(body) & 0x7f)})
-			if got := id3Comment(id3Frames(tag)); got != tt.want {
+			if got := id3Comment(framesOf(t, tag)); got != tt.want {
 				t.Fatalf("comment %q, want %q", got, tt.want)
 			}
 		})
@@ -69,7 +70,7 @@ func TestID3Unsynchronisation(t *testing.T) {
 		}
 	}
 	tag := append([]byte{'I', 'D', '3', 3, 0, 0x80, 0, 0, 0, byte(len(enc))}, enc...)
-	frames := id3Frames(tag)
+	frames := framesOf(t, tag)
 	if len(frames) != 1 || string(frames[0].data) != "\x00comment\x00a\xffb" {
 		t.Fatalf("frames %q", frames)
 	}
@@ -92,4 +93,14 @@ func TestID3Text(t *testing.T) {
 			t.Errorf("id3Text(%d, %q) = %q, want %q", tt.enc, tt.in, got, tt.want)
 		}
 	}
+}
+
+// framesOf is what readID3 keeps of the tag.
+func framesOf(t *testing.T, tag []byte) []id3Frame {
+	t.Helper()
+	id3, err := readID3(bytes.NewReader(tag), int64(len(tag)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id3.frames
 }

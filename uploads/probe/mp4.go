@@ -296,13 +296,9 @@ func probeM4A(ctx context.Context, r io.ReaderAt, size int64) (*Info, error) {
 	if moovLen == 0 {
 		return nil, malformed("the MPEG-4 movie box (moov) is empty: the file is incomplete or corrupt")
 	}
-	moov := make([]byte, moovLen)
-	// A reader may answer a read that fills the buffer with io.EOF too.
-	if n, err := r.ReadAt(moov, moovOff); n < len(moov) {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, malformed("the MPEG-4 movie box ends after %d of its %d bytes: the file is truncated", n, moovLen)
-		}
-		return nil, fmt.Errorf("probe: read the MPEG-4 movie box: %w", err)
+	moov, udtaBox, err := readMoov(r, moovOff, moovLen)
+	if err != nil {
+		return nil, err
 	}
 	boxes, err := children(moov)
 	if err != nil {
@@ -396,7 +392,7 @@ func probeM4A(ctx context.Context, r io.ReaderAt, size int64) (*Info, error) {
 		_, errI := children(ilst)
 		if err := errors.Join(errU, errM, errI); err != nil {
 			info.Warnings = append(info.Warnings, fmt.Sprintf("MP4 tags not read: %v", err))
-		} else if md, err := readTags(bytes.NewReader(moovBox(moov)), tag.ReadAtoms); err != nil {
+		} else if md, err := readTags(bytes.NewReader(moovBox(udtaBox)), tag.ReadAtoms); err != nil {
 			info.Warnings = append(info.Warnings, fmt.Sprintf("MP4 tags: %v", err))
 		} else {
 			applyTags(info, md)

@@ -147,19 +147,16 @@ func fillChapterEnds(chs []Chapter, durationMS int64) {
 // probeMP3 reads an MPEG audio file with optional ID3v2 (front), APE and ID3v1 (back) tags.
 func probeMP3(ctx context.Context, r io.ReaderAt, size int64, head []byte) (*Info, error) {
 	info := &Info{}
-	var tagBytes []byte
+	var id3 *id3Tag
 	var start int64
 	if isID3v2Header(head) {
 		n := id3Size(head)
 		if n > size {
 			return nil, malformed("the ID3v2 tag declares %d bytes but the whole file has %d: the file is truncated or the tag is corrupt", n, size)
 		}
-		if n > maxTagSize {
-			return nil, malformed("the ID3v2 tag is %d bytes, over the %d MiB limit for tags; remove large pictures from it", n, maxTagSize>>20)
-		}
-		tagBytes = make([]byte, n)
-		if _, err := r.ReadAt(tagBytes, 0); err != nil {
-			return nil, fmt.Errorf("probe: read the ID3v2 tag: %w", err)
+		var err error
+		if id3, err = readID3(r, n); err != nil {
+			return nil, err
 		}
 		start = n
 		// Some tools leave a second ID3v2 tag; skip (but do not read) those.
@@ -204,7 +201,7 @@ func probeMP3(ctx context.Context, r io.ReaderAt, size int64, head []byte) (*Inf
 		n, _ := r.ReadAt(peek[:], start)
 		what := describe(peek[:n])
 		switch {
-		case tagBytes == nil:
+		case id3 == nil:
 			return nil, malformed("no MPEG audio frames found")
 		case n == 0:
 			return nil, malformed("the file has an ID3 tag but no audio after it")
@@ -270,17 +267,11 @@ func probeMP3(ctx context.Context, r io.ReaderAt, size int64, head []byte) (*Inf
 		return nil, malformed("the audio is empty")
 	}
 
-	if tagBytes != nil {
-		frames := id3Frames(tagBytes)
-		info.Comment = id3Comment(frames)
-		info.Chapters = id3Chapters(frames, tagBytes[3])
-		if !id3Sane(tagBytes) {
-			info.Warnings = append(info.Warnings, "ID3v2 tag: a frame declares more bytes than the tag holds; title, artist and picture were not read")
-		} else if md, err := readTags(bytes.NewReader(tagBytes), tag.ReadID3v2Tags); err != nil {
-			info.Warnings = append(info.Warnings, fmt.Sprintf("ID3v2 tag: %v", err))
-		} else {
-			applyTags(info, md)
-		}
+	if id3 != nil {
+		info.Comment = id3Comment(id3.frames)
+		info.Chapters = id3Chapters(id3.frames, id3.version)
+		applyID3(info, id3.frames)
+		info.Warnings = append(info.Warnings, id3.warnings...)
 	}
 	if v1 != nil {
 		if md, err := readTags(bytes.NewReader(v1), tag.ReadID3v1Tags); err != nil {
