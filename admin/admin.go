@@ -13,8 +13,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/storage"
@@ -91,34 +89,6 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	return h, nil
-}
-
-// Routes registers every admin route under /admin/ on r. Register them
-// before the listener pages, whose /{show}/ pattern matches any first segment.
-func (h *Handler) Routes(r *mux.Router) {
-	a := r.PathPrefix("/admin").Subrouter()
-	r.Handle("/admin", redirectTo("/admin/"))
-	a.HandleFunc("/static/{file}", h.serveStatic).Methods("GET", "HEAD")
-	a.HandleFunc("/signin", h.signInForm).Methods("GET", "HEAD")
-	a.HandleFunc("/signin", h.signIn).Methods("POST")
-	a.HandleFunc("/signout", h.post(h.signOut)).Methods("POST")
-
-	a.HandleFunc("/", h.get(h.showList)).Methods("GET", "HEAD")
-	a.HandleFunc("/shows/new", h.get(h.showNewForm)).Methods("GET", "HEAD")
-	a.HandleFunc("/shows/new", h.post(h.showCreate)).Methods("POST")
-	a.HandleFunc("/shows/{show}/", h.get(h.showView)).Methods("GET", "HEAD")
-	a.HandleFunc("/shows/{show}/edit", h.get(h.showEditForm)).Methods("GET", "HEAD")
-	a.HandleFunc("/shows/{show}/edit", h.post(h.showUpdate)).Methods("POST")
-	a.HandleFunc("/shows/{show}/artwork", h.postStream(h.showArtwork)).Methods("POST")
-
-	a.HandleFunc("/shows/{show}/episodes", h.postStream(h.episodeUpload)).Methods("POST")
-	a.HandleFunc("/shows/{show}/episodes/{episode}/", h.get(h.episodeEditForm)).Methods("GET", "HEAD")
-	a.HandleFunc("/shows/{show}/episodes/{episode}/", h.post(h.episodeUpdate)).Methods("POST")
-	a.HandleFunc("/shows/{show}/episodes/{episode}/audio", h.postStream(h.episodeReplaceAudio)).Methods("POST")
-	a.HandleFunc("/shows/{show}/episodes/{episode}/transcripts", h.postStream(h.transcriptUpload)).Methods("POST")
-	a.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}/delete", h.post(h.transcriptDelete)).Methods("POST")
-	a.HandleFunc("/shows/{show}/episodes/{episode}/publish", h.post(h.episodePublish)).Methods("POST")
-	a.HandleFunc("/shows/{show}/episodes/{episode}/unpublish", h.post(h.episodeUnpublish)).Methods("POST")
 }
 
 func parseTemplates(funcs template.FuncMap) (map[string]*template.Template, error) {

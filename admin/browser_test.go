@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -11,9 +12,9 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/site"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/links"
-	"github.com/lyssna/lyssna/server"
 	"github.com/lyssna/lyssna/storage/filesystem"
 	"github.com/lyssna/lyssna/uploads"
 )
@@ -74,7 +75,7 @@ func TestBrowser(t *testing.T) {
 	t.Logf("screenshots in %s", shots)
 }
 
-// serveSite starts the whole server (server.New, as lyssna serve builds it)
+// serveSite starts the whole site (site.Build, as lyssna serve builds it)
 // over a real SQLite store, a filesystem bucket and an ingester spooling
 // under dir, so the browser goes through the real route table.
 func serveSite(t *testing.T, dir string) string {
@@ -101,7 +102,12 @@ func serveSite(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: server.New(server.Deps{Store: st, Bucket: bucket, Links: links.New(base), Uploads: in})}
+	h, err := site.Build(site.Parts{Store: st, Bucket: bucket, Uploads: in, Links: links.New(base),
+		Logger: slog.New(slog.DiscardHandler), Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return base

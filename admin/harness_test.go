@@ -92,7 +92,7 @@ func newEnv(t *testing.T, secure bool) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.h.Routes(r)
+	mountRoutes(r, e.h)
 	return e
 }
 
@@ -319,3 +319,28 @@ var (
 	all     = htmltest.All
 	text    = htmltest.Text
 )
+
+// mountRoutes mounts the UI as server's route table does (its /admin section).
+func mountRoutes(r *mux.Router, h *Handler) {
+	r.HandleFunc("/admin", h.Home)
+	a := r.PathPrefix("/admin").Subrouter()
+	a.HandleFunc("/static/{file}", h.Static).Methods("GET", "HEAD")
+	a.HandleFunc("/signin", h.SignInForm).Methods("GET", "HEAD")
+	a.HandleFunc("/signin", h.SignIn).Methods("POST")
+	a.HandleFunc("/signout", h.SignOut).Methods("POST")
+	a.HandleFunc("/", h.ShowList).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/new", h.ShowNewForm).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/new", h.ShowCreate).Methods("POST")
+	a.HandleFunc("/shows/{show}/", h.ShowView).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/{show}/edit", h.ShowEditForm).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/{show}/edit", h.ShowUpdate).Methods("POST")
+	a.HandleFunc("/shows/{show}/artwork", h.ShowArtwork).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes", h.EpisodeUpload).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/", h.EpisodeEditForm).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/", h.EpisodeUpdate).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/audio", h.EpisodeReplaceAudio).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/transcripts", h.TranscriptUpload).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}/delete", h.TranscriptDelete).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/publish", h.EpisodePublish).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/unpublish", h.EpisodeUnpublish).Methods("POST")
+}

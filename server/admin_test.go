@@ -89,7 +89,7 @@ func TestAdminMounted(t *testing.T) {
 	t.Run("https base URL", func(t *testing.T) {
 		deps := a.deps
 		deps.Links = links.New("https://pod.example.org")
-		rec := adminRequest(New(deps), http.MethodPost, "/admin/signin", url.Values{"token": {a.token}}, nil)
+		rec := adminRequest(serve(t, deps), http.MethodPost, "/admin/signin", url.Values{"token": {a.token}}, nil)
 		if cookies := rec.Result().Cookies(); rec.Code != http.StatusSeeOther || len(cookies) != 1 || !cookies[0].Secure {
 			t.Errorf("sign in: %d with cookies %v, want 303 and a Secure session cookie", rec.Code, cookies)
 		}

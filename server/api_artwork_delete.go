@@ -10,10 +10,7 @@ func (h *handler) apiShowArtworkDelete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	in, err := h.ingester()
-	if err == nil {
-		s, err = in.DeleteShowArtwork(r.Context(), s)
-	}
+	s, err := h.Uploads.DeleteShowArtwork(r.Context(), s)
 	if err != nil {
 		h.respondError(w, r, err)
 		return

@@ -17,12 +17,9 @@ func (h *handler) apiShowArtworkPut(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	in, err := h.ingester()
+	err := artworkBody(w, r)
 	if err == nil {
-		err = artworkBody(w, r)
-	}
-	if err == nil {
-		s, err = in.PutShowArtwork(r.Context(), s, r.Body)
+		s, err = h.Uploads.PutShowArtwork(r.Context(), s, r.Body)
 	}
 	if err != nil {
 		h.respondError(w, r, err)

@@ -196,7 +196,7 @@ func TestAPIArtworkCleanupOnFailedWrite(t *testing.T) {
 	e := a.createEpisode("s", map[string]any{"title": "E"})
 	deps := a.deps
 	deps.Bucket = deletingBucket{Bucket: a.bucket, store: a.store, id: e.ID}
-	a.h = New(deps)
+	a.h = serve(t, deps)
 	wantError(t, a.do(http.MethodPut, "/api/v1/shows/s/episodes/e/artwork", "image/jpeg", testimage.Encode(t, "jpeg", 1400, 1400)),
 		http.StatusNotFound, codeNotFound, "")
 	if keys := a.bucketKeys(); len(keys) != 0 {

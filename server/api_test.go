@@ -75,7 +75,7 @@ func newAPIEnv(t testing.TB, databaseURL string) *apiEnv {
 		t.Fatalf("BootstrapAdminToken = %v, %v; want a new token", ok, err)
 	}
 	deps := Deps{Store: store, Bucket: bucket, Links: links.New(testBase), Now: clock.Now}
-	return &apiEnv{t: t, h: New(deps), deps: deps, store: store, bucket: bucket, clock: clock, token: token}
+	return &apiEnv{t: t, h: serve(t, deps), deps: deps, store: store, bucket: bucket, clock: clock, token: token}
 }
 
 // do sends a request with the env's token; body may be nil.

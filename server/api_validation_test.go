@@ -391,7 +391,7 @@ func TestAPITranscriptCleanupOnFailedWrite(t *testing.T) {
 	e := a.createEpisode("s", map[string]any{"title": "E"})
 	deps := a.deps
 	deps.Bucket = deletingBucket{Bucket: a.bucket, store: a.store, id: e.ID}
-	a.h = New(deps)
+	a.h = serve(t, deps)
 	wantError(t, a.do(http.MethodPut, "/api/v1/shows/s/episodes/e/transcripts/en", "text/vtt", []byte(vtt)), http.StatusNotFound, codeNotFound, "")
 	n := 0
 	if err := a.bucket.List(context.Background(), "", func(o storage.ObjectInfo) error { n++; t.Logf("left: %s", o.Key); return nil }); err != nil || n != 0 {

@@ -74,7 +74,7 @@ func newE2E(t *testing.T, bucket storage.Bucket, configure func(*Deps)) *e2e {
 	if configure != nil {
 		configure(&deps)
 	}
-	srv.Config.Handler = New(deps)
+	srv.Config.Handler = serve(t, deps)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &e2e{t: t, base: base, token: token, store: store, bucket: bucket, clock: clock,

@@ -26,11 +26,7 @@ const (
 // fields win over the file's tags. The parts may come in either order.
 // Answers 201 with the episode. apiEpisodeCreate calls it for multipart bodies.
 func (h *handler) createEpisodeMultipart(w http.ResponseWriter, r *http.Request, s *episodes.Show) {
-	in, err := h.ingester()
-	if err != nil {
-		h.respondError(w, r, err)
-		return
-	}
+	in := h.Uploads
 	file, patch, err := h.readUploadParts(w, r, in, true)
 	if err != nil {
 		h.respondError(w, r, err)
@@ -103,18 +99,9 @@ func (h *handler) readUploadParts(w http.ResponseWriter, r *http.Request, in *up
 // limitUploadBody caps the body at the upload limit plus slack; the guard
 // every request passes (bodyguard) already cuts off a client that stalls.
 func (h *handler) limitUploadBody(w http.ResponseWriter, r *http.Request, slack int64) {
-	if h.MaxUploadSize > 0 {
-		bodyguard.Limit(w, r, h.MaxUploadSize+slack)
+	if h.Uploads.MaxSize > 0 {
+		bodyguard.Limit(w, r, h.Uploads.MaxSize+slack)
 	}
-}
-
-// ingester is the upload pipeline newHandler built over the server's store
-// and bucket, shared with the admin UI, or why there is none.
-func (h *handler) ingester() (*uploads.Ingester, error) {
-	if h.Uploads == nil {
-		return nil, h.uploadsErr
-	}
-	return h.Uploads, nil
 }
 
 // episodeObjects is episodeFromPath for the handlers that change an
@@ -125,10 +112,5 @@ func (h *handler) episodeObjects(w http.ResponseWriter, r *http.Request) (*episo
 	if !ok {
 		return nil, nil, nil, false
 	}
-	in, err := h.ingester()
-	if err != nil {
-		h.respondError(w, r, err)
-		return nil, nil, nil, false
-	}
-	return s, e, in, true
+	return s, e, h.Uploads, true
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/uploads"
 )
 
 // part is one multipart part: name, file name (empty for a plain field) and content.
@@ -229,8 +230,12 @@ func TestUploadBrokenCorpus(t *testing.T) {
 func TestUploadTooLarge(t *testing.T) {
 	a := newUploadEnv(t, "")
 	deps := a.deps
-	deps.MaxUploadSize = 10_000
-	a.h = New(deps)
+	var err error
+	deps.Uploads, err = uploads.New(uploads.Deps{Store: a.store, Bucket: a.bucket, TempDir: filepath.Join(os.TempDir(), "lyssna-uploads"), MaxSize: 10_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.h = serve(t, deps)
 	before := a.leftovers()
 	mp3 := audioFixture(t, "cbr.mp3") // 12.3 kB
 	body, ct := multipartBody(t, part{"audio", "a.mp3", mp3})

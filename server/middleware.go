@@ -50,8 +50,8 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 // of the upload limit plus what a multipart form carries beside the file.
 func (h *handler) bodyGuard() bodyguard.Guard {
 	g := bodyguard.Guard{Idle: h.BodyIdleTimeout}
-	if h.MaxUploadSize > 0 {
-		g.Max = h.MaxUploadSize + multipartSlack
+	if h.Uploads.MaxSize > 0 {
+		g.Max = h.Uploads.MaxSize + multipartSlack
 	}
 	return g
 }

@@ -18,7 +18,7 @@ import (
 )
 
 func TestRequestIDs(t *testing.T) {
-	h := New(Deps{})
+	h := serve(t, firstOf(realDeps(t)))
 	seen := map[string]bool{}
 	for range 1000 {
 		rec := httptest.NewRecorder()
@@ -31,7 +31,7 @@ func TestRequestIDs(t *testing.T) {
 	}
 	// Another process (another handler) starts elsewhere.
 	rec := httptest.NewRecorder()
-	New(Deps{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	serve(t, firstOf(realDeps(t))).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
 	if id := rec.Header().Get("X-Request-Id"); seen[id] {
 		t.Errorf("a second handler repeated request ID %q", id)
 	}
@@ -88,7 +88,7 @@ func BenchmarkServeFeedAndMedia(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	h := New(Deps{Store: store, Bucket: bucket, Links: links.New("http://lyssna.test"), Now: clock,
+	h := serve(b, Deps{Store: store, Bucket: bucket, Links: links.New("http://lyssna.test"), Now: clock,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 
 	first := httptest.NewRecorder()

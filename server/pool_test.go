@@ -79,7 +79,7 @@ func TestPoolHoldsUnderAConnectionLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := New(Deps{Store: store, Bucket: bucket, Links: links.New("http://lyssna.test")})
+	h := serve(t, Deps{Store: store, Bucket: bucket, Links: links.New("http://lyssna.test")})
 
 	// Hold an exclusive lock on the episodes for five seconds.
 	tx, err := admin.BeginTx(ctx, nil)

@@ -17,7 +17,7 @@ import (
 // its correct type, whatever type it was stored with.
 func TestMediaContentTypes(t *testing.T) {
 	deps, _ := realDeps(t)
-	h := New(deps)
+	h := serve(t, deps)
 	cases := []struct{ key, stored, want string }{
 		{"audio/1/abc-x.mp3", "application/octet-stream", "audio/mpeg"},
 		{"audio/1/abc-x.m4a", "", "audio/x-m4a"},
@@ -56,7 +56,7 @@ func TestMediaBadKeys(t *testing.T) {
 	if _, err := deps.Bucket.Put(context.Background(), "audio/1/a.mp3", "audio/mpeg", strings.NewReader("x")); err != nil {
 		t.Fatal(err)
 	}
-	h := New(deps)
+	h := serve(t, deps)
 	for _, path := range []string{
 		"/media/audio/1/missing.mp3",
 		"/media/audio/1/.a.mp3",
@@ -88,7 +88,7 @@ func TestMediaRedirectToBaseURL(t *testing.T) {
 	deps, _ := realDeps(t)
 	deps.MediaDelivery = DeliveryRedirect
 	deps.MediaBaseURL = "https://cdn.example.org/pod/"
-	h := New(deps)
+	h := serve(t, deps)
 	rec := get(t, h, http.MethodGet, "/media/audio/1/ab%20c.mp3")
 	if rec.Code != http.StatusFound {
 		t.Fatalf("status %d, want 302", rec.Code)
@@ -105,7 +105,7 @@ func TestMediaRedirectToBaseURL(t *testing.T) {
 // slash lead to the page, and that fixed routes are not taken for shows.
 func TestTrailingSlashRedirects(t *testing.T) {
 	deps, _ := realDeps(t)
-	h := New(deps)
+	h := serve(t, deps)
 	for _, c := range []struct{ path, want string }{
 		{"/learning-lab", "/learning-lab/"},
 		{"/learning-lab?utm=x", "/learning-lab/?utm=x"},
@@ -161,7 +161,7 @@ func TestChaptersOnlyForPublicEpisodes(t *testing.T) {
 	draft := mk("draft", nil, chs)
 	later := mk("later", &future, chs)
 	bare := mk("bare", &past, nil)
-	h := New(deps)
+	h := serve(t, deps)
 
 	for _, path := range []string{
 		"/lab/" + draft.Slug + "/chapters.json",

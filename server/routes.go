@@ -50,36 +50,53 @@ func (h *handler) routes() *mux.Router {
 	api.HandleFunc("/shows/{show}/stats", h.apiStatsShow).Methods(http.MethodGet)
 	api.HandleFunc("/shows/{show}/episodes/{episode}/stats", h.apiStatsEpisode).Methods(http.MethodGet)
 
-	// ---- Admin (/admin/..., the producer web UI) ----
+	// ---- Producer UI (/admin/..., HTML forms, session and CSRF checks) ----
 	// Before the pages: /{show}/ would take /admin/ for a show, and the
 	// trailing-slash rule would answer /admin with a 404 (a reserved name).
-	if h.admin != nil {
-		h.admin.Routes(r)
-	}
+	adm := h.Admin
+	r.HandleFunc("/admin", adm.Home)
+	ui := r.PathPrefix("/admin").Subrouter()
+	ui.HandleFunc("/static/{file}", adm.Static).Methods(http.MethodGet, http.MethodHead)
+	ui.HandleFunc("/signin", adm.SignInForm).Methods(http.MethodGet, http.MethodHead)
+	ui.HandleFunc("/signin", adm.SignIn).Methods(http.MethodPost)
+	ui.HandleFunc("/signout", adm.SignOut).Methods(http.MethodPost)
+	ui.HandleFunc("/", adm.ShowList).Methods(http.MethodGet, http.MethodHead)
+	ui.HandleFunc("/shows/new", adm.ShowNewForm).Methods(http.MethodGet, http.MethodHead)
+	ui.HandleFunc("/shows/new", adm.ShowCreate).Methods(http.MethodPost)
+	ui.HandleFunc("/shows/{show}/", adm.ShowView).Methods(http.MethodGet, http.MethodHead)
+	ui.HandleFunc("/shows/{show}/edit", adm.ShowEditForm).Methods(http.MethodGet, http.MethodHead)
+	ui.HandleFunc("/shows/{show}/edit", adm.ShowUpdate).Methods(http.MethodPost)
+	ui.HandleFunc("/shows/{show}/artwork", adm.ShowArtwork).Methods(http.MethodPost)
+	ui.HandleFunc("/shows/{show}/episodes", adm.EpisodeUpload).Methods(http.MethodPost)
+	ui.HandleFunc("/shows/{show}/episodes/{episode}/", adm.EpisodeEditForm).Methods(http.MethodGet, http.MethodHead)
+	ui.HandleFunc("/shows/{show}/episodes/{episode}/", adm.EpisodeUpdate).Methods(http.MethodPost)
+	ui.HandleFunc("/shows/{show}/episodes/{episode}/audio", adm.EpisodeReplaceAudio).Methods(http.MethodPost)
+	ui.HandleFunc("/shows/{show}/episodes/{episode}/transcripts", adm.TranscriptUpload).Methods(http.MethodPost)
+	ui.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}/delete", adm.TranscriptDelete).Methods(http.MethodPost)
+	ui.HandleFunc("/shows/{show}/episodes/{episode}/publish", adm.EpisodePublish).Methods(http.MethodPost)
+	ui.HandleFunc("/shows/{show}/episodes/{episode}/unpublish", adm.EpisodeUnpublish).Methods(http.MethodPost)
 
 	// ---- Media (/media/{key...}: audio, artwork, transcripts from the bucket) ----
-	if h.media != nil {
-		r.HandleFunc("/media/{key:.+}", h.mediaGet).Methods(http.MethodGet, http.MethodHead)
-	}
+	r.HandleFunc("/media/{key:.+}", h.mediaGet).Methods(http.MethodGet, http.MethodHead)
 
-	// ---- Static files (/static/...) ----
-	// Served by web (its embedded assets), registered with the pages below.
+	// ---- Static files of the listener pages (/static/{file}) ----
+	r.HandleFunc("/static/{file}", h.Pages.Static).Methods(http.MethodGet, http.MethodHead)
 
 	// ---- Feeds (/{show}/feed.xml, /{show}/{episode}/chapters.json) ----
-	if h.feeds != nil {
-		r.HandleFunc("/{show}/feed.xml", h.feedGet).Methods(http.MethodGet, http.MethodHead)
-		r.HandleFunc("/{show}/{episode}/chapters.json", h.chaptersGet).Methods(http.MethodGet, http.MethodHead)
-	}
+	r.HandleFunc("/{show}/feed.xml", h.feedGet).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}/{episode}/chapters.json", h.chaptersGet).Methods(http.MethodGet, http.MethodHead)
 
-	// ---- Pages (/{show}/, /{show}/{episode}/, study guides; keep last) ----
-	// web registers /static/{file} and the /{show}/... pages; the trailing-slash
-	// redirects come after them so that /static/x is never taken for a show.
-	if h.pages != nil {
-		r.NotFoundHandler = http.HandlerFunc(h.pages.NotFound) // a page, with a way home
-		h.pages.Routes(r)
-		r.HandleFunc("/{show}", h.addSlash).Methods(http.MethodGet, http.MethodHead)
-		r.HandleFunc("/{show}/{episode}", h.addSlash).Methods(http.MethodGet, http.MethodHead)
-	}
+	// ---- Listener pages (/{show}/, /{show}/{episode}/, study guides; keep last) ----
+	// The trailing-slash redirects come after them, so that /static/x is
+	// never taken for a show. An unknown path gets the pages' 404 page,
+	// with a way home.
+	r.NotFoundHandler = http.HandlerFunc(h.Pages.NotFound)
+	r.HandleFunc("/", h.Pages.Home).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}/", h.Pages.ShowPage).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}/{episode}/", h.Pages.EpisodePage).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}/{episode}/study-guide", h.Pages.StudyGuide).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}", h.addSlash).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}/{episode}", h.addSlash).Methods(http.MethodGet, http.MethodHead)
 
 	return r
 }

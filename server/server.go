@@ -5,12 +5,11 @@ package server
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,40 +29,38 @@ const (
 	DeliveryRedirect = "redirect"
 )
 
-// Deps is everything the handlers need. cmd/lyssna fills it from the
-// configuration; tests fill it directly. Add fields here rather than globals.
+// Deps are the finished parts the server serves and its settings.
+// internal/site builds every part (and registers the feed cache with the
+// store's announcements) for cmd/lyssna; New refuses a missing part rather
+// than build a fallback.
 type Deps struct {
-	Store  *episodes.Store
-	Bucket storage.Bucket
-	Links  links.Builder
-	Logger *slog.Logger
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	Store   *episodes.Store
+	Bucket  storage.Bucket
+	Uploads *uploads.Ingester // the one ingest pipeline, shared with the producer UI
+	Feeds   *feed.Cache       // the feed cache, listening to the store
+	Pages   *web.Handler      // the listener pages
+	Admin   *admin.Handler    // the producer UI
+	Links   links.Builder
+	Logger  *slog.Logger
+	Now     func() time.Time // the clock
 
-	// MaxUploadSize is the largest accepted upload in bytes; 0 means no limit.
-	MaxUploadSize int64
 	// BodyIdleTimeout is how long any request body may send nothing before
 	// it is cut off with a 408 (LYSSNA_BODY_IDLE_TIMEOUT); 0 means bodyguard.DefaultIdle.
 	BodyIdleTimeout time.Duration
 	// TrustedProxies are the proxies whose X-Forwarded-For and Forwarded
 	// headers name the client (LYSSNA_TRUSTED_PROXIES); empty trusts none.
 	TrustedProxies []netip.Prefix
-	// MediaDelivery is DeliveryProxy (stream through Lyssna; the default when
-	// empty) or DeliveryRedirect (302 to MediaBaseURL or a presigned URL).
+	// MediaDelivery is DeliveryProxy (stream through Lyssna) or
+	// DeliveryRedirect (302 to MediaBaseURL or a presigned URL).
 	MediaDelivery string
 	// MediaBaseURL is an optional public or CDN base in front of the bucket.
 	MediaBaseURL string
-	// CacheSize bounds the feed cache in bytes; 0 means feed.DefaultMaxBytes.
-	CacheSize int64
 	// Metrics, when set, is told about every answered request.
 	Metrics RequestObserver
 	// MetricsHandler serves /metrics on this listener to requests bearing
 	// MetricsToken; /metrics is not routed unless both are set.
 	MetricsHandler http.Handler
 	MetricsToken   string
-	// Uploads is the ingest pipeline; serve builds it spooling under the data
-	// directory. Nil builds one spooling under the system temp directory.
-	Uploads *uploads.Ingester
 	// Stats counts media downloads; nil counts nothing. Its Run is the
 	// caller's to start (and stop).
 	Stats *stats.Counter
@@ -78,91 +75,44 @@ type readyCheck struct {
 // handler holds the dependencies; every HTTP handler is a method on it.
 type handler struct {
 	Deps
-	checks []readyCheck
-
-	// Built by New from the Deps (nil when Store or Bucket is missing):
-	feeds      *feed.Cache    // the per-show feed cache; it listens to the store
-	pages      *web.Handler   // the listener pages
-	admin      *admin.Handler // the producer web UI
-	media      storage.Bucket // Bucket, serving objects with their correct content types
-	reports    *stats.Reader  // download statistics for the API
-	uploadsErr error          // why Uploads is nil, for the upload handlers to answer
+	checks  []readyCheck
+	media   storage.Bucket // Bucket, serving objects with their correct content types
+	reports *stats.Reader  // download statistics for the API
 }
 
-// New returns the whole HTTP handler: the route table wrapped in the middleware.
-func New(deps Deps) http.Handler {
-	h := newHandler(deps)
-	return h.middleware(h.routes())
+// New returns the whole HTTP handler: the route table wrapped in the
+// middleware. It fails when a part is missing.
+func New(deps Deps) (http.Handler, error) {
+	h, err := newHandler(deps)
+	if err != nil {
+		return nil, err
+	}
+	return h.middleware(h.routes()), nil
 }
 
-// newHandler fills the defaults and builds what the routes need from deps.
-func newHandler(deps Deps) *handler {
-	if deps.Logger == nil {
-		deps.Logger = slog.New(slog.DiscardHandler)
-	}
-	if deps.Now == nil {
-		deps.Now = time.Now
-	}
-	if deps.MediaDelivery == "" {
-		deps.MediaDelivery = DeliveryProxy
-	}
-	h := &handler{Deps: deps}
-	if deps.Store != nil {
-		h.checks = append(h.checks, readyCheck{"database", deps.Store.Ping})
-	}
-	if deps.Bucket != nil {
-		h.checks = append(h.checks, readyCheck{"storage", deps.Bucket.Ping})
-		h.media = typedMedia(deps.Bucket)
-	}
-	if deps.Store != nil {
-		h.reports = stats.NewReader(deps.Store)
-		h.feeds = feed.NewCache(deps.Store, deps.Links, deps.Now, feed.Options{Logger: deps.Logger, MaxBytes: deps.CacheSize})
-		deps.Store.Listen(h.feeds.Changed)
-		if w, ok := deps.Metrics.(feedCacheWatcher); ok {
-			w.WatchFeedCache(h.feeds.Stats)
+// newHandler checks that every part is there.
+func newHandler(deps Deps) (*handler, error) {
+	var missing []string
+	for name, absent := range map[string]bool{
+		"Store": deps.Store == nil, "Bucket": deps.Bucket == nil, "Uploads": deps.Uploads == nil,
+		"Feeds": deps.Feeds == nil, "Pages": deps.Pages == nil, "Admin": deps.Admin == nil,
+		"Logger": deps.Logger == nil, "Now": deps.Now == nil, "Links": deps.Links.Base() == "",
+	} {
+		if absent {
+			missing = append(missing, name)
 		}
 	}
-	if deps.Store != nil && deps.Bucket != nil {
-		pages, err := web.New(web.Deps{Store: deps.Store, Bucket: deps.Bucket, Links: deps.Links, Now: deps.Now, Logger: deps.Logger})
-		if err != nil {
-			// Only a broken build gets here (the templates are embedded):
-			// say so loudly and keep /readyz failing rather than panic.
-			deps.Logger.Error("listener pages unavailable", "error", err)
-			h.checks = append(h.checks, readyCheck{"pages", func(context.Context) error { return err }})
-		}
-		h.pages = pages
-		if h.Uploads, h.uploadsErr = defaultIngester(deps); h.uploadsErr != nil {
-			// The API's upload routes answer this error; the admin UI needs
-			// the ingester and stays unmounted.
-			deps.Logger.Error("uploads and admin UI unavailable", "error", h.uploadsErr)
-			return h
-		}
-		adm, err := admin.New(admin.Deps{
-			Store: deps.Store, Bucket: deps.Bucket, Uploads: h.Uploads, Links: deps.Links,
-			Now: deps.Now, Logger: deps.Logger,
-			SecureCookies: strings.HasPrefix(deps.Links.Base(), "https://"),
-		})
-		if err != nil {
-			// As with the pages: only a broken build gets here.
-			deps.Logger.Error("admin UI unavailable", "error", err)
-			h.checks = append(h.checks, readyCheck{"admin", func(context.Context) error { return err }})
-		}
-		h.admin = adm
-	} else {
-		h.uploadsErr = errors.New("server: uploads need a store and a bucket")
+	if deps.MediaDelivery != DeliveryProxy && deps.MediaDelivery != DeliveryRedirect {
+		missing = append(missing, "MediaDelivery")
 	}
-	return h
-}
-
-// defaultIngester is deps.Uploads, the pipeline serve built, or when that is
-// nil (tests) one spooling under the system temp directory. It is built once
-// and shared by the API and the admin UI.
-func defaultIngester(deps Deps) (*uploads.Ingester, error) {
-	if deps.Uploads != nil {
-		return deps.Uploads, nil
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return nil, fmt.Errorf("server: missing parts: %s", strings.Join(missing, ", "))
 	}
-	return uploads.New(uploads.Deps{
-		Store: deps.Store, Bucket: deps.Bucket, MaxSize: deps.MaxUploadSize, Now: deps.Now, Logger: deps.Logger,
-		TempDir: filepath.Join(os.TempDir(), "lyssna-uploads"),
-	})
+	h := &handler{Deps: deps, media: typedMedia(deps.Bucket), reports: stats.NewReader(deps.Store)}
+	h.checks = []readyCheck{{"database", deps.Store.Ping}, {"storage", deps.Bucket.Ping}}
+	if w, ok := deps.Metrics.(feedCacheWatcher); ok {
+		w.WatchFeedCache(deps.Feeds.Stats)
+	}
+	return h, nil
 }

@@ -87,7 +87,7 @@ func get(t *testing.T, h http.Handler, method, path string) *httptest.ResponseRe
 
 func TestHealthz(t *testing.T) {
 	deps, _ := realDeps(t)
-	h := New(deps)
+	h := serve(t, deps)
 	rec := get(t, h, http.MethodGet, "/healthz")
 	if rec.Code != http.StatusOK || rec.Body.String() != "ok\n" {
 		t.Errorf("GET /healthz = %d %q, want 200 ok", rec.Code, rec.Body.String())
@@ -103,7 +103,7 @@ func TestHealthz(t *testing.T) {
 func TestReadyz(t *testing.T) {
 	t.Run("store and bucket answer", func(t *testing.T) {
 		deps, _ := realDeps(t)
-		rec := get(t, New(deps), http.MethodGet, "/readyz")
+		rec := get(t, serve(t, deps), http.MethodGet, "/readyz")
 		if rec.Code != http.StatusOK || rec.Body.String() != "ok\n" {
 			t.Errorf("GET /readyz = %d %q, want 200 ok", rec.Code, rec.Body.String())
 		}
@@ -111,7 +111,7 @@ func TestReadyz(t *testing.T) {
 	t.Run("database closed", func(t *testing.T) {
 		deps, _ := realDeps(t)
 		deps.Store.Close()
-		rec := get(t, New(deps), http.MethodGet, "/readyz")
+		rec := get(t, serve(t, deps), http.MethodGet, "/readyz")
 		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "\ndatabase: ") {
 			t.Errorf("GET /readyz with a closed database = %d %q, want 503 naming the database", rec.Code, rec.Body.String())
 		}
@@ -122,7 +122,7 @@ func TestReadyz(t *testing.T) {
 	t.Run("bucket unreachable", func(t *testing.T) {
 		deps, _ := realDeps(t)
 		deps.Bucket = failingBucket{Bucket: deps.Bucket, err: errors.New("s3: endpoint unreachable")}
-		rec := get(t, New(deps), http.MethodGet, "/readyz")
+		rec := get(t, serve(t, deps), http.MethodGet, "/readyz")
 		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "storage: s3: endpoint unreachable") {
 			t.Errorf("GET /readyz with a failing bucket = %d %q, want 503 with the reason", rec.Code, rec.Body.String())
 		}
@@ -130,7 +130,7 @@ func TestReadyz(t *testing.T) {
 	t.Run("bucket hangs", func(t *testing.T) {
 		deps, _ := realDeps(t)
 		deps.Bucket = failingBucket{Bucket: deps.Bucket, hang: true}
-		rec := get(t, New(deps), http.MethodGet, "/readyz")
+		rec := get(t, serve(t, deps), http.MethodGet, "/readyz")
 		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "storage: context deadline exceeded") {
 			t.Errorf("GET /readyz with a hanging bucket = %d %q, want 503 after the timeout", rec.Code, rec.Body.String())
 		}
@@ -155,7 +155,7 @@ func (b failingBucket) Ping(ctx context.Context) error {
 
 func TestAccessLog(t *testing.T) {
 	deps, logs := realDeps(t)
-	h := New(deps)
+	h := serve(t, deps)
 	rec := get(t, h, http.MethodGet, "/api/v1/nothing-here")
 	if rec.Code != http.StatusNotFound {
 		t.Fatalf("status %d, want 404", rec.Code)
@@ -185,7 +185,7 @@ func TestAccessLog(t *testing.T) {
 	// Forwarding headers count only from a trusted proxy, and the log keeps
 	// the client's network, never its full address.
 	deps.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
-	behind := New(deps)
+	behind := serve(t, deps)
 	for _, c := range []struct {
 		h    http.Handler
 		want string

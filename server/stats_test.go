@@ -90,7 +90,7 @@ func newStatsEnv(t *testing.T, databaseURL string) *statsEnv {
 		}
 		deps := a.deps
 		deps.Store, deps.Stats = store, c
-		e.replicas[i] = statsReplica{h: New(deps), counter: c}
+		e.replicas[i] = statsReplica{h: serve(t, deps), counter: c}
 	}
 	return e
 }

@@ -61,7 +61,9 @@ type episodePage struct {
 	Prev, Next    *episodeItem
 }
 
-func (h *Handler) episodePage(w http.ResponseWriter, r *http.Request) {
+// EpisodePage serves GET /{show}/{episode}/: a public episode with its player,
+// notes, chapters, transcript and learning materials.
+func (h *Handler) EpisodePage(w http.ResponseWriter, r *http.Request) {
 	show, e, ok := h.loadEpisode(w, r)
 	if !ok {
 		return

@@ -139,7 +139,12 @@ func serve(t testing.TB, st Store, b storage.Bucket, now func() time.Time) (*htt
 			t.Errorf("serve media: %v", err)
 		}
 	})
-	h.Routes(r)
+	// The pages' part of server's route table.
+	r.HandleFunc("/", h.Home).Methods("GET", "HEAD")
+	r.HandleFunc("/static/{file}", h.Static).Methods("GET", "HEAD")
+	r.HandleFunc("/{show}/", h.ShowPage).Methods("GET", "HEAD")
+	r.HandleFunc("/{show}/{episode}/", h.EpisodePage).Methods("GET", "HEAD")
+	r.HandleFunc("/{show}/{episode}/study-guide", h.StudyGuide).Methods("GET", "HEAD")
 	srv.Start() // after the routes: the race detector cannot see requests from other processes wait for them
 	return srv, lb
 }

@@ -13,8 +13,8 @@ type homeShow struct {
 	Title, URL, Summary, Image string
 }
 
-// home lists the shows, by title.
-func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+// Home serves GET /: the shows, by title.
+func (h *Handler) Home(w http.ResponseWriter, r *http.Request) {
 	shows, err := h.store.ListShows(r.Context())
 	if err != nil {
 		h.serverError(w, r, err)

@@ -40,7 +40,8 @@ type showPage struct {
 	OlderURL    string
 }
 
-func (h *Handler) showPage(w http.ResponseWriter, r *http.Request) {
+// ShowPage serves GET /{show}/: the show and its public episodes, a page at a time.
+func (h *Handler) ShowPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	show, ok := h.loadShow(w, r)
 	if !ok {

@@ -12,8 +12,8 @@ func (h *Handler) staticURL(name string) string {
 	return h.static.URL(h.links.Base()+"/static/", name)
 }
 
-// serveStatic serves GET /static/{file}; a URL without the current version
+// Static serves GET /static/{file}; a URL without the current version
 // is cached like a page.
-func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) Static(w http.ResponseWriter, r *http.Request) {
 	h.static.Serve(w, r, mux.Vars(r)["file"], pageCacheControl)
 }

@@ -15,7 +15,8 @@ type studyGuidePage struct {
 	DiscussionURL string
 }
 
-func (h *Handler) studyGuide(w http.ResponseWriter, r *http.Request) {
+// StudyGuide serves GET /{show}/{episode}/study-guide: the printable study guide.
+func (h *Handler) StudyGuide(w http.ResponseWriter, r *http.Request) {
 	show, e, ok := h.loadEpisode(w, r)
 	if !ok {
 		return

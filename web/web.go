@@ -13,8 +13,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/storage"
@@ -92,17 +90,6 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	return h, nil
-}
-
-// Routes registers the listener pages and their static files on r. Register
-// them after the API, admin and media routes: /{show}/ matches any first
-// path segment.
-func (h *Handler) Routes(r *mux.Router) {
-	r.HandleFunc("/", h.home).Methods("GET", "HEAD")
-	r.HandleFunc("/static/{file}", h.serveStatic).Methods("GET", "HEAD")
-	r.HandleFunc("/{show}/", h.showPage).Methods("GET", "HEAD")
-	r.HandleFunc("/{show}/{episode}/", h.episodePage).Methods("GET", "HEAD")
-	r.HandleFunc("/{show}/{episode}/study-guide", h.studyGuide).Methods("GET", "HEAD")
 }
 
 func parseTemplates(funcs template.FuncMap) (map[string]*template.Template, error) {

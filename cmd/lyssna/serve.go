@@ -15,6 +15,7 @@ import (
 
 	"github.com/lyssna/lyssna/config"
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/site"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/metrics"
 	"github.com/lyssna/lyssna/server"
@@ -93,24 +94,23 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		m.WatchDownloads(counter.Metrics)
 	}
 
-	handler := server.New(server.Deps{
-		Store:           store,
-		Bucket:          bucket,
-		Links:           links.New(baseURL).WithOP3(cfg.OP3),
-		Logger:          logger,
-		Now:             time.Now,
-		MaxUploadSize:   cfg.MaxUploadSize,
-		BodyIdleTimeout: cfg.BodyIdleTimeout,
-		TrustedProxies:  cfg.TrustedProxies,
-		MediaDelivery:   cfg.MediaDelivery,
-		MediaBaseURL:    cfg.MediaBaseURL,
-		CacheSize:       cfg.CacheSize,
-		Uploads:         ingester,
-		Stats:           counter,
-		Metrics:         m,
-		MetricsHandler:  m.Handler(),
-		MetricsToken:    cfg.MetricsToken,
+	handler, err := site.Build(site.Parts{
+		Store: store, Bucket: bucket, Uploads: ingester, Links: links.New(baseURL).WithOP3(cfg.OP3),
+		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize,
+		Server: server.Deps{
+			BodyIdleTimeout: cfg.BodyIdleTimeout,
+			TrustedProxies:  cfg.TrustedProxies,
+			MediaDelivery:   cfg.MediaDelivery,
+			MediaBaseURL:    cfg.MediaBaseURL,
+			Stats:           counter,
+			Metrics:         m,
+			MetricsHandler:  m.Handler(),
+			MetricsToken:    cfg.MetricsToken,
+		},
 	})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,

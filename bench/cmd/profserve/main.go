@@ -1,5 +1,5 @@
 // Command profserve serves a Lyssna data directory (SQLite and filesystem
-// media, as `lyssna serve` keeps them) through the same server.New handler
+// media, as `lyssna serve` keeps them) through the same site.Build handler
 // as `lyssna serve`, with net/http/pprof on a second loopback port, so that
 // a load test against it can be profiled:
 //
@@ -22,9 +22,10 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/site"
 	"github.com/lyssna/lyssna/links"
-	"github.com/lyssna/lyssna/server"
 	"github.com/lyssna/lyssna/storage/filesystem"
+	"github.com/lyssna/lyssna/uploads"
 )
 
 func main() {
@@ -74,13 +75,15 @@ func run(data, listen, pprofAddr, logFile string) error {
 			fmt.Fprintln(os.Stderr, "profserve: pprof:", err)
 		}
 	}()
-	h := server.New(server.Deps{
-		Store:  store,
-		Bucket: bucket,
-		Links:  links.New("http://" + listen),
-		Logger: logger,
-		Now:    time.Now,
-	})
+	in, err := uploads.New(uploads.Deps{Store: store, Bucket: bucket, TempDir: filepath.Join(data, "tmp"), Logger: logger})
+	if err != nil {
+		return err
+	}
+	h, err := site.Build(site.Parts{Store: store, Bucket: bucket, Uploads: in, Links: links.New("http://" + listen),
+		Logger: logger, Now: time.Now})
+	if err != nil {
+		return err
+	}
 	fmt.Printf("serving %s on http://%s/, pprof on http://%s/debug/pprof/\n", data, listen, pprofAddr)
 	srv := &http.Server{Addr: listen, Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	return srv.ListenAndServe()

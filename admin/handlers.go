@@ -1,0 +1,88 @@
+package admin
+
+import "net/http"
+
+// The producer UI's pages and actions, each an http.HandlerFunc behind its
+// checks: a page needs a session (else it sends the browser to sign in), a
+// form POST a session and its CSRF token, an upload the same before its
+// body is read. server's route table mounts them under /admin/.
+
+// Home sends GET /admin on to /admin/.
+func (h *Handler) Home(w http.ResponseWriter, r *http.Request) { seeOther(w, r, "/admin/") }
+
+// Static serves GET /admin/static/{file}: the UI's own script and styles.
+func (h *Handler) Static(w http.ResponseWriter, r *http.Request) { h.serveStatic(w, r) }
+
+// SignInForm serves GET /admin/signin.
+func (h *Handler) SignInForm(w http.ResponseWriter, r *http.Request) { h.signInForm(w, r) }
+
+// SignIn serves POST /admin/signin: a producer token starts a session.
+func (h *Handler) SignIn(w http.ResponseWriter, r *http.Request) { h.signIn(w, r) }
+
+// SignOut serves POST /admin/signout.
+func (h *Handler) SignOut(w http.ResponseWriter, r *http.Request) { h.post(h.signOut)(w, r) }
+
+// ShowList serves GET /admin/: every show.
+func (h *Handler) ShowList(w http.ResponseWriter, r *http.Request) { h.get(h.showList)(w, r) }
+
+// ShowNewForm serves GET /admin/shows/new.
+func (h *Handler) ShowNewForm(w http.ResponseWriter, r *http.Request) { h.get(h.showNewForm)(w, r) }
+
+// ShowCreate serves POST /admin/shows/new.
+func (h *Handler) ShowCreate(w http.ResponseWriter, r *http.Request) { h.post(h.showCreate)(w, r) }
+
+// ShowView serves GET /admin/shows/{show}/: the show's episodes and the upload form.
+func (h *Handler) ShowView(w http.ResponseWriter, r *http.Request) { h.get(h.showView)(w, r) }
+
+// ShowEditForm serves GET /admin/shows/{show}/edit.
+func (h *Handler) ShowEditForm(w http.ResponseWriter, r *http.Request) {
+	h.get(h.showEditForm)(w, r)
+}
+
+// ShowUpdate serves POST /admin/shows/{show}/edit.
+func (h *Handler) ShowUpdate(w http.ResponseWriter, r *http.Request) { h.post(h.showUpdate)(w, r) }
+
+// ShowArtwork serves POST /admin/shows/{show}/artwork (multipart, streamed).
+func (h *Handler) ShowArtwork(w http.ResponseWriter, r *http.Request) {
+	h.postStream(h.showArtwork)(w, r)
+}
+
+// EpisodeUpload serves POST /admin/shows/{show}/episodes: audio in, a draft out.
+func (h *Handler) EpisodeUpload(w http.ResponseWriter, r *http.Request) {
+	h.postStream(h.episodeUpload)(w, r)
+}
+
+// EpisodeEditForm serves GET /admin/shows/{show}/episodes/{episode}/.
+func (h *Handler) EpisodeEditForm(w http.ResponseWriter, r *http.Request) {
+	h.get(h.episodeEditForm)(w, r)
+}
+
+// EpisodeUpdate serves POST /admin/shows/{show}/episodes/{episode}/.
+func (h *Handler) EpisodeUpdate(w http.ResponseWriter, r *http.Request) {
+	h.post(h.episodeUpdate)(w, r)
+}
+
+// EpisodeReplaceAudio serves POST .../episodes/{episode}/audio (multipart, streamed).
+func (h *Handler) EpisodeReplaceAudio(w http.ResponseWriter, r *http.Request) {
+	h.postStream(h.episodeReplaceAudio)(w, r)
+}
+
+// TranscriptUpload serves POST .../episodes/{episode}/transcripts (multipart, streamed).
+func (h *Handler) TranscriptUpload(w http.ResponseWriter, r *http.Request) {
+	h.postStream(h.transcriptUpload)(w, r)
+}
+
+// TranscriptDelete serves POST .../episodes/{episode}/transcripts/{lang}/delete.
+func (h *Handler) TranscriptDelete(w http.ResponseWriter, r *http.Request) {
+	h.post(h.transcriptDelete)(w, r)
+}
+
+// EpisodePublish serves POST .../episodes/{episode}/publish (now or scheduled).
+func (h *Handler) EpisodePublish(w http.ResponseWriter, r *http.Request) {
+	h.post(h.episodePublish)(w, r)
+}
+
+// EpisodeUnpublish serves POST .../episodes/{episode}/unpublish.
+func (h *Handler) EpisodeUnpublish(w http.ResponseWriter, r *http.Request) {
+	h.post(h.episodeUnpublish)(w, r)
+}

@@ -1,0 +1,67 @@
+// Package site is the wiring of the whole product: it builds every part the
+// server serves (the feed cache, registered with the store's change
+// announcements; the listener pages; the producer UI) over a store, a
+// bucket and the upload pipeline, and hands them, finished, to server.New.
+// lyssna serve, the profiling server and the browser tests all build the
+// site through it, so they serve what production serves.
+package site
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/lyssna/lyssna/admin"
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/feed"
+	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/server"
+	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/uploads"
+	"github.com/lyssna/lyssna/web"
+)
+
+// Parts are what the site is built over, and its settings.
+type Parts struct {
+	Store   *episodes.Store
+	Bucket  storage.Bucket
+	Uploads *uploads.Ingester
+	Links   links.Builder
+	Logger  *slog.Logger
+	Now     func() time.Time
+
+	// CacheSize bounds the feed cache in bytes; 0 is feed.DefaultMaxBytes.
+	CacheSize int64
+	// Server holds the server's settings and optional parts (media delivery,
+	// body guard, trusted proxies, metrics, download stats); Build fills in
+	// the parts above and the ones it builds. "" MediaDelivery is
+	// server.DeliveryProxy.
+	Server server.Deps
+}
+
+// Build builds every part and the server over them.
+func Build(p Parts) (http.Handler, error) {
+	if p.Store == nil || p.Bucket == nil || p.Uploads == nil || p.Logger == nil || p.Now == nil {
+		return nil, fmt.Errorf("site: Store, Bucket, Uploads, Logger and Now are required")
+	}
+	feeds := feed.NewCache(p.Store, p.Links, p.Now, feed.Options{Logger: p.Logger, MaxBytes: p.CacheSize})
+	p.Store.Listen(feeds.Changed)
+	pages, err := web.New(web.Deps{Store: p.Store, Bucket: p.Bucket, Links: p.Links, Now: p.Now, Logger: p.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("site: build the listener pages: %w", err)
+	}
+	adm, err := admin.New(admin.Deps{Store: p.Store, Bucket: p.Bucket, Uploads: p.Uploads, Links: p.Links,
+		Now: p.Now, Logger: p.Logger, SecureCookies: strings.HasPrefix(p.Links.Base(), "https://")})
+	if err != nil {
+		return nil, fmt.Errorf("site: build the producer UI: %w", err)
+	}
+	d := p.Server
+	d.Store, d.Bucket, d.Uploads, d.Feeds, d.Pages, d.Admin = p.Store, p.Bucket, p.Uploads, feeds, pages, adm
+	d.Links, d.Logger, d.Now = p.Links, p.Logger, p.Now
+	if d.MediaDelivery == "" {
+		d.MediaDelivery = server.DeliveryProxy
+	}
+	return server.New(d)
+}
