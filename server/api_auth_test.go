@@ -66,7 +66,7 @@ func TestAPIAuth(t *testing.T) {
 		"empty":    "Bearer ",
 		"no space": "Bearer" + a.token,
 	}
-	routes := apiRoutes(t, &handler{Deps: a.deps})
+	routes := apiRoutes(t, &handler{Deps: withParts(t, a.deps)})
 	for _, rt := range routes {
 		path := pathVarRE.ReplaceAllStringFunc(rt.path, func(v string) string {
 			return map[string]string{"{show}": "s", "{episode}": "1", "{lang}": "en"}[v]

@@ -38,7 +38,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	}
 	deps, _ := realDeps(t)
 	routed := map[string]bool{}
-	for _, rt := range apiRoutes(t, &handler{Deps: deps}) {
+	for _, rt := range apiRoutes(t, &handler{Deps: withParts(t, deps)}) {
 		routed[rt.method+" "+rt.path] = true
 	}
 	var missing, stale []string

@@ -209,7 +209,7 @@ func TestAccessLog(t *testing.T) {
 
 func TestRecovery(t *testing.T) {
 	deps, logs := realDeps(t)
-	h := &handler{Deps: deps}
+	h := &handler{Deps: withParts(t, deps)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/boom", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
 	mux.HandleFunc("/boom", func(w http.ResponseWriter, r *http.Request) { panic(fmt.Errorf("wrapped: %w", io.EOF)) })
@@ -279,7 +279,7 @@ func TestRespondError(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			deps, logs := realDeps(t)
-			h := &handler{Deps: deps}
+			h := &handler{Deps: withParts(t, deps)}
 			rec := httptest.NewRecorder()
 			h.respondError(rec, httptest.NewRequest(http.MethodGet, "/api/v1/x", nil), tc.err)
 			var body errorBody
@@ -304,7 +304,7 @@ func TestRespondError(t *testing.T) {
 
 func TestRespondErrorClientGone(t *testing.T) {
 	deps, logs := realDeps(t)
-	h := &handler{Deps: deps}
+	h := &handler{Deps: withParts(t, deps)}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	rec := httptest.NewRecorder()
