@@ -147,6 +147,33 @@ try {
     check(feed.includes(want), `the feed has "${want}"`);
   }
 
+  // The show's episode table: no word is broken across lines ("Publishe/d").
+  // A long title, as producers write them, squeezes the other columns most.
+  await page.goto(episodeURL.replace(/episodes\/\d+\/$/, ''), { waitUntil: 'load' });
+  await page.evaluate(() => {
+    document.querySelector('table.episodes td a').textContent =
+      'Spaced repetition in practice: how retrieval, interleaving and sleep shape what students keep from a lecture';
+  });
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 900 });
+    const broken = await page.evaluate(() => {
+      const out = [];
+      const walker = document.createTreeWalker(document.querySelector('table.episodes'), NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        for (const m of n.textContent.matchAll(/\S+/g)) {
+          const r = document.createRange();
+          r.setStart(n, m.index);
+          r.setEnd(n, m.index + m[0].length);
+          const tops = new Set([...r.getClientRects()].filter((q) => q.width > 0).map((q) => Math.round(q.top)));
+          if (tops.size > 1) out.push(m[0]);
+        }
+      }
+      return out;
+    });
+    check(broken.length === 0, `the episode table breaks no word at ${width}px (broken: ${broken.join(', ')})`);
+  }
+  await axe(page, 'show page with episodes');
+
   // The show list, with the new show.
   await page.goto(base + '/admin/', { waitUntil: 'load' });
   await axe(page, 'shows');
