@@ -2,11 +2,19 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	be "encoding/binary"
+	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -103,4 +111,129 @@ func (s *served) api(t *testing.T, method, path, body string, want int) string {
 		t.Fatalf("%s %s = %d %s, want %d", method, path, resp.StatusCode, b, want)
 	}
 	return string(b)
+}
+
+// tagBomb is an MP3 (the cbr.mp3 fixture's audio) behind an ID3v2.3 tag of
+// about tagBytes: a picture of picBytes (a JPEG signature and filler), and
+// TXXX frames of 1000 bytes for the rest.
+func tagBomb(t *testing.T, tagBytes, picBytes int) []byte {
+	t.Helper()
+	audio, err := os.ReadFile(filepath.Join("..", "..", "testdata", "audio", "cbr.mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := func(id string, body []byte) []byte {
+		h := make([]byte, 10, 10+len(body))
+		copy(h, id)
+		be.BigEndian.PutUint32(h[4:], uint32(len(body)))
+		return append(h, body...)
+	}
+	var body []byte
+	if picBytes > 0 {
+		pic := append([]byte("\x00image/jpeg\x00\x03\x00\xff\xd8\xff\xe0"), bytes.Repeat([]byte{0x55}, picBytes)...)
+		body = frame("APIC", pic)
+	}
+	for i := 0; len(body) < tagBytes; i++ {
+		body = append(body, frame("TXXX", append([]byte(fmt.Sprintf("\x00note%d\x00", i)), bytes.Repeat([]byte{'x'}, 980)...))...)
+	}
+	n := len(body)
+	hdr := []byte{'I', 'D', '3', 3, 0, 0, byte(n >> 21 & 0x7f), byte(n >> 14 & 0x7f), byte(n >> 7 & 0x7f), byte(n & 0x7f)}
+	return append(hdr, append(body, audio...)...)
+}
+
+// peakRSS is the process's peak resident set size (VmHWM), in bytes.
+func peakRSS(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc/PID/status")
+	return 0
+}
+
+// TestHostileTagMemory: 8 uploads at once, each behind a 15 MB ID3 tag,
+// keep the server's peak RSS under 150 MB (it reached 428 MB when tags were
+// held whole), both for a tag of small frames and for one with a 9 MB
+// picture (kept: a picture under 10 MiB becomes the episode's artwork).
+func TestHostileTagMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("uploads 240 MB")
+	}
+	for _, c := range []struct {
+		name string
+		pic  int
+	}{{"small frames", 0}, {"9 MB picture", 9 << 20}} {
+		t.Run(c.name, func(t *testing.T) {
+			s := startHostile(t)
+			s.api(t, "POST", "/api/v1/shows", `{"slug":"talks","title":"Talks","language":"en"}`, 201)
+			before := peakRSS(t, s.cmd.Process.Pid)
+			file := tagBomb(t, 15_000_000, c.pic)
+			var wg sync.WaitGroup
+			errs := make(chan error, 8)
+			for i := 0; i < 8; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					// A different file each time (the show refuses the same audio twice).
+					f := append(append([]byte{}, file...), byte(i))
+					errs <- s.upload(t, "/api/v1/shows/talks/episodes", f)
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Error(err)
+				}
+			}
+			peak := peakRSS(t, s.cmd.Process.Pid)
+			t.Logf("peak RSS %.1f MB (after start-up %.1f MB) with 8 uploads of %.1f MB behind 15 MB tags", float64(peak)/1e6, float64(before)/1e6, float64(len(file))/1e6)
+			if peak >= 150_000_000 {
+				t.Errorf("peak RSS %.1f MB, want under 150 MB", float64(peak)/1e6)
+			}
+		})
+	}
+}
+
+// upload sends file as the "audio" part of a multipart POST to path with
+// the suite's token; an error unless the answer is 201.
+func (s *served) upload(t *testing.T, path string, file []byte) error {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		part, err := mw.CreateFormFile("audio", "bomb.mp3")
+		if err == nil {
+			_, err = part.Write(file)
+		}
+		if err == nil {
+			err = mw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	req, err := http.NewRequest("POST", s.base+path, pr)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+hostileToken)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("upload: %d %s", resp.StatusCode, b)
+	}
+	return nil
 }
