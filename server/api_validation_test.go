@@ -47,7 +47,7 @@ func TestAPIShowValidation(t *testing.T) {
 		{"bad new feed url", `{"slug": "s", "title": "T", "language": "en", "new_feed_url": "elsewhere"}`, "new_feed_url"},
 		{"description too long", `{"slug": "s", "title": "T", "language": "en", "description": "` + strings.Repeat("x", 4001) + `"}`, "description"},
 		{"unknown field", `{"slug": "s", "title": "T", "language": "en", "colour": "red"}`, "colour"},
-		{"unknown nested field", `{"slug": "s", "title": "T", "language": "en", "owner": {"phone": "1"}}`, "phone"},
+		{"unknown nested field", `{"slug": "s", "title": "T", "language": "en", "owner": {"phone": "1"}}`, "owner.phone"},
 		{"read-only image_url", `{"slug": "s", "title": "T", "language": "en", "image_url": "http://x/y.jpg"}`, "image_url"},
 		{"read-only feed_url", `{"slug": "s", "title": "T", "language": "en", "feed_url": "http://x/feed.xml"}`, "feed_url"},
 	}
@@ -122,6 +122,7 @@ func TestAPIEpisodeValidation(t *testing.T) {
 		{"guest without name", `{"guests": [{"bio": "x"}]}`, "guests[0].name"},
 		{"bad discussion url", `{"discussion_url": "forum"}`, "discussion_url"},
 		{"unknown field", `{"title": "T", "summary": "x"}`, "summary"},
+		{"unknown field in a list item", `{"title": "T", "chapters": [{"start_ms": 0, "title": "A"}, {"start_ms": 5, "title": "B", "colour": "red"}]}`, "chapters[1].colour"},
 		{"read-only status", `{"status": "published"}`, "status"},
 		{"read-only audio", `{"audio": {"url": "x"}}`, "audio"},
 		{"read-only publish_at", `{"publish_at": "2026-01-01T00:00:00Z"}`, "publish_at"},
