@@ -1,7 +1,8 @@
 // Package admin owns the producer web UI under /admin/: signing in with a
 // producer token, creating and editing shows, uploading episodes with a
 // progress bar, editing their learning materials, transcripts and
-// publication. Pages are plain HTML forms rendered on the server from
+// publication, and reading download statistics (charts drawn on the server,
+// tables, CSV). Pages are plain HTML forms rendered on the server from
 // embedded templates; small scripts only improve what works without them.
 package admin
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
 	"github.com/lyssna/lyssna/web"
@@ -51,6 +53,7 @@ type Handler struct {
 	secure  bool
 	pages   map[string]*template.Template
 	static  *assets.Set
+	reports *stats.Reader
 	limiter *attemptLimiter
 	notes   *web.Markdown
 }
@@ -73,6 +76,7 @@ func New(d Deps) (*Handler, error) {
 		log:     d.Logger,
 		secure:  d.SecureCookies,
 		notes:   web.NewMarkdown(),
+		reports: stats.NewReader(d.Store),
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -93,8 +97,10 @@ func New(d Deps) (*Handler, error) {
 
 func parseTemplates(funcs template.FuncMap) (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"signin.html", "shows.html", "show_form.html", "show.html", "episode.html", "error.html"} {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/base.html", "templates/fields.html", "templates/"+name)
+	for _, name := range []string{"signin.html", "shows.html", "show_form.html", "show.html", "episode.html", "error.html",
+		"stats.html", "episode_stats.html"} {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/base.html", "templates/fields.html",
+			"templates/stats_parts.html", "templates/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("admin: parse template %s: %w", name, err)
 		}

@@ -15,6 +15,8 @@ import (
 	"github.com/lyssna/lyssna/internal/site"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/server"
+	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage/filesystem"
 	"github.com/lyssna/lyssna/uploads"
 )
@@ -102,8 +104,16 @@ func serveSite(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
+	counter, err := stats.New(stats.Deps{Store: st, PageBase: base, FlushInterval: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { counter.Run(runCtx); close(done) }()
+	t.Cleanup(func() { stop(); <-done })
 	h, err := site.Build(site.Parts{Store: st, Bucket: bucket, Uploads: in, Links: links.New(base),
-		Logger: slog.New(slog.DiscardHandler), Now: time.Now})
+		Logger: slog.New(slog.DiscardHandler), Now: time.Now, Server: server.Deps{Stats: counter}})
 	if err != nil {
 		t.Fatal(err)
 	}

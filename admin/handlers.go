@@ -86,3 +86,13 @@ func (h *Handler) EpisodePublish(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) EpisodeUnpublish(w http.ResponseWriter, r *http.Request) {
 	h.post(h.episodeUnpublish)(w, r)
 }
+
+// ShowStats serves GET /admin/shows/{show}/stats/: the show's downloads.
+func (h *Handler) ShowStats(w http.ResponseWriter, r *http.Request) { h.get(h.showStats)(w, r) }
+
+// EpisodeStats serves GET /admin/shows/{show}/episodes/{episode}/stats/.
+func (h *Handler) EpisodeStats(w http.ResponseWriter, r *http.Request) { h.get(h.episodeStats)(w, r) }
+
+// StatsCSV serves GET /admin/shows/{show}/stats.csv and
+// /admin/shows/{show}/episodes/{episode}/stats.csv: one table as CSV.
+func (h *Handler) StatsCSV(w http.ResponseWriter, r *http.Request) { h.get(h.statsCSV)(w, r) }

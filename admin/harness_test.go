@@ -343,4 +343,8 @@ func mountRoutes(r *mux.Router, h *Handler) {
 	a.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}/delete", h.TranscriptDelete).Methods("POST")
 	a.HandleFunc("/shows/{show}/episodes/{episode}/publish", h.EpisodePublish).Methods("POST")
 	a.HandleFunc("/shows/{show}/episodes/{episode}/unpublish", h.EpisodeUnpublish).Methods("POST")
+	a.HandleFunc("/shows/{show}/stats/", h.ShowStats).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/{show}/stats.csv", h.StatsCSV).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/stats/", h.EpisodeStats).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/stats.csv", h.StatsCSV).Methods("GET", "HEAD")
 }

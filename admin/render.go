@@ -129,11 +129,15 @@ func (h *Handler) funcs() template.FuncMap {
 			}
 			return t.UTC().Format(time.RFC3339)
 		},
-		"duration": formatDuration,
-		"inc":      func(i int) int { return i + 1 },
-		"kbps":     func(bps int) int { return (bps + 500) / 1000 },
-		"bytes":    formatBytes,
-		"title":    func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
+		"duration":   formatDuration,
+		"inc":        func(i int) int { return i + 1 },
+		"kbps":       func(bps int) int { return (bps + 500) / 1000 },
+		"bytes":      formatBytes,
+		"title":      func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
+		"humanDay":   humanDay,
+		"versus":     versus,
+		"breakdowns": breakdowns,
+		"episodeURL": episodeAdminURL,
 	}
 }
 

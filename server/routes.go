@@ -75,6 +75,10 @@ func (h *handler) routes() *mux.Router {
 	ui.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}/delete", adm.TranscriptDelete).Methods(http.MethodPost)
 	ui.HandleFunc("/shows/{show}/episodes/{episode}/publish", adm.EpisodePublish).Methods(http.MethodPost)
 	ui.HandleFunc("/shows/{show}/episodes/{episode}/unpublish", adm.EpisodeUnpublish).Methods(http.MethodPost)
+	ui.HandleFunc("/shows/{show}/stats/", adm.ShowStats).Methods(http.MethodGet, http.MethodHead)
+	ui.HandleFunc("/shows/{show}/stats.csv", adm.StatsCSV).Methods(http.MethodGet, http.MethodHead)
+	ui.HandleFunc("/shows/{show}/episodes/{episode}/stats/", adm.EpisodeStats).Methods(http.MethodGet, http.MethodHead)
+	ui.HandleFunc("/shows/{show}/episodes/{episode}/stats.csv", adm.StatsCSV).Methods(http.MethodGet, http.MethodHead)
 
 	// ---- Media (/media/{key...}: audio, artwork, transcripts from the bucket) ----
 	r.HandleFunc("/media/{key:.+}", h.mediaGet).Methods(http.MethodGet, http.MethodHead)

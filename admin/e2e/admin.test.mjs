@@ -174,6 +174,28 @@ try {
   }
   await axe(page, 'show page with episodes');
 
+  // A podcast app downloads the episode; the download dashboard shows it
+  // (aggregated off the request path within seconds) and passes axe.
+  await page.goto(publicURL, { waitUntil: 'load' });
+  const audioURL = await page.getAttribute('audio#player', 'src');
+  const dl = await page.request.get(audioURL, { headers: { 'User-Agent': 'AppleCoreMedia/1.0.0.21E236 (iPhone; U; CPU OS 17_4 like Mac OS X; en_us)' } });
+  check(dl.status() === 200, `the audio downloads (${dl.status()})`);
+  let allTime = '';
+  for (let i = 0; i < 40 && allTime !== '1'; i++) {
+    await page.goto(base + '/admin/shows/e2e-lab/stats/', { waitUntil: 'load' });
+    allTime = (await page.textContent('.totals div:last-child dd')).trim();
+    if (allTime !== '1') await page.waitForTimeout(250);
+  }
+  check(allTime === '1', `the dashboard counts the download (all time: ${allTime})`);
+  check(await page.getAttribute('.chart svg', 'role') === 'img', 'the chart is an image with a name');
+  check((await page.textContent('#chart-title')).includes('1 in all'), 'the chart names its total');
+  await page.click('.figures summary');
+  check(await page.isVisible('.figures table'), 'the figures table opens');
+  await axe(page, 'downloads dashboard');
+  await page.click('.stats-table a:has-text("Spaced repetition in practice")');
+  check((await page.textContent('h1')).includes('Spaced repetition in practice'), 'the episode downloads page opens');
+  await axe(page, 'episode downloads');
+
   // The show list, with the new show.
   await page.goto(base + '/admin/', { waitUntil: 'load' });
   await axe(page, 'shows');
