@@ -84,6 +84,9 @@ type Show struct {
 	Complete    bool
 	Block       bool
 	NewFeedURL  string // set when the show has moved away
+	// TimeZone is the IANA time zone the producer schedules in
+	// ("Europe/Stockholm"); "UTC" by default. Stored times stay UTC.
+	TimeZone string
 	// Directories maps a podcast directory ("apple", "spotify", ...) to the
 	// show's page there, for subscribe links.
 	Directories map[string]string

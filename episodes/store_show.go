@@ -10,7 +10,7 @@ import (
 
 const showColumns = `id, slug, guid, title, description, author, owner_name, owner_email, language,
 	categories, explicit, type, link, copyright, image_key, locked, funding, medium, hosts,
-	complete, block, new_feed_url, directories, created_at, updated_at, version, changed_at`
+	complete, block, new_feed_url, directories, created_at, updated_at, version, changed_at, time_zone`
 
 func setShowDefaults(sh *Show) {
 	if sh.Type == "" {
@@ -18,6 +18,9 @@ func setShowDefaults(sh *Show) {
 	}
 	if sh.Medium == "" {
 		sh.Medium = MediumPodcast
+	}
+	if sh.TimeZone == "" {
+		sh.TimeZone = "UTC"
 	}
 	setPeopleDefaults(sh.Hosts, RoleHost)
 }
@@ -78,12 +81,12 @@ func (s *Store) CreateShow(ctx context.Context, sh *Show) error {
 	var id int64
 	err = s.db.QueryRowContext(ctx, `INSERT INTO shows (slug, guid, title, description, author, owner_name, owner_email,
 		language, categories, explicit, type, link, copyright, image_key, locked, funding, medium, hosts, complete, block,
-		new_feed_url, directories, created_at, updated_at, version, changed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, 1, $23)
+		new_feed_url, directories, created_at, updated_at, version, changed_at, time_zone)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, 1, $23, $24)
 		RETURNING id`,
 		sh.Slug, sh.GUID, sh.Title, sh.Description, sh.Author, sh.Owner.Name, sh.Owner.Email, sh.Language,
 		js.categories, sh.Explicit, sh.Type, sh.Link, sh.Copyright, sh.ImageKey, sh.Locked, js.funding, sh.Medium,
-		js.hosts, sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now)).Scan(&id)
+		js.hosts, sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.TimeZone).Scan(&id)
 	if err != nil {
 		err = conflict(err, "create show "+sh.Slug, map[string]string{"slug": sh.Slug, "guid": sh.GUID})
 		if de, ok := AsError(err); ok && de.Field == "guid" {
@@ -152,7 +155,7 @@ func scanShow(r rowScanner) (*Show, error) {
 	err := r.Scan(&sh.ID, &sh.Slug, &sh.GUID, &sh.Title, &sh.Description, &sh.Author, &sh.Owner.Name, &sh.Owner.Email,
 		&sh.Language, &js.categories, &sh.Explicit, &sh.Type, &sh.Link, &sh.Copyright, &sh.ImageKey, &sh.Locked,
 		&js.funding, &sh.Medium, &js.hosts, &sh.Complete, &sh.Block, &sh.NewFeedURL, &js.directories,
-		&created, &updated, &sh.Version, &changed)
+		&created, &updated, &sh.Version, &changed, &sh.TimeZone)
 	if err != nil {
 		return nil, err
 	}
@@ -202,11 +205,11 @@ func (s *Store) UpdateShow(ctx context.Context, sh *Show) error {
 		err := tx.QueryRowContext(ctx, `UPDATE shows SET slug = $1, title = $2, description = $3, author = $4,
 		owner_name = $5, owner_email = $6, language = $7, categories = $8, explicit = $9, type = $10, link = $11,
 		copyright = $12, image_key = $13, locked = $14, funding = $15, medium = $16, hosts = $17, complete = $18,
-		block = $19, new_feed_url = $20, directories = $21, updated_at = $22
+		block = $19, new_feed_url = $20, directories = $21, updated_at = $22, time_zone = $24
 		WHERE id = $23 RETURNING version, created_at, changed_at`,
 			sh.Slug, sh.Title, sh.Description, sh.Author, sh.Owner.Name, sh.Owner.Email, sh.Language, js.categories,
 			sh.Explicit, sh.Type, sh.Link, sh.Copyright, sh.ImageKey, sh.Locked, js.funding, sh.Medium, js.hosts,
-			sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.ID).Scan(&version, &created, &changed)
+			sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.ID, sh.TimeZone).Scan(&version, &created, &changed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("there is no show with id %d (it may have been deleted)", sh.ID)
 		}

@@ -323,6 +323,11 @@ func (s *Show) Validate() error {
 			return err
 		}
 	}
+	if s.TimeZone != "" {
+		if _, err := LoadTimeZone(s.TimeZone); err != nil {
+			return invalid("time_zone", "%q is not an IANA time zone; give one like Europe/Stockholm, America/New_York or UTC", s.TimeZone)
+		}
+	}
 	return nil
 }
 

@@ -29,6 +29,7 @@ type showJSON struct {
 	Complete    bool           `json:"complete"`
 	Block       bool           `json:"block"`
 	NewFeedURL  string         `json:"new_feed_url"`
+	TimeZone    string         `json:"time_zone"`
 	// Directories maps a podcast directory ("apple", "spotify", ...) to the
 	// show's page there; the show page links to them.
 	Directories map[string]string `json:"directories"`
@@ -53,7 +54,7 @@ func (h *handler) showJSON(s *episodes.Show) showJSON {
 		Hosts: mapSlice(s.Hosts, func(p episodes.Person) hostJSON {
 			return hostJSON{Name: p.Name, Role: p.Role, Group: p.Group, Href: p.Href, Img: p.Img}
 		}),
-		Complete: s.Complete, Block: s.Block, NewFeedURL: s.NewFeedURL,
+		Complete: s.Complete, Block: s.Block, NewFeedURL: s.NewFeedURL, TimeZone: s.TimeZone,
 		Directories: orEmpty(s.Directories),
 		ImageURL:    h.Links.ShowImage(s),
 		FeedURL:     h.Links.Feed(s.Slug),
@@ -84,6 +85,7 @@ type showPatch struct {
 	Complete    opt[bool]              `json:"complete"`
 	Block       opt[bool]              `json:"block"`
 	NewFeedURL  opt[string]            `json:"new_feed_url"`
+	TimeZone    opt[string]            `json:"time_zone"`
 	Directories opt[map[string]string] `json:"directories"`
 
 	ImageURL  readOnly `json:"image_url"`
@@ -134,6 +136,7 @@ func (p showPatch) apply(s *episodes.Show) error {
 	p.Complete.to(&s.Complete)
 	p.Block.to(&s.Block)
 	p.NewFeedURL.to(&s.NewFeedURL)
+	p.TimeZone.to(&s.TimeZone)
 	p.Directories.to(&s.Directories)
 	return nil
 }

@@ -45,6 +45,8 @@ func TestAPIShowValidation(t *testing.T) {
 		{"bad medium", `{"slug": "s", "title": "T", "language": "en", "medium": "film"}`, "medium"},
 		{"host without name", `{"slug": "s", "title": "T", "language": "en", "hosts": [{"role": "host"}]}`, "hosts[0].name"},
 		{"bad new feed url", `{"slug": "s", "title": "T", "language": "en", "new_feed_url": "elsewhere"}`, "new_feed_url"},
+		{"unknown time zone", `{"slug": "s", "title": "T", "language": "en", "time_zone": "Mars/Olympus_Mons"}`, "time_zone"},
+		{"local time zone", `{"slug": "s", "title": "T", "language": "en", "time_zone": "Local"}`, "time_zone"},
 		{"description too long", `{"slug": "s", "title": "T", "language": "en", "description": "` + strings.Repeat("x", 4001) + `"}`, "description"},
 		{"unknown field", `{"slug": "s", "title": "T", "language": "en", "colour": "red"}`, "colour"},
 		{"unknown nested field", `{"slug": "s", "title": "T", "language": "en", "owner": {"phone": "1"}}`, "owner.phone"},
@@ -76,6 +78,17 @@ func TestAPIShowValidation(t *testing.T) {
 		want(t, a.do(http.MethodGet, "/api/v1/shows/taken", "", nil), http.StatusOK, &s)
 		if s.Title != "Show taken" || s.Language != "en" {
 			t.Errorf("show changed by refused patches: %+v", s)
+		}
+	})
+	t.Run("time zone", func(t *testing.T) {
+		var s showJSON
+		want(t, a.json(http.MethodPost, "/api/v1/shows", `{"slug": "zoned", "title": "Z", "language": "sv"}`), http.StatusCreated, &s)
+		if s.TimeZone != "UTC" {
+			t.Errorf("default time zone %q, want UTC", s.TimeZone)
+		}
+		want(t, a.json(http.MethodPatch, "/api/v1/shows/zoned", `{"time_zone": "Europe/Stockholm"}`), http.StatusOK, &s)
+		if s.TimeZone != "Europe/Stockholm" {
+			t.Errorf("time zone %q after PATCH, want Europe/Stockholm", s.TimeZone)
 		}
 	})
 	t.Run("import keeps its guid", func(t *testing.T) {
