@@ -7,7 +7,7 @@
 # bench/results.md. See bench/README.md.
 #
 # Environment:
-#   BENCH_ONLY="feed media page upload probe build"  run only these sections
+#   BENCH_ONLY="feed media stats page upload probe build"  run only these sections
 #   BENCH_DURATION=10s  BENCH_CONNECTIONS=64  BENCH_THREADS=2   wrk settings
 #   BENCH_ROUNDS=2      alternating Lyssna/baseline rounds per case (best of)
 #   BENCH_RESULTS=path  where to write the results (default bench/results.md)
@@ -342,6 +342,38 @@ bench_media() {
 		"$(fmt "$N_MBPS" 0) ($(fmt "$N_RPS" 0) req/s)" "$(fmt "$r" 2)×" "≥ 0.8×" "$(verdict_min "$r" 0.8)"
 }
 
+# bench_stats: the cost of download counting on the media answer (the same
+# 1 MiB Range GETs, as a podcast app, against Lyssna with LYSSNA_STATS on and
+# a second Lyssna over the same data with it off), and how many download
+# events one replica aggregates into the database per second (stats'
+# BenchmarkAggregate: every event a new listener, the costly case) against
+# the Range requests per second it serves.
+bench_stats() {
+	log "stats: 1 MiB Range GETs with download counting on and off; events aggregated per second"
+	local on=$FS_URL$MEDIA_PATH off r ua=(-H 'User-Agent: AppleCoreMedia/1.0.0.21E236 (iPhone; U; CPU OS 17_4 like Mac OS X; en_us)')
+	start_lyssna lyssna-nostats LYSSNA_STORAGE=filesystem LYSSNA_STATS=false LYSSNA_DATA_DIR="$WORK/lyssna-fs/data"
+	local nostats_pid=$LY_PID
+	off=$LY_URL$MEDIA_PATH
+	expect_status 206 "$on" "${ua[@]}" -H 'Range: bytes=0-1048575'
+	expect_status 206 "$off" "${ua[@]}" -H 'Range: bytes=0-1048575'
+	L_URL=$on N_URL=$off L_ARGS=("${ua[@]}") N_ARGS=("${ua[@]}")
+	export BENCH_RANGE_SIZE=$((1 << 20)) BENCH_FILE_SIZE=$MEDIA_BYTES
+	wrk_pair stats-range
+	unset BENCH_RANGE_SIZE BENCH_FILE_SIZE
+	stop "$nostats_pid"
+	r=$(calc "$L_MBPS / $N_MBPS")
+	row Stats "1 MiB Range GETs, download counting on (Lyssna) vs off (baseline): MB/s" \
+		"$(fmt "$L_MBPS" 0) ($(fmt "$L_RPS" 0) req/s)" "$(fmt "$N_MBPS" 0) ($(fmt "$N_RPS" 0) req/s)" \
+		"$(fmt "$r" 2)×" "≥ 0.95×" "$(verdict_min "$r" 0.95)"
+	local out eps
+	out=$($GO test -run '^$' -bench 'BenchmarkAggregate$' -benchtime 20x ./stats) || die "BenchmarkAggregate failed: $out"
+	eps=$(awk '/^BenchmarkAggregate/ { for (i = 1; i < NF; i++) if ($(i + 1) == "events/s") print $i }' <<<"$out")
+	[[ -n $eps ]] || die "no events/s in: $out"
+	r=$(calc "$eps / $L_RPS")
+	row Stats "download events aggregated per second (new listeners, SQLite) vs Range req/s served" \
+		"$(fmt "$eps" 0) events/s" "$(fmt "$L_RPS" 0) req/s" "$(fmt "$r" 2)×" "≥ 1×" "$(verdict_min "$r" 1)"
+}
+
 bench_page() {
 	log "episode page"
 	local ly=$FS_URL$PAGE_PATH ng=$NGINX_URL$PAGE_PATH
@@ -578,10 +610,11 @@ main() {
 	install_tools
 	build
 	make_media
-	if want feed || want media || want page; then
+	if want feed || want media || want stats || want page; then
 		seed_fs
 		want feed && bench_feed
 		want media && bench_media
+		want stats && bench_stats
 		want page && bench_page
 		stop "$NGINX_PID" "$FS_PID"
 	fi
