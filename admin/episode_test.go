@@ -343,11 +343,12 @@ func TestTranscripts(t *testing.T) {
 			t.Errorf("sv translated from %q", tr.TranslatedFrom)
 		}
 	}
-	// Replacing a language deletes the old object; removing deletes it too.
+	// Replacing a language releases the old object, for the sweep to
+	// delete after the retention.
 	oldKey := got.Transcripts[0].Key
 	c.upload(u+"transcripts", [][2]string{{"language", "en"}}, "en.vtt", []byte(good+"\n00:00:02.000 --> 00:00:03.000\nMore.\n"))
-	if _, err := e.bucket.Stat(ctx, oldKey); err == nil {
-		t.Error("the replaced transcript's object is still there")
+	if o, err := e.store.GetMedia(ctx, oldKey); err != nil || o.State != episodes.MediaReleased {
+		t.Errorf("the replaced transcript's object: %+v, %v; want it released", o, err)
 	}
 	p = c.post(u+"transcripts/sv/delete", nil)
 	got, _ = e.store.GetEpisode(ctx, sh.ID, itoa(ep.ID))

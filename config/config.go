@@ -78,6 +78,10 @@ type Config struct {
 	AdminToken      string
 	ShutdownTimeout time.Duration
 	SweepGrace      time.Duration
+	// MediaRetention is how long released media objects are kept.
+	MediaRetention time.Duration
+	// SweepReconcileInterval is how often the whole bucket is listed.
+	SweepReconcileInterval time.Duration
 	// CacheSize bounds the feed cache (built feeds and rendered notes), bytes.
 	CacheSize int64
 	// PostgreSQL connection pool of one replica.
@@ -281,7 +285,7 @@ func (c *Config) Validate() error {
 	if c.MediaDelivery == DeliveryRedirect && c.Storage != StorageS3 && c.MediaBaseURL == "" {
 		bad("LYSSNA_MEDIA_DELIVERY", "\"redirect\" needs LYSSNA_STORAGE=s3 or LYSSNA_MEDIA_BASE_URL to redirect to")
 	}
-	if c.DBMaxIdleConns > c.DBMaxOpenConns {
+	if c.DBMaxOpenConns > 0 && c.DBMaxIdleConns > c.DBMaxOpenConns {
 		bad("LYSSNA_DB_MAX_IDLE_CONNS", "must not be more than LYSSNA_DB_MAX_OPEN_CONNS (%d), got %d", c.DBMaxOpenConns, c.DBMaxIdleConns)
 	}
 	if len(problems) == 0 {

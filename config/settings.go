@@ -246,8 +246,8 @@ func Settings() []Setting {
 		},
 		{
 			Name: "LYSSNA_SWEEP_GRACE", Type: "duration", Default: "24h",
-			Help: "How old an unreferenced media object must be before an orphan sweep deletes it.",
-			set:  func(c *Config, v string) (err error) { c.SweepGrace, err = parseDuration(v); return err },
+			Help: "How long an upload may stay uncommitted (its object pending) before the sweep deletes the object and any stale temp file; at least 1h.",
+			set:  func(c *Config, v string) (err error) { c.SweepGrace, err = parseFloorDuration(v); return err },
 			get:  func(c *Config) string { return c.SweepGrace.String() },
 		},
 		{
@@ -267,6 +267,21 @@ func Settings() []Setting {
 				return checkListen(v)
 			},
 			get: func(c *Config) string { return c.MetricsListen },
+		},
+		{
+			Name: "LYSSNA_MEDIA_RETENTION", Type: "duration", Default: "720h",
+			Help: "How long a released media object (replaced, or of a deleted show or episode) stays in storage before the sweep deletes it; replaced files keep answering at their old URL meanwhile. At least 1h.",
+			set:  func(c *Config, v string) (err error) { c.MediaRetention, err = parseFloorDuration(v); return err },
+			get:  func(c *Config) string { return c.MediaRetention.String() },
+		},
+		{
+			Name: "LYSSNA_SWEEP_RECONCILE_INTERVAL", Type: "duration", Default: "168h",
+			Help: "How often one replica lists the whole bucket, slowly, to record objects the database does not know (the regular sweep reads only the database).",
+			set: func(c *Config, v string) (err error) {
+				c.SweepReconcileInterval, err = parseFloorDuration(v)
+				return err
+			},
+			get: func(c *Config) string { return c.SweepReconcileInterval.String() },
 		},
 	}
 }
@@ -303,6 +318,16 @@ func parseBool(v string) (bool, error) {
 		return false, errorf("must be true or false, got %q", v)
 	}
 	return b, nil
+}
+
+// parseFloorDuration parses a duration of at least an hour: the sweep's
+// settings, where less could delete an upload still in progress.
+func parseFloorDuration(v string) (time.Duration, error) {
+	d, err := parseDuration(v)
+	if err == nil && d < time.Hour {
+		err = errorf("must be at least 1h (a shorter time could delete an upload still in progress or a file apps were just handed), got %q", v)
+	}
+	return d, err
 }
 
 // parseCount parses a positive whole number.

@@ -45,6 +45,7 @@ type Store struct {
 
 	listenMu  sync.RWMutex
 	listeners []func(Change) // told of each committed change (Listen)
+	locks     sync.Mutex // TryLock's on SQLite
 }
 
 // Open connects to databaseURL and runs the embedded migrations.
@@ -301,6 +302,8 @@ var constraintNames = map[string]struct{ msg, field string }{
 	"episode_transcripts_language_key": {"the episode already has a transcript in this language", "language"},
 	"tokens_name_key":                  {"a token with this name already exists", "name"},
 	"tokens_hash_key":                  {"a token with this hash already exists", ""},
+	"episodes_show_audio_sha256_key":   {"is already the audio of another episode in the show", "audio"},
+	"media_objects_pkey":               {"the media object is already recorded", ""},
 }
 
 // sqliteUniqueColumns maps SQLite's "UNIQUE constraint failed: t.a, t.b" to constraint names.
@@ -312,6 +315,8 @@ var sqliteUniqueColumns = map[string]string{
 	"episode_transcripts.episode_id, episode_transcripts.language": "episode_transcripts_language_key",
 	"tokens.name": "tokens_name_key",
 	"tokens.hash": "tokens_hash_key",
+	"episodes.show_id, episodes.audio_sha256": "episodes_show_audio_sha256_key",
+	"media_objects.key":                       "media_objects_pkey",
 }
 
 var sqliteUniqueRE = regexp.MustCompile(`UNIQUE constraint failed: ([a-z_., ]+)`)

@@ -96,7 +96,10 @@ func (s *Store) CreateEpisode(ctx context.Context, e *Episode) error {
 				return err
 			}
 			e.ID = id
-			return s.writeMaterials(ctx, tx, e)
+			if err := s.writeMaterials(ctx, tx, e); err != nil {
+				return err
+			}
+			return s.moveMedia(ctx, tx, e.ShowID, nil, mediaKeys(e), true)
 		})
 		if err == nil {
 			return nil
@@ -592,33 +595,52 @@ func (s *Store) writeEpisode(ctx context.Context, tx *txn, e *Episode) error {
 	if err := s.bumpShow(ctx, tx, e.ShowID); err != nil {
 		return err
 	}
+	before, err := s.storedMediaKeys(ctx, tx, e.ID)
+	if err != nil {
+		return err
+	}
 	e.UpdatedAt = s.clock()
 	args := []any{e.Slug, e.Title, e.Notes, e.Season, e.Number, e.Type, e.Explicit}
 	args = append(args, audioArgs(e.Audio)...)
 	args = append(args, e.ImageKey, e.Status, s.tp(e.PublishAt), s.tp(e.PublishedAt), s.t(sortAt(e)),
 		e.DiscussionURL, s.t(e.UpdatedAt), e.ID)
-	_, err := tx.ExecContext(ctx, `UPDATE episodes SET slug = $1, title = $2, notes = $3, season = $4, number = $5,
+	_, err = tx.ExecContext(ctx, `UPDATE episodes SET slug = $1, title = $2, notes = $3, season = $4, number = $5,
 		type = $6, explicit = $7, audio_key = $8, audio_size = $9, audio_type = $10, audio_duration_ms = $11,
 		audio_sha256 = $12, audio_bitrate = $13, image_key = $14, status = $15, publish_at = $16, published_at = $17,
 		sort_at = $18, discussion_url = $19, updated_at = $20 WHERE id = $21`, args...)
 	if err != nil {
 		return conflict(err, fmt.Sprintf("update episode %d", e.ID), map[string]string{"slug": e.Slug, "guid": e.GUID})
 	}
-	return s.writeMaterials(ctx, tx, e)
+	if err := s.writeMaterials(ctx, tx, e); err != nil {
+		return err
+	}
+	// An unpublished episode's media answer 404 at once; replaced audio,
+	// artwork or transcripts keep answering at their old URLs until the
+	// retention, removed ones do not.
+	return s.moveMedia(ctx, tx, e.ShowID, before, mediaKeys(e), e.Status != StatusUnpublished)
 }
 
-// DeleteEpisode deletes an episode with its materials and bumps its show's version.
+// DeleteEpisode deletes an episode with its materials and bumps its show's
+// version. Its media objects are withdrawn at once (/media/ answers 404) and
+// released, for the sweep to delete after the retention.
 func (s *Store) DeleteEpisode(ctx context.Context, id int64) error {
 	return s.inTx(ctx, func(tx *txn) error {
+		keys, err := s.storedMediaKeys(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		var showID int64
-		err := tx.QueryRowContext(ctx, `DELETE FROM episodes WHERE id = $1 RETURNING show_id`, id).Scan(&showID)
+		err = tx.QueryRowContext(ctx, `DELETE FROM episodes WHERE id = $1 RETURNING show_id`, id).Scan(&showID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("there is no episode with id %d (it may have been deleted)", id)
 		}
 		if err != nil {
 			return fmt.Errorf("episodes: delete episode %d: %w", id, err)
 		}
-		return s.bumpShow(ctx, tx, showID)
+		if err := s.bumpShow(ctx, tx, showID); err != nil {
+			return err
+		}
+		return s.moveMedia(ctx, tx, showID, keys, nil, false)
 	})
 }
 
@@ -665,6 +687,9 @@ func (s *Store) PublishWith(ctx context.Context, id int64, opts PublishOptions) 
 		}
 		if strings.TrimSpace(e.Title) == "" {
 			return &Error{Field: "title", Message: "is empty; give the episode a title before publishing"}
+		}
+		if err := audioStored(ctx, tx, e.Audio.Key); err != nil {
+			return err
 		}
 		newDate := !opts.At.IsZero() || opts.NewDate
 		at := normTime(opts.At)
@@ -715,4 +740,18 @@ func (s *Store) Unpublish(ctx context.Context, id int64) (*Episode, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// audioStored checks, inside a publish, that the audio's object is recorded
+// as referenced: not pending, and not claimed by the sweep.
+func audioStored(ctx context.Context, tx *txn, key string) error {
+	var state string
+	err := tx.QueryRowContext(ctx, `SELECT state FROM media_objects WHERE key = $1`, key).Scan(&state)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("episodes: look up the audio object: %w", err)
+	}
+	if state != MediaReferenced {
+		return &Error{Kind: Invalid, Field: "audio", Message: "is missing from storage; upload the episode's audio again before publishing"}
+	}
+	return nil
 }

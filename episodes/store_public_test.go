@@ -2,6 +2,8 @@ package episodes
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -29,6 +31,7 @@ func newPublicFixture(t *testing.T, b backend) *publicFixture {
 		t.Helper()
 		e := validEpisode()
 		e.ShowID, e.Title, e.GUID = show.ID, title, ""
+		e.Audio.SHA256 = fmt.Sprintf("%x", sha256.Sum256([]byte(title))) // one file per episode
 		if err := f.s.CreateEpisode(ctx, e); err != nil {
 			t.Fatalf("CreateEpisode(%s): %v", title, err)
 		}

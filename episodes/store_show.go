@@ -79,15 +79,24 @@ func (s *Store) CreateShow(ctx context.Context, sh *Show) error {
 	}
 	now := s.clock()
 	var id int64
-	err = s.db.QueryRowContext(ctx, `INSERT INTO shows (slug, guid, title, description, author, owner_name, owner_email,
+	err = s.inTx(ctx, func(tx *txn) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO shows (slug, guid, title, description, author, owner_name, owner_email,
 		language, categories, explicit, type, link, copyright, image_key, locked, funding, medium, hosts, complete, block,
 		new_feed_url, directories, created_at, updated_at, version, changed_at, time_zone)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, 1, $23, $24)
 		RETURNING id`,
-		sh.Slug, sh.GUID, sh.Title, sh.Description, sh.Author, sh.Owner.Name, sh.Owner.Email, sh.Language,
-		js.categories, sh.Explicit, sh.Type, sh.Link, sh.Copyright, sh.ImageKey, sh.Locked, js.funding, sh.Medium,
-		js.hosts, sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.TimeZone).Scan(&id)
+			sh.Slug, sh.GUID, sh.Title, sh.Description, sh.Author, sh.Owner.Name, sh.Owner.Email, sh.Language,
+			js.categories, sh.Explicit, sh.Type, sh.Link, sh.Copyright, sh.ImageKey, sh.Locked, js.funding, sh.Medium,
+			js.hosts, sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.TimeZone).Scan(&id)
+		if err != nil {
+			return err // made a Conflict below
+		}
+		return s.moveMedia(ctx, tx, id, nil, showImage(sh.ImageKey), true)
+	})
 	if err != nil {
+		if _, ok := uniqueViolation(err); !ok {
+			return err
+		}
 		err = conflict(err, "create show "+sh.Slug, map[string]string{"slug": sh.Slug, "guid": sh.GUID})
 		if de, ok := AsError(err); ok && de.Field == "guid" {
 			// A show's guid follows from its feed URL, so a taken slug
@@ -216,7 +225,7 @@ func (s *Store) UpdateShow(ctx context.Context, sh *Show) error {
 		if err != nil {
 			return conflict(err, fmt.Sprintf("update show %d", sh.ID), map[string]string{"slug": sh.Slug, "guid": sh.GUID})
 		}
-		return nil
+		return s.moveMedia(ctx, tx, sh.ID, showImage(old.ImageKey), showImage(sh.ImageKey), true)
 	})
 	if err != nil {
 		return err
@@ -225,17 +234,33 @@ func (s *Store) UpdateShow(ctx context.Context, sh *Show) error {
 	return nil
 }
 
-// DeleteShow deletes a show with all its episodes and their materials.
+// DeleteShow deletes a show with all its episodes and their materials. Its
+// media objects are withdrawn at once (/media/ answers 404) and released,
+// for the sweep to delete after the retention.
 func (s *Store) DeleteShow(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM shows WHERE id = $1`, id)
-	if err != nil {
-		return fmt.Errorf("episodes: delete show %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("there is no show with id %d (it may have been deleted)", id)
-	}
-	s.announce(id)
-	return nil
+	return s.inTx(ctx, func(tx *txn) error {
+		now := s.t(s.clock())
+		if _, err := tx.ExecContext(ctx, `UPDATE media_objects SET servable = FALSE,
+			state = CASE WHEN state = 'referenced' THEN 'released' ELSE state END,
+			released_at = CASE WHEN state = 'referenced' THEN $2 ELSE released_at END
+			WHERE show_id = $1 OR key IN (
+				SELECT image_key FROM shows WHERE id = $1
+				UNION SELECT audio_key FROM episodes WHERE show_id = $1 AND audio_key IS NOT NULL
+				UNION SELECT image_key FROM episodes WHERE show_id = $1
+				UNION SELECT t.object_key FROM episode_transcripts t JOIN episodes e ON e.id = t.episode_id WHERE e.show_id = $1)`,
+			id, now); err != nil {
+			return fmt.Errorf("episodes: withdraw the media of show %d: %w", id, err)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM shows WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("episodes: delete show %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("there is no show with id %d (it may have been deleted)", id)
+		}
+		tx.changed = append(tx.changed, id)
+		return nil
+	})
 }
 
 // ShowVersion returns the show's version, which grows in the same
@@ -253,16 +278,7 @@ func (s *Store) ShowVersion(ctx context.Context, showID int64) (int64, error) {
 }
 
 // ObjectReferenced reports whether any show image, episode audio, episode
-// image or transcript uses the object key, so unreferenced objects can be
-// deleted safely.
+// image or transcript uses the object key.
 func (s *Store) ObjectReferenced(ctx context.Context, key string) (bool, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM shows WHERE image_key = $1) +
-		(SELECT COUNT(*) FROM episodes WHERE audio_key = $1 OR image_key = $1) +
-		(SELECT COUNT(*) FROM episode_transcripts WHERE object_key = $1)`, key).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("episodes: object references: %w", err)
-	}
-	return n > 0 && key != "", nil
+	return objectReferenced(ctx, s.db, key)
 }

@@ -14,15 +14,20 @@ import (
 	"github.com/lyssna/lyssna/internal/clientip"
 	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage"
+	"github.com/lyssna/lyssna/uploads"
 )
 
-// Media access policy: /media/{key} serves any stored object by its key and
+// Media access policy: /media/{key} serves a stored object by its key and
 // nothing lists the bucket. Keys are made by the server from a content hash
 // plus a random suffix, so a key is only known to whoever was handed its URL
-// (a feed, a page, or the producer's API answer); a draft's audio is
-// therefore reachable only by the producer who uploaded it. Asking the
-// database whether a key is referenced would cost a query per Range request
-// of every podcast app, for no gain in secrecy.
+// (a feed, a page, or the producer's API answer). Objects under the
+// uploads' prefixes are also checked against the store's media lifecycle
+// (one primary-key lookup a request): the media of a deleted show or
+// episode, or of an unpublished episode, answer 404 at once, while a
+// replaced file keeps answering at its old URL until the sweep deletes it
+// after the retention. Should the database fail, the object is served: it
+// was public by URL a moment ago, and listeners should not lose playback to
+// a database restart.
 
 // mediaTypes are the content types of the files Lyssna stores, by the
 // extension the server gives their keys. They win over the type stored with
@@ -45,6 +50,10 @@ var mediaTypes = map[string]string{
 // Downloads are counted by stats off the request path (docs/analytics.md).
 func (h *handler) mediaGet(w http.ResponseWriter, r *http.Request) {
 	key := mux.Vars(r)["key"]
+	if !h.mediaServable(r, key) {
+		http.Error(w, "404 page not found", http.StatusNotFound)
+		return
+	}
 	addr := stats.Truncate(clientip.From(r))
 	w, counted := h.Stats.Track(w, r, key, addr)
 	var err error
@@ -57,6 +66,20 @@ func (h *handler) mediaGet(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.requestLogger(r).LogAttrs(r.Context(), slog.LevelError, "media failed", slog.Any("error", err))
 	}
+}
+
+// mediaServable reports whether the object may be answered (see the policy
+// above).
+func (h *handler) mediaServable(r *http.Request, key string) bool {
+	if h.Store == nil || !uploads.Lifecycled(key) {
+		return true
+	}
+	ok, err := h.Store.MediaServable(r.Context(), key)
+	if err != nil {
+		h.requestLogger(r).LogAttrs(r.Context(), slog.LevelWarn, "media: serving without the lifecycle check", slog.Any("error", err))
+		return true
+	}
+	return ok
 }
 
 // mediaType is the content type for key by its extension, "" when unknown.

@@ -27,12 +27,13 @@ func TestMediaContentTypes(t *testing.T) {
 		{"transcripts/1/abc-sv.srt", "text/plain", "application/x-subrip; charset=utf-8"},
 		{"other/abc.bin", "application/x-lyssna-test", "application/x-lyssna-test"},
 	}
-	for _, c := range cases {
+	for i, c := range cases {
 		t.Run(c.key, func(t *testing.T) {
 			body := "content of " + c.key
 			if _, err := deps.Bucket.Put(context.Background(), c.key, c.stored, strings.NewReader(body)); err != nil {
 				t.Fatal(err)
 			}
+			referenceObject(t, deps.Store, i, c.key)
 			for _, method := range []string{http.MethodGet, http.MethodHead} {
 				rec := get(t, h, method, "/media/"+c.key)
 				if rec.Code != http.StatusOK {
@@ -88,6 +89,7 @@ func TestMediaRedirectToBaseURL(t *testing.T) {
 	deps, _ := realDeps(t)
 	deps.MediaDelivery = DeliveryRedirect
 	deps.MediaBaseURL = "https://cdn.example.org/pod/"
+	referenceObject(t, deps.Store, 0, "audio/1/ab c.mp3")
 	h := serve(t, deps)
 	rec := get(t, h, http.MethodGet, "/media/audio/1/ab%20c.mp3")
 	if rec.Code != http.StatusFound {
@@ -193,5 +195,18 @@ func TestChaptersOnlyForPublicEpisodes(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusNotModified {
 		t.Errorf("If-None-Match: status %d, want 304", rec.Code)
+	}
+}
+
+// referenceObject makes a show (the i-th) whose artwork is key, so that the
+// media lifecycle lets /media/ serve it.
+func referenceObject(t *testing.T, st *episodes.Store, i int, key string) {
+	t.Helper()
+	sh := &episodes.Show{Slug: fmt.Sprintf("media-%d", i), Title: "Media", Description: "d", Author: "A",
+		Owner: episodes.Owner{Name: "A", Email: "a@example.org"}, Language: "en",
+		Categories: []episodes.Category{{Category: "Education"}}, ImageKey: key,
+		GUID: episodes.PodcastGUID(fmt.Sprintf("https://pod.example.org/media-%d/feed.xml", i))}
+	if err := st.CreateShow(context.Background(), sh); err != nil {
+		t.Fatalf("CreateShow referencing %s: %v", key, err)
 	}
 }

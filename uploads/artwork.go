@@ -51,7 +51,7 @@ func (in *Ingester) PutShowArtwork(ctx context.Context, show *episodes.Show, r i
 	if err := next.Validate(); err != nil {
 		return nil, err
 	}
-	if err := in.putNew(ctx, key, art.contentType, bytes.NewReader(art.data)); err != nil {
+	if err := in.putNew(ctx, show.ID, key, art.contentType, bytes.NewReader(art.data)); err != nil {
 		return nil, err
 	}
 	if err := in.Store.UpdateShow(ctx, &next); err != nil {
@@ -91,7 +91,7 @@ func (in *Ingester) PutEpisodeArtwork(ctx context.Context, show *episodes.Show, 
 	if err := next.Validate(); err != nil {
 		return nil, err
 	}
-	if err := in.putNew(ctx, key, art.contentType, bytes.NewReader(art.data)); err != nil {
+	if err := in.putNew(ctx, ep.ShowID, key, art.contentType, bytes.NewReader(art.data)); err != nil {
 		return nil, err
 	}
 	if err := in.Store.UpdateEpisode(ctx, &next); err != nil {
@@ -101,7 +101,7 @@ func (in *Ingester) PutEpisodeArtwork(ctx context.Context, show *episodes.Show, 
 	return &next, nil
 }
 
-// DeleteShowArtwork removes the show's artwork and then its object, and
+// DeleteShowArtwork removes the show's artwork (its object is released, for the sweep), and
 // returns the updated show (show itself is not changed). A show without
 // artwork is episodes.ErrNotFound (wrapped).
 func (in *Ingester) DeleteShowArtwork(ctx context.Context, show *episodes.Show) (*episodes.Show, error) {
@@ -113,12 +113,11 @@ func (in *Ingester) DeleteShowArtwork(ctx context.Context, show *episodes.Show) 
 	if err := in.Store.UpdateShow(ctx, &next); err != nil {
 		return nil, fmt.Errorf("uploads: delete show artwork: %w", err)
 	}
-	in.deleteUnreferenced(ctx, show.ImageKey)
 	return &next, nil
 }
 
 // DeleteEpisodeArtwork removes the episode's own artwork (it falls back to
-// the show's) and then its object, and returns the updated episode (ep itself
+// the show's; its object is released, for the sweep), and returns the updated episode (ep itself
 // is not changed). An episode without its own artwork is
 // episodes.ErrNotFound (wrapped).
 func (in *Ingester) DeleteEpisodeArtwork(ctx context.Context, ep *episodes.Episode) (*episodes.Episode, error) {
@@ -130,7 +129,6 @@ func (in *Ingester) DeleteEpisodeArtwork(ctx context.Context, ep *episodes.Episo
 	if err := in.Store.UpdateEpisode(ctx, &next); err != nil {
 		return nil, fmt.Errorf("uploads: delete episode artwork: %w", err)
 	}
-	in.deleteUnreferenced(ctx, ep.ImageKey)
 	return &next, nil
 }
 

@@ -111,14 +111,12 @@ func TestPutShowArtwork(t *testing.T) {
 			t.Errorf("the replaced object is gone before the sweep: %v", err)
 		}
 
-		// Delete removes the reference and the object.
+		// Delete removes the reference and releases the object for the sweep.
 		gone, err := r.in.DeleteShowArtwork(ctx, sh2)
 		if err != nil || gone.ImageKey != "" || r.storedShow(t).ImageKey != "" {
 			t.Fatalf("DeleteShowArtwork: %v, key %q", err, gone.ImageKey)
 		}
-		if _, err := r.bucket.Stat(ctx, sh2.ImageKey); !errors.Is(err, storage.ErrNotFound) {
-			t.Errorf("the deleted artwork's object: %v, want not found", err)
-		}
+		r.wantState(t, sh2.ImageKey, episodes.MediaReleased)
 		if _, err := r.in.DeleteShowArtwork(ctx, gone); !errors.Is(err, episodes.ErrNotFound) {
 			t.Errorf("deleting no artwork: %v, want ErrNotFound", err)
 		}
@@ -147,9 +145,7 @@ func TestPutEpisodeArtwork(t *testing.T) {
 	if err != nil || gone.ImageKey != "" || r.stored(t, ep).ImageKey != "" {
 		t.Fatalf("DeleteEpisodeArtwork: %v, %+v", err, gone)
 	}
-	if _, err := r.bucket.Stat(ctx, got.ImageKey); !errors.Is(err, storage.ErrNotFound) {
-		t.Errorf("the deleted artwork's object: %v, want not found", err)
-	}
+	r.wantState(t, got.ImageKey, episodes.MediaReleased)
 	if _, err := r.in.DeleteEpisodeArtwork(ctx, gone); !errors.Is(err, episodes.ErrNotFound) {
 		t.Errorf("deleting no artwork: %v, want ErrNotFound", err)
 	}

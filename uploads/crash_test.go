@@ -166,14 +166,16 @@ func TestKilledMidUploadLeavesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n, err := next.Sweep(t.Context(), time.Hour); err != nil || n != 0 {
-				t.Fatalf("Sweep within the grace period deleted %d (%v), want 0", n, err)
+			opts := SweepOptions{Retention: time.Hour, Grace: time.Hour}
+			if rep, err := next.Sweep(t.Context(), opts); err != nil || len(rep.Deleted)+rep.TempFiles != 0 {
+				t.Fatalf("Sweep within the grace period deleted %+v (%v), want nothing", rep, err)
 			}
 			next.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
-			n, err := next.Sweep(t.Context(), time.Hour)
+			rep, err := next.Sweep(t.Context(), opts)
 			if err != nil {
 				t.Fatalf("Sweep: %v", err)
 			}
+			n := len(rep.Deleted) + rep.TempFiles
 			if want := len(crashed.keys) - len(before.keys) + len(crashed.temp); n != want {
 				t.Errorf("Sweep deleted %d, want %d", n, want)
 			}

@@ -70,7 +70,7 @@ func (in *Ingester) Create(ctx context.Context, show *episodes.Show, f *File, pa
 	if err := ep.Validate(); err != nil {
 		return nil, err
 	}
-	put, err := in.putObjects(ctx, f, ep.Audio.Key, ep.ImageKey, info.Picture)
+	put, err := in.putObjects(ctx, show.ID, f, ep.Audio.Key, ep.ImageKey, info.Picture)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func (in *Ingester) Create(ctx context.Context, show *episodes.Show, f *File, pa
 	}
 	if err := in.Store.CreateEpisode(ctx, ep); err != nil {
 		in.deleteObjects(ctx, put)
-		return nil, fmt.Errorf("uploads: create episode: %w", err)
+		return nil, in.duplicateOr(ctx, show, f, nil, fmt.Errorf("uploads: create episode: %w", err))
 	}
 	return ep, nil
 }
@@ -124,13 +124,13 @@ func (in *Ingester) Replace(ctx context.Context, show *episodes.Show, ep *episod
 	if pic != nil {
 		artKey = next.ImageKey
 	}
-	put, err := in.putObjects(ctx, f, next.Audio.Key, artKey, pic)
+	put, err := in.putObjects(ctx, show.ID, f, next.Audio.Key, artKey, pic)
 	if err != nil {
 		return nil, err
 	}
 	if err := in.Store.UpdateEpisode(ctx, &next); err != nil {
 		in.deleteObjects(ctx, put)
-		return nil, fmt.Errorf("uploads: replace audio: %w", err)
+		return nil, in.duplicateOr(ctx, show, f, ep, fmt.Errorf("uploads: replace audio: %w", err))
 	}
 	return &next, nil
 }
@@ -149,6 +149,19 @@ func (in *Ingester) checkDuplicate(ctx context.Context, show *episodes.Show, f *
 	}
 	return episodes.Errorf(episodes.Conflict, "audio", "this file is already the audio of episode %q (slug %q, id %d) in show %q",
 		dup.Title, dup.Slug, dup.ID, show.Slug)
+}
+
+// duplicateOr returns the conflict naming the episode that has f's bytes
+// when err is a lost race for them (the unique constraint on the show and
+// the audio's hash: another replica committed the same file first), else err.
+func (in *Ingester) duplicateOr(ctx context.Context, show *episodes.Show, f *File, self *episodes.Episode, err error) error {
+	if !errors.Is(err, episodes.ErrConflict) {
+		return err
+	}
+	if dup := in.checkDuplicate(ctx, show, f, self); dup != nil {
+		return dup
+	}
+	return err
 }
 
 func (in *Ingester) audioOf(show *episodes.Show, f *File) *episodes.Audio {
@@ -175,14 +188,14 @@ func artKey(show *episodes.Show, pic *probe.Picture) string {
 
 // putObjects puts the audio and, when artKey is set, the picture; on failure
 // it deletes what it put. It returns the keys put.
-func (in *Ingester) putObjects(ctx context.Context, f *File, audioKey, artKey string, pic *probe.Picture) ([]string, error) {
+func (in *Ingester) putObjects(ctx context.Context, showID int64, f *File, audioKey, artKey string, pic *probe.Picture) ([]string, error) {
 	var put []string
-	if err := in.putNew(ctx, audioKey, f.Format.ContentType(), f.reader()); err != nil {
+	if err := in.putNew(ctx, showID, audioKey, f.Format.ContentType(), f.reader()); err != nil {
 		return nil, err
 	}
 	put = append(put, audioKey)
 	if artKey != "" && pic != nil {
-		if err := in.putNew(ctx, artKey, pic.MIME, bytes.NewReader(pic.Data)); err != nil {
+		if err := in.putNew(ctx, showID, artKey, pic.MIME, bytes.NewReader(pic.Data)); err != nil {
 			in.deleteObjects(ctx, put)
 			return nil, err
 		}
@@ -191,13 +204,19 @@ func (in *Ingester) putObjects(ctx context.Context, f *File, audioKey, artKey st
 	return put, nil
 }
 
-// putNew puts r under key after making sure no object has it: keys are
-// never reused, so a published object is never overwritten.
-func (in *Ingester) putNew(ctx context.Context, key, contentType string, r io.Reader) error {
+// putNew puts r under key for the show after recording the key as pending
+// (episodes.Store.RecordPending) and making sure no object has it: keys are
+// never reused, so a published object is never overwritten, and an object
+// the upload leaves behind, however it dies, is known to the sweep.
+func (in *Ingester) putNew(ctx context.Context, showID int64, key, contentType string, r io.Reader) error {
+	if err := in.Store.RecordPending(ctx, key, showID); err != nil {
+		return fmt.Errorf("uploads: %w", err)
+	}
 	switch _, err := in.Bucket.Stat(ctx, key); {
 	case err == nil:
 		return fmt.Errorf("uploads: object %s already exists; not overwriting it", key)
 	case !errors.Is(err, storage.ErrNotFound):
+		in.forget(ctx, key)
 		return fmt.Errorf("uploads: check object %s: %w", key, err)
 	}
 	if _, err := in.Bucket.Put(ctx, key, contentType, r); err != nil {
@@ -209,15 +228,27 @@ func (in *Ingester) putNew(ctx context.Context, key, contentType string, r io.Re
 	return nil
 }
 
-// deleteObjects removes what a failed upload put, on a fresh context since
-// ctx may be the reason it failed. What it cannot delete, the sweep will.
+// deleteObjects removes what a failed upload put, and their pending rows,
+// on a fresh context since ctx may be the reason it failed. What it cannot
+// delete stays pending, and the sweep deletes it after the grace.
 func (in *Ingester) deleteObjects(ctx context.Context, keys []string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	for _, k := range keys {
-		if err := in.Bucket.Delete(ctx, k); err != nil {
+		if err := in.Bucket.Delete(ctx, k); err != nil && !errors.Is(err, storage.ErrNotFound) {
 			in.Logger.WarnContext(ctx, "uploads: could not delete the object of a failed upload; the sweep will", "key", k, "error", err)
+			continue
 		}
+		in.forget(ctx, k)
+	}
+}
+
+// forget drops the pending row of an object that is not in the bucket.
+func (in *Ingester) forget(ctx context.Context, key string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	if err := in.Store.ForgetMedia(ctx, key); err != nil {
+		in.Logger.WarnContext(ctx, "uploads: could not forget the object of a failed upload; the sweep will", "key", key, "error", err)
 	}
 }
 

@@ -174,3 +174,25 @@ func readFixture(t testing.TB, name string) []byte {
 	}
 	return b
 }
+
+// wantState checks the object's lifecycle state in the store.
+func (r *rig) wantState(t testing.TB, key, want string) {
+	t.Helper()
+	o, err := r.store.GetMedia(context.Background(), key)
+	if err != nil || o.State != want {
+		t.Errorf("object %s: %+v (%v), want state %s", key, o, err, want)
+	}
+}
+
+// sweepAt sweeps with the clock moved on by d, and returns the report.
+func (r *rig) sweepAt(t testing.TB, d time.Duration, opts SweepOptions) SweepReport {
+	t.Helper()
+	saved := r.in.Now
+	r.in.Now = func() time.Time { return time.Now().Add(d) }
+	defer func() { r.in.Now = saved }()
+	rep, err := r.in.Sweep(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("Sweep: %v", err)
+	}
+	return rep
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,16 @@ import (
 	"github.com/lyssna/lyssna/storage"
 )
 
+// sweepOpts are the sweep's settings in these tests: a day's retention
+// and an hour's grace (the floor).
+var sweepOpts = SweepOptions{Retention: 24 * time.Hour, Grace: time.Hour}
+
+// TestSweep is defects 5, 6 and 10 of issue 12: the sweep deletes objects
+// released longer than the retention ago and uploads never committed for
+// the grace, found from the store's rows (a reconciliation of the whole
+// bucket records the objects without one, and is only done when asked or
+// due); it never deletes a referenced object, however old, nor anything
+// outside the uploads' prefixes.
 func TestSweep(t *testing.T) {
 	eachBackend(t, func(t *testing.T, r *rig) {
 		ctx := t.Context()
@@ -21,12 +32,18 @@ func TestSweep(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Ingest: %v", err)
 		}
+		// Objects without a row, as a crash before the lifecycle left them.
 		orphans := []string{"audio/1/0123456789abcdef0123-aaaaaa.mp3", "art/1/0123456789abcdef0123-aaaaaa.png", "transcripts/1/x.vtt"}
 		others := []string{"other/keep.bin"}
 		for _, k := range append(orphans, others...) {
 			if _, err := r.bucket.Put(ctx, k, "application/octet-stream", strings.NewReader("x")); err != nil {
 				t.Fatal(err)
 			}
+		}
+		// An upload that put its object and died before committing.
+		pending := "audio/1/fedcba9876543210fedc-bbbbbb.mp3"
+		if err := r.in.putNew(ctx, r.show.ID, pending, "audio/mpeg", strings.NewReader("x")); err != nil {
+			t.Fatal(err)
 		}
 		stale := filepath.Join(r.in.TempDir, tempPrefix+"123"+tempSuffix)
 		foreign := filepath.Join(r.in.TempDir, "not-an-upload.txt")
@@ -36,22 +53,30 @@ func TestSweep(t *testing.T) {
 			}
 		}
 
-		if n, err := r.in.Sweep(ctx, time.Hour); err != nil || n != 0 {
-			t.Fatalf("Sweep of young objects deleted %d (%v), want 0", n, err)
+		if _, err := r.in.Sweep(ctx, SweepOptions{Retention: time.Minute, Grace: time.Hour}); err == nil {
+			t.Error("a retention under an hour was accepted")
 		}
-		r.in.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
-		n, err := r.in.Sweep(ctx, time.Hour)
-		if err != nil {
-			t.Fatalf("Sweep: %v", err)
+		rep := r.sweepAt(t, 0, sweepOpts)
+		if len(rep.Deleted) != 0 || rep.TempFiles != 0 || rep.Reconciled {
+			t.Fatalf("a sweep of young objects: %+v, want nothing deleted and no listing", rep)
 		}
-		if n != len(orphans)+1 {
-			t.Errorf("Sweep deleted %d, want %d", n, len(orphans)+1)
+		reconcile := sweepOpts
+		reconcile.Reconcile = true
+		rep = r.sweepAt(t, 0, reconcile)
+		if !rep.Reconciled || rep.Adopted != len(orphans) || len(rep.Deleted) != 0 {
+			t.Fatalf("reconciliation: %+v, want the %d orphans recorded and nothing deleted yet", rep, len(orphans))
 		}
-		for _, k := range orphans {
+		rep = r.sweepAt(t, 2*time.Hour, sweepOpts)
+		if want := len(orphans) + 1; len(rep.Deleted) != want || rep.TempFiles != 1 {
+			t.Errorf("Sweep deleted %q and %d temp files, want %d objects and 1 temp file", rep.Deleted, rep.TempFiles, want)
+		}
+		for _, k := range append(orphans, pending) {
 			if _, err := r.bucket.Stat(ctx, k); !errors.Is(err, storage.ErrNotFound) {
 				t.Errorf("orphan %s: Stat = %v, want not found", k, err)
 			}
 		}
+		// Years on, what is referenced is still there.
+		r.sweepAt(t, 5*365*24*time.Hour, sweepOpts)
 		for _, k := range append(others, ep.Audio.Key, ep.ImageKey) {
 			if _, err := r.bucket.Stat(ctx, k); err != nil {
 				t.Errorf("%s was swept: %v", k, err)
@@ -62,6 +87,121 @@ func TestSweep(t *testing.T) {
 		}
 		if _, err := os.Stat(foreign); err != nil {
 			t.Errorf("a file the uploads did not make was swept: %v", err)
+		}
+	})
+}
+
+// TestSweepDuringUploads is defect 5 of issue 12: a sweep running while
+// uploads put objects and commit them (the issue saw another replica's sweep
+// delete an object between put and commit) deletes none of them, even with
+// its clock well ahead; an object the sweep claimed or deleted makes the
+// commit fail instead of pointing at nothing.
+func TestSweepDuringUploads(t *testing.T) {
+	eachBackend(t, func(t *testing.T, r *rig) {
+		ctx := t.Context()
+		// A second ingester on the same store and bucket: another replica.
+		other, err := New(Deps{Store: r.store, Bucket: r.bucket, TempDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Its clock is 50 minutes ahead: well off, but within the grace.
+		other.Now = func() time.Time { return time.Now().Add(50 * time.Minute) }
+		files := []string{"cbr.mp3", "art.mp3", "v1.mp3", "chapters.m4a"}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range 20 {
+				if _, err := other.Sweep(ctx, sweepOpts); err != nil {
+					t.Errorf("Sweep: %v", err)
+				}
+			}
+		}()
+		var eps []*episodes.Episode
+		for _, f := range files {
+			ep, err := r.in.Ingest(ctx, r.show, bytes.NewReader(readFixture(t, f)), nil)
+			if err != nil {
+				t.Fatalf("Ingest(%s): %v", f, err)
+			}
+			eps = append(eps, ep)
+		}
+		<-done
+		for _, ep := range eps {
+			if _, err := r.bucket.Stat(ctx, ep.Audio.Key); err != nil {
+				t.Errorf("%s lost: %v", ep.Audio.Key, err)
+			}
+			if _, err := r.store.Publish(ctx, ep.ID, time.Time{}); err != nil {
+				t.Errorf("Publish(%s): %v", ep.Slug, err)
+			}
+		}
+
+		// An object claimed by the sweep cannot be committed any more.
+		key := "audio/1/00112233445566778899-cccccc.mp3"
+		if err := r.in.putNew(ctx, r.show.ID, key, "audio/mpeg", strings.NewReader("x")); err != nil {
+			t.Fatal(err)
+		}
+		later := time.Now().Add(2 * time.Hour)
+		if ok, err := r.store.ClaimForDeletion(ctx, key, later, later); !ok || err != nil {
+			t.Fatalf("ClaimForDeletion = %v, %v", ok, err)
+		}
+		ep := *eps[0]
+		a := *ep.Audio
+		a.Key, ep.Audio = key, &a
+		invalid := func(err error) bool { de, ok := episodes.AsError(err); return ok && de.Kind == episodes.Invalid }
+		if err := r.store.UpdateEpisode(ctx, &ep); !invalid(err) {
+			t.Errorf("committing a claimed object: %v, want it Invalid", err)
+		}
+		r.sweepAt(t, 2*time.Hour, sweepOpts)
+		if err := r.store.UpdateEpisode(ctx, &ep); !invalid(err) {
+			t.Errorf("committing a swept object: %v, want it Invalid", err)
+		}
+	})
+}
+
+// TestDuplicateUploadsRace is defect 8 of issue 12: the same file uploaded
+// to the same show by several replicas at once gives exactly one episode;
+// the others get a conflict naming it, and their objects are cleaned up.
+func TestDuplicateUploadsRace(t *testing.T) {
+	eachBackend(t, func(t *testing.T, r *rig) {
+		ctx := t.Context()
+		before := r.state(t)
+		data := readFixture(t, "cbr.mp3")
+		const n = 6
+		errs := make([]error, n)
+		eps := make([]*episodes.Episode, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			in, err := New(Deps{Store: r.store, Bucket: r.bucket, TempDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wg.Go(func() { eps[i], errs[i] = in.Ingest(ctx, r.show, bytes.NewReader(data), nil) })
+		}
+		wg.Wait()
+		var winner *episodes.Episode
+		for i, err := range errs {
+			switch {
+			case err == nil && winner == nil:
+				winner = eps[i]
+			case err == nil:
+				t.Errorf("two uploads of one file both made an episode: %s and %s", winner.Slug, eps[i].Slug)
+			case !errors.Is(err, episodes.ErrConflict):
+				t.Errorf("upload %d: %v, want a conflict", i, err)
+			}
+		}
+		if winner == nil {
+			t.Fatal("no upload won")
+		}
+		for _, err := range errs {
+			if err != nil && !strings.Contains(err.Error(), winner.Slug) {
+				t.Errorf("the conflict does not name the episode %q: %v", winner.Slug, err)
+			}
+		}
+		after := r.state(t)
+		if after.episodes != before.episodes+1 || len(after.keys) != len(before.keys)+1 {
+			t.Errorf("%d episodes and objects %q after the race; want one more episode and its one object", after.episodes, after.keys)
+		}
+		if counts, _ := r.store.MediaCounts(ctx); counts[episodes.MediaPending] != 0 {
+			t.Errorf("%d pending rows left by the losers", counts[episodes.MediaPending])
 		}
 	})
 }
@@ -95,16 +235,20 @@ func TestReplaceAudio(t *testing.T) {
 				t.Errorf("chapters %+v image %q, want the new file's", e.Chapters, e.ImageKey)
 			}
 		}
-		// The old object stays until the sweep finds nothing references it.
+		// Defect 6 of issue 12: the old object keeps answering (apps hold
+		// old feeds) until it has been released for the retention, counted
+		// from the replace, not from the object's creation.
+		r.wantState(t, old.Key, episodes.MediaReleased)
+		if ok, err := r.store.MediaServable(ctx, old.Key); !ok || err != nil {
+			t.Errorf("the replaced audio is not servable: %v", err)
+		}
+		r.sweepAt(t, 23*time.Hour, sweepOpts)
 		if _, err := r.bucket.Stat(ctx, old.Key); err != nil {
-			t.Fatalf("old audio gone right after the replace: %v", err)
+			t.Fatalf("old audio gone within the retention: %v", err)
 		}
-		r.in.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
-		if _, err := r.in.Sweep(ctx, time.Hour); err != nil {
-			t.Fatal(err)
-		}
+		r.sweepAt(t, 25*time.Hour, sweepOpts)
 		if _, err := r.bucket.Stat(ctx, old.Key); !errors.Is(err, storage.ErrNotFound) {
-			t.Errorf("old audio after the sweep: %v, want not found", err)
+			t.Errorf("old audio after the retention: %v, want not found", err)
 		}
 		if _, err := r.bucket.Stat(ctx, stored.Audio.Key); err != nil {
 			t.Errorf("new audio after the sweep: %v", err)

@@ -71,7 +71,7 @@ func (in *Ingester) PutTranscript(ctx context.Context, ep *episodes.Episode, lan
 		}
 	}
 	key := prefix + randomSuffix() + "." + format
-	if err := in.putNew(ctx, key, contentType, bytes.NewReader(data)); err != nil {
+	if err := in.putNew(ctx, ep.ShowID, key, contentType, bytes.NewReader(data)); err != nil {
 		return nil, err
 	}
 	next.Transcripts = append(next.Transcripts, episodes.Transcript{Language: lang, Format: format, Key: key, TranslatedFrom: translatedFrom})
@@ -79,13 +79,10 @@ func (in *Ingester) PutTranscript(ctx context.Context, ep *episodes.Episode, lan
 		in.deleteObjects(ctx, []string{key})
 		return nil, fmt.Errorf("uploads: store transcript: %w", err)
 	}
-	if old != nil {
-		in.deleteUnreferenced(ctx, old.Key)
-	}
 	return next, nil
 }
 
-// DeleteTranscript removes ep's transcript in lang and then its object, and
+// DeleteTranscript removes ep's transcript in lang (its object is released, for the sweep), and
 // returns the updated episode (ep itself is not changed). An episode without
 // a transcript in lang is episodes.ErrNotFound (wrapped).
 func (in *Ingester) DeleteTranscript(ctx context.Context, ep *episodes.Episode, lang string) (*episodes.Episode, error) {
@@ -96,7 +93,6 @@ func (in *Ingester) DeleteTranscript(ctx context.Context, ep *episodes.Episode, 
 	if err := in.Store.UpdateEpisode(ctx, next); err != nil {
 		return nil, fmt.Errorf("uploads: delete transcript: %w", err)
 	}
-	in.deleteUnreferenced(ctx, old.Key)
 	return next, nil
 }
 

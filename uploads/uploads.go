@@ -2,7 +2,11 @@
 // to a temp file while its SHA-256 and size are computed, sniffed and probed,
 // put into the bucket under a new key made from its content hash, and turned
 // into a draft episode. Failures leave nothing behind; a sweep removes what a
-// killed process could not.
+// killed process could not. It also owns the media lifecycle's side in the
+// bucket: every key is recorded pending in the store before its object is
+// put (the store marks it referenced, released or withdrawn as shows and
+// episodes change), and Sweep deletes, one replica at a time, only what the
+// store's rows say is done with.
 package uploads
 
 import (
@@ -12,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
@@ -85,6 +90,14 @@ type Observer interface {
 // concurrent use.
 type Ingester struct {
 	Deps
+
+	sweeps *sweepLog // shared by copies of the Ingester
+}
+
+// sweepLog keeps the sweeps' results for LastSweep.
+type sweepLog struct {
+	mu    sync.Mutex
+	stats SweepStats
 }
 
 // New checks deps and creates the temp directory.
@@ -104,7 +117,7 @@ func New(deps Deps) (*Ingester, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Ingester{Deps: deps}, nil
+	return &Ingester{Deps: deps, sweeps: &sweepLog{}}, nil
 }
 
 // Patch changes a draft episode after the file's tags have filled it in, so

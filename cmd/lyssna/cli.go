@@ -26,6 +26,7 @@ func commands() []command {
 		{"serve", "[flags]", "Run the HTTP server (feeds, media, pages, API, producer UI at /admin/) until SIGINT or SIGTERM.", runServe},
 		{"config", "[--markdown] [flags]", "Print the effective configuration, secrets masked.", runConfig},
 		{"migrate", "[flags]", "Create or upgrade the database schema, then exit.", runMigrate},
+		{"sweep", "[--reconcile] [flags]", "Delete now the media objects done with (released past LYSSNA_MEDIA_RETENTION, uploads never committed past LYSSNA_SWEEP_GRACE); print what was deleted and kept.", runSweep},
 		{"token", "create --name NAME | list | revoke NAME [flags]", "Create (printed once), list or revoke producer API tokens in the database of ./lyssna-data, relative to the working directory (or --data-dir); says which database on stderr and makes no new one unless --data-dir or LYSSNA_DATABASE_URL is given.", runToken},
 		{"upload", "--server URL --token TOKEN --show SLUG [--title T] [--publish] FILE", "Upload an MP3 or M4A as a new episode, with a progress bar; prints its page and feed URLs.", runUpload},
 		{"backup", "--to FILE [--media] [flags]", "Write a consistent copy of the SQLite database (with --media also the media files) to FILE while serve runs; for PostgreSQL, check the connection and explain pg_dump.", runBackup},

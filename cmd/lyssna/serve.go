@@ -192,8 +192,9 @@ const sweepInterval = 15 * time.Minute
 
 // startUploads builds the upload pipeline spooling under the data directory,
 // removes the temp files a crash may have left there (no upload runs yet), and
-// starts the sweeper that deletes objects no episode references once
-// LYSSNA_SWEEP_GRACE has passed. The sweeper stops with ctx.
+// starts the sweeper that deletes the objects done with (released longer
+// than LYSSNA_MEDIA_RETENTION ago, or uploads uncommitted for
+// LYSSNA_SWEEP_GRACE). The sweeper stops with ctx.
 func startUploads(ctx context.Context, cfg *config.Config, store *episodes.Store, bucket storage.Bucket, logger *slog.Logger, obs uploads.Observer) (*uploads.Ingester, error) {
 	in, err := uploads.New(uploads.Deps{
 		Store: store, Bucket: bucket, TempDir: filepath.Join(cfg.DataDir, "tmp"),
@@ -207,7 +208,7 @@ func startUploads(ctx context.Context, cfg *config.Config, store *episodes.Store
 	} else if n > 0 {
 		logger.Info("uploads: removed temp files left by an earlier run", "files", n)
 	}
-	go in.RunSweeper(ctx, sweepInterval, cfg.SweepGrace)
+	go in.RunSweeper(ctx, sweepInterval, sweepOptions(cfg))
 	return in, nil
 }
 
