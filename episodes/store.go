@@ -45,7 +45,7 @@ type Store struct {
 
 	listenMu  sync.RWMutex
 	listeners []func(Change) // told of each committed change (Listen)
-	locks     sync.Mutex // TryLock's on SQLite
+	locks     sync.Mutex     // TryLock's on SQLite
 }
 
 // Open connects to databaseURL and runs the embedded migrations.
