@@ -11,7 +11,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 LYSSNA_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export LYSSNA_TEST_POSTGRES_URL
 
-.PHONY: build run test lint bench clean man
+.PHONY: build run test lint bench clean man release
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/lyssna
@@ -42,5 +42,24 @@ bench-go:
 man:
 	$(GO) run ./cmd/lyssna man > docs/lyssna.1
 
+# make release: static binaries for each platform with the version embedded,
+# each in a tar.gz with the licence, notice, changelog and man page, and
+# SHA256SUMS over the archives. VERSION=v0.1.0 names them.
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/arm64
+DIST      ?= dist
+release:
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	@set -e; for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; name=lyssna-$(VERSION)-$$os-$$arch; \
+		echo "building $(DIST)/$$name.tar.gz"; \
+		mkdir -p $(DIST)/$$name; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/$$name/lyssna ./cmd/lyssna; \
+		cp LICENSE NOTICE README.md CHANGELOG.md docs/lyssna.1 $(DIST)/$$name/; \
+		tar -C $(DIST) -czf $(DIST)/$$name.tar.gz $$name; \
+		rm -rf $(DIST)/$$name; \
+	done
+	cd $(DIST) && if command -v sha256sum >/dev/null; then sha256sum *.tar.gz; else shasum -a 256 *.tar.gz; fi > SHA256SUMS
+	@cat $(DIST)/SHA256SUMS
+
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -36,7 +36,11 @@ func binary(t *testing.T) string {
 			return
 		}
 		builtBin = filepath.Join(dir, "lyssna")
-		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
+		// Built as make release builds (static, -trimpath), so that
+		// TestMakeRelease finds every package compiled already.
+		cmd := exec.Command("go", "build", "-trimpath", "-o", builtBin, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			buildErr = errors.New(string(out))
 		}
