@@ -60,14 +60,15 @@ func withParts(t testing.TB, deps Deps) Deps {
 	return deps
 }
 
-// serve is New over withParts(deps).
+// serve is New over withParts(deps), every API answer checked against
+// docs/openapi.yaml (checkOpenAPI).
 func serve(t testing.TB, deps Deps) http.Handler {
 	t.Helper()
 	h, err := New(withParts(t, deps))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return h
+	return checkOpenAPI(t, h)
 }
 
 // TestNewRefusesMissingParts: the server builds no fallback for a part.
