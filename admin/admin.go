@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/stats"
@@ -44,18 +45,19 @@ type Deps struct {
 
 // Handler serves the producer web UI.
 type Handler struct {
-	store   *episodes.Store
-	bucket  storage.Bucket
-	uploads *uploads.Ingester
-	links   links.Builder
-	now     func() time.Time
-	log     *slog.Logger
-	secure  bool
-	pages   map[string]*template.Template
-	static  *assets.Set
-	reports *stats.Reader
-	limiter *attemptLimiter
-	notes   *web.Markdown
+	store    *episodes.Store
+	bucket   storage.Bucket
+	uploads  *uploads.Ingester
+	links    links.Builder
+	now      func() time.Time
+	log      *slog.Logger
+	secure   bool
+	pages    map[string]*template.Template
+	static   *assets.Set
+	reports  *stats.Reader
+	sessions *accounts.Sessions
+	signIns  *accounts.SignInLimit
+	notes    *web.Markdown
 }
 
 // New parses the templates; it fails only when a dependency is missing or the
@@ -84,7 +86,8 @@ func New(d Deps) (*Handler, error) {
 	if h.log == nil {
 		h.log = slog.Default()
 	}
-	h.limiter = newAttemptLimiter(signInBurst, signInWindow, h.now)
+	h.sessions = accounts.NewSessions(d.Store.DB(), sessionTTL, h.now)
+	h.signIns = accounts.NewSignInLimit(d.Store.DB(), signInBurst, signInWindow, h.now)
 	var err error
 	if h.static, err = assets.Load(staticFS, "static"); err != nil {
 		return nil, err

@@ -3,25 +3,19 @@ package admin
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/internal/bodyguard"
 )
 
-// Session cookies are stateless, so any replica can check them: the value is
-// the token's name, an expiry and a nonce, signed with HMAC-SHA256 under a
-// key derived from the token's stored hash. Revoking the token removes the
-// hash, and with it every session signed in with that token.
+// Sessions live in the database (package accounts): the cookie holds a
+// random session ID, of which only a hash is stored, so any replica can
+// check a session and no database read can forge one. Revoking a token
+// deletes its sessions; signing out deletes the session.
 const (
 	sessionCookie = "lyssna_admin"
 	sessionTTL    = 12 * time.Hour
@@ -33,32 +27,7 @@ const (
 type session struct {
 	Name string // the token's name
 	CSRF string // the token every form of this session carries
-	key  []byte
-}
-
-// sessionKey derives the signing key of a token's sessions from its stored hash.
-func sessionKey(storedHash string) []byte {
-	m := hmac.New(sha256.New, []byte("lyssna admin session v1"))
-	m.Write([]byte(storedHash))
-	return m.Sum(nil)
-}
-
-func sign(key []byte, parts ...string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(strings.Join(parts, "\x00")))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// newSessionCookie signs a session for the named token.
-func (h *Handler) newSessionCookie(name, storedHash string) *http.Cookie {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	nonce := hex.EncodeToString(b[:])
-	exp := h.now().Add(sessionTTL)
-	expS := strconv.FormatInt(exp.Unix(), 10)
-	n := base64.RawURLEncoding.EncodeToString([]byte(name))
-	mac := sign(sessionKey(storedHash), "session", n, expS, nonce)
-	return h.cookie(n+"."+expS+"."+nonce+"."+mac, exp)
+	id   string // the cookie value
 }
 
 func (h *Handler) cookie(value string, exp time.Time) *http.Cookie {
@@ -82,37 +51,20 @@ func (h *Handler) cookie(value string, exp time.Time) *http.Cookie {
 var errNoSession = errors.New("admin: not signed in")
 
 // session checks the request's cookie; errNoSession when it is missing,
-// expired, forged or its token revoked.
+// unknown, expired, signed out or its token revoked.
 func (h *Handler) session(ctx context.Context, r *http.Request) (*session, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return nil, errNoSession
 	}
-	parts := strings.Split(c.Value, ".")
-	if len(parts) != 4 {
-		return nil, errNoSession
-	}
-	n, expS, nonce, mac := parts[0], parts[1], parts[2], parts[3]
-	exp, err := strconv.ParseInt(expS, 10, 64)
-	if err != nil || !h.now().Before(time.Unix(exp, 0)) {
-		return nil, errNoSession
-	}
-	name, err := base64.RawURLEncoding.DecodeString(n)
-	if err != nil {
-		return nil, errNoSession
-	}
-	hash, err := h.store.TokenHashByName(ctx, string(name))
-	if errors.Is(err, episodes.ErrNotFound) {
+	s, err := h.sessions.Lookup(ctx, c.Value)
+	if errors.Is(err, accounts.ErrNoSession) {
 		return nil, errNoSession
 	}
 	if err != nil {
 		return nil, fmt.Errorf("admin: check session: %w", err)
 	}
-	key := sessionKey(hash)
-	if !hmac.Equal([]byte(mac), []byte(sign(key, "session", n, expS, nonce))) {
-		return nil, errNoSession
-	}
-	return &session{Name: string(name), CSRF: sign(key, "csrf", nonce), key: key}, nil
+	return &session{Name: s.TokenName, CSRF: s.CSRF, id: c.Value}, nil
 }
 
 // validCSRF reports whether a form's token belongs to the session.

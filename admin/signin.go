@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,11 +32,19 @@ func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // signIn checks a producer token (as made by `lyssna token create`) and
-// starts a session. Attempts are limited per client address.
+// starts a session. Failed attempts are limited per client address (the one
+// clientip resolves), across replicas.
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	p := signInPage{page: h.page("Sign in", nil)}
-	if ok, wait := h.limiter.allow(clientip.From(r).String()); !ok {
-		p.Error = fmt.Sprintf("Too many sign-in attempts from your address. Wait %d minutes and try again.", int(math.Ceil(wait.Minutes())))
+	client := clientip.From(r)
+	blocked, wait, err := h.signIns.Blocked(r.Context(), client)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	if blocked {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		p.Error = fmt.Sprintf("Too many failed sign-ins from your address. Wait %d minutes and try again.", int(math.Ceil(wait.Minutes())))
 		h.render(w, r, http.StatusTooManyRequests, "signin.html", p)
 		return
 	}
@@ -59,6 +68,10 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	hash := episodes.HashToken(secret)
 	tok, err := h.store.TokenByHash(r.Context(), hash)
 	if errors.Is(err, episodes.ErrNotFound) {
+		if err := h.signIns.Fail(r.Context(), client); err != nil {
+			h.serverError(w, r, err)
+			return
+		}
 		p.Error = "That token is not valid. Check it for typos, or ask for a new one (lyssna token create --name NAME)."
 		h.render(w, r, http.StatusUnauthorized, "signin.html", p)
 		return
@@ -67,11 +80,20 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	http.SetCookie(w, h.newSessionCookie(tok.Name, hash))
+	id, sess, err := h.sessions.Create(r.Context(), tok.Name, hash)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	http.SetCookie(w, h.cookie(id, sess.Expires))
 	seeOther(w, r, safeNext(p.Next, nil))
 }
 
 func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, s *session) {
+	if err := h.sessions.Delete(r.Context(), s.id); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	http.SetCookie(w, h.cookie("", time.Unix(0, 0)))
 	seeOther(w, r, "/admin/signin?done=signedout")
 }

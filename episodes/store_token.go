@@ -81,15 +81,34 @@ func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
 }
 
 // RevokeToken deletes the token with the given name, or returns ErrNotFound.
+// Its hash is remembered (TokenRevoked), so the same secret is never stored
+// again, and its producer UI sessions end with it (they reference the token).
 func (s *Store) RevokeToken(ctx context.Context, name string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM tokens WHERE name = $1`, name)
-	if err != nil {
-		return fmt.Errorf("episodes: revoke token %q: %w", name, err)
+	return s.inTx(ctx, func(tx *txn) error {
+		var hash string
+		err := tx.QueryRowContext(ctx, `DELETE FROM tokens WHERE name = $1 RETURNING hash`, name).Scan(&hash)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("there is no token named %q", name)
+		}
+		if err != nil {
+			return fmt.Errorf("episodes: revoke token %q: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO revoked_tokens (hash, revoked_at) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
+			hash, s.clock().Unix()); err != nil {
+			return fmt.Errorf("episodes: revoke token %q: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// TokenRevoked reports whether a token whose secret hashes to hash was
+// revoked once.
+func (s *Store) TokenRevoked(ctx context.Context, hash string) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM revoked_tokens WHERE hash = $1`, hash).Scan(&n); err != nil {
+		return false, fmt.Errorf("episodes: look up revoked tokens: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("there is no token named %q", name)
-	}
-	return nil
+	return n > 0, nil
 }
 
 // CountTokens returns how many tokens exist (zero on a fresh instance).

@@ -15,6 +15,10 @@ import (
 // AdminTokenName is the name under which BootstrapAdminToken stores LYSSNA_ADMIN_TOKEN.
 const AdminTokenName = "admin"
 
+// ErrAdminTokenRevoked is BootstrapAdminToken's answer for a token that was
+// revoked: it is not stored again.
+var ErrAdminTokenRevoked = errors.New("the token in LYSSNA_ADMIN_TOKEN was revoked; it is not stored again (unset it, or set a new secret)")
+
 // minTokenLen is the shortest secret accepted as a token (config enforces the same for the admin token).
 const minTokenLen = 16
 
@@ -27,7 +31,8 @@ func NewToken() string {
 
 // BootstrapAdminToken stores token's hash under the name "admin" when the
 // instance has no tokens yet, so a fresh install can be driven by
-// LYSSNA_ADMIN_TOKEN; it reports whether it did. An empty token does nothing.
+// LYSSNA_ADMIN_TOKEN; it reports whether it did. An empty token does nothing;
+// a token revoked before is not stored again (ErrAdminTokenRevoked).
 // Two replicas starting at once are safe: the loser's insert is a conflict,
 // which counts as done.
 func BootstrapAdminToken(ctx context.Context, store *episodes.Store, token string) (bool, error) {
@@ -37,6 +42,14 @@ func BootstrapAdminToken(ctx context.Context, store *episodes.Store, token strin
 	if len(token) < minTokenLen {
 		return false, fmt.Errorf("server: the admin token must be at least %d characters", minTokenLen)
 	}
+	hash := episodes.HashToken(token)
+	// A revoked admin token stays revoked, whatever LYSSNA_ADMIN_TOKEN says.
+	if revoked, err := store.TokenRevoked(ctx, hash); err != nil || revoked {
+		if err == nil {
+			err = ErrAdminTokenRevoked
+		}
+		return false, fmt.Errorf("server: bootstrap admin token: %w", err)
+	}
 	n, err := store.CountTokens(ctx)
 	if err != nil {
 		return false, fmt.Errorf("server: bootstrap admin token: %w", err)
@@ -44,7 +57,7 @@ func BootstrapAdminToken(ctx context.Context, store *episodes.Store, token strin
 	if n > 0 {
 		return false, nil
 	}
-	err = store.CreateToken(ctx, AdminTokenName, episodes.HashToken(token))
+	err = store.CreateToken(ctx, AdminTokenName, hash)
 	if errors.Is(err, episodes.ErrConflict) {
 		return false, nil
 	}

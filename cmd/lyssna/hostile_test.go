@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	be "encoding/binary"
 	"fmt"
 	"io"
@@ -17,6 +18,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/testenv"
 )
 
 // The hostile-input suite: attacks and faults played against the real
@@ -174,7 +178,8 @@ func TestHostileTagMemory(t *testing.T) {
 		pic  int
 	}{{"small frames", 0}, {"9 MB picture", 9 << 20}} {
 		t.Run(c.name, func(t *testing.T) {
-			s := startHostile(t)
+			// A loaded test machine must not look like a stalled client here.
+			s := startHostile(t, "LYSSNA_BODY_IDLE_TIMEOUT=60s")
 			s.api(t, "POST", "/api/v1/shows", `{"slug":"talks","title":"Talks","language":"en"}`, 201)
 			before := peakRSS(t, s.cmd.Process.Pid)
 			file := tagBomb(t, 15_000_000, c.pic)
@@ -236,4 +241,134 @@ func (s *served) upload(t *testing.T, path string, file []byte) error {
 		return fmt.Errorf("upload: %d %s", resp.StatusCode, b)
 	}
 	return nil
+}
+
+// TestHostileRevokedAdminTokenStaysRevoked: revoke the bootstrap token, then
+// restart with LYSSNA_ADMIN_TOKEN still set: the token stays refused.
+func TestHostileRevokedAdminTokenStaysRevoked(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"LYSSNA_LISTEN=127.0.0.1:0", "LYSSNA_ADMIN_TOKEN=" + hostileToken, "LYSSNA_DATA_DIR=" + dir}
+	s := startServe(t, dir, env...)
+	s.api(t, "GET", "/api/v1/shows", "", 200)
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI(t, map[string]string{"LYSSNA_DATA_DIR": dir}, "token", "revoke", "--name", "admin"); code != 0 {
+		t.Fatalf("token revoke: %d %s %s", code, out, errOut)
+	}
+	s = startServe(t, dir, env...)
+	s.api(t, "GET", "/api/v1/shows", "", 401)
+	if !strings.Contains(s.stderr.String(), "LYSSNA_ADMIN_TOKEN was revoked") {
+		t.Errorf("the restart does not warn that the admin token stays revoked:\n%s", s.stderr.String())
+	}
+}
+
+// signInReq posts the sign-in form with the given token and extra headers
+// and returns the status.
+func (s *served) signIn(t *testing.T, token string, header map[string]string) (int, *http.Response) {
+	t.Helper()
+	req, err := http.NewRequest("POST", s.base+"/admin/signin", strings.NewReader(url.Values{"token": {token}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := (&http.Transport{}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp
+}
+
+// TestHostileSessions: login CSRF from another origin is refused; a cookie
+// made from anything in the tokens or sessions tables signs no one in; a
+// session ends at sign-out.
+func TestHostileSessions(t *testing.T) {
+	dir := t.TempDir()
+	s := startServe(t, dir, "LYSSNA_LISTEN=127.0.0.1:0", "LYSSNA_ADMIN_TOKEN="+hostileToken, "LYSSNA_DATA_DIR="+dir)
+	for name, h := range map[string]map[string]string{
+		"Sec-Fetch-Site cross-site": {"Sec-Fetch-Site": "cross-site"},
+		"Origin elsewhere":          {"Origin": "https://evil.example"},
+	} {
+		if status, _ := s.signIn(t, hostileToken, h); status != http.StatusForbidden {
+			t.Errorf("sign-in from another origin (%s): %d, want 403", name, status)
+		}
+	}
+	status, resp := s.signIn(t, hostileToken, map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": s.base})
+	if status != http.StatusSeeOther || len(resp.Cookies()) != 1 {
+		t.Fatalf("sign-in from the same origin: %d, %d cookies", status, len(resp.Cookies()))
+	}
+	real := resp.Cookies()[0]
+
+	get := func(value string) int {
+		req, _ := http.NewRequest("GET", s.base+"/admin/", nil)
+		req.AddCookie(&http.Cookie{Name: real.Name, Value: value})
+		resp, err := (&http.Transport{}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := get(real.Value); got != http.StatusOK {
+		t.Fatalf("the real session: %d", got)
+	}
+	store, err := episodes.Open(context.Background(), "sqlite:"+filepath.Join(dir, "lyssna.db"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var read []string
+	for _, q := range []string{`SELECT hash FROM tokens`, `SELECT id_hash FROM sessions`} {
+		rows, err := store.DB().Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var v string
+			rows.Scan(&v)
+			read = append(read, v, v[:43])
+		}
+		rows.Close()
+	}
+	for _, v := range read {
+		if got := get(v); got != http.StatusSeeOther {
+			t.Errorf("cookie %q read from the database: %d, want a redirect to sign in", v, got)
+		}
+	}
+	if len(read) < 4 {
+		t.Errorf("read %d values from the database", len(read))
+	}
+}
+
+// TestHostileSignInLimitAcrossReplicas: two replicas on one PostgreSQL give
+// one client 10 failed sign-ins in all, not 10 each; behind a trusted proxy
+// the limit keys on the forwarded client, so another client is not locked out.
+func TestHostileSignInLimitAcrossReplicas(t *testing.T) {
+	pg := testenv.Postgres(t)
+	env := []string{"LYSSNA_LISTEN=127.0.0.1:0", "LYSSNA_ADMIN_TOKEN=" + hostileToken, "LYSSNA_DATABASE_URL=" + pg,
+		"LYSSNA_TRUSTED_PROXIES=127.0.0.1"}
+	a := startServe(t, t.TempDir(), env...)
+	b := startServe(t, t.TempDir(), env...)
+	attacker := map[string]string{"X-Forwarded-For": "198.51.100.66"}
+	for i := 0; i < 10; i++ {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		if status, _ := s.signIn(t, "wrong-token-"+strconv.Itoa(i), attacker); status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d, want 401", i+1, status)
+		}
+	}
+	for _, s := range []*served{a, b} {
+		if status, resp := s.signIn(t, hostileToken, attacker); status != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("11th try: %d (Retry-After %q), want 429 with Retry-After on both replicas", status, resp.Header.Get("Retry-After"))
+		}
+	}
+	if status, _ := a.signIn(t, hostileToken, map[string]string{"X-Forwarded-For": "203.0.113.9"}); status != http.StatusSeeOther {
+		t.Errorf("another client behind the same proxy: %d, want 303", status)
+	}
 }

@@ -67,7 +67,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	m := metrics.New(reg)
 	m.WatchDB(store.DB())
 	bucket = m.Bucket(bucket)
-	if _, err := server.BootstrapAdminToken(ctx, store, cfg.AdminToken); err != nil {
+	if _, err := server.BootstrapAdminToken(ctx, store, cfg.AdminToken); errors.Is(err, server.ErrAdminTokenRevoked) {
+		logger.Warn("LYSSNA_ADMIN_TOKEN was revoked and is not stored again; unset it or set a new secret")
+	} else if err != nil {
 		return fmt.Errorf("create the admin token (LYSSNA_ADMIN_TOKEN): %w", err)
 	}
 	ingester, err := startUploads(ctx, cfg, store, bucket, logger, m)
