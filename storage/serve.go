@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,8 +35,11 @@ const DefaultPresignTTL = 15 * time.Minute
 // Serve answers a GET or HEAD request for the object under key: Range
 // (206 with Content-Range, 416 when unsatisfiable), Accept-Ranges, ETag,
 // Last-Modified, conditional requests (304), its content type and a long
-// immutable Cache-Control. Backends that implement Opener are served from the
-// open file; others through GetRange, fetching only the requested bytes.
+// immutable Cache-Control. Range follows RFC 9110 and is bounded (see
+// planRanges): unknown units are ignored, unsatisfiable ranges get 416 with
+// Content-Range: bytes */SIZE, ranges are merged and at most maxRanges
+// served. Backends that implement Opener are served from the open file;
+// others through one GetRange per request, spanning the requested ranges.
 //
 // A missing object or an invalid key is answered 404 and a wrong method 405,
 // and Serve returns nil. When the backend fails, Serve answers 502 (or cuts a
@@ -56,19 +61,27 @@ func Serve(w http.ResponseWriter, r *http.Request, b Bucket, key string) error {
 		}
 		defer f.Close()
 		setObjectHeaders(w.Header(), key, info)
-		http.ServeContent(w, r, "", info.ModTime, f)
+		if r, ok = planRanges(w, r, info.Size); ok {
+			http.ServeContent(w, r, "", info.ModTime, f)
+		}
 		return nil
 	}
 	info, err := b.Stat(ctx, key)
 	if err != nil {
 		return fail(w, r, key, err)
 	}
-	rr := &rangeReader{
-		ctx: ctx, b: b, key: key, size: info.Size,
-		windows: rangeWindows(r.Header.Get("Range"), info.Size),
+	setObjectHeaders(w.Header(), key, info)
+	r, ok := planRanges(w, r, info.Size)
+	if !ok {
+		return nil
+	}
+	// One backend read per request: the ranges, sorted and merged, are
+	// served from one ranged read spanning them all.
+	rr := &rangeReader{ctx: ctx, b: b, key: key, size: info.Size}
+	if ws, _ := parseRanges(r.Header.Get("Range"), info.Size); len(ws) > 0 {
+		rr.windows = []window{{ws[0].start, ws[len(ws)-1].end}}
 	}
 	defer rr.Close()
-	setObjectHeaders(w.Header(), key, info)
 	http.ServeContent(w, r, "", info.ModTime, rr)
 	if rr.err != nil && ctx.Err() == nil {
 		return fmt.Errorf("storage: serve %q: %w", key, rr.err)
@@ -173,13 +186,60 @@ func escapeKey(key string) string {
 // window is a byte span [start, end) of an object that a request asks for.
 type window struct{ start, end int64 }
 
-// rangeWindows reads a Range header only as a hint of which spans will be
-// read, so each is fetched with one ranged request; http.ServeContent does the
-// real parsing and answers malformed headers itself.
-func rangeWindows(h string, size int64) []window {
-	spec, ok := strings.CutPrefix(h, "bytes=")
-	if !ok {
-		return nil
+// Range limits: ranges closer than rangeGap bytes are merged into one (as
+// RFC 9110 allows), and a request that still asks for more than maxRanges
+// gets the whole object, so no request can turn into hundreds of backend
+// reads or multipart parts.
+const (
+	maxRanges = 8
+	rangeGap  = 1024
+)
+
+// planRanges applies RFC 9110 to the request's Range header before
+// http.ServeContent sees it: an unknown range unit is ignored (200 with the
+// whole object); a header that is malformed or that no range of can be
+// satisfied (bytes=-0, bytes=500-100, a start past the end) is answered here
+// with 416 and Content-Range: bytes */SIZE; satisfiable ranges are sorted,
+// merged when they overlap or lie within rangeGap, and dropped for the whole
+// object when more than maxRanges remain. It returns the request to serve,
+// or false when it has answered. With If-Range the header is left to
+// http.ServeContent, which may ignore it.
+func planRanges(w http.ResponseWriter, r *http.Request, size int64) (*http.Request, bool) {
+	h := r.Header.Get("Range")
+	if h == "" || r.Header.Get("If-Range") != "" {
+		return r, true
+	}
+	r = r.Clone(r.Context())
+	ws, ok := parseRanges(h, size)
+	switch {
+	case !ok:
+		w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
+		http.Error(w, "416 range not satisfiable", http.StatusRequestedRangeNotSatisfiable)
+		return nil, false
+	case ws == nil || len(ws) > maxRanges:
+		r.Header.Del("Range")
+	default:
+		var b strings.Builder
+		b.WriteString("bytes=")
+		for i, x := range ws {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "%d-%d", x.start, x.end-1)
+		}
+		r.Header.Set("Range", b.String())
+	}
+	return r, true
+}
+
+// parseRanges reads a Range header for an object of size bytes: the
+// satisfiable byte ranges, sorted and merged (nil, ok for a unit other than
+// bytes, which is to be ignored), or ok false when the header is malformed or
+// nothing in it can be satisfied.
+func parseRanges(h string, size int64) (_ []window, ok bool) {
+	unit, spec, found := strings.Cut(h, "=")
+	if !found || !strings.EqualFold(strings.TrimSpace(unit), "bytes") {
+		return nil, true
 	}
 	var ws []window
 	for part := range strings.SplitSeq(spec, ",") {
@@ -187,28 +247,30 @@ func rangeWindows(h string, size int64) []window {
 		if part == "" {
 			continue
 		}
-		first, last, ok := strings.Cut(part, "-")
-		if !ok {
-			return nil
+		first, last, found := strings.Cut(part, "-")
+		if !found {
+			return nil, false
 		}
 		first, last = strings.TrimSpace(first), strings.TrimSpace(last)
-		if first == "" {
-			n, err := strconv.ParseInt(last, 10, 64)
-			if err != nil || n <= 0 {
-				return nil
+		if first == "" { // a suffix: the last n bytes
+			n, ok := digits(last)
+			if !ok {
+				return nil, false
 			}
-			ws = append(ws, window{max(size-n, 0), size})
+			if n > 0 && size > 0 {
+				ws = append(ws, window{max(size-n, 0), size})
+			}
 			continue
 		}
-		start, err := strconv.ParseInt(first, 10, 64)
-		if err != nil || start < 0 {
-			return nil
+		start, ok := digits(first)
+		if !ok {
+			return nil, false
 		}
 		end := size
 		if last != "" {
-			e, err := strconv.ParseInt(last, 10, 64)
-			if err != nil || e < start {
-				return nil
+			e, ok := digits(last)
+			if !ok || e < start {
+				return nil, false
 			}
 			end = min(e+1, size)
 		}
@@ -216,7 +278,34 @@ func rangeWindows(h string, size int64) []window {
 			ws = append(ws, window{start, end})
 		}
 	}
-	return ws
+	if len(ws) == 0 {
+		return nil, false
+	}
+	slices.SortFunc(ws, func(a, b window) int { return cmp.Compare(a.start, b.start) })
+	merged := ws[:1]
+	for _, x := range ws[1:] {
+		if last := &merged[len(merged)-1]; x.start <= last.end+rangeGap {
+			last.end = max(last.end, x.end)
+		} else {
+			merged = append(merged, x)
+		}
+	}
+	return merged, true
+}
+
+// digits parses a non-empty run of ASCII digits.
+func digits(s string) (int64, bool) {
+	if s == "" || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // rangeReader is an io.ReadSeeker over an object that fetches bytes only when
@@ -242,6 +331,14 @@ func (rr *rangeReader) Read(p []byte) (int, error) {
 	}
 	if rr.pos >= rr.size {
 		return 0, io.EOF
+	}
+	if rr.body != nil && rr.bodyPos < rr.pos && rr.pos < rr.bodyEnd {
+		// A later range of the same read: skip to it rather than read again.
+		if _, err := io.CopyN(io.Discard, rr.body, rr.pos-rr.bodyPos); err != nil {
+			rr.err = err
+			return 0, err
+		}
+		rr.bodyPos = rr.pos
 	}
 	if rr.body != nil && rr.bodyPos != rr.pos {
 		rr.closeBody()

@@ -102,7 +102,8 @@ func TestServeFetchesOnlyRequestedBytes(t *testing.T) {
 		{"GET", "bytes=0-1", 206, []string{"0+2"}},
 		{"GET", "bytes=-100", 206, []string{"9900+100"}},
 		{"GET", "bytes=9000-", 206, []string{"9000+1000"}},
-		{"GET", "bytes=10-19,100-109", 206, []string{"10+10", "100+10"}},
+		{"GET", "bytes=10-19,100-109", 206, []string{"10+100"}},    // merged: 80 bytes apart
+		{"GET", "bytes=10-19,5000-5009", 206, []string{"10+5000"}}, // two parts from one read
 		{"GET", "", 200, []string{"0+10000"}},
 		{"HEAD", "", 200, nil},
 		{"HEAD", "bytes=0-1", 206, nil},

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -547,6 +548,17 @@ func testHTTP(t *testing.T, b storage.Bucket) {
 		{"If-Modified-Since earlier", "GET", []string{"If-Modified-Since", modTime.Add(-time.Hour).Format(http.TimeFormat)}, 200, data, ""},
 		{"If-Range current", "GET", []string{"Range", "bytes=0-1", "If-Range", etag}, 206, data[:2], "bytes 0-1/10000"},
 		{"If-Range stale", "GET", []string{"Range", "bytes=0-1", "If-Range", `"stale"`}, 200, data, ""},
+		// RFC 9110's edge cases, as nginx answers them.
+		{"unknown unit ignored", "GET", []string{"Range", "items=0-1"}, 200, data, ""},
+		{"unit in capitals", "GET", []string{"Range", "Bytes=0-1"}, 206, data[:2], "bytes 0-1/10000"},
+		{"empty suffix unsatisfiable", "GET", []string{"Range", "bytes=-0"}, 416, nil, "bytes */10000"},
+		{"first after last", "GET", []string{"Range", "bytes=500-100"}, 416, nil, "bytes */10000"},
+		{"not a number", "GET", []string{"Range", "bytes=x-1"}, 416, nil, "bytes */10000"},
+		{"one satisfiable of two", "GET", []string{"Range", "bytes=20000-,0-1"}, 206, data[:2], "bytes 0-1/10000"},
+		// Bounded: overlapping and nearby ranges merged, too many far apart give the whole object.
+		{"overlapping merged", "GET", []string{"Range", "bytes=50-199,0-99"}, 206, data[:200], "bytes 0-199/10000"},
+		{"1,000 ranges close together", "GET", []string{"Range", manyRanges(1000, 10)}, 206, data[:9991], "bytes 0-9990/10000"},
+		{"9 ranges far apart", "GET", []string{"Range", manyRanges(9, 1100)}, 200, data, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -584,6 +596,41 @@ func testHTTP(t *testing.T, b storage.Bucket) {
 			got, _ := io.ReadAll(p)
 			if !bytes.Equal(got, want) {
 				t.Errorf("part %q has %d bytes, not the range asked for", p.Header.Get("Content-Range"), len(got))
+			}
+		}
+	})
+	t.Run("one backend read per request", func(t *testing.T) {
+		cb := &countingBucket{Bucket: b}
+		var counted storage.Bucket = cb
+		if o, ok := b.(storage.Opener); ok {
+			counted = &countingOpener{cb, o}
+		}
+		csrv := server(t, counted, storage.Serve)
+		cu := csrv.URL + "/" + (&url.URL{Path: key}).EscapedPath()
+		for _, c := range []struct {
+			rng   string
+			parts int
+		}{{manyRanges(1000, 10), 1}, {manyRanges(1000, 1100), 0}, {manyRanges(5, 2000), 5}} {
+			cb.reads.Store(0)
+			res := do(t, "GET", cu, "Range", c.rng)
+			if n := cb.reads.Load(); n != 1 {
+				t.Errorf("%.40s... (%d bytes): %d backend reads, want 1", c.rng, len(c.rng), n)
+			}
+			_, params, _ := mime.ParseMediaType(res.header.Get("Content-Type"))
+			if c.parts > 1 {
+				mr := multipart.NewReader(bytes.NewReader(res.body), params["boundary"])
+				n := 0
+				for p, err := mr.NextPart(); err == nil; p, err = mr.NextPart() {
+					var start, end int
+					fmt.Sscanf(p.Header.Get("Content-Range"), "bytes %d-%d/", &start, &end)
+					if got, _ := io.ReadAll(p); !bytes.Equal(got, data[start:end+1]) {
+						t.Errorf("part %q: wrong bytes", p.Header.Get("Content-Range"))
+					}
+					n++
+				}
+				if n != c.parts {
+					t.Errorf("%d parts, want %d", n, c.parts)
+				}
 			}
 		}
 	})
@@ -664,4 +711,44 @@ func testPresigned(t *testing.T, b storage.Bucket) {
 	if res := do(t, "GET", u+"x"); res.status != 403 {
 		t.Errorf("GET of a tampered presigned URL = %d, want 403", res.status)
 	}
+}
+
+// manyRanges is a Range header of n one-byte ranges step bytes apart.
+func manyRanges(n, step int) string {
+	var b strings.Builder
+	b.WriteString("bytes=")
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%d-%d", i*step, i*step)
+	}
+	return b.String()
+}
+
+// countingBucket counts the reads of object bytes (GetRange, Get, Open).
+type countingBucket struct {
+	storage.Bucket
+	reads atomic.Int64
+}
+
+func (c *countingBucket) GetRange(ctx context.Context, key string, off, n int64) (io.ReadCloser, storage.ObjectInfo, error) {
+	c.reads.Add(1)
+	return c.Bucket.GetRange(ctx, key, off, n)
+}
+
+func (c *countingBucket) Get(ctx context.Context, key string) (io.ReadCloser, storage.ObjectInfo, error) {
+	c.reads.Add(1)
+	return c.Bucket.Get(ctx, key)
+}
+
+// countingOpener is a countingBucket over a backend that opens objects.
+type countingOpener struct {
+	*countingBucket
+	o storage.Opener
+}
+
+func (c *countingOpener) Open(ctx context.Context, key string) (io.ReadSeekCloser, storage.ObjectInfo, error) {
+	c.reads.Add(1)
+	return c.o.Open(ctx, key)
 }
