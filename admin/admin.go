@@ -101,7 +101,7 @@ func New(d Deps) (*Handler, error) {
 func parseTemplates(funcs template.FuncMap) (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"signin.html", "shows.html", "show_form.html", "show.html", "episode.html", "error.html",
-		"stats.html", "episode_stats.html"} {
+		"stats.html", "episode_stats.html", "confirm.html"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/base.html", "templates/fields.html",
 			"templates/stats_parts.html", "templates/"+name)
 		if err != nil {

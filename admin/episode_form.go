@@ -36,7 +36,14 @@ var (
 		{Key: "img", Label: "Photo URL", Kind: "url"},
 		{Key: "bio", Label: "Short biography", Kind: "textarea"},
 	}}
-	episodeLists = []listDef{takeawaysDef, questionsDef, referencesDef, guestsDef}
+	chaptersDef = listDef{Name: "chapters", Legend: "Chapters", Item: "chapter",
+		Hint: "Apps show them as sections of the episode, in this order; each starts later than the one before.", Fields: []listField{
+			{Key: "start_ms", Label: "Starts at", Kind: "text", Hint: "mm:ss or h:mm:ss, such as 4:05 or 1:02:30"},
+			{Key: "title", Label: "Title", Kind: "text"},
+			{Key: "url", Label: "Link", Kind: "url", Hint: "Optional: a page about this part."},
+			{Key: "img", Label: "Image URL", Kind: "url", Hint: "Optional: a picture apps show during this part."},
+		}}
+	episodeLists = []listDef{chaptersDef, takeawaysDef, questionsDef, referencesDef, guestsDef}
 )
 
 // episodeFormPage is the data of an episode's page: what was read from the
@@ -58,7 +65,10 @@ type episodeFormPage struct {
 	Transcript  *formState
 	Transcripts []transcriptItem
 	Publish     *formState
+	Artwork     *formState
 	ScheduleAt  string
+	Zone        *time.Location // the show's time zone: dates are shown and read in it
+	ZoneName    string
 }
 
 type transcriptItem struct {
@@ -78,14 +88,15 @@ func (h *Handler) episodePage(r *http.Request, s *session, sh *episodes.Show, ep
 		Show: sh, Episode: ep, Status: ep.EffectiveStatus(now), Form: f, Lists: episodeLists,
 		URL:        episodeAdminURL(sh, ep),
 		FeedURL:    h.links.Feed(sh.Slug),
-		Transcript: newFormState(), Publish: newFormState(),
-		ScheduleAt: now.UTC().Add(24 * time.Hour).Truncate(time.Hour).Format(datetimeLocal),
+		Transcript: newFormState(), Publish: newFormState(), Artwork: newFormState(),
+		Zone: sh.Location(), ZoneName: sh.Location().String(),
 	}
+	p.ScheduleAt = now.In(p.Zone).Add(24 * time.Hour).Truncate(time.Hour).Format(datetimeLocal)
 	if ep.IsPublic(now) {
 		p.PublicURL = h.links.EpisodePage(sh.Slug, ep.Slug)
 	}
 	if ep.PublishAt != nil && p.Status == episodes.StatusScheduled {
-		p.ScheduleAt = ep.PublishAt.UTC().Format(datetimeLocal)
+		p.ScheduleAt = ep.PublishAt.In(p.Zone).Format(datetimeLocal)
 	}
 	if ep.Audio != nil {
 		p.AudioURL = h.links.Media(ep.Audio.Key)
@@ -209,6 +220,10 @@ func episodeToForm(ep *episodes.Episode) *formState {
 	for _, g := range ep.Guests {
 		f.Lists["guests"] = append(f.Lists["guests"], map[string]string{"name": g.Name, "role": g.Role, "href": g.Href, "img": g.Img, "bio": g.Bio})
 	}
+	for _, c := range ep.Chapters {
+		f.Lists["chapters"] = append(f.Lists["chapters"], map[string]string{
+			"start_ms": episodes.ChapterTime(c.StartMS), "title": c.Title, "url": c.URL, "img": c.Img})
+	}
 	return f
 }
 
@@ -254,6 +269,15 @@ func formToEpisode(f *formState, ep *episodes.Episode) error {
 			}
 		}
 		ep.References = append(ep.References, ref)
+	}
+	ep.Chapters = nil
+	for i, row := range f.Lists["chapters"] {
+		start, err := episodes.ParseChapterTime(fmt.Sprintf("chapters[%d].start_ms", i), row["start_ms"])
+		if err != nil {
+			return err
+		}
+		ep.Chapters = append(ep.Chapters, episodes.Chapter{StartMS: start, Title: strings.TrimSpace(row["title"]),
+			URL: strings.TrimSpace(row["url"]), Img: strings.TrimSpace(row["img"])})
 	}
 	ep.Guests = nil
 	for _, row := range f.Lists["guests"] {

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -25,12 +24,12 @@ func (h *Handler) episodePublish(w http.ResponseWriter, r *http.Request, s *sess
 	done := "published"
 	if r.PostFormValue("when") == "schedule" {
 		v := strings.TrimSpace(r.PostFormValue("publish_at"))
-		at, err := parseDatetimeLocal(v)
+		at, err := parseDatetimeLocal("publish_at", v, sh.Location())
 		if err != nil {
 			p := h.episodePage(r, s, sh, ep, episodeToForm(ep))
 			p.Publish.Values["publish_at"] = v
-			p.Publish.Err = &episodes.Error{Field: "publish_at", Message: err.Error()}
-			h.render(w, r, http.StatusBadRequest, "episode.html", p)
+			p.Publish.setError(err)
+			h.render(w, r, p.Publish.status(), "episode.html", p)
 			return
 		}
 		opts.At = at // a date the producer typed is the date they want
@@ -67,15 +66,17 @@ func (h *Handler) episodeUnpublish(w http.ResponseWriter, r *http.Request, s *se
 	seeOther(w, r, episodeAdminURL(sh, ep)+"?done=unpublished")
 }
 
-// parseDatetimeLocal reads a datetime-local value (with or without seconds) as UTC.
-func parseDatetimeLocal(v string) (time.Time, error) {
+// parseDatetimeLocal reads a datetime-local value (with or without
+// seconds) as a time in loc, the show's time zone; a refusal is an Invalid
+// *episodes.Error for field that names the zone.
+func parseDatetimeLocal(field, v string, loc *time.Location) (time.Time, error) {
 	if v == "" {
-		return time.Time{}, fmt.Errorf("is required to schedule; give a date and time in UTC")
+		return time.Time{}, episodes.Errorf(episodes.Invalid, field, "is required to schedule; give a date and time (%s)", loc)
 	}
 	for _, layout := range []string{datetimeLocal, "2006-01-02T15:04:05", "2006-01-02 15:04"} {
-		if t, err := time.ParseInLocation(layout, v, time.UTC); err == nil {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date and time; use the form 2025-06-30T09:00 (UTC)", v)
+	return time.Time{}, episodes.Errorf(episodes.Invalid, field, "%q is not a date and time; use the form 2025-06-30T09:00 (%s)", v, loc)
 }

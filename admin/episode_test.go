@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -49,9 +50,16 @@ func TestEpisodeUpload(t *testing.T) {
 	ep := c.uploadEpisode(t, sh, "chapters.mp3")
 	p := c.get(episodeAdminURL(sh, ep) + "?done=uploaded")
 	body := text(p.doc)
-	for _, want := range []string{"Kapitel och tider", "0:03", "Intro", "Mitt – del två", "Outro", "Draft", "audio was uploaded"} {
+	for _, want := range []string{"Kapitel och tider", "0:03", "Draft", "audio was uploaded"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("episode page misses %q", want)
+		}
+	}
+	// The chapters read from the file are in the chapter editor.
+	for i, want := range []string{"Intro", "Mitt – del två", "Outro"} {
+		name := fmt.Sprintf("chapters[%d].title", i)
+		if in := p.find(func(n *htmlNode) bool { return attr(n, "name") == name }); attr(in, "value") != want {
+			t.Errorf("chapter editor: %s = %q, want %q", name, attr(in, "value"), want)
 		}
 	}
 	// The artwork read from a file is shown.

@@ -96,3 +96,36 @@ func (h *Handler) EpisodeStats(w http.ResponseWriter, r *http.Request) { h.get(h
 // StatsCSV serves GET /admin/shows/{show}/stats.csv and
 // /admin/shows/{show}/episodes/{episode}/stats.csv: one table as CSV.
 func (h *Handler) StatsCSV(w http.ResponseWriter, r *http.Request) { h.get(h.statsCSV)(w, r) }
+
+// ShowArtworkDelete serves POST /admin/shows/{show}/artwork/delete.
+func (h *Handler) ShowArtworkDelete(w http.ResponseWriter, r *http.Request) {
+	h.post(h.showArtworkDelete)(w, r)
+}
+
+// ShowDeleteForm serves GET /admin/shows/{show}/delete: what goes away, and a confirm button.
+func (h *Handler) ShowDeleteForm(w http.ResponseWriter, r *http.Request) {
+	h.get(h.showDeleteForm)(w, r)
+}
+
+// ShowDelete serves POST /admin/shows/{show}/delete.
+func (h *Handler) ShowDelete(w http.ResponseWriter, r *http.Request) { h.post(h.showDelete)(w, r) }
+
+// EpisodeArtwork serves POST .../episodes/{episode}/artwork (multipart, streamed).
+func (h *Handler) EpisodeArtwork(w http.ResponseWriter, r *http.Request) {
+	h.postStream(h.episodeArtwork)(w, r)
+}
+
+// EpisodeArtworkDelete serves POST .../episodes/{episode}/artwork/delete.
+func (h *Handler) EpisodeArtworkDelete(w http.ResponseWriter, r *http.Request) {
+	h.post(h.episodeArtworkDelete)(w, r)
+}
+
+// EpisodeDeleteForm serves GET .../episodes/{episode}/delete: what goes away, and a confirm button.
+func (h *Handler) EpisodeDeleteForm(w http.ResponseWriter, r *http.Request) {
+	h.get(h.episodeDeleteForm)(w, r)
+}
+
+// EpisodeDelete serves POST .../episodes/{episode}/delete.
+func (h *Handler) EpisodeDelete(w http.ResponseWriter, r *http.Request) {
+	h.post(h.episodeDelete)(w, r)
+}

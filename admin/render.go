@@ -103,6 +103,9 @@ var flashes = map[string]string{
 	"created":      "The show was created. Upload its artwork and first episode below.",
 	"saved":        "Your changes were saved.",
 	"artwork":      "The artwork was uploaded.",
+	"unartwork":    "The artwork was removed.",
+	"deleted":      "The episode was deleted, with its files.",
+	"showdeleted":  "The show was deleted, with its episodes.",
 	"uploaded":     "The audio was uploaded and a draft episode made from it. Check what was read from the file, then edit and publish.",
 	"audio":        "The audio was replaced.",
 	"transcript":   "The transcript was uploaded.",
@@ -117,9 +120,14 @@ func flash(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }
 
 func (h *Handler) funcs() template.FuncMap {
 	return template.FuncMap{
-		"date": func(t *time.Time) string {
+		// date writes t in the show's time zone when one is given (and
+		// names it), else in UTC.
+		"date": func(t *time.Time, zone ...*time.Location) string {
 			if t == nil {
 				return ""
+			}
+			if len(zone) == 1 && zone[0] != nil && zone[0].String() != "UTC" {
+				return t.In(zone[0]).Format("2 Jan 2006, 15:04 MST") + " (" + zone[0].String() + ")"
 			}
 			return t.UTC().Format("2 Jan 2006, 15:04 UTC")
 		},
@@ -138,7 +146,19 @@ func (h *Handler) funcs() template.FuncMap {
 		"versus":     versus,
 		"breakdowns": breakdowns,
 		"episodeURL": episodeAdminURL,
+		// artworkUpload is the data of the "artwork-upload" form.
+		"artworkUpload": func(f *formState, action, csrf string) artworkUpload {
+			return artworkUpload{Form: f, Action: action, CSRF: csrf}
+		},
 	}
+}
+
+// artworkUpload is an artwork upload form: its state, where it posts, and
+// the session's CSRF token.
+type artworkUpload struct {
+	Form   *formState
+	Action string
+	CSRF   string
 }
 
 func formatDuration(ms int64) string {

@@ -96,6 +96,7 @@ func (h *Handler) showNewForm(w http.ResponseWriter, r *http.Request, s *session
 	f.Values["language"] = "en"
 	f.Values["type"] = episodes.TypeEpisodic
 	f.Values["medium"] = episodes.MediumPodcast
+	f.Values["time_zone"] = "UTC"
 	h.render(w, r, http.StatusOK, "show_form.html", h.showFormPage(s, nil, f))
 }
 
@@ -179,7 +180,7 @@ func showToForm(sh *episodes.Show) *formState {
 	v["slug"], v["title"], v["description"], v["author"] = sh.Slug, sh.Title, sh.Description, sh.Author
 	v["owner.name"], v["owner.email"], v["language"] = sh.Owner.Name, sh.Owner.Email, sh.Language
 	v["type"], v["medium"], v["link"], v["copyright"] = sh.Type, sh.Medium, sh.Link, sh.Copyright
-	v["new_feed_url"] = sh.NewFeedURL
+	v["new_feed_url"], v["time_zone"] = sh.NewFeedURL, sh.TimeZone
 	for name, on := range map[string]bool{"explicit": sh.Explicit, "locked": sh.Locked, "complete": sh.Complete, "block": sh.Block} {
 		if on {
 			v[name] = "on"
@@ -215,6 +216,7 @@ func formToShow(f *formState, sh *episodes.Show) error {
 	sh.Type, sh.Medium = v["type"], v["medium"]
 	sh.Link, sh.Copyright = strings.TrimSpace(v["link"]), strings.TrimSpace(v["copyright"])
 	sh.NewFeedURL = strings.TrimSpace(v["new_feed_url"])
+	sh.TimeZone = strings.TrimSpace(v["time_zone"])
 	sh.Explicit, sh.Locked, sh.Complete, sh.Block = f.Checked("explicit"), f.Checked("locked"), f.Checked("complete"), f.Checked("block")
 	sh.Categories = nil
 	seen := map[string]bool{}
