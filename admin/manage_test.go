@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
-	"github.com/lyssna/lyssna/storage"
 )
 
 // TestChapterEditor adds, edits, reorders and removes chapters with times
@@ -123,8 +122,8 @@ func TestEpisodeDelete(t *testing.T) {
 	if _, err := e.store.GetEpisode(context.Background(), sh.ID, itoa(ep.ID)); !errors.Is(err, episodes.ErrNotFound) {
 		t.Errorf("the episode is still there: %v", err)
 	}
-	if _, err := e.bucket.Stat(context.Background(), ep.Audio.Key); !errors.Is(err, storage.ErrNotFound) {
-		t.Errorf("its audio is still in the bucket: %v", err)
+	if used, err := e.store.ObjectReferenced(context.Background(), ep.Audio.Key); err != nil || used {
+		t.Errorf("its audio is still referenced (%v): the sweep would keep it", err)
 	}
 	if !strings.Contains(text(c.get(showAdminURL(sh)+"?done=deleted").doc), "was deleted") {
 		t.Error("the show page does not say the episode was deleted")
