@@ -68,6 +68,9 @@ type SweepOptions struct {
 	// the whole bucket; 0 never. Reconcile forces it on this sweep.
 	ReconcileEvery time.Duration
 	Reconcile      bool
+	// Count fills SweepReport.Kept, which counts every row: `lyssna sweep`
+	// asks for it, the periodic sweep does not.
+	Count bool
 }
 
 // SweepReport is what one sweep did.
@@ -170,8 +173,10 @@ func (in *Ingester) Sweep(ctx context.Context, opts SweepOptions) (SweepReport, 
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if rep.Kept, err = in.Store.MediaCounts(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("uploads: sweep: %w", err))
+	if opts.Count {
+		if rep.Kept, err = in.Store.MediaCounts(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("uploads: sweep: %w", err))
+		}
 	}
 	return rep, errors.Join(errs...)
 }

@@ -37,7 +37,7 @@ func runSweep(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("prepare uploads under the data directory (LYSSNA_DATA_DIR): %w", err)
 	}
 	opts := sweepOptions(cfg)
-	opts.Reconcile = *reconcile
+	opts.Reconcile, opts.Count = *reconcile, true
 	rep, err := in.Sweep(ctx, opts)
 	if rep.Skipped {
 		fmt.Fprintln(c.stdout, "Another replica is sweeping now; nothing done.")
