@@ -255,6 +255,21 @@ func TestStatsReplicasAtOnce(t *testing.T) {
 					t.Fatalf("round %d: downloads = %d, want 1", round, rep.Total)
 				}
 			}
+			// The show's dashboard reads on this database too.
+			rd := stats.NewReader(e.store)
+			day := e.clock.Now().Format(time.DateOnly)
+			show, err := rd.ShowReport(context.Background(), e.episode.ShowID, stats.Period{From: day, To: day})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := rd.EpisodeLaunches(context.Background(), e.episode.ShowID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if show.Total != 1 || len(show.Apps) != 1 || show.Apps[0] != (stats.Count{Name: "AppleCoreMedia", Downloads: 1}) ||
+				len(l.Episodes) != 1 || l.Episodes[0].First7 != 1 || l.Median7 != 1 {
+				t.Fatalf("show report %+v, launches %+v", show, l)
+			}
 		})
 	}
 }
@@ -288,4 +303,36 @@ func TestStatsAPI(t *testing.T) {
 	}
 	wantError(t, e.json(http.MethodGet, "/api/v1/shows/counted/stats?from=yesterday", nil), http.StatusBadRequest, codeInvalid, "from")
 	wantError(t, e.json(http.MethodGet, "/api/v1/shows/counted/stats?from=2026-05-01&to=2026-04-01", nil), http.StatusBadRequest, codeInvalid, "to")
+}
+
+// TestStatsReachAPIQuickly runs the counter as serve does (its own loop,
+// the default flush interval), with no explicit flush, and checks that a
+// download reaches the API. The 10 s the issue allows is the flush interval
+// (a round every DefaultFlushInterval) plus one round's work; the wait below
+// is only a generous bound against a hung loop, not a speed test.
+func TestStatsReachAPIQuickly(t *testing.T) {
+	if stats.DefaultFlushInterval > 5*time.Second {
+		t.Fatalf("DefaultFlushInterval %v leaves no room in the 10 s a download may take to reach the API", stats.DefaultFlushInterval)
+	}
+	e := newStatsEnv(t, "")
+	r := e.replicas[0]
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.counter.Run(ctx); close(done) }()
+	defer func() { stop(); <-done }()
+	req := httptest.NewRequest(http.MethodGet, "/media/"+e.episode.Audio.Key, nil)
+	req.Header.Set("User-Agent", appleUA)
+	r.h.ServeHTTP(httptest.NewRecorder(), req)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var rep statsJSON
+		want(t, e.json(http.MethodGet, fmt.Sprintf("/api/v1/shows/counted/episodes/%d/stats", e.episode.ID), nil), http.StatusOK, &rep)
+		if rep.Total == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the download never reached the API (total %d)", rep.Total)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

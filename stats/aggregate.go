@@ -246,6 +246,82 @@ func writeDownloads(ctx context.Context, tx *sql.Tx, downloads map[aggKey]int64)
 			return fmt.Errorf("stats: add show downloads: %w", err)
 		}
 	}
+	if err := writeBreakdowns(ctx, tx, keys, downloads); err != nil {
+		return err
+	}
+	return writeEpisodeTotals(ctx, tx, keys, downloads)
+}
+
+// breakdownKey is one row of stats_show_breakdown.
+type breakdownKey struct {
+	show            int64
+	kind, day, name string
+}
+
+// writeBreakdowns adds the round's downloads to the show's per-day apps,
+// devices and countries, in key order.
+func writeBreakdowns(ctx context.Context, tx *sql.Tx, keys []aggKey, downloads map[aggKey]int64) error {
+	sums := map[breakdownKey]int64{}
+	for _, k := range keys {
+		n := downloads[k]
+		sums[breakdownKey{k.show, "app", k.day, k.app}] += n
+		sums[breakdownKey{k.show, "device", k.day, k.device}] += n
+		sums[breakdownKey{k.show, "country", k.day, k.country}] += n
+	}
+	bks := make([]breakdownKey, 0, len(sums))
+	for k := range sums {
+		bks = append(bks, k)
+	}
+	slices.SortFunc(bks, func(x, y breakdownKey) int {
+		return cmp.Or(cmp.Compare(x.show, y.show), strings.Compare(x.kind, y.kind), strings.Compare(x.day, y.day), strings.Compare(x.name, y.name))
+	})
+	for _, k := range bks {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO stats_show_breakdown (show_id, kind, day, name, downloads) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (show_id, kind, day, name) DO UPDATE SET downloads = stats_show_breakdown.downloads + excluded.downloads`,
+			k.show, k.kind, k.day, k.name, sums[k]); err != nil {
+			return fmt.Errorf("stats: add show %ss: %w", k.kind, err)
+		}
+	}
+	return nil
+}
+
+// episodeTotal is a round's additions to one row of stats_episode_totals.
+type episodeTotal struct {
+	show                       int64
+	first7, first30, downloads int64
+}
+
+// writeEpisodeTotals adds the round's downloads to each episode's first-7,
+// first-30 and all-time totals, in episode order.
+func writeEpisodeTotals(ctx context.Context, tx *sql.Tx, keys []aggKey, downloads map[aggKey]int64) error {
+	totals := map[int64]*episodeTotal{}
+	var ids []int64
+	for _, k := range keys {
+		t := totals[k.episode]
+		if t == nil {
+			t = &episodeTotal{show: k.show}
+			totals[k.episode] = t
+			ids = append(ids, k.episode)
+		}
+		n := downloads[k]
+		t.downloads += n
+		if k.age < 7 {
+			t.first7 += n
+		}
+		if k.age < 30 {
+			t.first30 += n
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		t := totals[id]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO stats_episode_totals (episode_id, show_id, first7, first30, downloads) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (episode_id) DO UPDATE SET first7 = stats_episode_totals.first7 + excluded.first7,
+			first30 = stats_episode_totals.first30 + excluded.first30, downloads = stats_episode_totals.downloads + excluded.downloads`,
+			id, t.show, t.first7, t.first30, t.downloads); err != nil {
+			return fmt.Errorf("stats: add episode totals: %w", err)
+		}
+	}
 	return nil
 }
 

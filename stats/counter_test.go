@@ -238,3 +238,82 @@ func BenchmarkAggregate(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkDashboard10k reads a 10,000-episode show's dashboard (30-day
+// report, totals, every episode's first days) over 30 days of aggregates in
+// which every episode was downloaded every day (300,000 rows, the worst
+// case) on SQLite, one query per table.
+func BenchmarkDashboard10k(b *testing.B) {
+	f := newFixture(b, 0)
+	ctx := context.Background()
+	db := f.store.DB()
+	const n, days = 10000, 30
+	now := f.clock.Now()
+	ids := make([]int64, n)
+	for i := range n {
+		e := &episodes.Episode{ShowID: f.show.ID, Title: fmt.Sprintf("Episode %d", i)}
+		if err := f.store.CreateEpisode(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = e.ID
+	}
+	// Published a year ago, all of them, so every episode has launch figures.
+	if _, err := db.ExecContext(ctx, `UPDATE episodes SET status = 'published', publish_at = $1, published_at = $1 WHERE show_id = $2`,
+		now.AddDate(-1, 0, 0).Format("2006-01-02T15:04:05.000000000Z"), f.show.ID); err != nil {
+		b.Fatal(err)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for d := range days {
+		day := dayOf(now.AddDate(0, 0, -d))
+		var total int64
+		for i, id := range ids {
+			total += int64(1 + i%7)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO stats_downloads (episode_id, show_id, day, app, device, country, age, downloads)
+				VALUES ($1, $2, $3, 'Overcast', 'Apple iPhone', 'SE', $4, $5)`, id, f.show.ID, day, days-d, 1+i%7); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO stats_show_days (show_id, day, downloads) VALUES ($1, $2, $3)`, f.show.ID, day, total); err != nil {
+			b.Fatal(err)
+		}
+		for kind, name := range map[string]string{"app": "Overcast", "device": "Apple iPhone", "country": "SE"} {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO stats_show_breakdown (show_id, kind, day, name, downloads) VALUES ($1, $2, $3, $4, $5)`,
+				f.show.ID, kind, day, name, total); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO stats_episode_totals (episode_id, show_id, first7, first30, downloads)
+		SELECT episode_id, show_id, 0, 0, SUM(downloads) FROM stats_downloads WHERE show_id = $1 GROUP BY episode_id, show_id`, f.show.ID); err != nil {
+		b.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	rd := NewReader(f.store)
+	p, _ := ParsePeriod("", "", now)
+	b.Run("report", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := rd.ShowReport(ctx, f.show.ID, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("totals", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := rd.ShowTotals(ctx, f.show.ID, now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("launches", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := rd.EpisodeLaunches(ctx, f.show.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

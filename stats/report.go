@@ -132,7 +132,9 @@ func (rd *Reader) ShowReport(ctx context.Context, showID int64, p Period) (*Repo
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("stats: top episodes: %w", err)
 	}
-	return rep, rd.breakdowns(ctx, rep, "show_id", showID)
+	return rep, rd.breakdowns(ctx, rep, `SELECT name, CAST(SUM(downloads) AS BIGINT) FROM stats_show_breakdown
+		WHERE show_id = $1 AND kind = $2 AND day >= $3 AND day <= $4
+		GROUP BY name ORDER BY 2 DESC, 1 LIMIT $5`, showID)
 }
 
 // EpisodeReport is one episode's report for the period.
@@ -145,33 +147,35 @@ func (rd *Reader) EpisodeReport(ctx context.Context, episodeID int64, p Period) 
 		return nil, err
 	}
 	rep.Days, rep.Total = fillDays(f, t, days)
-	return rep, rd.breakdowns(ctx, rep, "episode_id", episodeID)
+	return rep, rd.breakdowns(ctx, rep, `SELECT CASE $2 WHEN 'app' THEN app WHEN 'device' THEN device ELSE country END AS name,
+		CAST(SUM(downloads) AS BIGINT) FROM stats_downloads
+		WHERE episode_id = $1 AND day >= $3 AND day <= $4
+		GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $5`, episodeID)
 }
 
-// breakdowns fills the apps, devices and countries of rep, for the rows
-// whose column (show_id or episode_id, both indexed first) is id.
-func (rd *Reader) breakdowns(ctx context.Context, rep *Report, column string, id int64) error {
+// breakdowns fills the apps, devices and countries of rep with query, which
+// takes the show or episode id, the kind ('app', 'device', 'country'), the
+// period and the limit, and gives names and downloads.
+func (rd *Reader) breakdowns(ctx context.Context, rep *Report, query string, id int64) error {
 	for _, b := range []struct {
-		col string
-		out *[]Count
+		kind string
+		out  *[]Count
 	}{{"app", &rep.Apps}, {"device", &rep.Devices}, {"country", &rep.Countries}} {
-		rows, err := rd.db.QueryContext(ctx, `SELECT `+b.col+`, CAST(SUM(downloads) AS BIGINT) FROM stats_downloads
-			WHERE `+column+` = $1 AND day >= $2 AND day <= $3
-			GROUP BY `+b.col+` ORDER BY 2 DESC, 1 LIMIT $4`, id, rep.From, rep.To, topLimit)
+		rows, err := rd.db.QueryContext(ctx, query, id, b.kind, rep.From, rep.To, topLimit)
 		if err != nil {
-			return fmt.Errorf("stats: downloads by %s: %w", b.col, err)
+			return fmt.Errorf("stats: downloads by %s: %w", b.kind, err)
 		}
 		for rows.Next() {
 			var c Count
 			if err := rows.Scan(&c.Name, &c.Downloads); err != nil {
 				rows.Close()
-				return fmt.Errorf("stats: downloads by %s: %w", b.col, err)
+				return fmt.Errorf("stats: downloads by %s: %w", b.kind, err)
 			}
 			*b.out = append(*b.out, c)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return fmt.Errorf("stats: downloads by %s: %w", b.col, err)
+			return fmt.Errorf("stats: downloads by %s: %w", b.kind, err)
 		}
 	}
 	return nil
@@ -240,12 +244,10 @@ type Launches struct {
 // days, so a producer sees which ones started better than usual.
 func (rd *Reader) EpisodeLaunches(ctx context.Context, showID int64) (*Launches, error) {
 	rows, err := rd.db.QueryContext(ctx, `SELECT e.id, e.title,
-		CAST(COALESCE(SUM(CASE WHEN d.age < 7 THEN d.downloads ELSE 0 END), 0) AS BIGINT),
-		CAST(COALESCE(SUM(CASE WHEN d.age < 30 THEN d.downloads ELSE 0 END), 0) AS BIGINT),
-		CAST(COALESCE(SUM(d.downloads), 0) AS BIGINT)
-		FROM episodes e LEFT JOIN stats_downloads d ON d.episode_id = e.id
+		COALESCE(t.first7, 0), COALESCE(t.first30, 0), COALESCE(t.downloads, 0)
+		FROM episodes e LEFT JOIN stats_episode_totals t ON t.episode_id = e.id
 		WHERE e.show_id = $1 AND e.published_at IS NOT NULL
-		GROUP BY e.id, e.title, e.published_at ORDER BY e.published_at DESC, e.id DESC`, showID)
+		ORDER BY e.published_at DESC, e.id DESC`, showID)
 	if err != nil {
 		return nil, fmt.Errorf("stats: episode launches: %w", err)
 	}
