@@ -23,6 +23,10 @@ const (
 	codeCanceled         = "canceled"
 )
 
+// statusClientGone is what the access log records for a request whose client
+// disconnected before the answer (nginx's 499); the client never sees it.
+const statusClientGone = 499
+
 // errorBody is the JSON shape of every API error:
 // {"error":{"code":"invalid","message":"...","field":"title"}}.
 type errorBody struct {
@@ -53,7 +57,7 @@ func writeError(w http.ResponseWriter, status int, code, message, field string) 
 // content type) answers with its own status. A body the guard cut off is 408
 // (it stalled) or 413 (past the route's cap); an upload that
 // broke off is 400 (the client's doing, not the file's); a request its
-// client canceled is 503, unlogged. Anything else is 500, logged here once
+// client canceled is 499 in the access log, logged as such at info. Anything else is 500, logged here once
 // with the request's details and never shown to the client.
 func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error) {
 	var rerr *requestError
@@ -74,9 +78,12 @@ func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error
 		writeError(w, http.StatusBadRequest, codeIncomplete, "the upload broke off before the end of the file; nothing was stored, send it again", "")
 	case errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrInvalidKey):
 		writeError(w, http.StatusNotFound, codeNotFound, "there is nothing stored at this address", "")
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		// The client went away; nobody reads this answer and it is no fault here.
-		writeError(w, http.StatusServiceUnavailable, codeCanceled, "request canceled", "")
+	case errors.Is(context.Cause(r.Context()), context.Canceled):
+		// The client went away (whatever error that caused below): nobody
+		// reads this answer and it is no fault here. The access log shows
+		// 499, nginx's "client closed request", not a 5xx.
+		h.requestLogger(r).LogAttrs(r.Context(), slog.LevelInfo, "client went away", slog.Any("error", err))
+		writeError(w, statusClientGone, codeCanceled, "request canceled", "")
 	default:
 		h.requestLogger(r).LogAttrs(r.Context(), slog.LevelError, "request failed", slog.Any("error", err))
 		writeError(w, http.StatusInternalServerError, codeInternal,

@@ -21,7 +21,8 @@ func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // readyz answers 200 when the database and the bucket both answer, else 503
-// naming what failed, so a load balancer stops sending traffic here.
+// "not ready", so a load balancer stops sending traffic here; what failed is
+// logged, never shown.
 func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
@@ -47,12 +48,11 @@ func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if len(reasons) > 0 {
-		h.Logger.LogAttrs(r.Context(), slog.LevelDebug, "not ready", slog.String("reason", strings.Join(reasons, "; ")))
+		// What failed (database users, hosts, endpoints) goes to the log
+		// only: /readyz answers anyone.
+		h.Logger.LogAttrs(r.Context(), slog.LevelWarn, "not ready", slog.String("reason", strings.Join(reasons, "; ")))
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintln(w, "not ready")
-		for _, reason := range reasons {
-			fmt.Fprintln(w, reason)
-		}
 		return
 	}
 	fmt.Fprintln(w, "ok")

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 )
@@ -12,6 +13,7 @@ import (
 // overlap: fixed prefixes come before the show pages, which catch /{show}/...
 func (h *handler) routes() *mux.Router {
 	r := mux.NewRouter()
+	h.router = r
 	r.NotFoundHandler = http.HandlerFunc(h.notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(h.methodNotAllowed)
 	r.Use(noteRoute) // the metrics' route label
@@ -26,7 +28,7 @@ func (h *handler) routes() *mux.Router {
 	// ---- API v1 (/api/v1/..., JSON in and out, token auth) ----
 	api := r.PathPrefix("/api/v1").Subrouter()
 	api.NotFoundHandler = http.HandlerFunc(h.apiNotFound)
-	api.MethodNotAllowedHandler = http.HandlerFunc(h.apiMethodNotAllowed)
+	api.MethodNotAllowedHandler = http.HandlerFunc(h.methodNotAllowed)
 	api.Use(h.requireToken)
 	api.HandleFunc("/shows", h.apiShowList).Methods(http.MethodGet)
 	api.HandleFunc("/shows", h.apiShowCreate).Methods(http.MethodPost)
@@ -121,17 +123,41 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, "404 page not found", http.StatusNotFound)
 }
 
-// methodNotAllowed answers a known path asked with the wrong method.
+// methodNotAllowed answers a known path asked with the wrong method: 405
+// with Allow naming the methods the path takes, in JSON under /api/ (gorilla
+// mux hands a subrouter's method mismatch to this, the top router's handler).
 func (h *handler) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+	allow := h.allowed(r)
+	w.Header().Set("Allow", allow)
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		writeError(w, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+			r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+allow, "")
+		return
+	}
+	http.Error(w, "405 method not allowed; allowed: "+allow, http.StatusMethodNotAllowed)
 }
 
-// apiNotFound answers an unknown API path in JSON.
+// allowed lists the methods r's path answers, as the route table says.
+func (h *handler) allowed(r *http.Request) string {
+	var methods []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		req := r.Clone(r.Context())
+		req.Method = m
+		var match mux.RouteMatch
+		if h.router != nil && h.router.Match(req, &match) && match.MatchErr == nil {
+			methods = append(methods, m)
+		}
+	}
+	return strings.Join(methods, ", ")
+}
+
+// apiNotFound answers an unknown API path in JSON. gorilla mux reports a
+// subrouter's method mismatch as not found once a later route fails to
+// match, so a path that other methods take is answered 405 here.
 func (h *handler) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	if h.allowed(r) != "" {
+		h.methodNotAllowed(w, r)
+		return
+	}
 	writeError(w, http.StatusNotFound, codeNotFound, "no API endpoint "+r.Method+" "+r.URL.Path+"; see docs/api.md", "")
-}
-
-// apiMethodNotAllowed answers a known API path asked with the wrong method in JSON.
-func (h *handler) apiMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	writeError(w, http.StatusMethodNotAllowed, codeMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path, "")
 }

@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorilla/mux"
 	"github.com/lyssna/lyssna/admin"
+
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/links"
@@ -78,6 +80,7 @@ type handler struct {
 	checks  []readyCheck
 	media   storage.Bucket // Bucket, serving objects with their correct content types
 	reports *stats.Reader  // download statistics for the API
+	router  *mux.Router    // the route table, for the Allow header of a 405
 }
 
 // New returns the whole HTTP handler: the route table wrapped in the
