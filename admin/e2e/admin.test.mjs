@@ -196,6 +196,57 @@ try {
   check((await page.textContent('h1')).includes('Spaced repetition in practice'), 'the episode downloads page opens');
   await axe(page, 'episode downloads');
 
+  // The show schedules in its own time zone.
+  await page.goto(base + '/admin/shows/e2e-lab/edit', { waitUntil: 'load' });
+  check(await page.inputValue('#f-time-zone') === 'UTC', 'a new show schedules in UTC');
+  await page.fill('#f-time-zone', 'Europe/Stockholm');
+  await Promise.all([page.waitForURL(/edit\?done=saved$/), page.click('button:has-text("Save")')]);
+  check(await page.inputValue('#f-time-zone') === 'Europe/Stockholm', 'the time zone is saved');
+
+  // Chapters: add two with the script, save; reorder; remove one.
+  await page.goto(episodeURL, { waitUntil: 'load' });
+  await page.click('#f-chapters button[data-list-add]');
+  await page.fill('input[name="chapters[0].start_ms"]', '0:00');
+  await page.fill('input[name="chapters[0].title"]', 'Opening');
+  await page.click('#f-chapters button[data-list-add]');
+  await page.fill('input[name="chapters[1].start_ms"]', '0:30');
+  await page.fill('input[name="chapters[1].title"]', 'The forgetting curve');
+  await page.fill('input[name="chapters[1].url"]', 'https://example.org/curve');
+  await axe(page, 'episode chapters');
+  await Promise.all([page.waitForURL(/\?done=saved$/), page.click('button[value="save"]')]);
+  check(await page.inputValue('input[name="chapters[1].start_ms"]') === '0:30', 'the chapters were saved with their times');
+  await page.click('#f-chapters li:nth-child(2) button[data-move="up"]');
+  check(await page.inputValue('input[name="chapters[0].title"]') === 'The forgetting curve', 'a chapter moves up');
+  await page.click('#f-chapters li:nth-child(1) button[data-remove]');
+  check(await page.inputValue('input[name="chapters[0].title"]') === 'Opening', 'a chapter is removed');
+  await Promise.all([page.waitForURL(/\?done=saved$/), page.click('button[value="save"]')]);
+  check(await page.locator('#f-chapters li:not([hidden]) input[name$=".title"]').count() >= 1 &&
+    await page.inputValue('input[name="chapters[0].title"]') === 'Opening', 'one chapter is left after saving');
+  const chaptersJSON = await (await page.request.get(publicURL + 'chapters.json')).json();
+  check(chaptersJSON.chapters.length === 1 && chaptersJSON.chapters[0].title === 'Opening', 'the public chapters file follows the editor');
+
+  // Unpublish, then schedule at a local time in Stockholm.
+  await Promise.all([page.waitForURL(/\?done=unpublished$/), page.click('button:has-text("Unpublish")')]);
+  check((await page.textContent('label[for="f-publish-at"]')).includes('Europe/Stockholm'), 'the schedule form names the show\'s time zone');
+  await page.fill('#f-publish-at', '2030-01-15T09:30');
+  await Promise.all([page.waitForURL(/\?done=scheduled$/), page.click('button:has-text("Schedule")')]);
+  check((await page.textContent('main')).includes('15 Jan 2030, 09:30 CET (Europe/Stockholm)'), 'the scheduled time is shown in the show\'s zone');
+  check(await page.inputValue('#f-publish-at') === '2030-01-15T09:30', 'the schedule form shows the local time');
+  const api = await (await page.request.get(base + '/api/v1/shows/e2e-lab/episodes/' + episodeURL.match(/episodes\/(\d+)\//)[1],
+    { headers: { Authorization: 'Bearer ' + token } })).json();
+  check(api.publish_at === '2030-01-15T08:30:00Z', `the API keeps the time in RFC 3339 (${api.publish_at})`);
+  await axe(page, 'episode scheduled');
+
+  // Delete the episode: a page says what goes away, then it is gone.
+  await page.click('a:has-text("Delete the episode")');
+  const goes = await page.textContent('main');
+  check(goes.includes('cannot be undone') && goes.includes('audio file'), 'the confirmation says what goes away');
+  await axe(page, 'delete episode');
+  await Promise.all([page.waitForURL(/\/admin\/shows\/e2e-lab\/\?done=deleted$/), page.click('button:has-text("Delete the episode")')]);
+  check((await page.textContent('main')).includes('was deleted'), 'the show page says the episode was deleted');
+  check(!(await page.textContent('main')).includes('Spaced repetition in practice'), 'the episode is gone from the list');
+  check((await page.request.get(publicURL)).status() === 404, 'its public page answers 404');
+
   // The show list, with the new show.
   await page.goto(base + '/admin/', { waitUntil: 'load' });
   await axe(page, 'shows');
