@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/uploads"
 )
 
 var (
@@ -60,6 +61,7 @@ type episodeFormPage struct {
 	FeedURL     string
 	AudioURL    string
 	ImageURL    string
+	ArtworkNote string // why the artwork falls short of Apple's rules, if it does
 	Preview     template.HTML
 	AudioError  string
 	Transcript  *formState
@@ -103,6 +105,7 @@ func (h *Handler) episodePage(r *http.Request, s *session, sh *episodes.Show, ep
 	}
 	if ep.ImageKey != "" {
 		p.ImageURL = h.links.Media(ep.ImageKey)
+		p.ArtworkNote = uploads.ArtworkNote(ep)
 	}
 	for _, t := range ep.Transcripts {
 		p.Transcripts = append(p.Transcripts, transcriptItem{Transcript: t, URL: h.links.Media(t.Key),

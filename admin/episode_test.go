@@ -447,3 +447,21 @@ func TestTranscriptAfterTheAudio(t *testing.T) {
 		t.Errorf("late cue: %d %q", p.status, msg)
 	}
 }
+
+// TestEmbeddedArtworkNote: the episode page says when the cover art kept
+// from the audio file is smaller than Apple's 1400 px.
+func TestEmbeddedArtworkNote(t *testing.T) {
+	e := newEnv(t, false)
+	c := e.client(t)
+	c.signIn()
+	sh := c.mustCreateShow("pod", "Pod")
+	small := c.uploadEpisode(t, sh, "art.mp3")
+	note := text(c.get(episodeAdminURL(sh, small)).byID("artwork-note"))
+	if !strings.Contains(note, "16 × 16 px") || !strings.Contains(note, "1400 × 1400 to 3000 × 3000 px") {
+		t.Errorf("artwork note %q, want the picture's size and Apple's rule", note)
+	}
+	plain := c.uploadEpisode(t, sh, "cbr.mp3")
+	if c.get(episodeAdminURL(sh, plain)).byID("artwork-note") != nil {
+		t.Error("an artwork note on an episode without artwork of its own")
+	}
+}

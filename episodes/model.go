@@ -140,24 +140,27 @@ type Transcript struct {
 
 // Episode is one episode of a show with its learning materials.
 type Episode struct {
-	ID          int64
-	ShowID      int64
-	Slug        string
-	GUID        string
-	Title       string
-	Notes       string // Markdown
-	Season      int    // 0 means none
-	Number      int    // 0 means none
-	Type        string // EpisodeFull, EpisodeTrailer or EpisodeBonus
-	Explicit    bool
-	Audio       *Audio // nil until audio is uploaded
-	ImageKey    string
-	Chapters    []Chapter
-	Status      string
-	PublishAt   *time.Time // when it is (or was) due to become public
-	PublishedAt *time.Time // when it first became public
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID       int64
+	ShowID   int64
+	Slug     string
+	GUID     string
+	Title    string
+	Notes    string // Markdown
+	Season   int    // 0 means none
+	Number   int    // 0 means none
+	Type     string // EpisodeFull, EpisodeTrailer or EpisodeBonus
+	Explicit bool
+	Audio    *Audio // nil until audio is uploaded
+	ImageKey string
+	// ImageWidth and ImageHeight are the pixel size of ImageKey's picture,
+	// 0 when not known.
+	ImageWidth, ImageHeight int
+	Chapters                []Chapter
+	Status                  string
+	PublishAt               *time.Time // when it is (or was) due to become public
+	PublishedAt             *time.Time // when it first became public
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
 
 	Takeaways      []string
 	StudyQuestions []string

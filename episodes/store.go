@@ -180,6 +180,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("episodes: migrations: %w", err)
 	}
+	// Each part of the project numbers its migrations in its own range, so a
+	// database may already have a higher version than a migration added later.
+	opts = append(opts, goose.WithAllowOutofOrder(true))
 	p, err := goose.NewProvider(gd, s.db, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("episodes: migrations: %w", err)

@@ -34,7 +34,7 @@ const maxSlugAttempts = 20
 
 const episodeColumns = `id, show_id, slug, guid, title, notes, season, number, type, explicit,
 	audio_key, audio_size, audio_type, audio_duration_ms, audio_sha256, audio_bitrate, image_key,
-	status, publish_at, published_at, discussion_url, created_at, updated_at, sort_at`
+	status, publish_at, published_at, discussion_url, created_at, updated_at, sort_at, image_width, image_height`
 
 func setEpisodeDefaults(e *Episode) {
 	if e.Type == "" {
@@ -164,12 +164,12 @@ func (s *Store) insertEpisode(ctx context.Context, tx *txn, e *Episode) (int64, 
 	args := []any{e.ShowID, e.Slug, e.GUID, e.Title, e.Notes, e.Season, e.Number, e.Type, e.Explicit}
 	args = append(args, audioArgs(e.Audio)...)
 	args = append(args, e.ImageKey, e.Status, s.tp(e.PublishAt), s.tp(e.PublishedAt), s.t(sortAt(e)),
-		e.DiscussionURL, s.t(e.CreatedAt), s.t(e.UpdatedAt))
+		e.DiscussionURL, s.t(e.CreatedAt), s.t(e.UpdatedAt), e.ImageWidth, e.ImageHeight)
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO episodes (show_id, slug, guid, title, notes, season, number, type, explicit,
 		audio_key, audio_size, audio_type, audio_duration_ms, audio_sha256, audio_bitrate, image_key,
-		status, publish_at, published_at, sort_at, discussion_url, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+		status, publish_at, published_at, sort_at, discussion_url, created_at, updated_at, image_width, image_height)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
 		RETURNING id`, args...).Scan(&id)
 	if err != nil {
 		if _, ok := uniqueViolation(err); ok {
@@ -434,7 +434,7 @@ func (s *Store) scanEpisode(r rowScanner) (*Episode, error) {
 	var publishAt, publishedAt, created, updated, sorted dbTime
 	err := r.Scan(&e.ID, &e.ShowID, &e.Slug, &e.GUID, &e.Title, &e.Notes, &e.Season, &e.Number, &e.Type, &e.Explicit,
 		&audioKey, &a.Size, &a.ContentType, &a.DurationMS, &a.SHA256, &a.Bitrate, &e.ImageKey,
-		&e.Status, &publishAt, &publishedAt, &e.DiscussionURL, &created, &updated, &sorted)
+		&e.Status, &publishAt, &publishedAt, &e.DiscussionURL, &created, &updated, &sorted, &e.ImageWidth, &e.ImageHeight)
 	if err != nil {
 		return nil, err
 	}
@@ -563,7 +563,8 @@ func loadMaterialRows(ctx context.Context, q querier, query string, args []any, 
 // PublishAt, PublishedAt and CreatedAt keep their stored values (use Publish
 // and Unpublish for the status); an empty Slug keeps the stored slug, and a
 // slug cannot change once the episode has been public (Error
-// "slug"). e gets the stored values back.
+// "slug"); the same ImageKey with no size keeps the stored ImageWidth and
+// ImageHeight. e gets the stored values back.
 func (s *Store) UpdateEpisode(ctx context.Context, e *Episode) error {
 	setEpisodeDefaults(e)
 	return s.inTx(ctx, func(tx *txn) error {
@@ -578,6 +579,9 @@ func (s *Store) UpdateEpisode(ctx context.Context, e *Episode) error {
 			old.ShowID, old.GUID, old.Status, old.PublishAt, old.PublishedAt, old.CreatedAt
 		if e.Slug == "" {
 			e.Slug = old.Slug
+		}
+		if e.ImageKey == old.ImageKey && e.ImageWidth == 0 && e.ImageHeight == 0 {
+			e.ImageWidth, e.ImageHeight = old.ImageWidth, old.ImageHeight // the same picture keeps its size
 		}
 		if e.Slug != old.Slug && old.PublishedAt != nil {
 			return &Error{Field: "slug", Message: fmt.Sprintf("cannot change once the episode has been published; it stays %q", old.Slug)}
@@ -603,11 +607,11 @@ func (s *Store) writeEpisode(ctx context.Context, tx *txn, e *Episode) error {
 	args := []any{e.Slug, e.Title, e.Notes, e.Season, e.Number, e.Type, e.Explicit}
 	args = append(args, audioArgs(e.Audio)...)
 	args = append(args, e.ImageKey, e.Status, s.tp(e.PublishAt), s.tp(e.PublishedAt), s.t(sortAt(e)),
-		e.DiscussionURL, s.t(e.UpdatedAt), e.ID)
+		e.DiscussionURL, s.t(e.UpdatedAt), e.ImageWidth, e.ImageHeight, e.ID)
 	_, err = tx.ExecContext(ctx, `UPDATE episodes SET slug = $1, title = $2, notes = $3, season = $4, number = $5,
 		type = $6, explicit = $7, audio_key = $8, audio_size = $9, audio_type = $10, audio_duration_ms = $11,
 		audio_sha256 = $12, audio_bitrate = $13, image_key = $14, status = $15, publish_at = $16, published_at = $17,
-		sort_at = $18, discussion_url = $19, updated_at = $20 WHERE id = $21`, args...)
+		sort_at = $18, discussion_url = $19, updated_at = $20, image_width = $21, image_height = $22 WHERE id = $23`, args...)
 	if err != nil {
 		return conflict(err, fmt.Sprintf("update episode %d", e.ID), map[string]string{"slug": e.Slug, "guid": e.GUID})
 	}

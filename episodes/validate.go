@@ -402,6 +402,9 @@ func (e *Episode) Validate() error {
 	if err := checkKey("image_url", e.ImageKey); err != nil {
 		return err
 	}
+	if e.ImageWidth < 0 || e.ImageHeight < 0 {
+		return invalid("image_url", "has a negative pixel size")
+	}
 	if err := checkList("chapters", len(e.Chapters)); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/uploads"
 )
 
 // ---- Episodes ----
@@ -35,6 +36,15 @@ type episodeJSON struct {
 	PageURL        string           `json:"page_url"`
 	CreatedAt      time.Time        `json:"created_at"`
 	UpdatedAt      time.Time        `json:"updated_at"`
+	// Warnings are what is kept but falls short of a directory's rules
+	// (embedded cover art under 1400 px); left out when there are none.
+	Warnings []warningJSON `json:"warnings,omitempty"`
+}
+
+// warningJSON is one warning: the field it concerns and what to do.
+type warningJSON struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 func (h *handler) episodeJSON(s *episodes.Show, e *episodes.Episode) episodeJSON {
@@ -64,6 +74,9 @@ func (h *handler) episodeJSON(s *episodes.Show, e *episodes.Episode) episodeJSON
 	if a := e.Audio; a != nil {
 		out.Audio = &audioJSON{URL: h.Links.Media(a.Key), Size: a.Size, Type: a.ContentType,
 			DurationMS: a.DurationMS, SHA256: a.SHA256, Bitrate: a.Bitrate}
+	}
+	if note := uploads.ArtworkNote(e); note != "" {
+		out.Warnings = append(out.Warnings, warningJSON{Field: "image_url", Message: note})
 	}
 	return out
 }
@@ -97,6 +110,7 @@ type episodePatch struct {
 	PageURL     readOnly `json:"page_url"`
 	CreatedAt   readOnly `json:"created_at"`
 	UpdatedAt   readOnly `json:"updated_at"`
+	Warnings    readOnly `json:"warnings"`
 }
 
 // decodeEpisodePatch reads an episode's JSON (at most 1 MiB) from r,
@@ -118,6 +132,7 @@ func decodeEpisodePatch(r io.Reader) (episodePatch, error) {
 		{"page_url", p.PageURL, "it follows from the slug"},
 		{"created_at", p.CreatedAt, "the server sets it"},
 		{"updated_at", p.UpdatedAt, "the server sets it"},
+		{"warnings", p.Warnings, "the server sets them"},
 	})
 	if err != nil {
 		return episodePatch{}, err

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/uploads/probe"
 )
 
 // Artwork limits, from Apple Podcasts' requirements (square, 1400 to 3000
@@ -25,6 +26,34 @@ const (
 	MaxArtworkPx   = 3000
 	MaxArtworkSize = 10 << 20 // bytes
 )
+
+// pictureSize is a picture's width and height in pixels, 0 and 0 when it
+// cannot be read (the decoders read only the header).
+func pictureSize(pic *probe.Picture) (int, int) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(pic.Data))
+	if err != nil {
+		return 0, 0
+	}
+	return cfg.Width, cfg.Height
+}
+
+// ArtworkNote says, for a producer, why the episode's own artwork falls
+// short of Apple's rules, or "" when it does not (or its size is not known).
+// Artwork uploaded on its own is checked and refused; cover art embedded in
+// the audio file is kept whatever its size, and this note is how the API and
+// the producer UI tell of it.
+func ArtworkNote(ep *episodes.Episode) string {
+	w, h := ep.ImageWidth, ep.ImageHeight
+	if ep.ImageKey == "" || w == 0 || h == 0 {
+		return ""
+	}
+	if w == h && w >= MinArtworkPx && w <= MaxArtworkPx {
+		return ""
+	}
+	return fmt.Sprintf("The episode's artwork (the cover art in the audio file) is %d × %d px; Apple Podcasts requires square artwork "+
+		"of %d × %d to %d × %d px. It is kept, but upload a picture of that size as the episode's artwork to replace it.",
+		w, h, MinArtworkPx, MinArtworkPx, MaxArtworkPx, MaxArtworkPx)
+}
 
 // artworkError is the *episodes.Error of the field "image" saying why a
 // picture cannot be artwork, written for the producer: it names the problem
@@ -87,7 +116,7 @@ func (in *Ingester) PutEpisodeArtwork(ctx context.Context, show *episodes.Show, 
 	}
 	key := prefix + randomSuffix() + art.ext
 	next := *ep
-	next.ImageKey = key
+	next.ImageKey, next.ImageWidth, next.ImageHeight = key, art.px, art.px
 	if err := next.Validate(); err != nil {
 		return nil, err
 	}
@@ -125,7 +154,7 @@ func (in *Ingester) DeleteEpisodeArtwork(ctx context.Context, ep *episodes.Episo
 		return nil, episodes.Errorf(episodes.NotFound, "image", "episode %q has no artwork of its own", ep.Slug)
 	}
 	next := *ep
-	next.ImageKey = ""
+	next.ImageKey, next.ImageWidth, next.ImageHeight = "", 0, 0
 	if err := in.Store.UpdateEpisode(ctx, &next); err != nil {
 		return nil, fmt.Errorf("uploads: delete episode artwork: %w", err)
 	}
@@ -137,6 +166,7 @@ type artwork struct {
 	data        []byte
 	contentType string // image/jpeg or image/png
 	ext         string // .jpg or .png
+	px          int    // width and height
 }
 
 // prefix is the key of the picture's objects up to the random suffix.
@@ -210,6 +240,7 @@ func checkArtwork(data []byte) (*artwork, error) {
 		return nil, artworkError(episodes.Malformed, "The picture could not be read; it may be damaged. Export it again as JPEG or PNG.")
 	}
 	w, h := cfg.Width, cfg.Height
+	art.px = w
 	if w != h {
 		return nil, artworkError(episodes.Invalid,
 			"The picture is %d × %d px; artwork must be square. Crop it to equal width and height.", w, h)

@@ -60,6 +60,7 @@ func (in *Ingester) Create(ctx context.Context, show *episodes.Show, f *File, pa
 	ep.Audio = in.audioOf(show, f)
 	if info.Picture != nil {
 		ep.ImageKey = artKey(show, info.Picture)
+		ep.ImageWidth, ep.ImageHeight = pictureSize(info.Picture)
 	}
 	if patch != nil {
 		if err := patch(ep); err != nil {
@@ -116,6 +117,7 @@ func (in *Ingester) Replace(ctx context.Context, show *episodes.Show, ep *episod
 	if next.ImageKey == "" && f.Info.Picture != nil {
 		pic = f.Info.Picture
 		next.ImageKey = artKey(show, pic)
+		next.ImageWidth, next.ImageHeight = pictureSize(pic)
 	}
 	if err := next.Validate(); err != nil {
 		return nil, err
