@@ -74,7 +74,9 @@ func TestReadmeFirstShow(t *testing.T) {
 		{"makes cover.jpg", at("makes cover.jpg", has("ffmpeg", "cover.jpg"))},
 		{"makes episode1.mp3", at("makes episode1.mp3", func(l string) bool { return strings.Contains(l, "episode1.mp3") && !strings.Contains(l, "upload") })},
 		{"puts the artwork", at("puts the artwork", has("@cover.jpg"))},
-		{"uploads a draft", at("uploads a draft", func(l string) bool { return strings.Contains(l, "upload") && strings.Contains(l, "episode1.mp3") && !strings.Contains(l, "--publish") })},
+		{"uploads a draft", at("uploads a draft", func(l string) bool {
+			return strings.Contains(l, "upload") && strings.Contains(l, "episode1.mp3") && !strings.Contains(l, "--publish")
+		})},
 		{"adds materials", at("adds materials", has("PATCH"))},
 		{"publishes", at("publishes", has("/publish"))},
 	}
