@@ -150,6 +150,7 @@ func TestAPIArtworkRefusals(t *testing.T) {
 		{"too small", "image/jpeg", testimage.Encode(t, "jpeg", 1000, 1000), http.StatusBadRequest, codeInvalid, "between 1400 × 1400 and 3000 × 3000 px"},
 		{"too large", "image/png", testimage.Encode(t, "png-header", 3001, 3001), http.StatusBadRequest, codeInvalid, "3001 × 3001 px"},
 		{"grayscale", "image/jpeg", testimage.Encode(t, "gray-jpeg", 1400, 1400), http.StatusBadRequest, codeInvalid, "grayscale"},
+		{"header-only png", "image/png", testimage.Encode(t, "png-header", 1400, 1400), http.StatusUnprocessableEntity, codeMalformed, "damaged or cut short"},
 		{"cmyk", "image/jpeg", testimage.Encode(t, "cmyk-jpeg", 1400, 1400), http.StatusBadRequest, codeInvalid, "CMYK"},
 		{"gif", "image/gif", testimage.Encode(t, "gif", 1400, 1400), http.StatusUnsupportedMediaType, codeUnsupportedMedia, "GIF, not JPEG or PNG"},
 		{"gif sent as png", "image/png", testimage.Encode(t, "gif", 1400, 1400), http.StatusUnsupportedMediaType, codeUnsupportedMedia, "GIF, not JPEG or PNG"},

@@ -50,7 +50,6 @@ func (h *handler) chaptersGet(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Content-Type", "application/json+chapters")
 	hdr.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
 	hdr.Set("Cache-Control", chaptersMaxAge)
-	hdr.Set("Access-Control-Allow-Origin", "*") // web players fetch chapters from other origins
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	// ServeContent answers If-None-Match, HEAD and Range; the episode's
 	// UpdatedAt dates the file for If-Modified-Since.

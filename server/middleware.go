@@ -41,9 +41,10 @@ func (h *handler) requestLogger(r *http.Request) *slog.Logger {
 // middleware wraps next in what every request passes: a request ID, the
 // client's address (clientip: forwarding headers only from trusted
 // proxies), the access log, panic recovery (so a panic is logged as a 500), and the body
-// guard (innermost: a size cap and an idle deadline on every body).
+// guard (a size cap and an idle deadline on every body) and, innermost,
+// gzip for pages, JSON and transcripts.
 func (h *handler) middleware(next http.Handler) http.Handler {
-	return withRequestID(newRequestIDs(), clientip.Resolver{Trusted: h.TrustedProxies}.Middleware(h.accessLog(h.recoverPanics(h.bodyGuard().Wrap(next)))))
+	return withRequestID(newRequestIDs(), clientip.Resolver{Trusted: h.TrustedProxies}.Middleware(h.accessLog(h.recoverPanics(h.bodyGuard().Wrap(compress(next))))))
 }
 
 // bodyGuard is the guard on every request body: the idle deadline, and a cap

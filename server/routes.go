@@ -94,14 +94,14 @@ func (h *handler) routes() *mux.Router {
 	ui.HandleFunc("/shows/{show}/episodes/{episode}/stats.csv", adm.StatsCSV).Methods(http.MethodGet, http.MethodHead)
 
 	// ---- Media (/media/{key...}: audio, artwork, transcripts from the bucket) ----
-	r.HandleFunc("/media/{key:.+}", h.mediaGet).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/media/{key:.+}", publicCORS(h.mediaGet)).Methods(http.MethodGet, http.MethodHead)
 
 	// ---- Static files of the listener pages (/static/{file}) ----
 	r.HandleFunc("/static/{file}", h.Pages.Static).Methods(http.MethodGet, http.MethodHead)
 
 	// ---- Feeds (/{show}/feed.xml, /{show}/{episode}/chapters.json) ----
-	r.HandleFunc("/{show}/feed.xml", h.feedGet).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/{show}/{episode}/chapters.json", h.chaptersGet).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}/feed.xml", publicCORS(h.feedGet)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}/{episode}/chapters.json", publicCORS(h.chaptersGet)).Methods(http.MethodGet, http.MethodHead)
 
 	// ---- Listener pages (/{show}/, /{show}/{episode}/, study guides; keep last) ----
 	// The trailing-slash redirects come after them, so that /static/x is

@@ -258,5 +258,11 @@ func checkArtwork(data []byte) (*artwork, error) {
 		return nil, artworkError(episodes.Invalid,
 			"The picture is grayscale; artwork must be in the RGB colour space. Convert it to RGB (sRGB) and export it again.")
 	}
+	// The header alone proves little: a picture cut short or corrupt after
+	// it would break in every app. Decode it whole (at most 3000 × 3000 px,
+	// checked above) before accepting it.
+	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
+		return nil, artworkError(episodes.Malformed, "The picture is damaged or cut short (%v). Export it again as JPEG or PNG.", err)
+	}
 	return art, nil
 }

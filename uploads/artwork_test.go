@@ -28,7 +28,10 @@ func TestCheckArtwork(t *testing.T) {
 	}{
 		{"jpeg 1400", picture(t, "jpeg", 1400, 1400), accepted, "image/jpeg"},
 		{"png 1400", picture(t, "png", 1400, 1400), accepted, "image/png"},
-		{"png 3000", picture(t, "png-header", 3000, 3000), accepted, "image/png"},
+		{"png 3000", picture(t, "png", 3000, 3000), accepted, "image/png"},
+		{"header-only png", picture(t, "png-header", 1400, 1400), episodes.Malformed, "damaged or cut short"},
+		{"png cut after its header", picture(t, "png", 1400, 1400)[:200], episodes.Malformed, "damaged or cut short"},
+		{"jpeg cut short", picture(t, "jpeg", 1400, 1400)[:2000], episodes.Malformed, "damaged or cut short"},
 		{"not square", picture(t, "png-header", 1400, 1000), episodes.Invalid, "1400 × 1000 px; artwork must be square"},
 		{"too small", picture(t, "jpeg", 600, 600), episodes.Invalid, "600 × 600 px; artwork must be between 1400 × 1400 and 3000 × 3000 px"},
 		{"too large", picture(t, "png-header", 3001, 3001), episodes.Invalid, "3001 × 3001 px; artwork must be between"},

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	be "encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -370,5 +371,68 @@ func TestHostileSignInLimitAcrossReplicas(t *testing.T) {
 	}
 	if status, _ := a.signIn(t, hostileToken, map[string]string{"X-Forwarded-For": "203.0.113.9"}); status != http.StatusSeeOther {
 		t.Errorf("another client behind the same proxy: %d, want 303", status)
+	}
+}
+
+// TestHostileEdge: the 20,000-frame MP3 is accepted (its tag walked in
+// linear work, see probe's TestRepeatedFramesLinear); 1,000 ranges of its
+// audio are merged into one answer; media answers any origin, the API none.
+func TestHostileEdge(t *testing.T) {
+	s := startHostile(t, "LYSSNA_BODY_IDLE_TIMEOUT=60s")
+	s.api(t, "POST", "/api/v1/shows", `{"slug":"talks","title":"Talks","language":"en"}`, 201)
+	var body []byte
+	for i := 0; i < 20_000; i++ {
+		f := append([]byte("TXXX\x00\x00\x00\x07\x00\x00"), "\x00a\x00bcde"...)
+		body = append(body, f...)
+	}
+	n := len(body)
+	audio, err := os.ReadFile(filepath.Join("..", "..", "testdata", "audio", "cbr.mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := append([]byte{'I', 'D', '3', 3, 0, 0, byte(n >> 21 & 0x7f), byte(n >> 14 & 0x7f), byte(n >> 7 & 0x7f), byte(n & 0x7f)}, append(body, audio...)...)
+	if err := s.upload(t, "/api/v1/shows/talks/episodes", file); err != nil {
+		t.Fatalf("the 20,000-frame MP3: %v", err)
+	}
+	var list struct {
+		Episodes []struct {
+			Audio struct {
+				URL string `json:"url"`
+			} `json:"audio"`
+		} `json:"episodes"`
+	}
+	if err := json.Unmarshal([]byte(s.api(t, "GET", "/api/v1/shows/talks/episodes", "", 200)), &list); err != nil || len(list.Episodes) != 1 {
+		t.Fatalf("episode list: %v %+v", err, list)
+	}
+	media := list.Episodes[0].Audio.URL
+	var rng strings.Builder
+	rng.WriteString("bytes=")
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintf(&rng, "%d-%d,", i*10, i*10)
+	}
+	req, _ := http.NewRequest("GET", media, nil)
+	req.Header.Set("Range", strings.TrimSuffix(rng.String(), ","))
+	req.Header.Set("Origin", "https://player.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent || resp.Header.Get("Content-Range") != fmt.Sprintf("bytes 0-9990/%d", len(file)) {
+		t.Errorf("1,000 ranges: %d %q, want one merged range", resp.StatusCode, resp.Header.Get("Content-Range"))
+	}
+	if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("media: Access-Control-Allow-Origin %q, want *", resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	req, _ = http.NewRequest("GET", s.base+"/api/v1/shows", nil)
+	req.Header.Set("Authorization", "Bearer "+hostileToken)
+	req.Header.Set("Origin", "https://player.example")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("API: Access-Control-Allow-Origin %q, want none", got)
 	}
 }

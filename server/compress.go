@@ -1,0 +1,154 @@
+package server
+
+import (
+	"compress/gzip"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// compressible are the content types gzipped for clients that accept it:
+// pages, JSON, transcripts and the pages' assets. Media (audio, pictures) is
+// already compressed and stays as it is, so ranges and sendfile still work.
+var compressible = map[string]bool{
+	"text/html": true, "application/json": true, "text/vtt": true, "application/x-subrip": true,
+	"text/plain": true, "text/css": true, "text/javascript": true, "application/javascript": true,
+	"application/json+chapters": true, "image/svg+xml": true,
+}
+
+var gzipWriters = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression); return w }}
+
+// compress gzips answers of a compressible type to clients that accept
+// gzip: whole answers (200) only, never a range, a HEAD or an answer that is
+// encoded already (the feed does its own). The ETag of a compressed answer
+// is made weak, since its bytes differ from the object's.
+func compress(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead || r.Header.Get("Range") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		cw := &gzipWriter{ResponseWriter: w, accepts: acceptsGzip(r.Header.Get("Accept-Encoding"))}
+		defer cw.close()
+		next.ServeHTTP(cw, r)
+	})
+}
+
+// acceptsGzip reads Accept-Encoding for gzip with a non-zero weight.
+func acceptsGzip(h string) bool {
+	for part := range strings.SplitSeq(h, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		name, v, _ := strings.Cut(strings.TrimSpace(params), "=")
+		if strings.EqualFold(strings.TrimSpace(name), "q") {
+			q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return err == nil && q > 0
+		}
+		return true
+	}
+	return false
+}
+
+// gzipWriter decides at the answer's header whether to compress it.
+type gzipWriter struct {
+	http.ResponseWriter
+	accepts bool
+	decided bool
+	gz      *gzip.Writer
+}
+
+func (g *gzipWriter) decide(status int) {
+	if g.decided {
+		return
+	}
+	g.decided = true
+	h := g.Header()
+	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	if !compressible[mt] {
+		return
+	}
+	if !strings.Contains(strings.Join(h.Values("Vary"), ","), "Accept-Encoding") {
+		h.Add("Vary", "Accept-Encoding")
+	}
+	if !g.accepts || status != http.StatusOK || h.Get("Content-Encoding") != "" || h.Get("Content-Range") != "" {
+		return
+	}
+	h.Del("Content-Length")
+	h.Set("Content-Encoding", "gzip")
+	if etag := h.Get("ETag"); etag != "" && !strings.HasPrefix(etag, "W/") {
+		h.Set("ETag", "W/"+etag)
+	}
+	g.gz = gzipWriters.Get().(*gzip.Writer)
+	g.gz.Reset(g.ResponseWriter)
+}
+
+func (g *gzipWriter) WriteHeader(status int) {
+	if status >= 200 {
+		g.decide(status)
+	}
+	g.ResponseWriter.WriteHeader(status)
+}
+
+func (g *gzipWriter) Write(p []byte) (int, error) {
+	if !g.decided {
+		g.WriteHeader(http.StatusOK)
+	}
+	if g.gz != nil {
+		return g.gz.Write(p)
+	}
+	return g.ResponseWriter.Write(p)
+}
+
+// ReadFrom keeps sendfile for answers that are not compressed (media).
+func (g *gzipWriter) ReadFrom(src io.Reader) (int64, error) {
+	if !g.decided {
+		g.WriteHeader(http.StatusOK)
+	}
+	if g.gz != nil {
+		return io.Copy(g.gz, src)
+	}
+	if rf, ok := g.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(g.ResponseWriter, src)
+}
+
+// Flush sends what is compressed so far.
+func (g *gzipWriter) Flush() {
+	if g.gz != nil {
+		_ = g.gz.Flush()
+	}
+	_ = http.NewResponseController(g.ResponseWriter).Flush()
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (g *gzipWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
+
+func (g *gzipWriter) close() {
+	if g.gz != nil {
+		_ = g.gz.Close()
+		g.gz.Reset(io.Discard)
+		gzipWriters.Put(g.gz)
+		g.gz = nil
+	}
+}
+
+// publicCORS lets web players on other sites read the public, read-only
+// resources (feeds, chapters, transcripts and media): any origin on GET and
+// HEAD, with the headers a player needs for ranges exposed. It is never
+// used on /api or /admin.
+func publicCORS(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", "*")
+			h.Set("Access-Control-Expose-Headers", "Range, Content-Range, Accept-Ranges, Content-Length")
+		}
+		next(w, r)
+	}
+}
