@@ -9,8 +9,6 @@ package admin
 import (
 	"embed"
 	"errors"
-	"fmt"
-	"html/template"
 	"log/slog"
 	"time"
 
@@ -20,8 +18,7 @@ import (
 	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
-	"github.com/lyssna/lyssna/web"
-	"github.com/lyssna/lyssna/web/assets"
+	"github.com/lyssna/lyssna/web/kit"
 )
 
 //go:embed templates/*.html
@@ -52,12 +49,12 @@ type Handler struct {
 	now      func() time.Time
 	log      *slog.Logger
 	secure   bool
-	pages    map[string]*template.Template
-	static   *assets.Set
+	pages    *kit.Pages
+	static   *kit.Assets
 	reports  *stats.Reader
 	sessions *accounts.Sessions
 	signIns  *accounts.SignInLimit
-	notes    *web.Markdown
+	notes    *kit.Markdown
 }
 
 // New parses the templates; it fails only when a dependency is missing or the
@@ -77,7 +74,7 @@ func New(d Deps) (*Handler, error) {
 		now:     d.Now,
 		log:     d.Logger,
 		secure:  d.SecureCookies,
-		notes:   web.NewMarkdown(),
+		notes:   kit.NewMarkdown(),
 		reports: stats.NewReader(d.Store),
 	}
 	if h.now == nil {
@@ -89,25 +86,15 @@ func New(d Deps) (*Handler, error) {
 	h.sessions = accounts.NewSessions(d.Store.DB(), sessionTTL, h.now)
 	h.signIns = accounts.NewSignInLimit(d.Store.DB(), signInBurst, signInWindow, h.now)
 	var err error
-	if h.static, err = assets.Load(staticFS, "static"); err != nil {
+	if h.static, err = kit.LoadAssets(staticFS, "static"); err != nil {
 		return nil, err
 	}
-	if h.pages, err = parseTemplates(h.funcs()); err != nil {
+	h.pages, err = kit.ParsePages(templateFS, "templates", []string{"base.html", "fields.html", "stats_parts.html"},
+		[]string{"signin.html", "shows.html", "show_form.html", "show.html", "episode.html", "error.html",
+			"stats.html", "episode_stats.html", "confirm.html"}, h.funcs(),
+		kit.Options{CSP: contentSecurityPolicy, Referrer: "same-origin", Logger: h.log, Prefix: "admin"})
+	if err != nil {
 		return nil, err
 	}
 	return h, nil
-}
-
-func parseTemplates(funcs template.FuncMap) (map[string]*template.Template, error) {
-	pages := map[string]*template.Template{}
-	for _, name := range []string{"signin.html", "shows.html", "show_form.html", "show.html", "episode.html", "error.html",
-		"stats.html", "episode_stats.html", "confirm.html"} {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/base.html", "templates/fields.html",
-			"templates/stats_parts.html", "templates/"+name)
-		if err != nil {
-			return nil, fmt.Errorf("admin: parse template %s: %w", name, err)
-		}
-		pages[name] = t
-	}
-	return pages, nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/web/kit"
 )
 
 // confirmPage is the data of a page that asks before something is deleted:
@@ -40,7 +41,7 @@ func (h *Handler) episodeDeleteForm(w http.ResponseWriter, r *http.Request, s *s
 	}
 	p.Goes = append(p.Goes, "its details and learning materials (notes, chapters, takeaways, study questions, references, guests)")
 	if ep.Audio != nil {
-		p.Goes = append(p.Goes, fmt.Sprintf("its audio file (%s): its address answers “not found” at once, and storage lets go of it after the retention period", formatBytes(ep.Audio.Size)))
+		p.Goes = append(p.Goes, fmt.Sprintf("its audio file (%s): its address answers “not found” at once, and storage lets go of it after the retention period", kit.Size(ep.Audio.Size)))
 	}
 	if ep.ImageKey != "" {
 		p.Goes = append(p.Goes, "its own artwork")

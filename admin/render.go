@@ -1,13 +1,13 @@
 package admin
 
 import (
-	"bytes"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/lyssna/lyssna/web/kit"
 )
 
 // contentSecurityPolicy allows only Lyssna's own scripts and styles, forms
@@ -43,24 +43,10 @@ func (h *Handler) page(title string, s *session, crumbs ...crumb) page {
 	}
 }
 
-// render executes a page into a buffer, then sends it; a template error
-// sends a 500 and never half a page.
+// render sends a page through the kit: built in a buffer first (a
+// template error is a 500, never half a page), never cached.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
-	var buf bytes.Buffer
-	if err := h.pages[name].ExecuteTemplate(&buf, "base", data); err != nil {
-		h.serverError(w, r, fmt.Errorf("admin: render %s: %w", name, err))
-		return
-	}
-	hdr := w.Header()
-	hdr.Set("Content-Type", "text/html; charset=utf-8")
-	hdr.Set("Content-Security-Policy", contentSecurityPolicy)
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Referrer-Policy", "same-origin")
-	hdr.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		w.Write(buf.Bytes())
-	}
+	h.pages.Render(w, r, status, name, data, "")
 }
 
 // errorPage is the data of the error page.
@@ -81,9 +67,7 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, s *session, w
 
 // serverError logs err once, here at the edge, and answers 500.
 func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	h.log.Error("admin: request failed", "method", r.Method, "path", r.URL.Path, "client", r.RemoteAddr, "err", err)
-	w.Header().Set("Cache-Control", "no-store")
-	http.Error(w, "500 internal server error: the change could not be made; try again in a moment, or ask the operator to look at the server log", http.StatusInternalServerError)
+	h.pages.ServerError(w, r, err)
 }
 
 // seeOther sends the browser on after a successful POST.
@@ -137,10 +121,10 @@ func (h *Handler) funcs() template.FuncMap {
 			}
 			return t.UTC().Format(time.RFC3339)
 		},
-		"duration":   formatDuration,
+		"duration":   kit.Clock,
 		"inc":        func(i int) int { return i + 1 },
 		"kbps":       func(bps int) int { return (bps + 500) / 1000 },
-		"bytes":      formatBytes,
+		"bytes":      kit.Size,
 		"title":      func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
 		"humanDay":   humanDay,
 		"versus":     versus,
@@ -159,26 +143,6 @@ type artworkUpload struct {
 	Form   *formState
 	Action string
 	CSRF   string
-}
-
-func formatDuration(ms int64) string {
-	s := ms / 1000
-	if s >= 3600 {
-		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
-	}
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
-}
-
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // sentence starts msg with a capital and ends it with a full stop.

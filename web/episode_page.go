@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/web/kit"
 )
 
 type chapter struct {
@@ -85,7 +86,7 @@ func (h *Handler) EpisodePage(w http.ResponseWriter, r *http.Request) {
 	}
 	if e.Audio != nil {
 		p.AudioType = e.Audio.ContentType
-		p.AudioSize = humanSize(e.Audio.Size)
+		p.AudioSize = kit.Size(e.Audio.Size)
 	}
 	for _, c := range e.Chapters {
 		ch := chapter{Start: time.Duration(c.StartMS) * time.Millisecond, Title: c.Title, URL: safeURL(c.URL)}

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/lyssna/lyssna/web/kit"
+)
 
 // homePage is the data of the site's home page: every show, so that the
 // error pages' Home link and the bare host name lead somewhere real.
@@ -25,7 +29,7 @@ func (h *Handler) Home(w http.ResponseWriter, r *http.Request) {
 	p.Canonical = h.links.Base() + "/"
 	p.OGType = "website"
 	for _, s := range shows {
-		hs := homeShow{Title: s.Title, URL: h.links.ShowPage(s.Slug), Summary: clipText(s.Description, 200)}
+		hs := homeShow{Title: s.Title, URL: h.links.ShowPage(s.Slug), Summary: kit.Clip(s.Description, 200)}
 		if s.ImageKey != "" {
 			hs.Image = h.links.ShowImage(s)
 		}

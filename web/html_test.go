@@ -6,8 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lyssna/lyssna/internal/htmltest"
 	"golang.org/x/net/html"
+
+	"github.com/lyssna/lyssna/internal/htmltest"
 )
 
 // page is a fetched and parsed page.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/web/kit"
 )
 
 // jsonLD encodes v for a <script type="application/ld+json"> element.
@@ -76,7 +77,7 @@ func (h *Handler) seriesLD(s *episodes.Show, withContext bool) ldSeries {
 		Type:        "PodcastSeries",
 		Name:        s.Title,
 		URL:         h.links.ShowPage(s.Slug),
-		Description: clipText(s.Description, 500),
+		Description: kit.Clip(s.Description, 500),
 		Image:       h.links.ShowImage(s),
 		WebFeed:     h.links.Feed(s.Slug),
 		InLanguage:  langTag(s.Language),

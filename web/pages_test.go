@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lyssna/lyssna/episodes"
 	"golang.org/x/net/html"
+
+	"github.com/lyssna/lyssna/episodes"
 )
 
 var sampleObjects = map[string]string{

@@ -1,11 +1,7 @@
 package web
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
-	"strings"
 
 	"github.com/lyssna/lyssna/episodes"
 )
@@ -19,57 +15,16 @@ const pageCacheControl = "public, max-age=60"
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
 	"media-src 'self' https:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// render executes a page into a buffer and sends it with an ETag, answering
-// 304 when the client already has it. A template error sends a 500 and is
-// logged here, once.
+// render sends a page through the kit: built in a buffer, with an ETag
+// and pageCacheControl for a 200 (304 when the client has it), no-store
+// otherwise.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
-	var buf bytes.Buffer
-	if err := h.pages[page].ExecuteTemplate(&buf, "base", data); err != nil {
-		h.serverError(w, r, err)
-		return
-	}
-	hdr := w.Header()
-	hdr.Set("Content-Type", "text/html; charset=utf-8")
-	hdr.Set("Content-Security-Policy", contentSecurityPolicy)
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-	if status != http.StatusOK {
-		hdr.Set("Cache-Control", "no-store")
-		w.WriteHeader(status)
-		w.Write(buf.Bytes())
-		return
-	}
-	sum := sha256.Sum256(buf.Bytes())
-	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
-	hdr.Set("Cache-Control", pageCacheControl)
-	hdr.Set("ETag", etag)
-	hdr.Add("Vary", "Accept-Encoding")
-	if etagMatches(r.Header.Get("If-None-Match"), etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	if r.Method == http.MethodHead {
-		w.WriteHeader(status)
-		return
-	}
-	w.Write(buf.Bytes())
+	h.pages.Render(w, r, status, page, data, pageCacheControl)
 }
 
-// etagMatches implements the weak comparison If-None-Match asks for.
-func etagMatches(header, etag string) bool {
-	for _, v := range strings.Split(header, ",") {
-		v = strings.TrimPrefix(strings.TrimSpace(v), "W/")
-		if v == "*" || v == etag {
-			return true
-		}
-	}
-	return false
-}
-
+// serverError logs err once and answers 500.
 func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	h.log.Error("web: page failed", "method", r.Method, "path", r.URL.Path, "client", r.RemoteAddr, "err", err)
-	w.Header().Set("Cache-Control", "no-store")
-	http.Error(w, "500 internal server error: the page could not be built; try again in a moment", http.StatusInternalServerError)
+	h.pages.ServerError(w, r, err)
 }
 
 // errorPage is the data of the friendly error page.

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/language/display"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/web/kit"
 )
 
 // head is what every page's <head> and site header need.
@@ -47,7 +48,7 @@ func (h *Handler) showHead(s *episodes.Show) head {
 	hd := h.baseHead()
 	hd.Lang = langTag(s.Language)
 	hd.Title = s.Title
-	hd.Description = clipText(s.Description, 200)
+	hd.Description = kit.Clip(s.Description, 200)
 	hd.Canonical = h.links.ShowPage(s.Slug)
 	hd.SiteName = s.Title
 	hd.ShowURL = h.links.ShowPage(s.Slug)
@@ -267,15 +268,3 @@ func textParagraphs(s string) []string {
 }
 
 func queryEscape(s string) string { return url.QueryEscape(s) }
-
-// humanSize reads like "48 kB" or "41.2 MB".
-func humanSize(n int64) string {
-	switch {
-	case n < 1000:
-		return fmt.Sprintf("%d bytes", n)
-	case n < 1000*1000:
-		return fmt.Sprintf("%d kB", (n+500)/1000)
-	default:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	}
-}

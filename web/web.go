@@ -8,15 +8,13 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"fmt"
-	"html/template"
 	"log/slog"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/storage"
-	"github.com/lyssna/lyssna/web/assets"
+	"github.com/lyssna/lyssna/web/kit"
 )
 
 //go:embed templates/*.html
@@ -52,9 +50,9 @@ type Handler struct {
 	links       links.Builder
 	now         func() time.Time
 	log         *slog.Logger
-	pages       map[string]*template.Template
-	static      *assets.Set
-	notes       *Markdown
+	pages       *kit.Pages
+	static      *kit.Assets
+	notes       *kit.Markdown
 	transcripts *transcriptCache
 }
 
@@ -73,7 +71,7 @@ func New(d Deps) (*Handler, error) {
 		links:       d.Links,
 		now:         d.Now,
 		log:         d.Logger,
-		notes:       NewMarkdown(),
+		notes:       kit.NewMarkdown(),
 		transcripts: newTranscriptCache(64),
 	}
 	if h.now == nil {
@@ -83,23 +81,14 @@ func New(d Deps) (*Handler, error) {
 		h.log = slog.Default()
 	}
 	var err error
-	if h.static, err = assets.Load(staticFS, "static"); err != nil {
+	if h.static, err = kit.LoadAssets(staticFS, "static"); err != nil {
 		return nil, err
 	}
-	if h.pages, err = parseTemplates(h.funcs()); err != nil {
+	h.pages, err = kit.ParsePages(templateFS, "templates", []string{"base.html"},
+		[]string{"home.html", "show.html", "episode.html", "study_guide.html", "error.html"}, h.funcs(),
+		kit.Options{CSP: contentSecurityPolicy, Referrer: "strict-origin-when-cross-origin", Logger: h.log, Prefix: "web"})
+	if err != nil {
 		return nil, err
 	}
 	return h, nil
-}
-
-func parseTemplates(funcs template.FuncMap) (map[string]*template.Template, error) {
-	pages := map[string]*template.Template{}
-	for _, name := range []string{"home.html", "show.html", "episode.html", "study_guide.html", "error.html"} {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/base.html", "templates/"+name)
-		if err != nil {
-			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
-		}
-		pages[name] = t
-	}
-	return pages, nil
 }

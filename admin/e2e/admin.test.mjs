@@ -103,7 +103,7 @@ try {
   const between = seen.filter((s) => s.value > 0 && s.value < 100);
   console.log(`upload took ${Date.now() - t0} ms; progress values seen: ${seen.map((s) => s.value).join(', ')}`);
   check(between.length >= 1, `the progress bar moved before completion (${between.length} values strictly between 0 and 100)`);
-  check(seen.some((s) => / MB of [\d.]+ MB \(\d+%\)/.test(s.text)), 'the progress text shows bytes and percent');
+  check(seen.some((s) => / MiB of [\d.]+ MiB \(\d+%\)/.test(s.text)), 'the progress text shows bytes and percent');
   const episodeURL = page.url().split('?')[0];
   check((await page.textContent('main')).includes('Lecture one'), 'the title read from the file is shown');
 

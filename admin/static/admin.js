@@ -2,10 +2,11 @@
 // without this script (plain forms); it only adds progress and saves trips.
 'use strict';
 
+// formatBytes writes sizes as the server does (web/kit.Size): binary units.
 function formatBytes(n) {
-  if (n >= 1 << 30) return (n / (1 << 30)).toFixed(2) + ' GB';
-  if (n >= 1 << 20) return (n / (1 << 20)).toFixed(1) + ' MB';
-  if (n >= 1 << 10) return Math.round(n / (1 << 10)) + ' KB';
+  if (n >= 1 << 30) return (n / (1 << 30)).toFixed(1) + ' GiB';
+  if (n >= 1 << 20) return (n / (1 << 20)).toFixed(1) + ' MiB';
+  if (n >= 1 << 10) return Math.round(n / (1 << 10)) + ' KiB';
   return n + ' bytes';
 }
 

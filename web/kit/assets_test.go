@@ -1,4 +1,4 @@
-package assets
+package kit
 
 import (
 	"net/http"
@@ -8,7 +8,7 @@ import (
 	"testing/fstest"
 )
 
-func TestSet(t *testing.T) {
+func TestAssets(t *testing.T) {
 	fsys := fstest.MapFS{
 		"static/style.css":     {Data: []byte("body { color: black }")},
 		"static/app.js":        {Data: []byte("console.log(1)")},
@@ -16,11 +16,11 @@ func TestSet(t *testing.T) {
 		"static/sub/x.css":     {Data: []byte("ignored")},
 		"other/style.css":      {Data: []byte("body { color: red }")},
 	}
-	s, err := Load(fsys, "static")
+	s, err := LoadAssets(fsys, "static")
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := Load(fsys, "other")
+	other, err := LoadAssets(fsys, "other")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestSet(t *testing.T) {
 	if rec := serve(http.MethodGet, "/static/nope.css", "nope.css", nil); rec.Code != http.StatusNotFound {
 		t.Errorf("GET an unknown file: %d, want 404", rec.Code)
 	}
-	if _, err := Load(fsys, "missing"); err == nil {
+	if _, err := LoadAssets(fsys, "missing"); err == nil {
 		t.Error("Load of a missing folder succeeded")
 	}
 }

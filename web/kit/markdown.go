@@ -1,4 +1,4 @@
-package web
+package kit
 
 import (
 	"bytes"
@@ -82,11 +82,11 @@ func (m *Markdown) HTML(src string) (template.HTML, error) {
 // Plain is the rendered HTML as one line of text of at most max runes, for
 // meta descriptions and summaries.
 func (m *Markdown) Plain(rendered template.HTML, max int) string {
-	return clipText(html.UnescapeString(m.strict.Sanitize(string(rendered))), max)
+	return Clip(html.UnescapeString(m.strict.Sanitize(string(rendered))), max)
 }
 
-// clipText collapses white space and cuts s at a word boundary to at most max runes.
-func clipText(s string, max int) string {
+// Clip collapses white space and cuts s at a word boundary to at most max runes.
+func Clip(s string, max int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) <= max {
 		return s

@@ -1,9 +1,4 @@
-// Package assets serves a folder of embedded static files (stylesheets,
-// scripts) under URLs versioned by their content: a page links
-// name?v=HASH, which is cached for a year as immutable, and a new build
-// with other bytes links a new URL. The listener pages and the admin UI each
-// serve their own folder with it.
-package assets
+package kit
 
 import (
 	"bytes"
@@ -20,8 +15,8 @@ import (
 // immutable is the Cache-Control of a request for the current version.
 const immutable = "public, max-age=31536000, immutable"
 
-// Set is the files of one folder, read once; it is safe for concurrent use.
-type Set struct {
+// Assets is the files of one folder, read once; it is safe for concurrent use.
+type Assets struct {
 	files map[string]file
 }
 
@@ -32,21 +27,21 @@ type file struct {
 	hash        string
 }
 
-// Load reads every file directly in dir of fsys (an embed.FS, say), with its
+// LoadAssets reads every file directly in dir of fsys (an embed.FS, say), with its
 // content type from its extension and its content hash.
-func Load(fsys fs.FS, dir string) (*Set, error) {
+func LoadAssets(fsys fs.FS, dir string) (*Assets, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
-		return nil, fmt.Errorf("assets: read %s: %w", dir, err)
+		return nil, fmt.Errorf("kit: read asset %s: %w", dir, err)
 	}
-	s := &Set{files: map[string]file{}}
+	s := &Assets{files: map[string]file{}}
 	for _, e := range entries {
 		if e.IsDir() {
 			continue
 		}
 		data, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
 		if err != nil {
-			return nil, fmt.Errorf("assets: read %s: %w", e.Name(), err)
+			return nil, fmt.Errorf("kit: read asset %s: %w", e.Name(), err)
 		}
 		sum := sha256.Sum256(data)
 		ct := mime.TypeByExtension(path.Ext(e.Name()))
@@ -61,7 +56,7 @@ func Load(fsys fs.FS, dir string) (*Set, error) {
 // URL is the versioned URL of the file name served under prefix (which ends
 // in a slash, such as "https://pod.example.org/static/"), or "" when there
 // is no such file.
-func (s *Set) URL(prefix, name string) string {
+func (s *Assets) URL(prefix, name string) string {
 	f, ok := s.files[name]
 	if !ok {
 		return ""
@@ -73,7 +68,7 @@ func (s *Set) URL(prefix, name string) string {
 // otherwise the file with its ETag (Range and conditional requests work),
 // cached as immutable when the request asks for its current version (the
 // URL's v) and with cacheControl when it does not.
-func (s *Set) Serve(w http.ResponseWriter, r *http.Request, name, cacheControl string) {
+func (s *Assets) Serve(w http.ResponseWriter, r *http.Request, name, cacheControl string) {
 	f, ok := s.files[name]
 	if !ok {
 		http.Error(w, "404 no such static file", http.StatusNotFound)

@@ -1,0 +1,122 @@
+// Package kit is the page kit the listener pages (web) and the producer UI
+// (admin) share: templates parsed once from an embedded folder, pages
+// rendered into a buffer before a byte is sent (a template error never
+// sends half a page), the security headers every page carries, the 500
+// answer, static assets under content-versioned URLs, Markdown for show
+// notes, and the formatters for sizes and times, so both sides read alike.
+package kit
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+)
+
+// Options are what differs between the two sides' pages.
+type Options struct {
+	// CSP is the Content-Security-Policy of every page.
+	CSP string
+	// Referrer is the Referrer-Policy of every page.
+	Referrer string
+	// Logger receives template and server errors, logged once here.
+	Logger *slog.Logger
+	// Prefix names the side in log lines ("web", "admin").
+	Prefix string
+}
+
+// Pages is a set of page templates, each parsed with the shared layout
+// files; it is safe for concurrent use.
+type Pages struct {
+	pages map[string]*template.Template
+	opts  Options
+}
+
+// ParsePages parses each page in names from dir of fsys together with the
+// shared files (the layout defines "base"), with funcs available to all.
+func ParsePages(fsys fs.FS, dir string, shared, names []string, funcs template.FuncMap, opts Options) (*Pages, error) {
+	p := &Pages{pages: map[string]*template.Template{}, opts: opts}
+	if p.opts.Logger == nil {
+		p.opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	for _, name := range names {
+		files := make([]string, 0, len(shared)+1)
+		for _, f := range shared {
+			files = append(files, dir+"/"+f)
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, append(files, dir+"/"+name)...)
+		if err != nil {
+			return nil, fmt.Errorf("kit: parse template %s: %w", name, err)
+		}
+		p.pages[name] = t
+	}
+	return p, nil
+}
+
+// Render executes the page's "base" template with data into a buffer and
+// sends it with the page headers. An empty cacheControl sends it no-store;
+// otherwise a 200 gets an ETag and cacheControl, and a request that already
+// has it a 304. A template error is a 500, logged here once.
+func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name string, data any, cacheControl string) {
+	var buf bytes.Buffer
+	t, ok := p.pages[name]
+	if !ok {
+		p.ServerError(w, r, fmt.Errorf("kit: no page %q", name))
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, "base", data); err != nil {
+		p.ServerError(w, r, fmt.Errorf("kit: render %s: %w", name, err))
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Content-Security-Policy", p.opts.CSP)
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Referrer-Policy", p.opts.Referrer)
+	if cacheControl == "" || status != http.StatusOK {
+		hdr.Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		if r.Method != http.MethodHead {
+			w.Write(buf.Bytes())
+		}
+		return
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	hdr.Set("Cache-Control", cacheControl)
+	hdr.Set("ETag", etag)
+	hdr.Add("Vary", "Accept-Encoding")
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+}
+
+// ServerError logs err once, here at the edge, and answers a plain 500
+// that shows nothing of it.
+func (p *Pages) ServerError(w http.ResponseWriter, r *http.Request, err error) {
+	p.opts.Logger.Error(p.opts.Prefix+": page failed", "method", r.Method, "path", r.URL.Path, "client", r.RemoteAddr, "err", err)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, "500 internal server error: the page could not be built; try again in a moment, or ask the operator to look at the server log",
+		http.StatusInternalServerError)
+}
+
+// etagMatches implements the weak comparison If-None-Match asks for.
+func etagMatches(header, etag string) bool {
+	for _, v := range strings.Split(header, ",") {
+		v = strings.TrimPrefix(strings.TrimSpace(v), "W/")
+		if v == "*" || v == etag {
+			return true
+		}
+	}
+	return false
+}
