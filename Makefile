@@ -6,6 +6,15 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 # Pinned so lint gives the same answer everywhere; 0.8.x understands Go 1.26.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# govulncheck reads the Go vulnerability database from a local copy built
+# from the golang.org/x/vulndb module (its data/osv entries, fetched through
+# the Go module proxy), not from vuln.go.dev, so it runs where only the
+# proxy is reachable (CI). Bump VULNDB to a newer pseudo-version to update
+# it: `go list -m -versions golang.org/x/vulndb` shows none (it is untagged),
+# so take the newest from `go list -m golang.org/x/vulndb@master`.
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+VULNDB      := v0.0.0-20261105234957-e22db6528018
+VULNDB_DIR  ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/lyssna/vulndb-$(VULNDB)
 
 # The tests' PostgreSQL: each test makes its own schema in this database.
 LYSSNA_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
@@ -28,6 +37,29 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "gofmt -w these files:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	$(MAKE) --no-print-directory vulncheck
+
+# make vulncheck: govulncheck over every package, against the local copy of
+# the vulnerability database (built once into VULNDB_DIR, a few minutes).
+.PHONY: vulncheck
+# A finding in a module fails; one in the standard library (fixed by
+# building with a newer Go release, not by a change here) is a warning
+# unless VULN_STDLIB=fail.
+vulncheck: $(VULNDB_DIR)/index/db.json
+	@out="$$($(GO) run $(GOVULNCHECK) -db file://$(VULNDB_DIR) ./... 2>&1)"; status=$$?; echo "$$out"; \
+	if [ $$status -ne 0 ] && [ $$status -ne 3 ]; then exit $$status; fi; \
+	if echo "$$out" | grep 'Found in:' | grep -qv 'stdlib@'; then echo "vulncheck: upgrade the modules above"; exit 3; fi; \
+	if echo "$$out" | grep -q 'Found in: *stdlib@'; then \
+		echo "vulncheck: WARNING: the findings above are in the Go standard library of $$($(GO) env GOVERSION); build with the Go release named in 'Fixed in'"; \
+		[ "$(VULN_STDLIB)" != fail ]; \
+	fi
+
+$(VULNDB_DIR)/index/db.json:
+	@src="$$($(GO) mod download -json golang.org/x/vulndb@$(VULNDB) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')"; \
+	test -d "$$src/data/osv" || { echo "golang.org/x/vulndb@$(VULNDB) has no data/osv"; exit 1; }; \
+	rm -rf "$(VULNDB_DIR).tmp" && \
+	$(GO) run golang.org/x/vulndb/cmd/indexdb@$(VULNDB) -vulns "$$src/data/osv" -out "$(VULNDB_DIR).tmp" && \
+	rm -rf "$(VULNDB_DIR)" && mv "$(VULNDB_DIR).tmp" "$(VULNDB_DIR)"
 
 # make bench: Lyssna against nginx, the AWS CLI and ffprobe (bench/README.md).
 bench:
