@@ -2,12 +2,14 @@ package uploads
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -274,5 +276,70 @@ func TestReplaceAudio(t *testing.T) {
 			}
 			r.sameState(t, before)
 		})
+	})
+}
+
+// listCounter counts the bucket listings and object lookups a sweep makes.
+type listCounter struct {
+	storage.Bucket
+	lists, stats atomic.Int64
+}
+
+func (l *listCounter) List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error {
+	l.lists.Add(1)
+	return l.Bucket.List(ctx, prefix, fn)
+}
+
+func (l *listCounter) Stat(ctx context.Context, key string) (storage.ObjectInfo, error) {
+	l.stats.Add(1)
+	return l.Bucket.Stat(ctx, key)
+}
+
+// TestPeriodicSweepDoesNotListTheBucket is defect 10 of issue 12: the sweep
+// every replica runs every 15 minutes lists no bucket and looks up no object
+// (it reads its candidates from the store); only the reconciliation lists,
+// once per ReconcileEvery across all replicas.
+func TestPeriodicSweepDoesNotListTheBucket(t *testing.T) {
+	var lc *listCounter
+	r := newRig(t, allBackends[0], func(b storage.Bucket) storage.Bucket { lc = &listCounter{Bucket: b}; return lc })
+	ctx := t.Context()
+	for _, f := range []string{"cbr.mp3", "art.mp3"} {
+		if _, err := r.in.Ingest(ctx, r.show, bytes.NewReader(readFixture(t, f)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := sweepOpts
+	opts.ReconcileEvery = 7 * 24 * time.Hour
+	lc.lists.Store(0)
+	if rep := r.sweepAt(t, 0, opts); !rep.Reconciled || lc.lists.Load() == 0 {
+		t.Fatalf("the first sweep did not reconcile: %+v, %d listings", rep, lc.lists.Load())
+	}
+	lc.lists.Store(0)
+	lc.stats.Store(0)
+	for range 4 {
+		if rep := r.sweepAt(t, 15*time.Minute, opts); rep.Reconciled {
+			t.Fatal("the reconciliation ran again within its interval")
+		}
+	}
+	if n, m := lc.lists.Load(), lc.stats.Load(); n != 0 || m != 0 {
+		t.Errorf("four periodic sweeps listed the bucket %d times and looked up %d objects, want none", n, m)
+	}
+}
+
+// TestOneSweepAtATime: while one replica holds the sweep's lock (an
+// advisory lock on PostgreSQL), another's sweep does nothing and says so.
+func TestOneSweepAtATime(t *testing.T) {
+	eachBackend(t, func(t *testing.T, r *rig) {
+		release, ok, err := r.store.TryLock(t.Context(), "sweep")
+		if err != nil || !ok {
+			t.Fatalf("TryLock = %v, %v", ok, err)
+		}
+		if rep := r.sweepAt(t, 0, sweepOpts); !rep.Skipped {
+			t.Errorf("a sweep while another holds the lock: %+v, want it skipped", rep)
+		}
+		release()
+		if rep := r.sweepAt(t, 0, sweepOpts); rep.Skipped {
+			t.Error("a sweep after the lock was released was skipped")
+		}
 	})
 }
