@@ -78,7 +78,7 @@ func TestBrowser(t *testing.T) {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "e2e/pages.test.mjs", lb.ShowPage("learning-lab"),
 		lb.EpisodePage("learning-lab", "spaced-repetition"), strconv.FormatFloat(seconds, 'f', 3, 64), "3", shots)
