@@ -75,10 +75,6 @@ func seeOther(w http.ResponseWriter, r *http.Request, to string) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-func redirectTo(to string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seeOther(w, r, to) })
-}
-
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 // flashes are the fixed messages a redirect may ask a page to show; only

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,6 +41,7 @@ type statsEnv struct {
 	replicas [2]statsReplica
 	episode  *episodes.Episode
 	draftKey string
+	start    time.Time
 }
 
 func newStatsEnv(t *testing.T, databaseURL string) *statsEnv {
@@ -53,7 +55,7 @@ func newStatsEnv(t *testing.T, databaseURL string) *statsEnv {
 	a.createShow("counted")
 	ep := a.createEpisode("counted", map[string]any{"title": "Counted"})
 	draft := a.createEpisode("counted", map[string]any{"title": "Draft"})
-	e := &statsEnv{apiEnv: a}
+	e := &statsEnv{apiEnv: a, start: a.clock.Now()}
 	for i, id := range []int64{ep.ID, draft.ID} {
 		key := fmt.Sprintf("audio/%d/episode.mp3", id)
 		if _, err := a.bucket.Put(ctx, key, "audio/mpeg", bytes.NewReader(make([]byte, statsAudioSize))); err != nil {
@@ -108,10 +110,11 @@ type statsRequest struct {
 }
 
 // replay sends the requests, aggregates on both replicas and returns the
-// episode's downloads.
-func (e *statsEnv) replay(t *testing.T, reqs []statsRequest) int64 {
+// downloads they added to the episode. tag is appended to every user agent,
+// so the listeners of one sequence are not those of another on the same env.
+func (e *statsEnv) replay(t *testing.T, reqs []statsRequest, tag string) int64 {
 	t.Helper()
-	start := e.clock.Now()
+	before := e.total(t)
 	for _, q := range reqs {
 		e.clock.Add(q.after)
 		key := e.episode.Audio.Key
@@ -123,7 +126,11 @@ func (e *statsEnv) replay(t *testing.T, reqs []statsRequest) int64 {
 		if q.addr != "" && q.addr[0] == '[' {
 			req.RemoteAddr = q.addr + ":40000"
 		}
-		req.Header.Set("User-Agent", cmpOr(q.ua, appleUA))
+		ua := cmpOr(q.ua, appleUA)
+		if strings.TrimSpace(ua) != "" {
+			ua += tag
+		}
+		req.Header.Set("User-Agent", ua)
 		if q.rng != "" {
 			req.Header.Set("Range", q.rng)
 		}
@@ -137,8 +144,14 @@ func (e *statsEnv) replay(t *testing.T, reqs []statsRequest) int64 {
 		}
 		e.flush(t)
 	}
+	return e.total(t) - before
+}
+
+// total is the episode's downloads since the env was made.
+func (e *statsEnv) total(t *testing.T) int64 {
+	t.Helper()
 	rep, err := stats.NewReader(e.store).EpisodeReport(context.Background(), e.episode.ID,
-		stats.Period{From: start.Format(time.DateOnly), To: e.clock.Now().Format(time.DateOnly)})
+		stats.Period{From: e.start.Format(time.DateOnly), To: e.clock.Now().Format(time.DateOnly)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,14 +210,16 @@ func TestStatsCounting(t *testing.T) {
 	}
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
-			for _, tc := range cases {
+			url := ""
+			if db == "postgres" {
+				url = testenv.Postgres(t)
+			}
+			// One env for the table: each case's listeners are its own
+			// (tagged user agents), and the downloads it adds are compared.
+			e := newStatsEnv(t, url)
+			for i, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
-					url := ""
-					if db == "postgres" {
-						url = testenv.Postgres(t)
-					}
-					e := newStatsEnv(t, url)
-					if got := e.replay(t, tc.reqs); got != tc.want {
+					if got := e.replay(t, tc.reqs, fmt.Sprintf(" case/%d", i)); got != tc.want {
 						t.Errorf("downloads = %d, want %d", got, tc.want)
 					}
 				})
@@ -279,7 +294,7 @@ func TestStatsAPI(t *testing.T) {
 	e := newStatsEnv(t, "")
 	chrome := "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/77.0.3865.120 Safari/537.36"
 	if got := e.replay(t, []statsRequest{{}, {addr: "203.0.113.9", ua: "AntennaPod/3.4.0"},
-		{addr: "203.0.113.10", ua: chrome, referrer: testBase + "/counted/counted/"}}); got != 3 {
+		{addr: "203.0.113.10", ua: chrome, referrer: testBase + "/counted/counted/"}}, ""); got != 3 {
 		t.Fatalf("downloads = %d, want 3", got)
 	}
 	day := e.clock.Now().Format(time.DateOnly)
