@@ -43,6 +43,11 @@ type Options struct {
 	// the least recently used are dropped first. Default DefaultMaxBytes.
 	// The feed being served is always kept, even when it alone is larger.
 	MaxBytes int64
+	// RefreshTimeout bounds one refresh's database calls. Default 30 s.
+	RefreshTimeout time.Duration
+	// StaleAfter is how long a request that has a feed, however old, waits
+	// for its refresh before it is answered with that feed. Default 2 s.
+	StaleAfter time.Duration
 	// Logger receives the start and end of a database outage hidden by
 	// serving stale feeds. Default slog.Default().
 	Logger *slog.Logger
@@ -135,6 +140,12 @@ func NewCache(src Source, lb links.Builder, now func() time.Time, opts Options) 
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultMaxBytes
 	}
+	if opts.RefreshTimeout <= 0 {
+		opts.RefreshTimeout = 30 * time.Second
+	}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = 2 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -176,29 +187,70 @@ func (c *Cache) lookup(ctx context.Context, slug string) (*entry, error) {
 		return e, nil
 	}
 	// One refresh per show at a time; waiting requests share its result.
-	// The refresh must not die with the request that started it.
-	v, err, _ := c.flight.Do(slug, func() (any, error) {
-		return c.refresh(context.WithoutCancel(ctx), slug)
+	// The refresh must not die with the request that started it, but has a
+	// deadline of its own, so a database that stopped answering (rather
+	// than refusing) cannot hold it for ever.
+	ch := c.flight.DoChan(slug, func() (any, error) {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.RefreshTimeout)
+		defer cancel()
+		v, err := c.refresh(rctx, slug)
+		c.noteOutcome(slug, err)
+		return v, err
 	})
-	if err != nil {
-		if c.outage.CompareAndSwap(false, true) {
-			c.opts.Logger.Error("feed: the database failed; serving the last feeds built, and 503 for the others, until it answers",
-				"show", slug, "error", err)
+	var res singleflight.Result
+	if e == nil {
+		select {
+		case res = <-ch:
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
+	} else {
+		// With a feed in hand, wait for the refresh only so long: a slow
+		// database, or a long rebuild, is answered with the last feed built
+		// while the refresh goes on.
+		t := time.NewTimer(c.opts.StaleAfter)
+		defer t.Stop()
+		select {
+		case res = <-ch:
+		case <-t.C:
+			return e, nil
+		case <-ctx.Done():
+			return e, nil
+		}
+	}
+	if res.Err != nil {
 		if e == nil {
-			return nil, err
+			return nil, res.Err
 		}
 		// Serve the last good bytes, even after an Invalidate (the edit's
-		// feed cannot be built now), and leave the database alone for a while.
+		// feed cannot be built now).
+		return e, nil
+	}
+	return res.Val.(*entry), nil
+}
+
+// noteOutcome logs the start and the end of a database outage, once each,
+// and after a failed refresh leaves the database alone for a check interval
+// (the show's last feed is served meanwhile).
+func (c *Cache) noteOutcome(slug string, err error) {
+	if err == nil {
+		if c.outage.CompareAndSwap(true, false) {
+			c.opts.Logger.Info("feed: the database answers again", "show", slug)
+		}
+		return
+	}
+	if c.outage.CompareAndSwap(false, true) {
+		c.opts.Logger.Error("feed: the database failed; serving the last feeds built, and 503 for the others, until it answers",
+			"show", slug, "error", err)
+	}
+	c.mu.RLock()
+	e := c.entries[slug]
+	c.mu.RUnlock()
+	if e != nil {
 		stale := *e
-		stale.retryAt = now.Add(c.opts.CheckInterval)
+		stale.retryAt = c.now().Add(c.opts.CheckInterval)
 		c.keep(slug, e, &stale)
-		return &stale, nil
 	}
-	if c.outage.CompareAndSwap(true, false) {
-		c.opts.Logger.Info("feed: the database answers again", "show", slug)
-	}
-	return v.(*entry), nil
 }
 
 // due reports whether a scheduled episode has become public since the build.

@@ -26,6 +26,24 @@ type fakeSource struct {
 	eps      map[int64][]*episodes.Episode
 	versions int // ShowVersion calls
 	fail     error
+	hang     chan struct{} // when set, reads wait for it to close
+}
+
+// wait blocks a read while f.hang is set, as a database that stopped
+// answering does.
+func (f *fakeSource) wait(ctx context.Context) error {
+	f.mu.Lock()
+	hang := f.hang
+	f.mu.Unlock()
+	if hang == nil {
+		return nil
+	}
+	select {
+	case <-hang:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func newFakeSource(pairs ...func() (*episodes.Show, []*episodes.Episode)) *fakeSource {
@@ -38,7 +56,10 @@ func newFakeSource(pairs ...func() (*episodes.Show, []*episodes.Episode)) *fakeS
 	return f
 }
 
-func (f *fakeSource) GetShow(_ context.Context, slug string) (*episodes.Show, error) {
+func (f *fakeSource) GetShow(ctx context.Context, slug string) (*episodes.Show, error) {
+	if err := f.wait(ctx); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail != nil {
@@ -65,7 +86,10 @@ func (f *fakeSource) PublicEpisodes(_ context.Context, showID int64, now time.Ti
 	return out, nil
 }
 
-func (f *fakeSource) ShowVersion(_ context.Context, showID int64) (int64, error) {
+func (f *fakeSource) ShowVersion(ctx context.Context, showID int64) (int64, error) {
+	if err := f.wait(ctx); err != nil {
+		return 0, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.versions++
@@ -507,5 +531,29 @@ func TestCacheDatabaseErrors(t *testing.T) {
 	serve(t, c, http.MethodGet, "weekly-science", nil)
 	if !strings.Contains(logs.String(), "answers again") || c.Stats().Outage {
 		t.Errorf("the end of the outage is not noted:\n%s", logs.String())
+	}
+}
+
+// TestCacheDatabaseHangs: a database that stops answering (rather than
+// refusing) does not hold feed requests: one that has a feed gets it after
+// StaleAfter, a cold one gets 503 once the refresh's deadline passes.
+func TestCacheDatabaseHangs(t *testing.T) {
+	src := newFakeSource(episodicShow, serialShow)
+	clk := &clock{t: testNow}
+	c := NewCache(src, testLinks, clk.now, Options{CheckInterval: time.Second, StaleAfter: 20 * time.Millisecond,
+		RefreshTimeout: 200 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	good := serve(t, c, http.MethodGet, "weekly-science", nil)
+	hang := make(chan struct{})
+	defer close(hang)
+	src.mu.Lock()
+	src.hang = hang
+	src.mu.Unlock()
+	clk.add(2 * time.Second)
+	w := serve(t, c, http.MethodGet, "weekly-science", nil)
+	if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), good.Body.Bytes()) {
+		t.Errorf("with the database hanging: %d; want the last feed", w.Code)
+	}
+	if w := serve(t, c, http.MethodGet, "learn-swedish", nil); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("a feed never built, with the database hanging: %d, want 503", w.Code)
 	}
 }
