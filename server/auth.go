@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/lyssna/lyssna/episodes"
@@ -68,7 +70,8 @@ func BootstrapAdminToken(ctx context.Context, store *episodes.Store, token strin
 }
 
 // requireToken lets a request through only with "Authorization: Bearer
-// TOKEN" naming a stored token, and answers 401 JSON otherwise. The secret
+// TOKEN" naming a stored token, and answers 401 JSON otherwise; a token over
+// its rate limit (per replica) gets 429 with Retry-After. The secret
 // is hashed before the lookup, so the database compares hashes and the
 // time a lookup takes says nothing about the secret.
 func (h *handler) requireToken(next http.Handler) http.Handler {
@@ -81,7 +84,8 @@ func (h *handler) requireToken(next http.Handler) http.Handler {
 				"this endpoint needs an API token: send Authorization: Bearer TOKEN (create one with `lyssna token create --name NAME`)", "")
 			return
 		}
-		if _, err := h.Store.TokenByHash(r.Context(), episodes.HashToken(token)); err != nil {
+		hash := episodes.HashToken(token)
+		if _, err := h.Store.TokenByHash(r.Context(), hash); err != nil {
 			if !errors.Is(err, episodes.ErrNotFound) {
 				h.respondError(w, r, err)
 				return
@@ -89,6 +93,13 @@ func (h *handler) requireToken(next http.Handler) http.Handler {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="lyssna", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, codeUnauthorized,
 				"the API token is not valid (unknown or revoked); `lyssna token list` shows the tokens", "")
+			return
+		}
+		if ok, wait := h.apiLimit.allow(hash); !ok {
+			secs := max(1, int(math.Ceil(wait.Seconds())))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			writeError(w, http.StatusTooManyRequests, codeRateLimited,
+				fmt.Sprintf("too many requests with this token; try again in %d s", secs), "")
 			return
 		}
 		next.ServeHTTP(w, r)

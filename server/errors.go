@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/internal/bodyguard"
@@ -21,6 +22,7 @@ const (
 	codeMethodNotAllowed = "method_not_allowed"
 	codeInternal         = "internal"
 	codeCanceled         = "canceled"
+	codeRateLimited      = "rate_limited"
 )
 
 // statusClientGone is what the access log records for a request whose client
@@ -78,6 +80,12 @@ func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error
 		writeError(w, http.StatusBadRequest, codeIncomplete, "the upload broke off before the end of the file; nothing was stored, send it again", "")
 	case errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrInvalidKey):
 		writeError(w, http.StatusNotFound, codeNotFound, "there is nothing stored at this address", "")
+	case errors.Is(err, storage.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil:
+		// A part timed out or is down: an outage to log once, and for the
+		// client to retry (503 with Retry-After), not a bug (500).
+		h.requestLogger(r).LogAttrs(r.Context(), slog.LevelWarn, "request failed: a part is unavailable", slog.Any("error", err))
+		w.Header().Set("Retry-After", strconv.Itoa(storage.RetryAfterSeconds))
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "a part Lyssna needs did not answer in time; try again in a few seconds", "")
 	case errors.Is(context.Cause(r.Context()), context.Canceled):
 		// The client went away (whatever error that caused below): nobody
 		// reads this answer and it is no fault here. The access log shows

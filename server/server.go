@@ -49,6 +49,11 @@ type Deps struct {
 	// BodyIdleTimeout is how long any request body may send nothing before
 	// it is cut off with a 408 (LYSSNA_BODY_IDLE_TIMEOUT); 0 means bodyguard.DefaultIdle.
 	BodyIdleTimeout time.Duration
+	// APIRate and APIBurst limit the requests of each API token in this
+	// replica (a sustained rate per second and a burst); 0 means the
+	// defaults, 10 a second and 100 at once.
+	APIRate  float64
+	APIBurst int
 	// TrustedProxies are the proxies whose X-Forwarded-For and Forwarded
 	// headers name the client (LYSSNA_TRUSTED_PROXIES); empty trusts none.
 	TrustedProxies []netip.Prefix
@@ -77,10 +82,11 @@ type readyCheck struct {
 // handler holds the dependencies; every HTTP handler is a method on it.
 type handler struct {
 	Deps
-	checks  []readyCheck
-	media   storage.Bucket // Bucket, serving objects with their correct content types
-	reports *stats.Reader  // download statistics for the API
-	router  *mux.Router    // the route table, for the Allow header of a 405
+	checks   []readyCheck
+	media    storage.Bucket // Bucket, serving objects with their correct content types
+	reports  *stats.Reader  // download statistics for the API
+	router   *mux.Router    // the route table, for the Allow header of a 405
+	apiLimit *tokenLimiter  // requests per API token, in this replica
 }
 
 // New returns the whole HTTP handler: the route table wrapped in the
@@ -112,7 +118,8 @@ func newHandler(deps Deps) (*handler, error) {
 		slices.Sort(missing)
 		return nil, fmt.Errorf("server: missing parts: %s", strings.Join(missing, ", "))
 	}
-	h := &handler{Deps: deps, media: typedMedia(deps.Bucket), reports: stats.NewReader(deps.Store)}
+	h := &handler{Deps: deps, media: typedMedia(deps.Bucket), reports: stats.NewReader(deps.Store),
+		apiLimit: newTokenLimiter(deps.APIRate, deps.APIBurst, time.Now)}
 	h.checks = []readyCheck{{"database", deps.Store.Ping}, {"storage", deps.Bucket.Ping}}
 	if w, ok := deps.Metrics.(feedCacheWatcher); ok {
 		w.WatchFeedCache(deps.Feeds.Stats)

@@ -42,7 +42,7 @@ const DefaultPresignTTL = 15 * time.Minute
 // others through one GetRange per request, spanning the requested ranges.
 //
 // A missing object or an invalid key is answered 404 and a wrong method 405,
-// and Serve returns nil. When the backend fails, Serve answers 502 (or cuts a
+// and Serve returns nil. When the backend fails, Serve answers 503 with Retry-After (or cuts a
 // response already under way short) and returns the error for the caller to
 // log; it writes nothing more to w.
 func Serve(w http.ResponseWriter, r *http.Request, b Bucket, key string) error {
@@ -95,7 +95,7 @@ func Serve(w http.ResponseWriter, r *http.Request, b Bucket, key string) error {
 // URLSigner (except for HEAD, which a GET signature does not cover);
 // otherwise it serves the object itself with Serve. It neither
 // checks that the object exists nor returns an error, except as Serve does
-// and when presigning fails (answered 502).
+// and when presigning fails (answered 503).
 func Redirect(w http.ResponseWriter, r *http.Request, b Bucket, key, mediaBaseURL string, ttl time.Duration) error {
 	if !allowMethod(w, r) {
 		return nil
@@ -136,8 +136,12 @@ func allowMethod(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
+// RetryAfterSeconds is the Retry-After of a 503 for a storage outage.
+const RetryAfterSeconds = 5
+
 // fail answers a failed lookup: 404 for a missing object, nothing for a
-// client that went away, else 502 with the error returned for logging.
+// client that went away, else 503 with Retry-After and the error returned
+// for logging.
 func fail(w http.ResponseWriter, r *http.Request, key string, err error) error {
 	switch {
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrInvalidKey):
@@ -146,7 +150,9 @@ func fail(w http.ResponseWriter, r *http.Request, key string, err error) error {
 	case r.Context().Err() != nil:
 		return nil
 	}
-	http.Error(w, "502 the storage backend failed; the error is logged on the server", http.StatusBadGateway)
+	// An outage is the server's to fix and the client's to retry: 503.
+	w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
+	http.Error(w, "503 the storage backend failed; try again later (the error is logged on the server)", http.StatusServiceUnavailable)
 	return fmt.Errorf("storage: serve %q: %w", key, err)
 }
 

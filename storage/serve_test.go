@@ -148,7 +148,7 @@ func TestServeErrors(t *testing.T) {
 	}{
 		{"missing", &rangeBucket{data: data}, "nope.mp3", 404, false},
 		{"invalid key", &rangeBucket{data: data}, "../k.mp3", 404, false},
-		{"stat fails", &rangeBucket{data: data, statErr: errBackend}, "k.mp3", 502, true},
+		{"stat fails", &rangeBucket{data: data, statErr: errBackend}, "k.mp3", 503, true},
 		{"read fails midway", &rangeBucket{data: data, failAt: 50_000}, "k.mp3", 200, true},
 	}
 	for _, c := range cases {
@@ -205,7 +205,7 @@ func TestRedirect(t *testing.T) {
 		{"presigned", "GET", "k.mp3", "", signer{rangeBucket: &rangeBucket{data: data}}, 302,
 			"https://s3.example.com/bucket/k.mp3?ttl=15m0s", false},
 		{"presigned HEAD is served", "HEAD", "k.mp3", "", signer{rangeBucket: &rangeBucket{data: data}}, 200, "", false},
-		{"presign fails", "GET", "k.mp3", "", signer{rangeBucket: &rangeBucket{data: data}, err: errBackend}, 502, "", true},
+		{"presign fails", "GET", "k.mp3", "", signer{rangeBucket: &rangeBucket{data: data}, err: errBackend}, 503, "", true},
 		{"no signer", "GET", "k.mp3", "", &rangeBucket{data: data}, 200, "", false},
 		{"bad key", "GET", "a//b", "https://cdn.example.com", &rangeBucket{data: data}, 404, "", false},
 		{"POST", "POST", "k.mp3", "https://cdn.example.com", &rangeBucket{data: data}, 405, "", false},

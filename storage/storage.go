@@ -15,6 +15,10 @@ var ErrNotFound = errors.New("storage: object not found")
 // ErrInvalidKey is returned (wrapped) when a key could escape the bucket's root.
 var ErrInvalidKey = errors.New("storage: invalid key")
 
+// ErrUnavailable is returned (wrapped) when the backend did not answer in
+// time or could not be reached: worth trying again later (HTTP 503).
+var ErrUnavailable = errors.New("storage: the storage backend is unavailable")
+
 // ObjectInfo describes a stored object.
 type ObjectInfo struct {
 	Key         string

@@ -30,7 +30,10 @@ func (b *Bucket) mapErr(op, key string, err error) error {
 	status := httpStatus(err)
 	var bm *bucketMissing
 	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, errStalled):
+		// The service did not answer in time (Options.Timeout) or stalled.
+		return fmt.Errorf("%s: %s did not answer in time: %w: %w", what, b.endpoint, storage.ErrUnavailable, err)
+	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s: %w", what, err)
 	case code == "NoSuchBucket", errors.As(err, &bm):
 		return fmt.Errorf("%s: bucket %q does not exist at %s: create it or fix LYSSNA_S3_BUCKET: %w",
@@ -48,7 +51,7 @@ func (b *Bucket) mapErr(op, key string, err error) error {
 	case code == "NoSuchKey", code == "NotFound", status == 404:
 		return fmt.Errorf("%s: %w", what, storage.ErrNotFound)
 	case unreachable(err):
-		return fmt.Errorf("%s: cannot reach %s: check LYSSNA_S3_ENDPOINT and that the service is up: %w", what, b.endpoint, err)
+		return fmt.Errorf("%s: cannot reach %s: check LYSSNA_S3_ENDPOINT and that the service is up: %w: %w", what, b.endpoint, storage.ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

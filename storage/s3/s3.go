@@ -10,12 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
@@ -46,7 +49,15 @@ type Options struct {
 
 	PartSize    int64 // bytes per multipart part; 0: DefaultPartSize
 	Concurrency int   // parts uploaded at once; 0: DefaultConcurrency
+	// Timeout bounds every call that is not a transfer (Stat, Delete, List
+	// pages, Ping), a response's headers, and how long a transfer may move
+	// no byte; 0: DefaultTimeout. A stalled server then fails the call
+	// instead of holding the request (and an upload is aborted).
+	Timeout time.Duration
 }
+
+// DefaultTimeout is Options.Timeout's default.
+const DefaultTimeout = 30 * time.Second
 
 // Bucket is an S3 bucket (or a prefix in one) holding the objects.
 type Bucket struct {
@@ -56,6 +67,7 @@ type Bucket struct {
 	bucket   string
 	prefix   string
 	endpoint string // for messages
+	timeout  time.Duration
 }
 
 var (
@@ -96,8 +108,16 @@ func New(ctx context.Context, o Options) (*Bucket, error) {
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("s3: %s", strings.Join(problems, "; "))
 	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	loadOpts := []func(*config.LoadOptions) error{config.WithHTTPClient(awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = o.Timeout }).
+		WithTransportOptions(func(tr *http.Transport) {
+			tr.ResponseHeaderTimeout = o.Timeout
+			tr.TLSHandshakeTimeout = o.Timeout
+		}))}
 
-	var loadOpts []func(*config.LoadOptions) error
 	if o.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(o.Region))
 	}
@@ -141,6 +161,7 @@ func New(ctx context.Context, o Options) (*Bucket, error) {
 		bucket:   o.Bucket,
 		prefix:   prefix,
 		endpoint: endpoint,
+		timeout:  o.Timeout,
 	}, nil
 }
 
@@ -158,12 +179,17 @@ func (b *Bucket) Put(ctx context.Context, key, contentType string, r io.Reader) 
 	if contentType == "" {
 		contentType = "application/octet-stream"
 	}
-	_, err := b.upload.UploadObject(ctx, &transfermanager.UploadObjectInput{
+	// A server that stops taking bytes stops the reads: the watchdog then
+	// cancels the upload, which the helper aborts (FailTimeout).
+	wctx, stall := newWatchdog(ctx, b.timeout)
+	_, err := b.upload.UploadObject(wctx, &transfermanager.UploadObjectInput{
 		Bucket:      aws.String(b.bucket),
 		Key:         b.full(key),
-		Body:        storage.ContextReader(ctx, r), // also hides any Seeker: the length is never needed
+		Body:        stall.reader(storage.ContextReader(wctx, r)), // also hides any Seeker: the length is never needed
 		ContentType: aws.String(contentType),
 	})
+	err = stall.cause(err)
+	stall.stop()
 	if err != nil {
 		return storage.ObjectInfo{}, b.mapErr("put", key, err)
 	}
@@ -196,8 +222,11 @@ func (b *Bucket) GetRange(ctx context.Context, key string, offset, length int64)
 		}
 		in.Range = aws.String(rng)
 	}
-	out, err := b.client.GetObject(ctx, in)
+	wctx, stall := newWatchdog(ctx, b.timeout)
+	out, err := b.client.GetObject(wctx, in)
 	if err != nil {
+		err = stall.cause(err)
+		stall.stop()
 		if httpStatus(err) == 416 { // the range starts past the end
 			info, err := b.Stat(ctx, key)
 			if err != nil {
@@ -214,7 +243,8 @@ func (b *Bucket) GetRange(ctx context.Context, key string, offset, length int64)
 		ModTime:     aws.ToTime(out.LastModified),
 		ETag:        strings.Trim(aws.ToString(out.ETag), `"`),
 	}
-	body := out.Body
+	// A body that stops arriving is cut after the timeout; closing it stops the watchdog.
+	body := stall.readCloser(out.Body)
 	if total, ok := rangeTotal(aws.ToString(out.ContentRange)); ok {
 		info.Size = total
 	} else if in.Range != nil {
@@ -250,6 +280,8 @@ func (b *Bucket) Stat(ctx context.Context, key string) (storage.ObjectInfo, erro
 	if err := storage.ValidateKey(key); err != nil {
 		return storage.ObjectInfo{}, fmt.Errorf("s3: stat: %w", err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
 	out, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.bucket), Key: b.full(key)})
 	if err != nil {
 		return storage.ObjectInfo{}, b.mapErr("stat", key, err)
@@ -268,6 +300,8 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 	if err := storage.ValidateKey(key); err != nil {
 		return fmt.Errorf("s3: delete: %w", err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
 	_, err := b.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(b.bucket), Key: b.full(key)})
 	if err != nil {
 		if err := b.mapErr("delete", key, err); !errors.Is(err, storage.ErrNotFound) {
@@ -286,7 +320,9 @@ func (b *Bucket) List(ctx context.Context, prefix string, fn func(storage.Object
 		Prefix: aws.String(b.prefix + prefix),
 	})
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		pctx, cancel := context.WithTimeout(ctx, b.timeout)
+		page, err := p.NextPage(pctx)
+		cancel()
 		if err != nil {
 			return b.mapErr("list", prefix, err)
 		}
@@ -311,6 +347,8 @@ func (b *Bucket) List(ctx context.Context, prefix string, fn func(storage.Object
 
 // Ping checks that the bucket exists and the credentials may use it.
 func (b *Bucket) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
 	_, err := b.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b.bucket)})
 	if err == nil {
 		return nil
@@ -340,3 +378,68 @@ func (b *Bucket) PresignGet(ctx context.Context, key string, ttl time.Duration) 
 	}
 	return req.URL, nil
 }
+
+// errStalled is the cause of a transfer cut off by its watchdog.
+var errStalled = errors.New("s3: the transfer moved no byte within the timeout")
+
+// watchdog cancels a transfer's context when no byte has moved for idle:
+// every read through it starts the wait again.
+type watchdog struct {
+	ctx    context.Context
+	idle   time.Duration
+	timer  *time.Timer
+	cancel context.CancelCauseFunc
+}
+
+func newWatchdog(ctx context.Context, idle time.Duration) (context.Context, *watchdog) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	w := &watchdog{ctx: ctx, idle: idle, cancel: cancel}
+	w.timer = time.AfterFunc(idle, func() { cancel(errStalled) })
+	return ctx, w
+}
+
+func (w *watchdog) kick() { w.timer.Reset(w.idle) }
+
+// cause marks err as the watchdog's doing when it fired.
+func (w *watchdog) cause(err error) error {
+	if err != nil && context.Cause(w.ctx) == errStalled {
+		return fmt.Errorf("%w: %w", errStalled, err)
+	}
+	return err
+}
+
+// stop ends the watch and the transfer's context.
+func (w *watchdog) stop() {
+	w.timer.Stop()
+	w.cancel(context.Canceled)
+}
+
+// reader kicks the watchdog on every read of r.
+func (w *watchdog) reader(r io.Reader) io.Reader { return &watchedReader{r: r, w: w} }
+
+// readCloser kicks the watchdog on every read of rc and stops it on Close.
+func (w *watchdog) readCloser(rc io.ReadCloser) io.ReadCloser {
+	return readCloser{&watchedReader{r: rc, w: w}, closerFunc(func() error { w.stop(); return rc.Close() })}
+}
+
+type watchedReader struct {
+	r io.Reader
+	w *watchdog
+}
+
+func (r *watchedReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.w.kick()
+	}
+	if err != nil && err != io.EOF {
+		if err = r.w.cause(err); errors.Is(err, errStalled) {
+			err = fmt.Errorf("%w: %w", storage.ErrUnavailable, err)
+		}
+	}
+	return n, err
+}
+
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
