@@ -61,7 +61,11 @@ func (h *handler) routes() *mux.Router {
 	// Every state-changing request of the UI (sign-in included: login CSRF)
 	// must come from a page of this origin, as the browser's Sec-Fetch-Site
 	// or Origin says; the forms' CSRF tokens stay as a second check.
-	ui.Use(http.NewCrossOriginProtection().Handler)
+	// The public base URL is this origin too, should a proxy rewrite Host
+	// (older browsers send Origin but not Sec-Fetch-Site).
+	cop := http.NewCrossOriginProtection()
+	_ = cop.AddTrustedOrigin(h.Links.Base()) // a base with a path is no origin: then Host decides
+	ui.Use(cop.Handler)
 	ui.HandleFunc("/static/{file}", adm.Static).Methods(http.MethodGet, http.MethodHead)
 	ui.HandleFunc("/signin", adm.SignInForm).Methods(http.MethodGet, http.MethodHead)
 	ui.HandleFunc("/signin", adm.SignIn).Methods(http.MethodPost)
