@@ -676,7 +676,8 @@ func (s *Store) Publish(ctx context.Context, id int64, at time.Time) (*Episode, 
 // PublishedAt and PublishAt then agree, as the API's published_at and the
 // feed's pubDate must. Scheduling an episode that is public now takes it out
 // of the feed until then, so it needs opts.Reschedule (else a Conflict *Error
-// for field "reschedule").
+// for field "reschedule"). A rescheduled episode that has been public takes
+// the new time as its publication date at once, and its slug stays fixed.
 func (s *Store) PublishWith(ctx context.Context, id int64, opts PublishOptions) (*Episode, error) {
 	now := s.clock()
 	var e *Episode
@@ -698,7 +699,7 @@ func (s *Store) PublishWith(ctx context.Context, id int64, opts PublishOptions) 
 		newDate := !opts.At.IsZero() || opts.NewDate
 		at := normTime(opts.At)
 		switch {
-		case !newDate && e.PublishedAt != nil:
+		case !newDate && e.PublishedAt != nil && !e.PublishedAt.After(now):
 			at = *e.PublishedAt
 		case opts.At.IsZero():
 			at = normTime(now)
@@ -710,8 +711,13 @@ func (s *Store) PublishWith(ctx context.Context, id int64, opts PublishOptions) 
 		}
 		e.PublishAt = &at
 		if at.After(now) {
-			// It becomes public, with this date, when the time comes.
-			e.Status, e.PublishedAt = StatusScheduled, nil
+			// It becomes public, with this date, when the time comes. One
+			// that has been public keeps a publication date (the new one), so
+			// its slug stays fixed: its page's address has been out there.
+			e.Status = StatusScheduled
+			if e.PublishedAt != nil {
+				e.PublishedAt = &at
+			}
 		} else {
 			e.Status, e.PublishedAt = StatusPublished, &at
 		}

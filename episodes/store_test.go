@@ -930,8 +930,23 @@ func TestStoreRepublishKeepsDate(t *testing.T) {
 			t.Errorf("refused schedule changed the episode: %+v", got)
 		}
 		p, err = s.PublishWith(ctx, e.ID, PublishOptions{At: due, Reschedule: true})
-		if err != nil || p.Status != StatusScheduled || p.IsPublic(clock.Now()) || p.PublishedAt != nil {
+		if err != nil || p.Status != StatusScheduled || p.IsPublic(clock.Now()) || p.PublishedAt == nil || !p.PublishedAt.Equal(normTime(due)) {
 			t.Fatalf("confirmed reschedule: %+v %v", p, err)
+		}
+		// Publishing it now, before that time, publishes it now.
+		clock.Add(time.Hour)
+		if p, err := s.Publish(ctx, e.ID, time.Time{}); err != nil || !p.IsPublic(clock.Now()) || !p.PublishAt.Equal(normTime(clock.Now())) {
+			t.Fatalf("publish now after a reschedule: %+v %v", p, err)
+		}
+		p, err = s.PublishWith(ctx, e.ID, PublishOptions{At: due, Reschedule: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// It has been public: its slug (its page's address) stays fixed.
+		var ee *Error
+		p.Slug = "renamed"
+		if err := s.UpdateEpisode(ctx, p); !errors.As(err, &ee) || ee.Field != "slug" {
+			t.Errorf("renaming a rescheduled episode's slug: %v", err)
 		}
 		clock.Set(due.Add(time.Minute))
 		got, _ := s.GetEpisode(ctx, sh.ID, e.Slug)
