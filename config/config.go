@@ -72,6 +72,7 @@ type Config struct {
 	Stats           bool           // count downloads
 	GeoIPDB         string         // MaxMind country database path; empty for none
 	OP3             bool           // prefix feed enclosures with OP3
+	APIRateLimit    float64        // requests a second per API token, per replica
 	TrustedProxies  []netip.Prefix // whose forwarding headers are believed
 	LogLevel        string         // debug, info, warn or error
 	LogFormat       string         // text or json

@@ -182,6 +182,19 @@ func Settings() []Setting {
 			get:  func(c *Config) string { return c.BodyIdleTimeout.String() },
 		},
 		{
+			Name: "LYSSNA_API_RATE_LIMIT", Type: "number", Default: "20",
+			Help: "Requests a second each API token may send, with bursts of ten times as many, counted in each replica's memory; past it the API answers 429 with Retry-After.",
+			set: func(c *Config, v string) error {
+				n, err := strconv.ParseFloat(v, 64)
+				if err != nil || n <= 0 {
+					return errorf("must be a positive number of requests a second, got %q", v)
+				}
+				c.APIRateLimit = n
+				return nil
+			},
+			get: func(c *Config) string { return strconv.FormatFloat(c.APIRateLimit, 'f', -1, 64) },
+		},
+		{
 			Name: "LYSSNA_TRUSTED_PROXIES", Type: "CIDRs",
 			Help: "Comma-separated networks of the reverse proxies or load balancers in front of Lyssna (10.0.0.0/8, 127.0.0.1); only from them are X-Forwarded-For and Forwarded believed. Empty: the connection's address is the client's.",
 			set:  func(c *Config, v string) (err error) { c.TrustedProxies, err = parsePrefixes(v); return err },

@@ -8,8 +8,8 @@ import (
 
 // Default API rate limit per token, per replica: a sustained rate and a burst.
 const (
-	defaultAPIRate  = 10  // requests a second
-	defaultAPIBurst = 100 // requests at once
+	defaultAPIRate  = 20  // requests a second (LYSSNA_API_RATE_LIMIT)
+	defaultAPIBurst = 200 // requests at once
 	maxLimitedKeys  = 10_000
 )
 

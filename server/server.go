@@ -51,7 +51,7 @@ type Deps struct {
 	BodyIdleTimeout time.Duration
 	// APIRate and APIBurst limit the requests of each API token in this
 	// replica (a sustained rate per second and a burst); 0 means the
-	// defaults, 10 a second and 100 at once.
+	// defaults, 20 a second and 200 at once (LYSSNA_API_RATE_LIMIT).
 	APIRate  float64
 	APIBurst int
 	// TrustedProxies are the proxies whose X-Forwarded-For and Forwarded

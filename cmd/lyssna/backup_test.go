@@ -26,7 +26,8 @@ func TestBackupRestoreUnderLoad(t *testing.T) {
 	dir := t.TempDir()
 	dataDir := filepath.Join(dir, "lyssna-data")
 	token := createToken(t, dataDir)
-	s := startServe(t, dir, "LYSSNA_LISTEN=127.0.0.1:0")
+	// The load is meant to be heavy: no API rate limit in its way.
+	s := startServe(t, dir, "LYSSNA_LISTEN=127.0.0.1:0", "LYSSNA_API_RATE_LIMIT=100000")
 	api := func(base, method, path, body string) (int, string) { return apiCall(base, token, method, path, body) }
 	createShow := func(slug string) error {
 		for {

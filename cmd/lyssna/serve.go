@@ -102,6 +102,8 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		Server: server.Deps{
 			BodyIdleTimeout: cfg.BodyIdleTimeout,
 			TrustedProxies:  cfg.TrustedProxies,
+			APIRate:         cfg.APIRateLimit,
+			APIBurst:        int(10 * cfg.APIRateLimit),
 			MediaDelivery:   cfg.MediaDelivery,
 			MediaBaseURL:    cfg.MediaBaseURL,
 			Stats:           counter,
