@@ -82,11 +82,7 @@ func Open(ctx context.Context, databaseURL string, now func() time.Time) (*Store
 	if err != nil {
 		return nil, fmt.Errorf("episodes: open database: %w", err)
 	}
-	if err := s.db.PingContext(ctx); err != nil {
-		s.db.Close()
-		return nil, fmt.Errorf("episodes: connect to database: %w", err)
-	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.connectAndMigrate(ctx); err != nil {
 		s.db.Close()
 		return nil, err
 	}
@@ -187,24 +183,44 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("episodes: migrations: %w", err)
 	}
-	// SQLite has no session lock: two processes opening one new file may
-	// both try a migration. Each runs in its own transaction, so the loser
-	// rolls back cleanly and, asked again, finds it applied.
-	for attempt := 1; ; attempt++ {
-		_, err = p.Up(ctx)
-		if err == nil || s.dialect == dialectPostgres || attempt == 5 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("episodes: migrate database: %w", ctx.Err())
-		case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
-		}
-	}
-	if err != nil {
+	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("episodes: migrate database: %w", err)
 	}
 	return nil
+}
+
+// connectAndMigrate connects and migrates. SQLite has no session lock: several
+// processes opening one new file race to switch it to WAL and to migrate it,
+// and the losers may get SQLITE_BUSY at once (a lock upgrade that would
+// deadlock does not wait on busy_timeout). Each migration runs in its own
+// transaction, so a loser rolls back cleanly and, asked again a little
+// later, finds the work done.
+func (s *Store) connectAndMigrate(ctx context.Context) error {
+	for attempt := 1; ; attempt++ {
+		migrating := false
+		err := s.db.PingContext(ctx)
+		if err != nil {
+			err = fmt.Errorf("episodes: connect to database: %w", err)
+		} else {
+			migrating = true
+			err = s.migrate(ctx)
+		}
+		retry := sqliteBusy(err) || (migrating && attempt < 5)
+		if err == nil || s.dialect == dialectPostgres || attempt == 20 || !retry {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("episodes: open database: %w", ctx.Err())
+		case <-time.After(time.Duration(min(attempt, 10)) * 50 * time.Millisecond):
+		}
+	}
+}
+
+// sqliteBusy reports whether err is SQLite's "database is locked".
+func sqliteBusy(err error) bool {
+	var sqErr *sqlite.Error
+	return errors.As(err, &sqErr) && sqErr.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Close closes the database.
