@@ -61,7 +61,7 @@ func Open(ctx context.Context, databaseURL string, now func() time.Time) (*Store
 	var err error
 	if IsPostgres(databaseURL) {
 		s.dialect = dialectPostgres
-		s.db, err = sql.Open("pgx", databaseURL)
+		s.db, err = sql.Open("pgx", withPostgresTimeouts(databaseURL))
 	} else {
 		var dsn string
 		dsn, err = sqliteDSN(databaseURL)

@@ -80,7 +80,7 @@ func (h *handler) respondError(w http.ResponseWriter, r *http.Request, err error
 		writeError(w, http.StatusBadRequest, codeIncomplete, "the upload broke off before the end of the file; nothing was stored, send it again", "")
 	case errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrInvalidKey):
 		writeError(w, http.StatusNotFound, codeNotFound, "there is nothing stored at this address", "")
-	case errors.Is(err, storage.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil:
+	case errors.Is(err, storage.ErrUnavailable) || episodes.IsUnavailable(err) && r.Context().Err() == nil:
 		// A part timed out or is down: an outage to log once, and for the
 		// client to retry (503 with Retry-After), not a bug (500).
 		h.requestLogger(r).LogAttrs(r.Context(), slog.LevelWarn, "request failed: a part is unavailable", slog.Any("error", err))

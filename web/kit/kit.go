@@ -15,7 +15,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+
+	"github.com/lyssna/lyssna/episodes"
 )
 
 // Options are what differs between the two sides' pages.
@@ -104,6 +107,16 @@ func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name 
 // ServerError logs err once, here at the edge, and answers a plain 500
 // that shows nothing of it.
 func (p *Pages) ServerError(w http.ResponseWriter, r *http.Request, err error) {
+	if episodes.IsUnavailable(err) && r.Context().Err() == nil {
+		// The database did not answer in time: an outage for the client to
+		// retry, not a bug.
+		p.opts.Logger.Warn(p.opts.Prefix+": page failed: the database is unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Retry-After", strconv.Itoa(episodes.RetryAfterSeconds))
+		http.Error(w, "503 service unavailable: the database did not answer in time; try again in a few seconds",
+			http.StatusServiceUnavailable)
+		return
+	}
 	p.opts.Logger.Error(p.opts.Prefix+": page failed", "method", r.Method, "path", r.URL.Path, "client", r.RemoteAddr, "err", err)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Error(w, "500 internal server error: the page could not be built; try again in a moment, or ask the operator to look at the server log",
