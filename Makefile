@@ -15,6 +15,9 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 VULNDB      := v0.0.0-20261105234957-e22db6528018
 VULNDB_DIR  ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/lyssna/vulndb-$(VULNDB)
+# Built once, not `go run`: go run exits 1 whatever the program's status, and
+# govulncheck's 3 ("vulnerabilities found") must be told from a failure.
+GOVULNCHECK_BIN := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/lyssna/govulncheck-v1.9.0/govulncheck
 
 # The tests' PostgreSQL: each test makes its own schema in this database.
 LYSSNA_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
@@ -46,14 +49,17 @@ lint:
 # stdlib@go1.x" or "html/template@go1.x"; fixed by
 # building with a newer Go release, not by a change here) is a warning
 # unless VULN_STDLIB=fail.
-vulncheck: $(VULNDB_DIR)/index/db.json
-	@out="$$($(GO) run $(GOVULNCHECK) -db file://$(VULNDB_DIR) ./... 2>&1)"; status=$$?; echo "$$out"; \
+vulncheck: $(VULNDB_DIR)/index/db.json $(GOVULNCHECK_BIN)
+	@out="$$($(GOVULNCHECK_BIN) -db file://$(VULNDB_DIR) ./... 2>&1)"; status=$$?; echo "$$out"; \
 	if [ $$status -ne 0 ] && [ $$status -ne 3 ]; then exit $$status; fi; \
 	if echo "$$out" | grep 'Found in:' | grep -qv '@go[0-9]'; then echo "vulncheck: upgrade the modules above"; exit 3; fi; \
 	if echo "$$out" | grep -q 'Found in:.*@go[0-9]'; then \
 		echo "vulncheck: WARNING: the findings above are in the Go standard library of $$($(GO) env GOVERSION); build with the Go release named in 'Fixed in'"; \
 		[ "$(VULN_STDLIB)" != fail ]; \
 	fi
+
+$(GOVULNCHECK_BIN):
+	GOBIN="$(dir $(GOVULNCHECK_BIN))" $(GO) install $(GOVULNCHECK)
 
 $(VULNDB_DIR)/index/db.json:
 	@src="$$($(GO) mod download -json golang.org/x/vulndb@$(VULNDB) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')"; \
