@@ -82,7 +82,7 @@ func Open(ctx context.Context, databaseURL string, now func() time.Time) (*Store
 	if err != nil {
 		return nil, fmt.Errorf("episodes: open database: %w", err)
 	}
-	if err := s.connectAndMigrate(ctx); err != nil {
+	if err := s.connectAndMigrate(ctx, databaseURL); err != nil {
 		s.db.Close()
 		return nil, err
 	}
@@ -155,13 +155,13 @@ func sqliteDSN(databaseURL string) (string, error) {
 // session advisory lock (keyed by the schema, so tests in separate schemas
 // do not wait on each other) lets several processes Open at once: one
 // migrates, the others wait and then find nothing to do.
-func (s *Store) migrate(ctx context.Context) error {
+func (s *Store) migrate(ctx context.Context, db *sql.DB) error {
 	dir, gd := "migrations/sqlite", goose.DialectSQLite3
 	var opts []goose.ProviderOption
 	if s.dialect == dialectPostgres {
 		dir, gd = "migrations/postgres", goose.DialectPostgres
 		var schema string
-		if err := s.db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 			return fmt.Errorf("episodes: read current schema: %w", err)
 		}
 		h := fnv.New64a()
@@ -179,7 +179,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	// Each part of the project numbers its migrations in its own range, so a
 	// database may already have a higher version than a migration added later.
 	opts = append(opts, goose.WithAllowOutofOrder(true))
-	p, err := goose.NewProvider(gd, s.db, sub, opts...)
+	p, err := goose.NewProvider(gd, db, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("episodes: migrations: %w", err)
 	}
@@ -195,7 +195,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // deadlock does not wait on busy_timeout). Each migration runs in its own
 // transaction, so a loser rolls back cleanly and, asked again a little
 // later, finds the work done.
-func (s *Store) connectAndMigrate(ctx context.Context) error {
+func (s *Store) connectAndMigrate(ctx context.Context, databaseURL string) error {
 	for attempt := 1; ; attempt++ {
 		migrating := false
 		err := s.db.PingContext(ctx)
@@ -203,7 +203,7 @@ func (s *Store) connectAndMigrate(ctx context.Context) error {
 			err = fmt.Errorf("episodes: connect to database: %w", err)
 		} else {
 			migrating = true
-			err = s.migrate(ctx)
+			err = s.migrateOnce(ctx, databaseURL)
 		}
 		retry := sqliteBusy(err) || (migrating && attempt < 5)
 		if err == nil || s.dialect == dialectPostgres || attempt == 20 || !retry {
@@ -215,6 +215,21 @@ func (s *Store) connectAndMigrate(ctx context.Context) error {
 		case <-time.After(time.Duration(min(attempt, 10)) * 50 * time.Millisecond):
 		}
 	}
+}
+
+// migrateOnce migrates. On PostgreSQL it does so over connections of its
+// own, without the statement_timeout every other query gets: a migration
+// that rebuilds an index over millions of rows may rightly run for minutes.
+func (s *Store) migrateOnce(ctx context.Context, databaseURL string) error {
+	if s.dialect != dialectPostgres {
+		return s.migrate(ctx, s.db)
+	}
+	db, err := sql.Open("pgx", databaseURL)
+	if err != nil {
+		return fmt.Errorf("episodes: open database for migrations: %w", err)
+	}
+	defer db.Close()
+	return s.migrate(ctx, db)
 }
 
 // sqliteBusy reports whether err is SQLite's "database is locked".
