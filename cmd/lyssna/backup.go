@@ -15,6 +15,7 @@ import (
 
 	"github.com/lyssna/lyssna/config"
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/web/kit"
 )
 
 // A backup is a tar archive: backupManifest first, then backupDBName (a
@@ -106,7 +107,7 @@ func runBackup(ctx context.Context, c *cli, args []string) error {
 	if *media {
 		fmt.Fprintf(c.stdout, " and %d media files", files)
 	}
-	fmt.Fprintf(c.stdout, ", %s in all. Check it with: lyssna restore --from %s --check\n", humanSize(bytes), *to)
+	fmt.Fprintf(c.stdout, ", %s in all. Check it with: lyssna restore --from %s --check\n", kit.Size(bytes), *to)
 	return nil
 }
 

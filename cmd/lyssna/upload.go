@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lyssna/lyssna/web/kit"
 	"golang.org/x/term"
 )
 
@@ -171,8 +172,8 @@ func (c *apiClient) upload(ctx context.Context, show, path, title string, bar, s
 		return nil, fmt.Errorf("upload %s: %w", filepath.Base(path), err)
 	}
 	if bar == nil {
-		fmt.Fprintf(summary, "Uploaded %s: %s in %s (%s/s).\n", filepath.Base(path), humanSize(fi.Size()),
-			p.elapsed().Round(100*time.Millisecond), humanSize(int64(float64(fi.Size())/max(p.elapsed().Seconds(), 0.001))))
+		fmt.Fprintf(summary, "Uploaded %s: %s in %s (%s/s).\n", filepath.Base(path), kit.Size(fi.Size()),
+			p.elapsed().Round(100*time.Millisecond), kit.Size(int64(float64(fi.Size())/max(p.elapsed().Seconds(), 0.001))))
 	}
 	return &ep, nil
 }
@@ -283,7 +284,7 @@ func (p *progress) draw(now time.Time) {
 	rate := float64(p.n) / max(now.Sub(p.start).Seconds(), 0.001)
 	left := "--:--"
 	if rate > 0 {
-		left = clock(time.Duration(float64(p.total-p.n) / rate * float64(time.Second)))
+		left = kit.Clock(int64(float64(p.total-p.n) / rate * 1000))
 	}
 	status := left + " left"
 	if p.sentAll {
@@ -291,7 +292,7 @@ func (p *progress) draw(now time.Time) {
 	}
 	fmt.Fprintf(p.w, "\r\x1b[K[%s%s] %5.1f%%  %s / %s  %s/s  %s",
 		strings.Repeat("=", filled), strings.Repeat(" ", width-filled), pct,
-		humanSize(p.n), humanSize(p.total), humanSize(int64(rate)), status)
+		kit.Size(p.n), kit.Size(p.total), kit.Size(int64(rate)), status)
 }
 
 // finish ends the bar's line.
@@ -305,7 +306,7 @@ func (p *progress) finish(ok bool) {
 	if ok {
 		p.sentAll = true
 		p.draw(p.finishedAt)
-		fmt.Fprintf(p.w, "\r\x1b[KUploaded %s in %s.\n", humanSize(p.total), clock(p.finishedAt.Sub(p.start)))
+		fmt.Fprintf(p.w, "\r\x1b[KUploaded %s in %s.\n", kit.Size(p.total), kit.Clock(p.finishedAt.Sub(p.start).Round(time.Second).Milliseconds()))
 		return
 	}
 	fmt.Fprintln(p.w)
@@ -330,24 +331,4 @@ func (r *progressReader) Read(b []byte) (int, error) {
 	n, err := r.r.Read(b)
 	r.p.add(n)
 	return n, err
-}
-
-func clock(d time.Duration) string {
-	s := int64(d.Round(time.Second) / time.Second)
-	if s >= 3600 {
-		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
-	}
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -45,7 +45,7 @@ func TestUploadCommand(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
 	}
-	if !strings.Contains(stderr, "Uploaded chapters.mp3: 12.5 KiB in") {
+	if !strings.Contains(stderr, "Uploaded chapters.mp3: 12 KiB in") {
 		t.Errorf("stderr lacks the plain summary (not a terminal):\n%s", stderr)
 	}
 	for _, path := range []string{"/talks/hello-world/", "/talks/feed.xml"} {
