@@ -17,28 +17,7 @@ import (
 )
 
 // fakeClock is a settable clock for scheduled publishing.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type fakeClock = testenv.Clock
 
 // backend opens fresh Stores on one database.
 type backend struct {
@@ -80,7 +59,7 @@ func (b backend) open(t *testing.T, clock *fakeClock) *Store {
 }
 
 func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 3, 4, 10, 0, 0, 123456789, time.UTC)}
+	return testenv.NewClock(time.Date(2025, 3, 4, 10, 0, 0, 123456789, time.UTC))
 }
 
 func mustCreateShow(t *testing.T, s *Store, slug string) *Show {

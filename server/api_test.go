@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,23 +22,8 @@ import (
 
 const testBase = "http://lyssna.test"
 
-// testClock is a settable clock shared by the store and the server.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// testClock is the settable clock shared by the store and the server.
+type testClock = testenv.Clock
 
 // apiEnv is the whole server in-process over a real store and a real
 // filesystem bucket, with a valid token.
@@ -60,7 +44,7 @@ func newAPIEnv(t testing.TB, databaseURL string) *apiEnv {
 	if databaseURL == "" {
 		databaseURL = "sqlite:" + filepath.Join(dir, "lyssna.db")
 	}
-	clock := &testClock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
+	clock := testenv.NewClock(time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
 	store, err := episodes.Open(context.Background(), databaseURL, clock.Now)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
