@@ -41,6 +41,13 @@ const (
 	DeliveryRedirect = "redirect"
 )
 
+// Values of LYSSNA_SMTP_TLS.
+const (
+	SMTPStartTLS = "starttls"
+	SMTPTLS      = "tls"
+	SMTPNoTLS    = "none"
+)
+
 // Where a value came from, as reported by Source.
 const (
 	SourceDefault = "default"
@@ -91,6 +98,19 @@ type Config struct {
 	DBConnMaxLifetime time.Duration
 	MetricsToken      string
 	MetricsListen     string
+	// Sign-in with an OpenID Connect provider; off without an issuer.
+	OIDCIssuer         string
+	OIDCClientID       string
+	OIDCClientSecret   string
+	OIDCAllowedDomains []string
+	OIDCName           string
+	// Mail (invitations, password resets); off without a host.
+	SMTPHost     string
+	SMTPPort     int
+	SMTPTLS      string // SMTPStartTLS, SMTPTLS or SMTPNoTLS
+	SMTPUsername string
+	SMTPPassword string
+	SMTPFrom     string
 
 	sources  map[string]string
 	problems []string // bad values found while loading, reported by Validate
@@ -285,6 +305,18 @@ func (c *Config) Validate() error {
 	}
 	if c.MediaDelivery == DeliveryRedirect && c.Storage != StorageS3 && c.MediaBaseURL == "" {
 		bad("LYSSNA_MEDIA_DELIVERY", "\"redirect\" needs LYSSNA_STORAGE=s3 or LYSSNA_MEDIA_BASE_URL to redirect to")
+	}
+	if c.OIDCIssuer != "" && c.OIDCClientID == "" {
+		bad("LYSSNA_OIDC_CLIENT_ID", "required when LYSSNA_OIDC_ISSUER is set; set it to the client ID the identity provider gave Lyssna")
+	}
+	if c.OIDCIssuer == "" && (c.OIDCClientID != "" || c.OIDCClientSecret != "" || len(c.OIDCAllowedDomains) > 0) {
+		bad("LYSSNA_OIDC_ISSUER", "required when another LYSSNA_OIDC_ setting is set; set it to the identity provider's issuer URL")
+	}
+	if c.SMTPHost != "" && c.SMTPFrom == "" {
+		bad("LYSSNA_SMTP_FROM", "required when LYSSNA_SMTP_HOST is set; set it to the address Lyssna's mail comes from")
+	}
+	if c.SMTPPassword != "" && c.SMTPUsername == "" {
+		bad("LYSSNA_SMTP_USERNAME", "required when LYSSNA_SMTP_PASSWORD is set")
 	}
 	if c.DBMaxOpenConns > 0 && c.DBMaxIdleConns > c.DBMaxOpenConns {
 		bad("LYSSNA_DB_MAX_IDLE_CONNS", "must not be more than LYSSNA_DB_MAX_OPEN_CONNS (%d), got %d", c.DBMaxOpenConns, c.DBMaxIdleConns)

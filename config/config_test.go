@@ -160,6 +160,34 @@ func TestSecretFromFile(t *testing.T) {
 	}
 }
 
+func TestSignInSecretsFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "oidc"), "oidc-client-secret\n")
+	writeFile(t, filepath.Join(dir, "smtp"), "smtp-password\n")
+	c := load(t, map[string]string{
+		"LYSSNA_OIDC_ISSUER": "https://idp.uni.example", "LYSSNA_OIDC_CLIENT_ID": "lyssna",
+		"LYSSNA_OIDC_CLIENT_SECRET_FILE": filepath.Join(dir, "oidc"), "LYSSNA_OIDC_ALLOWED_DOMAINS": "@Uni.Example, partner.example",
+		"LYSSNA_SMTP_HOST": "smtp.uni.example", "LYSSNA_SMTP_FROM": "podcasts@uni.example",
+		"LYSSNA_SMTP_USERNAME": "lyssna", "LYSSNA_SMTP_PASSWORD_FILE": filepath.Join(dir, "smtp"),
+	})
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.OIDCClientSecret != "oidc-client-secret" || c.SMTPPassword != "smtp-password" || c.SMTPPort != 587 || c.SMTPTLS != SMTPStartTLS ||
+		strings.Join(c.OIDCAllowedDomains, " ") != "uni.example partner.example" {
+		t.Errorf("loaded %+v", c)
+	}
+	var out bytes.Buffer
+	if err := c.Dump(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, leak := range []string{"oidc-client-secret", "smtp-password"} {
+		if strings.Contains(out.String(), leak) {
+			t.Errorf("Dump shows the secret %q", leak)
+		}
+	}
+}
+
 func TestDumpReadsBack(t *testing.T) {
 	c := load(t, map[string]string{"LYSSNA_MAX_UPLOAD_SIZE": "500MB", "LYSSNA_LISTEN": ":9000", "LYSSNA_S3_PATH_STYLE": "1"})
 	var out bytes.Buffer
@@ -260,6 +288,18 @@ func TestValidateCrossChecks(t *testing.T) {
 		{"postgres URL", map[string]string{"LYSSNA_DATABASE_URL": "postgresql://u@127.0.0.1/db?sslmode=disable"}, ""},
 		{"sqlite forms", map[string]string{"LYSSNA_DATABASE_URL": "file:/var/lib/lyssna/db.sqlite"}, ""},
 		{"short admin token", map[string]string{"LYSSNA_ADMIN_TOKEN": "short"}, "LYSSNA_ADMIN_TOKEN: must be at least 16 characters, got 5"},
+		{"oidc without client", map[string]string{"LYSSNA_OIDC_ISSUER": "https://idp.uni.example"}, "LYSSNA_OIDC_CLIENT_ID: required when LYSSNA_OIDC_ISSUER is set"},
+		{"oidc client without issuer", map[string]string{"LYSSNA_OIDC_CLIENT_ID": "lyssna"}, "LYSSNA_OIDC_ISSUER: required when another LYSSNA_OIDC_ setting is set"},
+		{"oidc issuer not a URL", map[string]string{"LYSSNA_OIDC_ISSUER": "idp.uni.example", "LYSSNA_OIDC_CLIENT_ID": "c"}, "LYSSNA_OIDC_ISSUER: must be an absolute http:// or https:// URL"},
+		{"oidc bad domain", map[string]string{"LYSSNA_OIDC_ISSUER": "https://idp.uni.example", "LYSSNA_OIDC_CLIENT_ID": "c", "LYSSNA_OIDC_ALLOWED_DOMAINS": "uni.example,*.uni.example"}, `LYSSNA_OIDC_ALLOWED_DOMAINS: must be comma-separated email domains such as uni.example,partner.example, got "*.uni.example"`},
+		{"oidc", map[string]string{"LYSSNA_OIDC_ISSUER": "https://idp.uni.example/realms/staff", "LYSSNA_OIDC_CLIENT_ID": "c", "LYSSNA_OIDC_ALLOWED_DOMAINS": "@Uni.Example, partner.example"}, ""},
+		{"smtp without from", map[string]string{"LYSSNA_SMTP_HOST": "smtp.uni.example"}, "LYSSNA_SMTP_FROM: required when LYSSNA_SMTP_HOST is set"},
+		{"smtp host with port", map[string]string{"LYSSNA_SMTP_HOST": "smtp.uni.example:587", "LYSSNA_SMTP_FROM": "a@uni.example"}, "LYSSNA_SMTP_HOST: must be a host name such as smtp.uni.example, without scheme or port"},
+		{"smtp bad from", map[string]string{"LYSSNA_SMTP_HOST": "smtp.uni.example", "LYSSNA_SMTP_FROM": "podcasts"}, "LYSSNA_SMTP_FROM: must be a mail address"},
+		{"smtp bad tls", map[string]string{"LYSSNA_SMTP_HOST": "smtp.uni.example", "LYSSNA_SMTP_FROM": "a@uni.example", "LYSSNA_SMTP_TLS": "ssl"}, `LYSSNA_SMTP_TLS: must be one of "starttls", "tls", "none", got "ssl"`},
+		{"smtp bad port", map[string]string{"LYSSNA_SMTP_PORT": "70000"}, "LYSSNA_SMTP_PORT: must be a port number from 1 to 65535"},
+		{"smtp password without user", map[string]string{"LYSSNA_SMTP_HOST": "smtp.uni.example", "LYSSNA_SMTP_FROM": "a@uni.example", "LYSSNA_SMTP_PASSWORD": "pw"}, "LYSSNA_SMTP_USERNAME: required when LYSSNA_SMTP_PASSWORD is set"},
+		{"smtp", map[string]string{"LYSSNA_SMTP_HOST": "smtp.uni.example", "LYSSNA_SMTP_FROM": "Lyssna <podcasts@uni.example>", "LYSSNA_SMTP_USERNAME": "u", "LYSSNA_SMTP_PASSWORD": "pw", "LYSSNA_SMTP_TLS": "tls", "LYSSNA_SMTP_PORT": "465"}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"path/filepath"
@@ -222,6 +223,81 @@ func Settings() []Setting {
 			get:  func(c *Config) string { return c.AdminToken },
 		},
 		{
+			Name: "LYSSNA_OIDC_ISSUER", Type: "URL",
+			Help: "Sign-in with an OpenID Connect identity provider (a university's): its issuer URL, exactly as its /.well-known/openid-configuration states it. Register BASE_URL/admin/signin/oidc/callback as the redirect URI. Empty: password sign-in only.",
+			set:  func(c *Config, v string) error { c.OIDCIssuer = v; return checkHTTPURL(v, false) },
+			get:  func(c *Config) string { return c.OIDCIssuer },
+		},
+		{
+			Name: "LYSSNA_OIDC_CLIENT_ID", Type: "string",
+			Help: "The client ID Lyssna is registered under at the identity provider.",
+			set:  func(c *Config, v string) error { c.OIDCClientID = v; return nil },
+			get:  func(c *Config) string { return c.OIDCClientID },
+		},
+		{
+			Name: "LYSSNA_OIDC_CLIENT_SECRET", Type: "string", Secret: true,
+			Help: "The client secret of that registration (empty for a public client, which PKCE alone protects).",
+			set:  func(c *Config, v string) error { c.OIDCClientSecret = v; return nil },
+			get:  func(c *Config) string { return c.OIDCClientSecret },
+		},
+		{
+			Name: "LYSSNA_OIDC_ALLOWED_DOMAINS", Type: "domains",
+			Help: "Comma-separated email domains that may sign in with the identity provider (uni.example,partner.example; exact, no subdomains); the address must be verified by the provider. Empty: any account the provider vouches for that matches a Lyssna account.",
+			set: func(c *Config, v string) (err error) {
+				c.OIDCAllowedDomains, err = parseDomains(v)
+				return err
+			},
+			get: func(c *Config) string { return strings.Join(c.OIDCAllowedDomains, ",") },
+		},
+		{
+			Name: "LYSSNA_OIDC_NAME", Type: "string",
+			Help: "The identity provider's name on the sign-in button (\"Sign in with NAME\"). Default: the issuer's host name.",
+			set:  func(c *Config, v string) error { c.OIDCName = strings.TrimSpace(v); return nil },
+			get:  func(c *Config) string { return c.OIDCName },
+		},
+		{
+			Name: "LYSSNA_SMTP_HOST", Type: "host",
+			Help: "Mail server that invitations and password-reset links are sent through. Empty: no mail; the link is shown to the admin or owner to pass on.",
+			set:  func(c *Config, v string) error { c.SMTPHost = strings.TrimSpace(v); return checkHost(c.SMTPHost) },
+			get:  func(c *Config) string { return c.SMTPHost },
+		},
+		{
+			Name: "LYSSNA_SMTP_PORT", Type: "integer", Default: "587",
+			Help: "Port of the mail server: 587 (submission, with STARTTLS) or 465 (with LYSSNA_SMTP_TLS=tls).",
+			set: func(c *Config, v string) (err error) {
+				c.SMTPPort, err = strconv.Atoi(v)
+				if err != nil || c.SMTPPort <= 0 || c.SMTPPort > 65535 {
+					return errorf("must be a port number from 1 to 65535, got %q", v)
+				}
+				return nil
+			},
+			get: func(c *Config) string { return strconv.Itoa(c.SMTPPort) },
+		},
+		{
+			Name: "LYSSNA_SMTP_TLS", Type: "starttls|tls|none", Default: SMTPStartTLS,
+			Help: "How the mail connection is encrypted: starttls (required; a server that does not offer it is refused), tls (TLS from the first byte, port 465), or none (only for a relay on the same host or a trusted network; credentials are never sent unencrypted except to localhost).",
+			set:  func(c *Config, v string) error { c.SMTPTLS = v; return checkOneOf(v, SMTPStartTLS, SMTPTLS, SMTPNoTLS) },
+			get:  func(c *Config) string { return c.SMTPTLS },
+		},
+		{
+			Name: "LYSSNA_SMTP_USERNAME", Type: "string", fromFile: true,
+			Help: "User name for the mail server (PLAIN authentication); empty: send without signing in.",
+			set:  func(c *Config, v string) error { c.SMTPUsername = v; return nil },
+			get:  func(c *Config) string { return c.SMTPUsername },
+		},
+		{
+			Name: "LYSSNA_SMTP_PASSWORD", Type: "string", Secret: true,
+			Help: "Password for the mail server.",
+			set:  func(c *Config, v string) error { c.SMTPPassword = v; return nil },
+			get:  func(c *Config) string { return c.SMTPPassword },
+		},
+		{
+			Name: "LYSSNA_SMTP_FROM", Type: "address",
+			Help: "Sender of Lyssna's mail (\"Lyssna <podcasts@uni.example>\" or podcasts@uni.example); required with LYSSNA_SMTP_HOST.",
+			set:  func(c *Config, v string) error { c.SMTPFrom = strings.TrimSpace(v); return checkAddress(c.SMTPFrom) },
+			get:  func(c *Config) string { return c.SMTPFrom },
+		},
+		{
 			Name: "LYSSNA_SHUTDOWN_TIMEOUT", Type: "duration", Default: "30s",
 			Help: "On SIGINT or SIGTERM, how long in-flight requests may run before the server closes them.",
 			set:  func(c *Config, v string) (err error) { c.ShutdownTimeout, err = parseDuration(v); return err },
@@ -439,6 +515,40 @@ func checkDatabaseURL(v string) error {
 	}
 	if i := strings.Index(v, "://"); i > 0 && !strings.ContainsAny(v[:i], `/\.`) {
 		return errorf("must be a postgres:// URL or a SQLite path (sqlite:PATH, file:PATH or a plain path), got scheme %q", v[:i])
+	}
+	return nil
+}
+
+// parseDomains reads a comma-separated list of email domains, lower-cased,
+// a leading @ dropped.
+func parseDomains(v string) ([]string, error) {
+	var out []string
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		d := strings.ToLower(strings.TrimPrefix(f, "@"))
+		if d == "" || strings.ContainsAny(d, "@/:*") || !strings.Contains(d, ".") || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") {
+			return nil, errorf("must be comma-separated email domains such as uni.example,partner.example, got %q", f)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// checkHost accepts an empty value or a host name or address without a port.
+func checkHost(v string) error {
+	if v != "" && (strings.ContainsAny(v, "/@ ") || strings.Contains(v, "://") || (strings.Count(v, ":") == 1)) {
+		return errorf("must be a host name such as smtp.uni.example, without scheme or port (set the port with LYSSNA_SMTP_PORT), got %q", v)
+	}
+	return nil
+}
+
+// checkAddress accepts an empty value or one mail address, with or without
+// a display name.
+func checkAddress(v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, err := mail.ParseAddress(v); err != nil {
+		return errorf("must be a mail address such as podcasts@uni.example or \"Lyssna <podcasts@uni.example>\", got %q", v)
 	}
 	return nil
 }
