@@ -86,6 +86,8 @@ type Config struct {
 	AdminToken      string
 	ShutdownTimeout time.Duration
 	SweepGrace      time.Duration
+	// ImportAllowPrivate lets imports fetch from non-public addresses.
+	ImportAllowPrivate bool
 	// MediaRetention is how long released media objects are kept.
 	MediaRetention time.Duration
 	// SweepReconcileInterval is how often the whole bucket is listed.

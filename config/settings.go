@@ -165,6 +165,12 @@ func Settings() []Setting {
 			get:  func(c *Config) string { return strconv.FormatBool(c.OP3) },
 		},
 		{
+			Name: "LYSSNA_IMPORT_ALLOW_PRIVATE", Type: "bool", Default: "false",
+			Help: "Let imports fetch feeds and media from private, loopback and link-local addresses (tests, or a feed on your own network); false refuses them after DNS, so an import cannot reach internal services.",
+			set:  func(c *Config, v string) (err error) { c.ImportAllowPrivate, err = parseBool(v); return err },
+			get:  func(c *Config) string { return strconv.FormatBool(c.ImportAllowPrivate) },
+		},
+		{
 			Name: "LYSSNA_MAX_UPLOAD_SIZE", Type: "size", Default: "2GiB",
 			Help: "Largest accepted upload, in bytes or with a unit: 500MB, 2GiB (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024).",
 			set: func(c *Config, v string) (err error) {
