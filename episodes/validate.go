@@ -344,11 +344,14 @@ func (e *Episode) Validate() error {
 			return invalid("slug", "%q has only digits, which would read as an episode id; add a letter", e.Slug)
 		}
 	}
-	if err := checkText("guid", e.GUID, MaxShortLen, false); err != nil {
+	// A guid is kept exactly as given, whitespace and line breaks
+	// included: an imported item's guid must reach apps byte for byte as
+	// the old host published it, or every app lists the episode twice.
+	if err := checkText("guid", e.GUID, MaxShortLen, true); err != nil {
 		return err
 	}
-	if e.GUID != "" && strings.TrimSpace(e.GUID) != e.GUID {
-		return invalid("guid", "must not start or end with spaces")
+	if e.GUID != "" && strings.TrimSpace(e.GUID) == "" {
+		return invalid("guid", "must not be only spaces")
 	}
 	if err := checkText("title", e.Title, MaxTitleLen, false); err != nil {
 		return err

@@ -101,8 +101,8 @@ func TestEpisodeValidate(t *testing.T) {
 	}{
 		{"bad slug", func(e *Episode) { e.Slug = "A B" }, "slug"},
 		{"digit slug", func(e *Episode) { e.Slug = "123" }, "slug"},
-		{"guid control", func(e *Episode) { e.GUID = "a\tb" }, "guid"},
-		{"guid spaces", func(e *Episode) { e.GUID = " x" }, "guid"},
+		{"guid control", func(e *Episode) { e.GUID = "a\x01b" }, "guid"},
+		{"guid only spaces", func(e *Episode) { e.GUID = " \n " }, "guid"},
 		{"long title", func(e *Episode) { e.Title = strings.Repeat("é", 128) }, "title"},
 		{"notes bell", func(e *Episode) { e.Notes = "ding\a" }, "notes"},
 		{"notes C1", func(e *Episode) { e.Notes = "x\u0085y" }, "notes"},
