@@ -96,9 +96,10 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		m.WatchDownloads(counter.Metrics)
 	}
 
+	queue := newQueue(cfg, store, logger)
 	handler, err := site.Build(site.Parts{
 		Store: store, Bucket: bucket, Uploads: ingester, Links: links.New(baseURL).WithOP3(cfg.OP3),
-		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize,
+		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize, Jobs: queue,
 		Server: server.Deps{
 			BodyIdleTimeout: cfg.BodyIdleTimeout,
 			TrustedProxies:  cfg.TrustedProxies,
@@ -115,6 +116,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer startJobs(ctx, queue)() // after Build: every kind is registered
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,

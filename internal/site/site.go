@@ -16,6 +16,7 @@ import (
 	"github.com/lyssna/lyssna/admin"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/feed"
+	"github.com/lyssna/lyssna/jobs"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/server"
 	"github.com/lyssna/lyssna/storage"
@@ -31,6 +32,11 @@ type Parts struct {
 	Links   links.Builder
 	Logger  *slog.Logger
 	Now     func() time.Time
+
+	// Jobs is the durable job queue; parts register their kinds of job on
+	// it while Build runs, and the caller runs it (Queue.Run) afterwards.
+	// nil runs no background jobs.
+	Jobs *jobs.Queue
 
 	// CacheSize bounds the feed cache in bytes; 0 is feed.DefaultMaxBytes.
 	CacheSize int64
