@@ -311,7 +311,7 @@ func Settings() []Setting {
 		},
 		{
 			Name: "LYSSNA_CACHE_SIZE", Type: "size", Default: "256MiB",
-			Help: "Memory each replica keeps for built feeds (three quarters) and rendered show notes (a quarter); the least recently used go first.",
+			Help: "Memory each replica keeps for rendered listener pages (a quarter), built feeds (the rest, three quarters of it) and rendered show notes (the rest, a quarter of it); the least recently used go first.",
 			set: func(c *Config, v string) (err error) {
 				c.CacheSize, err = ParseSize(v)
 				if err == nil && c.CacheSize < 1<<20 {

@@ -508,22 +508,34 @@ type materialRow struct {
 }
 
 func loadMaterialRows(ctx context.Context, q querier, query string, args []any, byID map[int64]*Episode) error {
+	_, err := loadMaterialRowsWith(ctx, q, query, args, byID)
+	return err
+}
+
+// loadMaterialRowsWith is loadMaterialRows for a query that unites more
+// rows of its own with the materials: the rows of a kind past kindTranscript
+// are returned, not applied.
+func loadMaterialRowsWith(ctx context.Context, q querier, query string, args []any, byID map[int64]*Episode) ([]materialRow, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("episodes: load materials: %w", err)
+		return nil, fmt.Errorf("episodes: load materials: %w", err)
 	}
-	var mrs []materialRow
+	var mrs, extra []materialRow
 	for rows.Next() {
 		var r materialRow
 		if err := rows.Scan(&r.kind, &r.id, &r.pos, &r.t[0], &r.t[1], &r.t[2], &r.t[3], &r.t[4], &r.t[5], &r.t[6], &r.n); err != nil {
 			rows.Close()
-			return fmt.Errorf("episodes: load materials: %w", err)
+			return nil, fmt.Errorf("episodes: load materials: %w", err)
+		}
+		if r.kind > kindTranscript {
+			extra = append(extra, r)
+			continue
 		}
 		mrs = append(mrs, r)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("episodes: load materials: %w", err)
+		return nil, fmt.Errorf("episodes: load materials: %w", err)
 	}
 	slices.SortFunc(mrs, func(a, b materialRow) int {
 		return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.kind, b.kind), cmp.Compare(a.pos, b.pos))
@@ -541,7 +553,7 @@ func loadMaterialRows(ctx context.Context, q querier, query string, args []any, 
 		case kindReference:
 			ref := Reference{Title: t[1], Container: t[2], Publisher: t[3], URL: t[4], DOI: t[5], Note: t[6], Year: int(r.n)}
 			if err := json.Unmarshal([]byte(t[0]), &ref.Authors); err != nil {
-				return fmt.Errorf("episodes: load reference authors of episode %d: %w", r.id, err)
+				return nil, fmt.Errorf("episodes: load reference authors of episode %d: %w", r.id, err)
 			}
 			if len(ref.Authors) == 0 {
 				ref.Authors = nil
@@ -555,7 +567,7 @@ func loadMaterialRows(ctx context.Context, q querier, query string, args []any, 
 			e.Transcripts = append(e.Transcripts, Transcript{Language: t[0], Format: t[1], Key: t[2], TranslatedFrom: t[3]})
 		}
 	}
-	return nil
+	return extra, nil
 }
 
 // UpdateEpisode replaces the episode with e.ID and all its materials by e in

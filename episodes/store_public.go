@@ -2,6 +2,8 @@ package episodes
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -111,4 +113,98 @@ func (s *Store) PublicEpisodePage(ctx context.Context, showID int64, now time.Ti
 		return nil, 0, fmt.Errorf("episodes: public episode page: %w", err)
 	}
 	return eps, total, nil
+}
+
+// EpisodeView is what an episode's public page shows: the show, the episode
+// with its materials, its public neighbours and the show's next scheduled
+// publish time (when the neighbours may change without a write).
+type EpisodeView struct {
+	Show       *Show
+	Episode    *Episode // nil when the show has no episode with that slug
+	Prev, Next *EpisodeRef
+	// NextScheduled is the earliest publish time after now of a scheduled
+	// episode of the show; zero when none is scheduled.
+	NextScheduled time.Time
+}
+
+// Kinds of the neighbour rows PublicEpisodeView adds to materialsQuery.
+const (
+	kindPrev = kindTranscript + 1 + iota
+	kindNext
+)
+
+// rowScanFunc is a rowScanner made of a function.
+type rowScanFunc func(dest ...any) error
+
+func (f rowScanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// PublicEpisodeView reads an episode page's data in two queries: the show,
+// the episode and the show's next scheduled time in one row, then the
+// episode's materials and its neighbours (as PublicNeighbours) in one
+// result. The episode is returned whatever its status; whether listeners
+// may see it is the caller's (Episode.IsPublic). A show that does not exist
+// is ErrNotFound; an episode that does not is a view without Episode (a
+// third query then reads the show).
+func (s *Store) PublicEpisodeView(ctx context.Context, showSlug, episodeSlug string, now time.Time) (*EpisodeView, error) {
+	v := &EpisodeView{}
+	var next dbTime
+	row := s.reads.QueryRowContext(ctx, `SELECT sh.*, ep.*, (SELECT MIN(publish_at) FROM episodes
+			WHERE show_id = sh.id AND status = 'scheduled' AND publish_at > $3)
+		FROM (SELECT `+showColumns+` FROM shows WHERE slug = $1) AS sh
+		JOIN (SELECT `+episodeColumns+` FROM episodes) AS ep ON ep.show_id = sh.id AND ep.slug = $2`,
+		showSlug, episodeSlug, s.t(now))
+	// scanEpisode and scanShow each scan their own columns: nest them so
+	// that the one row is scanned once, into both.
+	var showErr error
+	e, err := s.scanEpisode(rowScanFunc(func(epDest ...any) error {
+		v.Show, showErr = scanShow(rowScanFunc(func(showDest ...any) error {
+			return row.Scan(append(append(showDest, epDest...), &next)...)
+		}))
+		return showErr
+	}))
+	if errors.Is(err, sql.ErrNoRows) {
+		if v.Show, err = s.GetShow(ctx, showSlug); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("episodes: episode page %s/%s: %w", showSlug, episodeSlug, err)
+	}
+	v.Episode, v.NextScheduled = e, next.Time
+
+	// The materials, then the older and the newer public neighbour, as
+	// PublicNeighbours finds them; an episode never scheduled has none.
+	query, args := materialsQuery("$1"), []any{e.ID}
+	if e.PublishAt != nil {
+		at, id := normTime(*e.PublishAt), e.ID
+		if n := normTime(now); at.After(n) {
+			at, id = n, math.MaxInt64
+		}
+		query += `
+		UNION ALL SELECT 6, id, 0, slug, title, '', '', '', '', '', 0 FROM (
+			SELECT id, slug, title FROM episodes
+			WHERE show_id = $2 AND status IN ('published', 'scheduled') AND (publish_at, id) < ($5, $6)
+			ORDER BY publish_at DESC, id DESC LIMIT 1) AS older
+		UNION ALL SELECT 7, id, 0, slug, title, '', '', '', '', '', 0 FROM (
+			SELECT id, slug, title FROM episodes
+			WHERE show_id = $2 AND (status = 'published' OR (status = 'scheduled' AND publish_at <= $3))
+				AND (publish_at, id) > ($4, $7)
+			ORDER BY publish_at, id LIMIT 1) AS newer`
+		args = append(args, e.ShowID, s.t(now), s.t(*e.PublishAt), s.t(at), id, e.ID)
+	}
+	extra, err := loadMaterialRowsWith(ctx, s.reads, query, args, map[int64]*Episode{e.ID: e})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range extra {
+		ref := &EpisodeRef{ID: r.id, Slug: r.t[0], Title: r.t[1]}
+		switch r.kind {
+		case kindPrev:
+			v.Prev = ref
+		case kindNext:
+			v.Next = ref
+		}
+	}
+	return v, nil
 }

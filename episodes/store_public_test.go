@@ -3,6 +3,7 @@ package episodes
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -199,4 +200,71 @@ func TestStorePublicEpisodePage(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestStorePublicEpisodeView: the episode page's two queries read what
+// GetShow, GetEpisode, PublicNeighbours and NextScheduled read one by one.
+func TestStorePublicEpisodeView(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		f := newPublicFixture(t, b)
+		for _, now := range []time.Time{f.clock.Now(), f.start.Add(2 * time.Hour)} {
+			for title, want := range f.eps {
+				if title == "other show" {
+					continue
+				}
+				v, err := f.s.PublicEpisodeView(ctx, f.show.Slug, want.Slug, now)
+				if err != nil {
+					t.Fatalf("PublicEpisodeView(%s): %v", title, err)
+				}
+				if v.Show == nil || v.Show.ID != f.show.ID || v.Show.Title != f.show.Title {
+					t.Fatalf("PublicEpisodeView(%s): show %+v", title, v.Show)
+				}
+				got, err := f.s.GetEpisode(ctx, f.show.ID, want.Slug)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v.Episode == nil || episodeString(v.Episode) != episodeString(got) {
+					t.Errorf("PublicEpisodeView(%s).Episode =\n%+v\nwant\n%+v", title, v.Episode, got)
+				}
+				prev, next, err := f.s.PublicNeighbours(ctx, f.show.ID, got, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if refTitle(v.Prev) != refTitle(prev) || refTitle(v.Next) != refTitle(next) {
+					t.Errorf("PublicEpisodeView(%s) at %v: neighbours %q, %q; want %q, %q", title, now,
+						refTitle(v.Prev), refTitle(v.Next), refTitle(prev), refTitle(next))
+				}
+				for _, r := range []*EpisodeRef{v.Prev, v.Next} {
+					if r != nil && (r.ID != f.eps[r.Title].ID || r.Slug != f.eps[r.Title].Slug) {
+						t.Errorf("PublicEpisodeView(%s): ref %+v", title, r)
+					}
+				}
+				wantNext, ok, err := f.s.NextScheduled(ctx, f.show.ID, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !v.NextScheduled.Equal(wantNext) || ok == v.NextScheduled.IsZero() {
+					t.Errorf("PublicEpisodeView(%s).NextScheduled = %v, want %v", title, v.NextScheduled, wantNext)
+				}
+			}
+		}
+		v, err := f.s.PublicEpisodeView(ctx, f.show.Slug, "no-such-episode", f.clock.Now())
+		if err != nil || v.Show == nil || v.Show.ID != f.show.ID || v.Episode != nil {
+			t.Errorf("PublicEpisodeView of a missing episode = %+v, %v; want the show and no episode", v, err)
+		}
+		if v, err := f.s.PublicEpisodeView(ctx, f.show.Slug, f.eps["other show"].Slug, f.clock.Now()); err != nil || v.Episode != nil {
+			t.Errorf("PublicEpisodeView of another show's episode = %+v, %v; want no episode", v, err)
+		}
+		if _, err := f.s.PublicEpisodeView(ctx, "no-such-show", "x", f.clock.Now()); !errors.Is(err, ErrNotFound) {
+			t.Errorf("PublicEpisodeView of a missing show: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// episodeString is e with its audio, for comparing episodes read two ways.
+func episodeString(e *Episode) string {
+	c := *e
+	c.Audio = nil
+	return fmt.Sprintf("%+v %+v", c, e.Audio)
 }

@@ -5,9 +5,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/lyssna/lyssna/web/kit"
 )
 
 // compressible are the content types gzipped for clients that accept it:
@@ -38,21 +39,7 @@ func compress(next http.Handler) http.Handler {
 }
 
 // acceptsGzip reads Accept-Encoding for gzip with a non-zero weight.
-func acceptsGzip(h string) bool {
-	for part := range strings.SplitSeq(h, ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-			continue
-		}
-		name, v, _ := strings.Cut(strings.TrimSpace(params), "=")
-		if strings.EqualFold(strings.TrimSpace(name), "q") {
-			q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			return err == nil && q > 0
-		}
-		return true
-	}
-	return false
-}
+func acceptsGzip(h string) bool { return kit.AcceptsGzip(h) }
 
 // gzipWriter decides at the answer's header whether to compress it.
 type gzipWriter struct {

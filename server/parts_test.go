@@ -49,6 +49,7 @@ func withParts(t testing.TB, deps Deps) Deps {
 		if err != nil {
 			t.Fatal(err)
 		}
+		deps.Store.Listen(deps.Pages.Changed)
 	}
 	if deps.Admin == nil {
 		deps.Admin, err = admin.New(admin.Deps{Store: deps.Store, Bucket: deps.Bucket, Uploads: deps.Uploads, Links: deps.Links,

@@ -63,12 +63,18 @@ type episodePage struct {
 }
 
 // EpisodePage serves GET /{show}/{episode}/: a public episode with its player,
-// notes, chapters, transcript and learning materials.
+// notes, chapters, transcript and learning materials; cached per transcript
+// language.
 func (h *Handler) EpisodePage(w http.ResponseWriter, r *http.Request) {
-	show, e, ok := h.loadEpisode(w, r)
+	h.cached(w, r, "transcript", h.episodePage)
+}
+
+func (h *Handler) episodePage(w http.ResponseWriter, r *http.Request) {
+	v, ok := h.loadEpisode(w, r)
 	if !ok {
 		return
 	}
+	show, e := v.Show, v.Episode
 	ctx := r.Context()
 	p := episodePage{Show: show, DiscussionURL: safeURL(e.DiscussionURL),
 		Takeaways: e.Takeaways, Questions: e.StudyQuestions, References: citations(e.References),
@@ -95,10 +101,11 @@ func (h *Handler) EpisodePage(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Chapters = append(p.Chapters, ch)
 	}
-	p.Transcript = h.transcriptView(ctx, r, show, e, p.AudioURL)
-	if p.Prev, p.Next, err = h.neighbours(ctx, show, e); err != nil {
-		h.serverError(w, r, err)
-		return
+	var shared bool
+	p.Transcript, shared = h.transcriptView(ctx, r, show, e, p.AudioURL)
+	p.Prev, p.Next = h.neighbour(show, v.Prev), h.neighbour(show, v.Next)
+	if shared {
+		cacheable(w, show, v.NextScheduled)
 	}
 	h.render(w, r, http.StatusOK, "episode.html", p)
 }
@@ -118,49 +125,45 @@ func (h *Handler) episodeHead(show *episodes.Show, e *episodes.Episode, descript
 
 // loadEpisode finds the public episode named in the path. Drafts, unpublished
 // and not-yet-due episodes do not exist for listeners: 404.
-func (h *Handler) loadEpisode(w http.ResponseWriter, r *http.Request) (*episodes.Show, *episodes.Episode, bool) {
-	show, ok := h.loadShow(w, r)
-	if !ok {
-		return nil, nil, false
-	}
-	slug := mux.Vars(r)["episode"]
-	e, err := h.store.GetEpisode(r.Context(), show.ID, slug)
-	if errors.Is(err, episodes.ErrNotFound) || (err == nil && (e.Slug != slug || !e.IsPublic(h.now()))) {
-		h.notFound(w, r, show)
-		return nil, nil, false
+func (h *Handler) loadEpisode(w http.ResponseWriter, r *http.Request) (*episodes.EpisodeView, bool) {
+	vars := mux.Vars(r)
+	slug := vars["episode"]
+	v, err := h.store.PublicEpisodeView(r.Context(), vars["show"], slug, h.now())
+	if errors.Is(err, episodes.ErrNotFound) {
+		h.notFound(w, r, nil)
+		return nil, false
 	}
 	if err != nil {
 		h.serverError(w, r, err)
-		return nil, nil, false
+		return nil, false
 	}
-	return show, e, true
+	if v.Episode == nil || v.Episode.Slug != slug || !v.Episode.IsPublic(h.now()) {
+		h.notFound(w, r, v.Show)
+		return nil, false
+	}
+	return v, true
 }
 
-// neighbours are the public episodes published just before and after e.
-func (h *Handler) neighbours(ctx context.Context, show *episodes.Show, e *episodes.Episode) (prev, next *episodeItem, err error) {
-	p, n, err := h.store.PublicNeighbours(ctx, show.ID, e, h.now())
-	if err != nil {
-		return nil, nil, err
+// neighbour is a previous/next link to r; nil for none.
+func (h *Handler) neighbour(show *episodes.Show, r *episodes.EpisodeRef) *episodeItem {
+	if r == nil {
+		return nil
 	}
-	link := func(r *episodes.EpisodeRef) *episodeItem {
-		if r == nil {
-			return nil
-		}
-		return &episodeItem{Title: r.Title, URL: h.links.EpisodePage(show.Slug, r.Slug)}
-	}
-	return link(p), link(n), nil
+	return &episodeItem{Title: r.Title, URL: h.links.EpisodePage(show.Slug, r.Slug)}
 }
 
 // transcriptView picks the transcript in the language asked for with
 // ?transcript=, else the show's language, else the original, and renders it.
 // A transcript that cannot be read is logged and reported on the page; the
-// rest of the page still works.
-func (h *Handler) transcriptView(ctx context.Context, r *http.Request, show *episodes.Show, e *episodes.Episode, audioURL string) *transcriptView {
+// rest of the page still works. shared is false when the page must not be
+// cached: a language asked for that is not the one shown (any text would do,
+// and each would be a page of its own), or a transcript that failed to load.
+func (h *Handler) transcriptView(ctx context.Context, r *http.Request, show *episodes.Show, e *episodes.Episode, audioURL string) (v *transcriptView, shared bool) {
+	want := r.URL.Query().Get("transcript")
 	if len(e.Transcripts) == 0 {
-		return nil
+		return nil, want == ""
 	}
 	pick := -1
-	want := r.URL.Query().Get("transcript")
 	for i, t := range e.Transcripts {
 		if want != "" && t.Language == want {
 			pick = i
@@ -178,7 +181,7 @@ func (h *Handler) transcriptView(ctx context.Context, r *http.Request, show *epi
 		pick = 0
 	}
 	t := e.Transcripts[pick]
-	v := &transcriptView{Lang: langTag(orLang(t.Language, show.Language)), DownloadURL: h.links.Media(t.Key)}
+	v = &transcriptView{Lang: langTag(orLang(t.Language, show.Language)), DownloadURL: h.links.Media(t.Key)}
 	v.Name = langName(v.Lang)
 	if t.TranslatedFrom != "" {
 		v.TranslatedFrom = langName(langTag(t.TranslatedFrom))
@@ -195,7 +198,7 @@ func (h *Handler) transcriptView(ctx context.Context, r *http.Request, show *epi
 	if err != nil {
 		h.log.Warn("web: transcript not shown", "path", r.URL.Path, "key", t.Key, "err", err)
 		v.Failed = true
-		return v
+		return v, false
 	}
 	for _, p := range ps {
 		tp := transcriptParagraph{Start: p.Start, Timed: p.Timed, Speaker: p.Speaker, Text: p.Text}
@@ -204,7 +207,7 @@ func (h *Handler) transcriptView(ctx context.Context, r *http.Request, show *epi
 		}
 		v.Paragraphs = append(v.Paragraphs, tp)
 	}
-	return v
+	return v, want == "" || want == t.Language
 }
 
 func orLang(lang, fallback string) string {

@@ -126,6 +126,14 @@ func discard() *slog.Logger           { return slog.New(slog.NewTextHandler(io.D
 // route, as the real server mounts them.
 func serve(t testing.TB, st Store, b storage.Bucket, now func() time.Time) (*httptest.Server, links.Builder) {
 	t.Helper()
+	srv, lb, _ := serveHandler(t, st, b, now)
+	return srv, lb
+}
+
+// serveHandler is serve, also returning the Handler; over an
+// *episodes.Store it listens to the store's changes, as the site does.
+func serveHandler(t testing.TB, st Store, b storage.Bucket, now func() time.Time) (*httptest.Server, links.Builder, *Handler) {
+	t.Helper()
 	r := mux.NewRouter()
 	srv := httptest.NewUnstartedServer(r)
 	t.Cleanup(srv.Close)
@@ -145,8 +153,11 @@ func serve(t testing.TB, st Store, b storage.Bucket, now func() time.Time) (*htt
 	r.HandleFunc("/{show}/", h.ShowPage).Methods("GET", "HEAD")
 	r.HandleFunc("/{show}/{episode}/", h.EpisodePage).Methods("GET", "HEAD")
 	r.HandleFunc("/{show}/{episode}/study-guide", h.StudyGuide).Methods("GET", "HEAD")
+	if es, ok := st.(*episodes.Store); ok {
+		es.Listen(h.Changed)
+	}
 	srv.Start() // after the routes: the race detector cannot see requests from other processes wait for them
-	return srv, lb
+	return srv, lb, h
 }
 
 // memStore is an in-memory Store for edge cases the real store would refuse
@@ -241,3 +252,33 @@ func (m *memStore) PublicEpisodePage(_ context.Context, showID int64, now time.T
 	}
 	return all[offset:min(len(all), offset+limit)], len(all), nil
 }
+
+func (m *memStore) PublicEpisodeView(ctx context.Context, showSlug, episodeSlug string, now time.Time) (*episodes.EpisodeView, error) {
+	show, err := m.GetShow(ctx, showSlug)
+	if err != nil {
+		return nil, err
+	}
+	v := &episodes.EpisodeView{Show: show}
+	for _, e := range m.eps[show.ID] {
+		if e.Slug == episodeSlug {
+			v.Episode = e
+		}
+	}
+	if v.Episode != nil {
+		v.Prev, v.Next, _ = m.PublicNeighbours(ctx, show.ID, v.Episode, now)
+	}
+	v.NextScheduled, _, _ = m.NextScheduled(ctx, show.ID, now)
+	return v, nil
+}
+
+func (m *memStore) NextScheduled(_ context.Context, showID int64, after time.Time) (time.Time, bool, error) {
+	var next time.Time
+	for _, e := range m.eps[showID] {
+		if e.Status == episodes.StatusScheduled && e.PublishAt.After(after) && (next.IsZero() || e.PublishAt.Before(next)) {
+			next = *e.PublishAt
+		}
+	}
+	return next, !next.IsZero(), nil
+}
+
+func (m *memStore) ShowVersion(context.Context, int64) (int64, error) { return 1, nil }

@@ -40,8 +40,13 @@ type showPage struct {
 	OlderURL    string
 }
 
-// ShowPage serves GET /{show}/: the show and its public episodes, a page at a time.
+// ShowPage serves GET /{show}/: the show and its public episodes, a page at
+// a time; cached per page.
 func (h *Handler) ShowPage(w http.ResponseWriter, r *http.Request) {
+	h.cached(w, r, "page", h.showPage)
+}
+
+func (h *Handler) showPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	show, ok := h.loadShow(w, r)
 	if !ok {
@@ -60,7 +65,13 @@ func (h *Handler) ShowPage(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, show) // no show has that many pages
 		return
 	}
-	eps, total, err := h.store.PublicEpisodePage(ctx, show.ID, h.now(), (page-1)*episodesPerPage, episodesPerPage)
+	now := h.now()
+	eps, total, err := h.store.PublicEpisodePage(ctx, show.ID, now, (page-1)*episodesPerPage, episodesPerPage)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	next, _, err := h.store.NextScheduled(ctx, show.ID, now)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -94,6 +105,11 @@ func (h *Handler) ShowPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Episodes = append(p.Episodes, item)
+	}
+	if v := r.URL.Query().Get("page"); v == "" || (page > 1 && v == strconv.Itoa(page)) {
+		// Other spellings (?page=1, ?page=02) are not kept: each would be
+		// a key of its own.
+		cacheable(w, show, next)
 	}
 	h.render(w, r, http.StatusOK, "show.html", p)
 }

@@ -15,12 +15,18 @@ type studyGuidePage struct {
 	DiscussionURL string
 }
 
-// StudyGuide serves GET /{show}/{episode}/study-guide: the printable study guide.
+// StudyGuide serves GET /{show}/{episode}/study-guide: the printable study
+// guide; cached.
 func (h *Handler) StudyGuide(w http.ResponseWriter, r *http.Request) {
-	show, e, ok := h.loadEpisode(w, r)
+	h.cached(w, r, "", h.studyGuide)
+}
+
+func (h *Handler) studyGuide(w http.ResponseWriter, r *http.Request) {
+	v, ok := h.loadEpisode(w, r)
 	if !ok {
 		return
 	}
+	show, e := v.Show, v.Episode
 	summary, err := h.summary(e.Notes)
 	if err != nil {
 		h.serverError(w, r, err)
@@ -38,5 +44,6 @@ func (h *Handler) StudyGuide(w http.ResponseWriter, r *http.Request) {
 	p.Title = "Study guide: " + p.Title
 	p.Canonical = h.links.StudyGuide(show.Slug, e.Slug)
 	p.AudioURL = ""
+	cacheable(w, show, v.NextScheduled)
 	h.render(w, r, http.StatusOK, "study_guide.html", p)
 }

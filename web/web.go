@@ -26,12 +26,17 @@ var staticFS embed.FS
 // Store is what the pages read from episodes.Store.
 type Store interface {
 	GetShow(ctx context.Context, slug string) (*episodes.Show, error)
-	GetEpisode(ctx context.Context, showID int64, idOrSlug string) (*episodes.Episode, error)
 	ListShows(ctx context.Context) ([]*episodes.Show, error)
-	// PublicNeighbours and PublicEpisodePage list public episodes in the
-	// feed's order: newest publish time first, then highest id.
-	PublicNeighbours(ctx context.Context, showID int64, ep *episodes.Episode, now time.Time) (prev, next *episodes.EpisodeRef, err error)
+	// PublicEpisodeView reads an episode page's show, episode, neighbours
+	// and next scheduled time (two queries).
+	PublicEpisodeView(ctx context.Context, showSlug, episodeSlug string, now time.Time) (*episodes.EpisodeView, error)
+	// PublicEpisodePage lists public episodes in the feed's order: newest
+	// publish time first, then highest id.
 	PublicEpisodePage(ctx context.Context, showID int64, now time.Time, offset, limit int) ([]*episodes.Episode, int, error)
+	// NextScheduled and ShowVersion tell the page cache when a show's
+	// pages change without a write in this process.
+	NextScheduled(ctx context.Context, showID int64, after time.Time) (time.Time, bool, error)
+	ShowVersion(ctx context.Context, showID int64) (int64, error)
 }
 
 // Deps are the Handler's dependencies.
@@ -41,6 +46,13 @@ type Deps struct {
 	Links  links.Builder
 	Now    func() time.Time // nil means time.Now
 	Logger *slog.Logger     // nil means slog.Default()
+	// CacheBytes bounds the rendered pages kept (pagecache.go); 0 means
+	// DefaultPageCacheBytes.
+	CacheBytes int64
+	// CheckInterval is how long a cached page is served without asking
+	// the database whether its show changed on another replica; 0 means
+	// one second.
+	CheckInterval time.Duration
 }
 
 // Handler serves the listener pages.
@@ -54,6 +66,7 @@ type Handler struct {
 	static      *kit.Assets
 	notes       *kit.Markdown
 	transcripts *transcriptCache
+	cache       *pageCache
 }
 
 // New parses the templates and prepares the static files; it fails only when
@@ -80,6 +93,13 @@ func New(d Deps) (*Handler, error) {
 	if h.log == nil {
 		h.log = slog.Default()
 	}
+	if d.CacheBytes <= 0 {
+		d.CacheBytes = DefaultPageCacheBytes
+	}
+	if d.CheckInterval <= 0 {
+		d.CheckInterval = time.Second
+	}
+	h.cache = newPageCache(d.CacheBytes, d.CheckInterval, h.now, d.Store.ShowVersion)
 	var err error
 	if h.static, err = kit.LoadAssets(staticFS, "static"); err != nil {
 		return nil, err

@@ -38,7 +38,8 @@ type Parts struct {
 	// nil runs no background jobs.
 	Jobs *jobs.Queue
 
-	// CacheSize bounds the feed cache in bytes; 0 is feed.DefaultMaxBytes.
+	// CacheSize bounds the feed and page caches in bytes (a quarter for
+	// rendered pages, the rest for the feed cache); 0 is feed.DefaultMaxBytes.
 	CacheSize int64
 	// Server holds the server's settings and optional parts (media delivery,
 	// body guard, trusted proxies, metrics, download stats); Build fills in
@@ -52,12 +53,18 @@ func Build(p Parts) (http.Handler, error) {
 	if p.Store == nil || p.Bucket == nil || p.Uploads == nil || p.Logger == nil || p.Now == nil {
 		return nil, fmt.Errorf("site: Store, Bucket, Uploads, Logger and Now are required")
 	}
-	feeds := feed.NewCache(p.Store, p.Links, p.Now, feed.Options{Logger: p.Logger, MaxBytes: p.CacheSize})
+	size := p.CacheSize
+	if size <= 0 {
+		size = feed.DefaultMaxBytes
+	}
+	feeds := feed.NewCache(p.Store, p.Links, p.Now, feed.Options{Logger: p.Logger, MaxBytes: size - size/4})
 	p.Store.Listen(feeds.Changed)
-	pages, err := web.New(web.Deps{Store: p.Store, Bucket: p.Bucket, Links: p.Links, Now: p.Now, Logger: p.Logger})
+	pages, err := web.New(web.Deps{Store: p.Store, Bucket: p.Bucket, Links: p.Links, Now: p.Now, Logger: p.Logger,
+		CacheBytes: size / 4})
 	if err != nil {
 		return nil, fmt.Errorf("site: build the listener pages: %w", err)
 	}
+	p.Store.Listen(pages.Changed)
 	adm, err := admin.New(admin.Deps{Store: p.Store, Bucket: p.Bucket, Uploads: p.Uploads, Links: p.Links,
 		Now: p.Now, Logger: p.Logger, SecureCookies: strings.HasPrefix(p.Links.Base(), "https://")})
 	if err != nil {

@@ -133,3 +133,24 @@ func etagMatches(header, etag string) bool {
 	}
 	return false
 }
+
+// ETagMatches reports whether an If-None-Match header names etag (the weak
+// comparison a conditional GET asks for).
+func ETagMatches(header, etag string) bool { return etagMatches(header, etag) }
+
+// AcceptsGzip reads an Accept-Encoding header for gzip with a non-zero weight.
+func AcceptsGzip(h string) bool {
+	for part := range strings.SplitSeq(h, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		name, v, _ := strings.Cut(strings.TrimSpace(params), "=")
+		if strings.EqualFold(strings.TrimSpace(name), "q") {
+			q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return err == nil && q > 0
+		}
+		return true
+	}
+	return false
+}
