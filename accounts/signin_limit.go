@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 )
 
 // SignInLimit allows at most Max failed sign-ins per client in a sliding
-// Window. Only failures count, and they are counted in the database, so
-// every replica enforces the same limit.
+// Window, and as many per account (an email: guessing one person's
+// password from many addresses). Only failures count, and they are counted
+// in the database, so every replica enforces the same limit.
 type SignInLimit struct {
 	db     *sql.DB
 	now    func() time.Time
@@ -43,11 +45,24 @@ func clientKey(a netip.Addr) string {
 // Blocked reports whether client has used up its failures, and if so how
 // long until the oldest counted one ages out.
 func (l *SignInLimit) Blocked(ctx context.Context, client netip.Addr) (bool, time.Duration, error) {
+	return l.blocked(ctx, "client", clientKey(client))
+}
+
+// BlockedAccount is Blocked for the client and for the account (an email,
+// any case): either used up blocks.
+func (l *SignInLimit) BlockedAccount(ctx context.Context, client netip.Addr, email string) (bool, time.Duration, error) {
+	if b, wait, err := l.Blocked(ctx, client); b || err != nil {
+		return b, wait, err
+	}
+	return l.blocked(ctx, "account", accountKey(email))
+}
+
+func (l *SignInLimit) blocked(ctx context.Context, column, key string) (bool, time.Duration, error) {
 	now := l.now()
 	var n int
 	var oldest sql.NullInt64
-	err := l.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(at) FROM signin_failures WHERE client = $1 AND at > $2`,
-		clientKey(client), now.Add(-l.window).Unix()).Scan(&n, &oldest)
+	err := l.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(at) FROM signin_failures WHERE `+column+` = $1 AND at > $2`,
+		key, now.Add(-l.window).Unix()).Scan(&n, &oldest)
 	if err != nil {
 		return false, 0, fmt.Errorf("accounts: count sign-in failures: %w", err)
 	}
@@ -57,14 +72,28 @@ func (l *SignInLimit) Blocked(ctx context.Context, client netip.Addr) (bool, tim
 	return true, time.Unix(oldest.Int64, 0).Add(l.window).Sub(now), nil
 }
 
+// accountKey is what failures are counted under for an account.
+func accountKey(email string) string {
+	return "@" + strings.ToLower(strings.TrimSpace(email)) // never '', which is "no account"
+}
+
 // Fail counts a failed sign-in by client, and forgets failures that have
 // aged out of the window (for every client).
 func (l *SignInLimit) Fail(ctx context.Context, client netip.Addr) error {
+	return l.fail(ctx, client, "")
+}
+
+// FailAccount counts a failed sign-in by client to the account (an email).
+func (l *SignInLimit) FailAccount(ctx context.Context, client netip.Addr, email string) error {
+	return l.fail(ctx, client, accountKey(email))
+}
+
+func (l *SignInLimit) fail(ctx context.Context, client netip.Addr, account string) error {
 	now := l.now()
 	if _, err := l.db.ExecContext(ctx, `DELETE FROM signin_failures WHERE at <= $1`, now.Add(-l.window).Unix()); err != nil {
 		return fmt.Errorf("accounts: forget old sign-in failures: %w", err)
 	}
-	if _, err := l.db.ExecContext(ctx, `INSERT INTO signin_failures (client, at) VALUES ($1, $2)`, clientKey(client), now.Unix()); err != nil {
+	if _, err := l.db.ExecContext(ctx, `INSERT INTO signin_failures (client, account, at) VALUES ($1, $2, $3)`, clientKey(client), account, now.Unix()); err != nil {
 		return fmt.Errorf("accounts: count a sign-in failure: %w", err)
 	}
 	return nil

@@ -99,6 +99,9 @@ func (s *Store) CreateEpisode(ctx context.Context, e *Episode) error {
 			if err := s.writeMaterials(ctx, tx, e); err != nil {
 				return err
 			}
+			if err := s.Audit(ctx, tx, e.ShowID, AuditEpisodeCreate, e.Slug, nil); err != nil {
+				return err
+			}
 			return s.moveMedia(ctx, tx, e.ShowID, nil, mediaKeys(e), true)
 		})
 		if err == nil {
@@ -382,6 +385,9 @@ func (s *Store) PromoteDue(ctx context.Context, showID int64, now time.Time) (in
 		if n = int(m); n == 0 {
 			return nil // another replica was first
 		}
+		if err := s.Audit(ctx, tx, showID, AuditEpisodePublish, "", map[string]any{"scheduled": n}); err != nil {
+			return err
+		}
 		return s.bumpShowAt(ctx, tx, showID, latest.Time)
 	})
 	if err != nil {
@@ -601,6 +607,9 @@ func (s *Store) UpdateEpisode(ctx context.Context, e *Episode) error {
 		if err := e.Validate(); err != nil {
 			return err
 		}
+		if err := s.Audit(ctx, tx, e.ShowID, AuditEpisodeUpdate, e.Slug, map[string]any{"changed": changedFields(old, e)}); err != nil {
+			return err
+		}
 		return s.writeEpisode(ctx, tx, e)
 	})
 }
@@ -646,7 +655,8 @@ func (s *Store) DeleteEpisode(ctx context.Context, id int64) error {
 			return err
 		}
 		var showID int64
-		err = tx.QueryRowContext(ctx, `DELETE FROM episodes WHERE id = $1 RETURNING show_id`, id).Scan(&showID)
+		var slug string
+		err = tx.QueryRowContext(ctx, `DELETE FROM episodes WHERE id = $1 RETURNING show_id, slug`, id).Scan(&showID, &slug)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("there is no episode with id %d (it may have been deleted)", id)
 		}
@@ -654,6 +664,9 @@ func (s *Store) DeleteEpisode(ctx context.Context, id int64) error {
 			return fmt.Errorf("episodes: delete episode %d: %w", id, err)
 		}
 		if err := s.bumpShow(ctx, tx, showID); err != nil {
+			return err
+		}
+		if err := s.Audit(ctx, tx, showID, AuditEpisodeDelete, slug, nil); err != nil {
 			return err
 		}
 		return s.moveMedia(ctx, tx, showID, keys, nil, false)
@@ -722,7 +735,9 @@ func (s *Store) PublishWith(ctx context.Context, id int64, opts PublishOptions) 
 				e.PublishAt.UTC().Format(humanTime), at.UTC().Format(humanTime))}
 		}
 		e.PublishAt = &at
+		action := AuditEpisodePublish
 		if at.After(now) {
+			action = AuditEpisodeSchedule
 			// It becomes public, with this date, when the time comes. One
 			// that has been public keeps a publication date (the new one), so
 			// its slug stays fixed: its page's address has been out there.
@@ -732,6 +747,9 @@ func (s *Store) PublishWith(ctx context.Context, id int64, opts PublishOptions) 
 			}
 		} else {
 			e.Status, e.PublishedAt = StatusPublished, &at
+		}
+		if err := s.Audit(ctx, tx, e.ShowID, action, e.Slug, map[string]any{"at": at.UTC().Format(time.RFC3339)}); err != nil {
+			return err
 		}
 		return s.writeEpisode(ctx, tx, e)
 	})
@@ -756,6 +774,9 @@ func (s *Store) Unpublish(ctx context.Context, id int64) (*Episode, error) {
 		}
 		// Persist a publication that happened by schedule alone.
 		e.Status = StatusUnpublished
+		if err := s.Audit(ctx, tx, e.ShowID, AuditEpisodeUnpub, e.Slug, nil); err != nil {
+			return err
+		}
 		return s.writeEpisode(ctx, tx, e)
 	})
 	if err != nil {

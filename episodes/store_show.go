@@ -91,6 +91,9 @@ func (s *Store) CreateShow(ctx context.Context, sh *Show) error {
 		if err != nil {
 			return err // made a Conflict below
 		}
+		if err := s.Audit(ctx, tx, id, AuditShowCreate, sh.Slug, nil); err != nil {
+			return err
+		}
 		return s.moveMedia(ctx, tx, id, nil, showImage(sh.ImageKey), true)
 	})
 	if err != nil {
@@ -225,6 +228,9 @@ func (s *Store) UpdateShow(ctx context.Context, sh *Show) error {
 		if err != nil {
 			return conflict(err, fmt.Sprintf("update show %d", sh.ID), map[string]string{"slug": sh.Slug, "guid": sh.GUID})
 		}
+		if err := s.Audit(ctx, tx, sh.ID, AuditShowUpdate, sh.Slug, map[string]any{"changed": changedFields(old, sh)}); err != nil {
+			return err
+		}
 		return s.moveMedia(ctx, tx, sh.ID, showImage(old.ImageKey), showImage(sh.ImageKey), true)
 	})
 	if err != nil {
@@ -251,12 +257,16 @@ func (s *Store) DeleteShow(ctx context.Context, id int64) error {
 			id, now); err != nil {
 			return fmt.Errorf("episodes: withdraw the media of show %d: %w", id, err)
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM shows WHERE id = $1`, id)
+		var slug string
+		err := tx.QueryRowContext(ctx, `DELETE FROM shows WHERE id = $1 RETURNING slug`, id).Scan(&slug)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("there is no show with id %d (it may have been deleted)", id)
+		}
 		if err != nil {
 			return fmt.Errorf("episodes: delete show %d: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("there is no show with id %d (it may have been deleted)", id)
+		if err := s.Audit(ctx, tx, id, AuditShowDelete, slug, nil); err != nil {
+			return err
 		}
 		tx.changed = append(tx.changed, id)
 		return nil
