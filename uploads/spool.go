@@ -51,8 +51,9 @@ func (f *File) Close() error {
 // reader gives a fresh reader over the whole spooled file.
 func (f *File) reader() io.Reader { return io.NewSectionReader(f.f, 0, f.Size) }
 
-// Spool reads body to its end into a temp file in TempDir, computing SHA-256
-// and size, then sniffs and probes it. The body is never held in memory: at
+// Spool reads body to its end into a temp file in TempDir, sniffing it from
+// its first bytes and computing SHA-256, size and (for an MP3) the frame walk
+// as the bytes pass, then probes the tags and the end of the file. The body is never held in memory: at
 // most one copy buffer is. It stops reading at MaxSize+1 bytes and answers a
 // TooLarge *episodes.Error (its cause a *TooLargeError); bytes that are not MP3 or M4A are refused after the first
 // few KB. On error nothing is left in TempDir.
@@ -94,8 +95,17 @@ func (in *Ingester) spool(ctx context.Context, body io.Reader) (_ *File, err err
 		return nil, fmt.Errorf("uploads: %w", err)
 	}
 
+	// One pass: the bytes are hashed and, for an MP3, their frames walked
+	// (probe.Scan) as they are spooled, so the probe after the last byte
+	// reads only the tags and the end of the file.
 	h := sha256.New()
-	dst := &countingWriter{w: io.MultiWriter(tmp, h)}
+	var scan *probe.Scan
+	sinks := []io.Writer{tmp, h}
+	if file.Format == probe.MP3 {
+		scan = probe.NewScan()
+		sinks = append(sinks, scan)
+	}
+	dst := &countingWriter{w: io.MultiWriter(sinks...)}
 	if _, err := dst.Write(head); err != nil {
 		return nil, fmt.Errorf("uploads: write temp file: %w", err)
 	}
@@ -114,7 +124,7 @@ func (in *Ingester) spool(ctx context.Context, body io.Reader) (_ *File, err err
 	file.SHA256 = hex.EncodeToString(h.Sum(nil))
 
 	start := time.Now()
-	file.Info, err = probe.Probe(ctx, tmp, file.Size)
+	file.Info, err = scan.Probe(ctx, tmp, file.Size)
 	probeTime = time.Since(start)
 	if err != nil {
 		return nil, fmt.Errorf("uploads: %w", err)

@@ -3,15 +3,8 @@ package probe
 import (
 	"context"
 	"encoding/binary"
-	"errors"
-	"fmt"
 	"io"
 	"math"
-	"os"
-	"runtime"
-	"runtime/debug"
-	"sync"
-	"sync/atomic"
 )
 
 // frameHeader is a decoded 4-byte MPEG audio frame header.
@@ -338,118 +331,9 @@ func (s *streamFrames) frameLen(raw uint32) int64 {
 	return int64(s.length[lengthIndex(raw)])
 }
 
-// walkFile walks the frames of [start, end) of r. When r is an *os.File the
-// kernel will map (the spooled upload is one), the walk reads the frame headers
-// in a read-only memory map, a window of the file at a time, several stretches
-// of each window at once, so only the cache lines holding headers are read and
-// nothing is copied; otherwise, or if mapping fails, it reads through r.
+// walkFile walks the frames of [start, end) of r, reading them in windows.
 func walkFile(ctx context.Context, r io.ReaderAt, start, end int64, first frameHeader) (walkResult, error) {
-	if f, ok := r.(*os.File); ok {
-		plan := defaultMapPlan()
-		m := func(from, to int64) (bytesSource, func() error, error) { return mapFile(f, from, to, plan.workers) }
-		return walkWindows(ctx, r, m, start, end, first, plan)
-	}
 	return walkFrames(ctx, newReaderSource(r, start, end), start, end, first)
-}
-
-// mapper maps the bytes [from, to) of a file, as mapFile does.
-type mapper func(from, to int64) (src bytesSource, unmap func() error, err error)
-
-// mapPlan is how a mapped walk goes: window bytes of the file are mapped at a
-// time, and each window is walked in up to lanes lanes of at least minLane
-// bytes, stepped by up to workers goroutines.
-type mapPlan struct {
-	window  int64
-	lanes   int
-	minLane int64
-	workers int
-}
-
-// mapWindow is how many bytes of a file a mapped walk maps at a time. Every
-// resident page of a mapping counts in the process's RSS, so mapping a whole
-// 515 MiB upload raised the server's peak RSS by as much; a window bounds that
-// to about its own size. Larger windows walk a little faster (more lanes, fewer
-// mappings to populate): on 200 MB here, the whole file mapped at once took 3.8
-// ms (CBR) and 15.7 ms (VBR) and added 200 MiB to the peak RSS; 64 MiB windows
-// 4.2 and 17.5 ms, 66 MiB; 32 MiB windows 4.6 and 18.3 ms, 34 MiB.
-const mapWindow = 32 << 20
-
-// windowSlack is how far past its pause point the walk of a window may read: a
-// resynchronisation that begins before the pause point goes on past it for up
-// to maxResync bytes and then reads a 4-byte header. A frame that begins in the
-// window and ends past it is not read beyond its header.
-const windowSlack = maxResync + 8
-
-// defaultMapPlan is the plan of walkFile's mapped walks.
-func defaultMapPlan() mapPlan {
-	return mapPlan{window: mapWindow, lanes: mapLanes, minLane: minLane, workers: mapWorkers()}
-}
-
-// walkWindows walks the frames of [start, end) of a file in windows that
-// mapRange maps one at a time: each is walked up to the first frame boundary at
-// or past plan.window bytes from where the walk entered it, the walk carries on
-// from there in the next, and each is unmapped before the next is mapped. The
-// result is exactly that of one walk. Where mapRange fails, the rest is read
-// through r.
-func walkWindows(ctx context.Context, r io.ReaderAt, mapRange mapper, start, end int64, first frameHeader, plan mapPlan) (walkResult, error) {
-	window := max(plan.window, 1)
-	w := newWalker(newStreamFrames(first), nil, start, end, math.MaxInt64)
-	for !w.done {
-		stop, to := int64(math.MaxInt64), end
-		if w.pos+window+windowSlack < end {
-			stop = w.pos + window
-			to = stop + windowSlack
-		}
-		src, unmap, err := mapRange(w.pos, to)
-		if err != nil {
-			w.resume(newReaderSource(r, w.pos, end), math.MaxInt64)
-			if err := w.run(ctx); err != nil {
-				return walkResult{}, err
-			}
-			break
-		}
-		if err := walkMapped(ctx, w, src, unmap, stop, plan); err != nil {
-			return walkResult{}, err
-		}
-	}
-	return w.result(), nil
-}
-
-// walkMapped continues w in src, a memory map that it unmaps when done, up to
-// the first frame boundary at or past stop (or to the end of the walk).
-//
-// Reading a mapped page that lies past the end of a file raises SIGBUS, which
-// would kill the process. The probe's callers pass files that nothing shrinks
-// while they are probed (the upload pipeline's spooled temp file is its own and
-// is never truncated), so this should not happen; should a file shrink anyway,
-// SetPanicOnFault turns the fault into a panic that becomes an error here.
-func walkMapped(ctx context.Context, w *walker, src bytesSource, unmap func() error, stop int64, plan mapPlan) (err error) {
-	defer func() {
-		w.w = nil // it pointed into the mapping
-		if uerr := unmap(); uerr != nil && err == nil {
-			err = fmt.Errorf("unmap the file: %w", uerr)
-		}
-	}()
-	return guardFaults(func() error {
-		lanes := int(min(int64(plan.lanes), (min(stop, w.end)-w.pos)/max(plan.minLane, 1)))
-		return walkLanes(ctx, w, src, stop, lanes, plan.workers)
-	})
-}
-
-// guardFaults runs fn, which reads a memory map, turning a memory fault into
-// an error. Every goroutine that reads the map runs under it.
-func guardFaults(fn func() error) (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if p := recover(); p != nil {
-			fault, ok := p.(interface{ Addr() uintptr })
-			if !ok {
-				panic(p)
-			}
-			err = fmt.Errorf("the file changed while it was read (memory fault at %#x): %v", fault.Addr(), p)
-		}
-	}()
-	return fn()
 }
 
 // walkFrames reads every frame header from start to end, taking bytes from src,
@@ -460,144 +344,6 @@ func walkFrames(ctx context.Context, src frameSource, start, end int64, first fr
 		return walkResult{}, err
 	}
 	return w.result(), nil
-}
-
-// mapLanes is how many stretches of a mapped file are walked at once. Each step
-// of a walk waits for the cache line holding the next header, which it cannot
-// know before reading the current one; interleaving independent walks keeps that
-// many reads in flight instead of one. Walking a mapped 200 MB VBR file (586k
-// frames) in one goroutine took about 70 ms with 1 lane, 35 with 4 and 20-30
-// with 16; more interleaved lanes were no better within this machine's noise.
-// The lanes are stepped laneGroup at a time, in groups that the goroutines take.
-const (
-	mapLanes  = 64
-	laneGroup = 8
-)
-
-// minLane is the least stretch a lane of a mapped walk covers.
-const minLane = 1 << 20
-
-// mapWorkers is how many goroutines populate a memory map and step its walk's
-// lanes: the Ps there are, up to 4.
-func mapWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }
-
-// walkLanes continues acc, a walk that has paused (or not begun) at a position
-// inside src, through src up to the first frame boundary at or past stop,
-// leaving acc exactly as acc.run would. It splits [acc.pos, stop) into lanes,
-// starts each lane after the first at a frame header that several more follow,
-// and steps all lanes in turn; each lane pauses at the next one's start, the
-// last at stop. The lanes are then joined in order: where a lane paused exactly
-// at its successor's start (it always does in a sound stream), the successor's
-// counts continue it; otherwise the successor's stretch is walked again from
-// where the lane paused. So the result never depends on the guess.
-func walkLanes(ctx context.Context, acc *walker, src bytesSource, stop int64, lanes, workers int) error {
-	acc.resume(src, stop)
-	if lanes < 2 {
-		return acc.run(ctx)
-	}
-	st := acc.st
-	start, end := acc.pos, min(stop, acc.end)
-	ws := []*walker{acc}
-	for k := 1; k < lanes; k++ {
-		from := start + (end-start)*int64(k)/int64(lanes)
-		next := start + (end-start)*int64(k+1)/int64(lanes)
-		q, ok := st.entry(src, from, min(next, from+maxResync))
-		if !ok {
-			continue // this lane's stretch stays with the one before
-		}
-		ws[len(ws)-1].stopAt = q // not stepped yet: fastEnd is still below every position
-		ws = append(ws, newWalker(st, src, q, acc.end, stop))
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	// Goroutines take groups of laneGroup lanes in turn, so one that the
-	// scheduler holds back delays at most its current group.
-	groups := (len(ws) + laneGroup - 1) / laneGroup
-	if workers = min(workers, groups); workers < 2 {
-		if err := stepLanes(ctx, ws); err != nil {
-			return err
-		}
-	} else {
-		errs := make([]error, workers)
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for g := range workers {
-			wg.Go(func() {
-				errs[g] = guardFaults(func() error {
-					for i := int(next.Add(1) - 1); i < groups; i = int(next.Add(1) - 1) {
-						if err := stepLanes(ctx, ws[i*laneGroup:min(len(ws), (i+1)*laneGroup)]); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-			})
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return err
-		}
-	}
-	for _, w := range ws[1:] {
-		if acc.err != nil {
-			return acc.err
-		}
-		if acc.done {
-			break
-		}
-		if acc.pos != w.from || acc.skip != 0 {
-			acc.stopAt = w.stopAt // the guess was wrong: walk this stretch again
-			if err := acc.run(ctx); err != nil {
-				return err
-			}
-			continue
-		}
-		acc.join(w)
-	}
-	return acc.err
-}
-
-// stepLanes steps the walkers in turn until every one has ended or paused.
-func stepLanes(ctx context.Context, ws []*walker) error {
-	for active := true; active; {
-		for range 1024 {
-			active = false
-			for _, w := range ws {
-				if w.quick() || w.stepEdge() {
-					active = true
-				}
-			}
-			if !active {
-				break
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// entry finds the first offset in [from, to) where a frame of the stream starts
-// that is followed by laneChain more, back to back, all inside the data.
-func (s *streamFrames) entry(src bytesSource, from, to int64) (int64, bool) {
-	const laneChain = 8
-	data, base := src.data, src.base
-	for q := from; q < to; q++ {
-		p, n := q, 0
-		for ; n <= laneChain && p-base+4 <= int64(len(data)); n++ {
-			l := s.frameLen(binary.BigEndian.Uint32(data[p-base:]))
-			if l == 0 {
-				break
-			}
-			p += l
-		}
-		if n > laneChain {
-			return q, true
-		}
-	}
-	return 0, false
 }
 
 // walker is one frame walk in progress, advanced one frame (or one skipped byte)
@@ -750,17 +496,6 @@ func (w *walker) finish() bool {
 	w.skip = 0
 	w.done = true
 	return false
-}
-
-// join continues w with next, which began exactly where w paused.
-func (w *walker) join(next *walker) {
-	prev := *w
-	res := prev.res
-	*w = *next
-	w.res.frames += res.frames
-	w.res.bytes += res.bytes
-	w.res.junk += res.junk
-	w.bitrates |= prev.bitrates
 }
 
 // result is the walk's counts.

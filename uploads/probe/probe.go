@@ -51,11 +51,14 @@ type Chapter struct {
 // ErrUnsupported) for files that are not MP3 or M4A, an error matching ErrMalformed
 // for broken ones, and other errors for failed reads or a done ctx.
 //
-// When r is an *os.File (on Linux), the frame headers of an MP3 without a Xing or
-// VBRI header are read through a read-only memory map, 32 MiB at a time, rather
-// than copied out; the file must not shrink while Probe runs (should it, Probe
-// returns an error).
+// The frame headers of an MP3 without a Xing or VBRI header are all read, so
+// the duration is exact; Scan.Probe takes them from a walk done while the
+// file arrived instead.
 func Probe(ctx context.Context, r io.ReaderAt, size int64) (*Info, error) {
+	return probe(ctx, r, size, nil)
+}
+
+func probe(ctx context.Context, r io.ReaderAt, size int64, scan *Scan) (*Info, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("probe: negative size %d", size)
 	}
@@ -70,7 +73,7 @@ func Probe(ctx context.Context, r io.ReaderAt, size int64) (*Info, error) {
 	var info *Info
 	switch format {
 	case MP3:
-		info, err = probeMP3(ctx, r, size, head)
+		info, err = probeMP3(ctx, r, size, head, scan)
 	case M4A:
 		info, err = probeM4A(ctx, r, size)
 	}
@@ -145,7 +148,7 @@ func fillChapterEnds(chs []Chapter, durationMS int64) {
 }
 
 // probeMP3 reads an MPEG audio file with optional ID3v2 (front), APE and ID3v1 (back) tags.
-func probeMP3(ctx context.Context, r io.ReaderAt, size int64, head []byte) (*Info, error) {
+func probeMP3(ctx context.Context, r io.ReaderAt, size int64, head []byte, scan *Scan) (*Info, error) {
 	info := &Info{}
 	var id3 *id3Tag
 	var start int64
@@ -243,7 +246,10 @@ func probeMP3(ctx context.Context, r io.ReaderAt, size int64, head []byte) (*Inf
 			info.Bitrate = int(audioBytes * 8 * 1000 / info.DurationMS)
 		}
 	} else {
-		res, err := walkFile(ctx, r, first, end, h)
+		res, ok, err := scan.result(ctx, first, h, end)
+		if err == nil && !ok {
+			res, err = walkFile(ctx, r, first, end, h)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("probe: walk MPEG frames: %w", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -338,18 +339,17 @@ func FuzzProbe(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		// The interleaved walk of mapped files must agree with the plain one.
-		if first, h, ok := findFirstFrame(bytes.NewReader(b), 0, int64(len(b))); ok {
-			src := bytesSource{data: b}
-			want, werr := walkFrames(context.Background(), src, first, int64(len(b)), h)
-			got, gerr := lanesWalk(src, first, int64(len(b)), h, 3, 2)
-			if got != want || werr != gerr {
-				t.Fatalf("3 lanes: %+v, %v; one walk: %+v, %v", got, gerr, want, werr)
+		// The walk done while the bytes arrive, in writes of any size, must
+		// give what Probe gives walking the file.
+		want, werr := Probe(context.Background(), bytes.NewReader(b), int64(len(b)))
+		for _, chunk := range []int{1, 7, 4096, len(b) + 1} {
+			scan := NewScan()
+			for rest := b; len(rest) > 0; rest = rest[min(chunk, len(rest)):] {
+				scan.Write(rest[:min(chunk, len(rest))])
 			}
-			plan := mapPlan{window: 300, lanes: 3, minLane: 64, workers: 2}
-			got, gerr = walkWindows(context.Background(), bytes.NewReader(b), memMapper(t, b, plan), first, int64(len(b)), h, plan)
-			if got != want || werr != gerr {
-				t.Fatalf("300-byte windows: %+v, %v; one walk: %+v, %v", got, gerr, want, werr)
+			got, gerr := scan.Probe(context.Background(), bytes.NewReader(b), int64(len(b)))
+			if errString(gerr) != errString(werr) || !reflect.DeepEqual(got, want) {
+				t.Fatalf("scanned in writes of %d: %+v, %v; Probe: %+v, %v", chunk, got, gerr, want, werr)
 			}
 		}
 		format, serr := Sniff(b[:min(len(b), SniffLen)])
@@ -445,4 +445,11 @@ func TestMostlyJunk(t *testing.T) {
 	if !errors.Is(err, ErrMalformed) {
 		t.Fatalf("Probe: %v, want a malformed-file error", err)
 	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

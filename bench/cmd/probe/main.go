@@ -2,14 +2,19 @@
 // bench/run.sh. For each file it probes n times in-process and prints one
 // tab-separated line: path, duration in milliseconds, median and fastest
 // probe time in nanoseconds, and whether the stream is VBR-looking (bitrate).
+// With -after-last-byte the time is what an upload waits for after its last
+// byte: the file is first written through a probe.Scan (untimed, as the
+// upload pipeline does while spooling), then Scan.Probe reads the tags and
+// the end of the file.
 //
-//	go run ./bench/cmd/probe [-n 5] [-cpuprofile cpu.out] FILE...
+//	go run ./bench/cmd/probe [-n 5] [-after-last-byte] [-cpuprofile cpu.out] FILE...
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -20,6 +25,7 @@ import (
 
 func main() {
 	n := flag.Int("n", 5, "probe each file `n` times and report the median")
+	afterLast := flag.Bool("after-last-byte", false, "time only what is left after the last byte when the frames were walked while the file was written")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of all probes to `file`")
 	flag.Parse()
 	if flag.NArg() == 0 || *n < 1 {
@@ -37,7 +43,7 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	for _, path := range flag.Args() {
-		if err := run(path, *n); err != nil {
+		if err := run(path, *n, *afterLast); err != nil {
 			pprof.StopCPUProfile()
 			fail(err)
 		}
@@ -45,7 +51,7 @@ func main() {
 }
 
 // run probes path n times and prints its line.
-func run(path string, n int) error {
+func run(path string, n int, afterLast bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -58,8 +64,15 @@ func run(path string, n int) error {
 	times := make([]time.Duration, n)
 	var info *probe.Info
 	for i := range times {
+		var scan *probe.Scan
+		if afterLast {
+			scan = probe.NewScan()
+			if _, err := io.Copy(scan, io.NewSectionReader(f, 0, st.Size())); err != nil {
+				return err
+			}
+		}
 		start := time.Now()
-		info, err = probe.Probe(context.Background(), f, st.Size())
+		info, err = scan.Probe(context.Background(), f, st.Size())
 		times[i] = time.Since(start)
 		if err != nil {
 			return fmt.Errorf("probe %s: %w", path, err)
