@@ -15,6 +15,7 @@ import (
 	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/lti"
 	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
@@ -35,6 +36,11 @@ type Deps struct {
 	Links   links.Builder
 	Now     func() time.Time // nil means time.Now
 	Logger  *slog.Logger     // nil means slog.Default()
+	// LTI are the registered LMS platforms, managed on /admin/lti/; nil
+	// leaves that page answering 404.
+	LTI *lti.Platforms
+	// LTISecret says whether LYSSNA_SECRET is set (LTI launches work).
+	LTISecret bool
 	// SecureCookies marks the session cookie Secure; set it when the public
 	// base URL is https.
 	SecureCookies bool
@@ -42,19 +48,21 @@ type Deps struct {
 
 // Handler serves the producer web UI.
 type Handler struct {
-	store    *episodes.Store
-	bucket   storage.Bucket
-	uploads  *uploads.Ingester
-	links    links.Builder
-	now      func() time.Time
-	log      *slog.Logger
-	secure   bool
-	pages    *kit.Pages
-	static   *kit.Assets
-	reports  *stats.Reader
-	sessions *accounts.Sessions
-	signIns  *accounts.SignInLimit
-	notes    *kit.Markdown
+	store     *episodes.Store
+	bucket    storage.Bucket
+	uploads   *uploads.Ingester
+	links     links.Builder
+	now       func() time.Time
+	log       *slog.Logger
+	secure    bool
+	pages     *kit.Pages
+	static    *kit.Assets
+	reports   *stats.Reader
+	sessions  *accounts.Sessions
+	signIns   *accounts.SignInLimit
+	notes     *kit.Markdown
+	lti       *lti.Platforms
+	ltiSecret bool
 }
 
 // New parses the templates; it fails only when a dependency is missing or the
@@ -67,15 +75,17 @@ func New(d Deps) (*Handler, error) {
 		return nil, errors.New("admin: Deps.Links has no public base URL")
 	}
 	h := &Handler{
-		store:   d.Store,
-		bucket:  d.Bucket,
-		uploads: d.Uploads,
-		links:   d.Links,
-		now:     d.Now,
-		log:     d.Logger,
-		secure:  d.SecureCookies,
-		notes:   kit.NewMarkdown(),
-		reports: stats.NewReader(d.Store),
+		store:     d.Store,
+		bucket:    d.Bucket,
+		uploads:   d.Uploads,
+		links:     d.Links,
+		now:       d.Now,
+		log:       d.Logger,
+		secure:    d.SecureCookies,
+		notes:     kit.NewMarkdown(),
+		reports:   stats.NewReader(d.Store),
+		lti:       d.LTI,
+		ltiSecret: d.LTISecret,
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -91,7 +101,7 @@ func New(d Deps) (*Handler, error) {
 	}
 	h.pages, err = kit.ParsePages(templateFS, "templates", []string{"base.html", "fields.html", "stats_parts.html"},
 		[]string{"signin.html", "shows.html", "show_form.html", "show.html", "episode.html", "error.html",
-			"stats.html", "episode_stats.html", "confirm.html"}, h.funcs(),
+			"stats.html", "episode_stats.html", "confirm.html", "lti.html"}, h.funcs(),
 		kit.Options{CSP: contentSecurityPolicy, Referrer: "same-origin", Logger: h.log, Prefix: "admin"})
 	if err != nil {
 		return nil, err

@@ -129,3 +129,16 @@ func (h *Handler) EpisodeDeleteForm(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) EpisodeDelete(w http.ResponseWriter, r *http.Request) {
 	h.post(h.episodeDelete)(w, r)
 }
+
+// LTIPlatforms serves GET /admin/lti/: the registered LMS platforms.
+func (h *Handler) LTIPlatforms(w http.ResponseWriter, r *http.Request) { h.get(h.ltiPlatforms)(w, r) }
+
+// LTIPlatformAdd serves POST /admin/lti/: register an LMS platform.
+func (h *Handler) LTIPlatformAdd(w http.ResponseWriter, r *http.Request) {
+	h.post(h.ltiPlatformAdd)(w, r)
+}
+
+// LTIPlatformRemove serves POST /admin/lti/{id}/delete.
+func (h *Handler) LTIPlatformRemove(w http.ResponseWriter, r *http.Request) {
+	h.post(h.ltiPlatformRemove)(w, r)
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/internal/htmltest"
 	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/lti"
 	"github.com/lyssna/lyssna/storage/filesystem"
 	"github.com/lyssna/lyssna/uploads"
 )
@@ -82,7 +83,7 @@ func newEnv(t *testing.T, secure bool) *env {
 	}
 	e.h, err = New(Deps{
 		Store: e.store, Bucket: e.bucket, Uploads: in, Links: links.New(base), Now: e.clock.Now,
-		SecureCookies: secure,
+		SecureCookies: secure, LTI: lti.NewPlatforms(e.store.DB(), e.clock.Now),
 	})
 	e.store.Listen(func(c episodes.Change) {
 		e.mu.Lock()
@@ -350,6 +351,9 @@ func mountRoutes(r *mux.Router, h *Handler) {
 	a.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}/delete", h.TranscriptDelete).Methods("POST")
 	a.HandleFunc("/shows/{show}/episodes/{episode}/publish", h.EpisodePublish).Methods("POST")
 	a.HandleFunc("/shows/{show}/episodes/{episode}/unpublish", h.EpisodeUnpublish).Methods("POST")
+	a.HandleFunc("/lti/", h.LTIPlatforms).Methods("GET", "HEAD")
+	a.HandleFunc("/lti/", h.LTIPlatformAdd).Methods("POST")
+	a.HandleFunc("/lti/{id}/delete", h.LTIPlatformRemove).Methods("POST")
 	a.HandleFunc("/shows/{show}/stats/", h.ShowStats).Methods("GET", "HEAD")
 	a.HandleFunc("/shows/{show}/stats.csv", h.StatsCSV).Methods("GET", "HEAD")
 	a.HandleFunc("/shows/{show}/episodes/{episode}/stats/", h.EpisodeStats).Methods("GET", "HEAD")

@@ -100,6 +100,9 @@ type Config struct {
 	DBConnMaxLifetime time.Duration
 	MetricsToken      string
 	MetricsListen     string
+	// Secret seals what must not be derivable from the database (the LTI
+	// tool's signing keys).
+	Secret string
 	// Sign-in with an OpenID Connect provider; off without an issuer.
 	OIDCIssuer         string
 	OIDCClientID       string

@@ -378,6 +378,12 @@ func Settings() []Setting {
 			},
 			get: func(c *Config) string { return c.SweepReconcileInterval.String() },
 		},
+		{
+			Name: "LYSSNA_SECRET", Type: "string", Secret: true,
+			Help: "Server secret (at least 16 characters; `openssl rand -base64 32`) that the database never holds: it seals the LTI tool's signing keys (docs/lms.md). Give every replica the same one; empty: LTI is off.",
+			set:  func(c *Config, v string) error { c.Secret = v; return checkSecretLen(v) },
+			get:  func(c *Config) string { return c.Secret },
+		},
 	}
 }
 

@@ -59,7 +59,7 @@ var audioTypes = []string{"audio/mpeg", "audio/x-m4a", "audio/mp4", "video/mp4",
 // own routes: the first path segments it serves itself.
 func ReservedSlug(slug string) bool {
 	switch slug {
-	case "api", "admin", "media", "static", "healthz", "readyz", "metrics", "favicon.ico", "robots.txt":
+	case "api", "admin", "media", "static", "healthz", "readyz", "metrics", "favicon.ico", "robots.txt", "lti":
 		return true
 	}
 	return false

@@ -92,10 +92,28 @@ func (h *handler) routes() *mux.Router {
 	ui.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}/delete", adm.TranscriptDelete).Methods(http.MethodPost)
 	ui.HandleFunc("/shows/{show}/episodes/{episode}/publish", adm.EpisodePublish).Methods(http.MethodPost)
 	ui.HandleFunc("/shows/{show}/episodes/{episode}/unpublish", adm.EpisodeUnpublish).Methods(http.MethodPost)
+	ui.HandleFunc("/lti/", adm.LTIPlatforms).Methods(http.MethodGet, http.MethodHead)
+	ui.HandleFunc("/lti/", adm.LTIPlatformAdd).Methods(http.MethodPost)
+	ui.HandleFunc("/lti/{id}/delete", adm.LTIPlatformRemove).Methods(http.MethodPost)
 	ui.HandleFunc("/shows/{show}/stats/", adm.ShowStats).Methods(http.MethodGet, http.MethodHead)
 	ui.HandleFunc("/shows/{show}/stats.csv", adm.StatsCSV).Methods(http.MethodGet, http.MethodHead)
 	ui.HandleFunc("/shows/{show}/episodes/{episode}/stats/", adm.EpisodeStats).Methods(http.MethodGet, http.MethodHead)
 	ui.HandleFunc("/shows/{show}/episodes/{episode}/stats.csv", adm.StatsCSV).Methods(http.MethodGet, http.MethodHead)
+
+	// ---- LTI 1.3 tool (/lti/...: login initiation, launch, Deep Linking, keys) ----
+	// Cross-site by design: the platform's pages post to /lti/login and
+	// /lti/launch, so no cross-origin protection here; the id_token's
+	// signature, the state and the single-use nonce are the checks. Each page
+	// sets its own frame-ancestors (the launching platform's origins).
+	if l := h.LTI; l != nil {
+		r.HandleFunc("/lti/login", l.Login).Methods(http.MethodGet, http.MethodPost)
+		r.HandleFunc("/lti/launch", l.Launch).Methods(http.MethodPost)
+		r.HandleFunc("/lti/jwks", l.JWKS).Methods(http.MethodGet, http.MethodHead)
+		r.HandleFunc("/lti/canvas.json", l.CanvasConfig).Methods(http.MethodGet, http.MethodHead)
+		r.HandleFunc("/lti/deep-link/{id}", l.DeepLinkPicker).Methods(http.MethodGet, http.MethodHead)
+		r.HandleFunc("/lti/deep-link/{id}", l.DeepLinkRespond).Methods(http.MethodPost)
+		r.HandleFunc("/lti/play/{grant}", l.Play).Methods(http.MethodGet, http.MethodHead)
+	}
 
 	// ---- Media (/media/{key...}: audio, artwork, transcripts from the bucket) ----
 	r.HandleFunc("/media/{key:.+}", publicCORS(h.mediaGet)).Methods(http.MethodGet, http.MethodHead)

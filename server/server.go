@@ -19,6 +19,7 @@ import (
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/lti"
 	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
@@ -68,6 +69,8 @@ type Deps struct {
 	// MetricsToken; /metrics is not routed unless both are set.
 	MetricsHandler http.Handler
 	MetricsToken   string
+	// LTI is the LTI 1.3 tool; nil leaves /lti/ unrouted.
+	LTI *lti.Handler
 	// Stats counts media downloads; nil counts nothing. Its Run is the
 	// caller's to start (and stop).
 	Stats *stats.Counter

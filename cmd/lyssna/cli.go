@@ -28,6 +28,7 @@ func commands() []command {
 		{"migrate", "[flags]", "Create or upgrade the database schema, then exit.", runMigrate},
 		{"sweep", "[--reconcile] [flags]", "Delete now the media objects done with (released past LYSSNA_MEDIA_RETENTION, uploads never committed past LYSSNA_SWEEP_GRACE); print what was deleted and kept.", runSweep},
 		{"token", "create --name NAME | list | revoke NAME [flags]", "Create (printed once), list or revoke producer API tokens in the database of ./lyssna-data, relative to the working directory (or --data-dir); says which database on stderr and makes no new one unless --data-dir or LYSSNA_DATABASE_URL is given.", runToken},
+		{"lti", "add --issuer ISS --client-id ID --deployment-id DEP --auth-url URL --token-url URL --jwks-url URL | list | remove ID | rotate-key [flags]", "Register the LMS platforms (Canvas, Moodle) Lyssna is an LTI 1.3 tool for, list or remove them, or rotate the tool's signing key (needs LYSSNA_SECRET); see docs/lms.md.", runLTI},
 		{"upload", "--server URL --token TOKEN --show SLUG [--title T] [--publish] FILE", "Upload an MP3 or M4A as a new episode, with a progress bar; prints its page and feed URLs.", runUpload},
 		{"backup", "--to FILE [--media] [flags]", "Write a consistent copy of the SQLite database (with --media also the media files) to FILE while serve runs; for PostgreSQL, check the connection and explain pg_dump.", runBackup},
 		{"restore", "--from FILE [--check] [--force] [flags]", "Verify a backup from `lyssna backup` and put it back (stop serve first); --check only verifies it.", runRestore},

@@ -99,7 +99,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	queue := newQueue(cfg, store, logger)
 	handler, err := site.Build(site.Parts{
 		Store: store, Bucket: bucket, Uploads: ingester, Links: links.New(baseURL).WithOP3(cfg.OP3),
-		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize, Jobs: queue,
+		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize, Jobs: queue, Secret: []byte(cfg.Secret),
 		Server: server.Deps{
 			BodyIdleTimeout: cfg.BodyIdleTimeout,
 			TrustedProxies:  cfg.TrustedProxies,

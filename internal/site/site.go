@@ -18,6 +18,7 @@ import (
 	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/jobs"
 	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/lti"
 	"github.com/lyssna/lyssna/server"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
@@ -41,6 +42,9 @@ type Parts struct {
 	// CacheSize bounds the feed and page caches in bytes (a quarter for
 	// rendered pages, the rest for the feed cache); 0 is feed.DefaultMaxBytes.
 	CacheSize int64
+	// Secret is LYSSNA_SECRET: it seals the LTI tool's keys; empty leaves
+	// LTI answering 503.
+	Secret []byte
 	// Server holds the server's settings and optional parts (media delivery,
 	// body guard, trusted proxies, metrics, download stats); Build fills in
 	// the parts above and the ones it builds. "" MediaDelivery is
@@ -65,12 +69,18 @@ func Build(p Parts) (http.Handler, error) {
 		return nil, fmt.Errorf("site: build the listener pages: %w", err)
 	}
 	p.Store.Listen(pages.Changed)
+	tool, err := lti.New(lti.Deps{DB: p.Store.DB(), Store: p.Store, BaseURL: p.Links.Base(), Secret: string(p.Secret),
+		MediaURL: p.Links.Media, Now: p.Now, Logger: p.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("site: build the LTI tool: %w", err)
+	}
 	adm, err := admin.New(admin.Deps{Store: p.Store, Bucket: p.Bucket, Uploads: p.Uploads, Links: p.Links,
-		Now: p.Now, Logger: p.Logger, SecureCookies: strings.HasPrefix(p.Links.Base(), "https://")})
+		Now: p.Now, Logger: p.Logger, LTI: tool.Platforms, LTISecret: tool.Keys.Enabled(), SecureCookies: strings.HasPrefix(p.Links.Base(), "https://")})
 	if err != nil {
 		return nil, fmt.Errorf("site: build the producer UI: %w", err)
 	}
 	d := p.Server
+	d.LTI = tool
 	d.Store, d.Bucket, d.Uploads, d.Feeds, d.Pages, d.Admin = p.Store, p.Bucket, p.Uploads, feeds, pages, adm
 	d.Links, d.Logger, d.Now = p.Links, p.Logger, p.Now
 	if d.MediaDelivery == "" {

@@ -62,9 +62,15 @@ func TestBuildWiresAnnouncements(t *testing.T) {
 	if rec := get("/lab/feed.xml"); !strings.Contains(rec.Body.String(), "<title>After</title>") {
 		t.Errorf("after a store-only write the feed still says %s", rec.Body)
 	}
-	for path, want := range map[string]int{"/admin/signin": http.StatusOK, "/lab/": http.StatusOK, "/admin/": http.StatusSeeOther} {
+	// The LTI tool is in the table too, before the pages' /{show}/{episode};
+	// without LYSSNA_SECRET it says so with a 503.
+	for path, want := range map[string]int{"/admin/signin": http.StatusOK, "/lab/": http.StatusOK, "/admin/": http.StatusSeeOther,
+		"/lti/canvas.json": http.StatusOK, "/lti/jwks": http.StatusServiceUnavailable} {
 		if rec := get(path); rec.Code != want {
 			t.Errorf("GET %s: %d, want %d", path, rec.Code, want)
 		}
+	}
+	if csp := get("/lab/").Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("a listener page may be framed: %q", csp)
 	}
 }
