@@ -71,10 +71,12 @@ const (
 	CreateShow Action = "create-show"
 	// Users: manage people (instance admins).
 	Users Action = "users"
+	// Settings: the instance's settings, LTI platforms among them (instance admins).
+	Settings Action = "settings"
 )
 
 // Actions lists every action.
-var Actions = []Action{Public, SignedIn, Read, Draft, Edit, Publish, Delete, Members, CreateShow, Users}
+var Actions = []Action{Public, SignedIn, Read, Draft, Edit, Publish, Delete, Members, CreateShow, Users, Settings}
 
 // ShowAction reports whether a is decided per show (by role).
 func (a Action) ShowAction() bool {
@@ -84,6 +86,9 @@ func (a Action) ShowAction() bool {
 	}
 	return false
 }
+
+// instanceAction reports whether a is for instance admins only.
+func (a Action) instanceAction() bool { return a == CreateShow || a == Users || a == Settings }
 
 // readOnly reports whether a only reads.
 func (a Action) readOnly() bool { return a == Public || a == SignedIn || a == Read }
@@ -122,7 +127,7 @@ func Decide(p *Principal, a Action, showID int64, role Role) bool {
 		if a.ShowAction() && showID != p.TokenShowID {
 			return false
 		}
-		if a == CreateShow || a == Users {
+		if a.instanceAction() {
 			return false
 		}
 	}

@@ -59,6 +59,7 @@ type Handler struct {
 	static    *kit.Assets
 	reports   *stats.Reader
 	sessions  *accounts.Sessions
+	accounts  *accounts.Store
 	signIns   *accounts.SignInLimit
 	notes     *kit.Markdown
 	lti       *lti.Platforms
@@ -94,6 +95,7 @@ func New(d Deps) (*Handler, error) {
 		h.log = slog.Default()
 	}
 	h.sessions = accounts.NewSessions(d.Store.DB(), sessionTTL, h.now)
+	h.accounts = accounts.New(d.Store, h.now)
 	h.signIns = accounts.NewSignInLimit(d.Store.DB(), signInBurst, signInWindow, h.now)
 	var err error
 	if h.static, err = kit.LoadAssets(staticFS, "static"); err != nil {

@@ -25,9 +25,10 @@ const (
 
 // session is a signed-in producer.
 type session struct {
-	Name string // the token's name
-	CSRF string // the token every form of this session carries
-	id   string // the cookie value
+	Name      string // the person's display name
+	CSRF      string // the token every form of this session carries
+	id        string // the cookie value
+	principal *accounts.Principal
 }
 
 func (h *Handler) cookie(value string, exp time.Time) *http.Cookie {
@@ -51,8 +52,17 @@ func (h *Handler) cookie(value string, exp time.Time) *http.Cookie {
 var errNoSession = errors.New("admin: not signed in")
 
 // session checks the request's cookie; errNoSession when it is missing,
-// unknown, expired, signed out or its token revoked.
+// unknown, expired, signed out, its token revoked or expired, or its person
+// disabled. Identify has looked it up already for a request through the
+// route table.
 func (h *Handler) session(ctx context.Context, r *http.Request) (*session, error) {
+	if s, ok := ctx.Value(sessionKey{}).(*session); ok {
+		return s, nil
+	}
+	return h.loadSession(ctx, r)
+}
+
+func (h *Handler) loadSession(ctx context.Context, r *http.Request) (*session, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return nil, errNoSession
@@ -64,7 +74,7 @@ func (h *Handler) session(ctx context.Context, r *http.Request) (*session, error
 	if err != nil {
 		return nil, fmt.Errorf("admin: check session: %w", err)
 	}
-	return &session{Name: s.TokenName, CSRF: s.CSRF, id: c.Value}, nil
+	return &session{Name: s.Principal.Name, CSRF: s.CSRF, id: c.Value, principal: s.Principal}, nil
 }
 
 // validCSRF reports whether a form's token belongs to the session.

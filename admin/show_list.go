@@ -3,13 +3,15 @@ package admin
 import (
 	"net/http"
 
+	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/episodes"
 )
 
 // showListPage is the data of the list of shows.
 type showListPage struct {
 	page
-	Shows []showItem
+	Shows     []showItem
+	CanCreate bool
 }
 
 type showItem struct {
@@ -22,11 +24,14 @@ type showItem struct {
 
 func (h *Handler) showList(w http.ResponseWriter, r *http.Request, s *session) {
 	shows, err := h.store.ListShows(r.Context())
+	if err == nil {
+		shows, err = h.accounts.VisibleShows(r.Context(), s.principal, shows)
+	}
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
-	p := showListPage{page: h.page("Shows", s)}
+	p := showListPage{page: h.page("Shows", s), CanCreate: h.can(r.Context(), s, accounts.CreateShow, nil)}
 	p.Flash = flash(r)
 	for _, sh := range shows {
 		p.Shows = append(p.Shows, showItem{

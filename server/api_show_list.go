@@ -1,10 +1,17 @@
 package server
 
-import "net/http"
+import (
+	"net/http"
 
-// apiShowList lists every show, by title: GET /api/v1/shows.
+	"github.com/lyssna/lyssna/accounts"
+)
+
+// apiShowList lists the shows the caller may see, by title: GET /api/v1/shows.
 func (h *handler) apiShowList(w http.ResponseWriter, r *http.Request) {
 	shows, err := h.Store.ListShows(r.Context())
+	if err == nil {
+		shows, err = h.accounts.VisibleShows(r.Context(), accounts.PrincipalFrom(r.Context()), shows)
+	}
 	if err != nil {
 		h.respondError(w, r, err)
 		return

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/episodes"
 )
 
@@ -70,7 +71,9 @@ func BootstrapAdminToken(ctx context.Context, store *episodes.Store, token strin
 }
 
 // requireToken lets a request through only with "Authorization: Bearer
-// TOKEN" naming a stored token, and answers 401 JSON otherwise; a token over
+// TOKEN" naming a stored token that is good (not expired, its person
+// enabled), with its person as the request's principal and actor, and
+// answers 401 JSON otherwise; a token over
 // its rate limit (per replica) gets 429 with Retry-After. The secret
 // is hashed before the lookup, so the database compares hashes and the
 // time a lookup takes says nothing about the secret.
@@ -85,14 +88,15 @@ func (h *handler) requireToken(next http.Handler) http.Handler {
 			return
 		}
 		hash := episodes.HashToken(token)
-		if _, err := h.Store.TokenByHash(r.Context(), hash); err != nil {
-			if !errors.Is(err, episodes.ErrNotFound) {
+		p, err := h.accounts.Authenticate(r.Context(), token)
+		if err != nil {
+			if !errors.Is(err, accounts.ErrBadToken) {
 				h.respondError(w, r, err)
 				return
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="lyssna", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, codeUnauthorized,
-				"the API token is not valid (unknown or revoked); `lyssna token list` shows the tokens", "")
+				"the API token is not valid (unknown, revoked or expired, or its person disabled); `lyssna token list` shows the tokens", "")
 			return
 		}
 		if ok, wait := h.apiLimit.allow(hash); !ok {
@@ -102,6 +106,6 @@ func (h *handler) requireToken(next http.Handler) http.Handler {
 				fmt.Sprintf("too many requests with this token; try again in %d s", secs), "")
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(accounts.WithPrincipal(r.Context(), p)))
 	})
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+
+	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/admin"
 
 	"github.com/lyssna/lyssna/episodes"
@@ -86,10 +88,12 @@ type readyCheck struct {
 type handler struct {
 	Deps
 	checks   []readyCheck
-	media    storage.Bucket // Bucket, serving objects with their correct content types
-	reports  *stats.Reader  // download statistics for the API
-	router   *mux.Router    // the route table, for the Allow header of a 405
-	apiLimit *tokenLimiter  // requests per API token, in this replica
+	media    storage.Bucket                 // Bucket, serving objects with their correct content types
+	reports  *stats.Reader                  // download statistics for the API
+	router   *mux.Router                    // the route table, for the Allow header of a 405
+	apiLimit *tokenLimiter                  // requests per API token, in this replica
+	accounts *accounts.Store                // people, roles, tokens: who may do what
+	actions  map[*mux.Route]accounts.Action // each API and UI route's action (may)
 }
 
 // New returns the whole HTTP handler: the route table wrapped in the
@@ -122,7 +126,8 @@ func newHandler(deps Deps) (*handler, error) {
 		return nil, fmt.Errorf("server: missing parts: %s", strings.Join(missing, ", "))
 	}
 	h := &handler{Deps: deps, media: typedMedia(deps.Bucket), reports: stats.NewReader(deps.Store),
-		apiLimit: newTokenLimiter(deps.APIRate, deps.APIBurst, time.Now)}
+		apiLimit: newTokenLimiter(deps.APIRate, deps.APIBurst, time.Now),
+		accounts: accounts.New(deps.Store, deps.Now)}
 	h.checks = []readyCheck{{"database", deps.Store.Ping}, {"storage", deps.Bucket.Ping}}
 	if w, ok := deps.Metrics.(feedCacheWatcher); ok {
 		w.WatchFeedCache(deps.Feeds.Stats)
