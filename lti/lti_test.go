@@ -54,6 +54,8 @@ func newLMS(t *testing.T) *testLMS {
 	l := &testLMS{t: t, key: key, kid: "lms-key-1", clientID: "10000000000042", deploy: "1:course-deploy"}
 	m := http.NewServeMux()
 	m.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
 		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &l.key.PublicKey, KeyID: l.kid, Algorithm: "RS256", Use: "sig"}}})
 	})
 	m.HandleFunc("GET /auth", l.authorize)
@@ -86,13 +88,13 @@ func (l *testLMS) authorize(w http.ResponseWriter, r *http.Request) {
 		"https://purl.imsglobal.org/spec/lti/claim/context":       map[string]any{"id": "c-1", "title": "Memory 101"},
 	}
 	l.mu.Lock()
-	msg, signer := l.message, l.signer
-	l.mu.Unlock()
+	msg, signer, kid := l.message, l.signer, l.kid
 	if signer == nil {
 		signer = l.key
 	}
+	l.mu.Unlock()
 	msg(claims)
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: signer, KeyID: l.kid}}, nil)
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: signer, KeyID: kid}}, nil)
 	if err != nil {
 		l.t.Error(err)
 		return
@@ -121,6 +123,7 @@ type site struct {
 	client *http.Client
 	show   *episodes.Show
 	ep     *episodes.Episode
+	clock  *testenv.Clock
 }
 
 func newSite(t *testing.T, secret string) *site {
@@ -135,7 +138,7 @@ func newSiteOn(t *testing.T, databaseURL, secret string) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	s := &site{store: st}
+	s := &site{store: st, clock: clock}
 	r := mux.NewRouter()
 	s.srv = httptest.NewServer(r)
 	t.Cleanup(s.srv.Close)
@@ -443,6 +446,32 @@ func TestLaunchRefusals(t *testing.T) {
 		resp, body := s.do(t, http.MethodPost, action, form)
 		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "Launch already used") {
 			t.Fatalf("replay: %d, want 401 Launch already used:\n%s", resp.StatusCode, body)
+		}
+	})
+
+	t.Run("platform rotated its key", func(t *testing.T) {
+		// A token signed with a key the cached set lacks makes Lyssna fetch
+		// the set again, at most every 10 s, so made-up key IDs cannot make
+		// it hammer the platform.
+		rotated, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.mu.Lock()
+		l.key, l.kid = rotated, "lms-key-2"
+		l.mu.Unlock()
+		launch := func() int {
+			l.next(ok, nil)
+			action, form := s.loginAndAuthorize(t, l, s.srv.URL+"/lti/launch")
+			resp, _ := s.do(t, http.MethodPost, action, form)
+			return resp.StatusCode
+		}
+		if got := launch(); got != http.StatusUnauthorized {
+			t.Fatalf("new key within 10 s of the last fetch: %d, want 401", got)
+		}
+		s.clock.Add(11 * time.Second)
+		if got := launch(); got != http.StatusSeeOther {
+			t.Fatalf("new key after 10 s: %d, want the set fetched again and the launch accepted", got)
 		}
 	})
 
