@@ -31,11 +31,12 @@ type Store interface {
 	PublicEpisodes(ctx context.Context, showID int64, now time.Time) ([]*episodes.Episode, error)
 }
 
-// Player renders the player of an episode that an LTI launch grants,
-// whatever the show's visibility, in a page that frameAncestors (origins)
-// may frame. playURL gives the URL of another episode of the grant ("" for
-// the show's latest), for a grant of a whole show. The listener pages
-// provide one (the embed player); without it the tool renders its own.
+// Player renders the embed player of an episode that an LTI launch
+// grants, whatever the show's visibility, as a page that g.FrameAncestors
+// may frame. The listener pages provide it (the embed player, with its
+// chapters, captions and transcript); the tool's page frames it above the
+// episode's study questions and references. Without one the tool plays the
+// audio itself.
 type Player interface {
 	ServeGranted(w http.ResponseWriter, r *http.Request, g Granted)
 }
@@ -43,14 +44,10 @@ type Player interface {
 // Granted is what a launch grants, for a Player.
 type Granted struct {
 	Show    *episodes.Show
-	Episode *episodes.Episode // the episode to play
-	// Episodes are the show's public episodes when the grant is for the
-	// whole show (nil for a single episode's grant), newest first.
-	Episodes []*episodes.Episode
-	// PlayURL is the URL of the grant's player for another episode slug
-	// (grants of a whole show).
-	PlayURL func(episodeSlug string) string
-	// FrameAncestors are the origins that may frame the page.
+	Episode *episodes.Episode // the episode to play; nil: the show's latest
+	Until   time.Time         // when the grant ends
+	// FrameAncestors are the origins that may frame the page: the
+	// platform's and this server's own.
 	FrameAncestors []string
 }
 
@@ -125,7 +122,12 @@ func (h *Handler) deepLinkURL(id string) string {
 	return h.base + "/lti/deep-link/" + url.PathEscape(id)
 }
 func (h *Handler) playURL(grant, episode string) string {
-	u := h.base + "/lti/play/" + url.PathEscape(grant)
+	return h.withEpisode(h.base+"/lti/play/"+url.PathEscape(grant), episode)
+}
+func (h *Handler) embedURL(grant, episode string) string {
+	return h.withEpisode(h.base+"/lti/play/"+url.PathEscape(grant)+"/embed", episode)
+}
+func (h *Handler) withEpisode(u, episode string) string {
 	if episode != "" {
 		u += "?episode=" + url.QueryEscape(episode)
 	}

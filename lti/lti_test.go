@@ -155,6 +155,7 @@ func newSiteOn(t *testing.T, databaseURL, secret string) *site {
 	r.HandleFunc("/lti/deep-link/{id}", s.tool.DeepLinkPicker).Methods(http.MethodGet)
 	r.HandleFunc("/lti/deep-link/{id}", s.tool.DeepLinkRespond).Methods(http.MethodPost)
 	r.HandleFunc("/lti/play/{grant}", s.tool.Play).Methods(http.MethodGet)
+	r.HandleFunc("/lti/play/{grant}/embed", s.tool.PlayEmbed).Methods(http.MethodGet)
 	s.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	s.show = &episodes.Show{Slug: "memory-seminar", Title: "Memory Seminar", Description: "For the enrolled cohort only.",
@@ -171,6 +172,14 @@ func newSiteOn(t *testing.T, databaseURL, secret string) *site {
 		t.Fatal(err)
 	}
 	if _, err := st.Publish(ctx, s.ep.ID, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	older := &episodes.Episode{ShowID: s.show.ID, Title: "Interleaving", StudyQuestions: []string{"When does mixing topics help?"},
+		Audio: &episodes.Audio{Key: "episodes/interleaving.mp3", Size: 4800, ContentType: "audio/mpeg", DurationMS: 5000, SHA256: strings.Repeat("c", 64)}}
+	if err := st.CreateEpisode(ctx, older); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Publish(ctx, older.ID, time.Now().Add(-2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -383,6 +392,27 @@ func deepLinkingThenLaunch(t *testing.T, s *site) {
 	csp := resp.Header.Get("Content-Security-Policy")
 	if !strings.Contains(csp, "frame-ancestors "+l.srv.URL) || strings.Contains(csp, "frame-ancestors *") {
 		t.Errorf("player CSP %q: want framing by the platform only", csp)
+	}
+	// A grant of one episode plays that episode only.
+	resp, body = s.do(t, http.MethodGet, resp.Request.URL.String()+"?episode=interleaving", nil)
+	if resp.StatusCode != http.StatusOK || strings.Contains(body, "When does mixing topics help?") {
+		t.Errorf("an episode's grant played another episode: %d", resp.StatusCode)
+	}
+
+	// A link to the whole show plays its latest episode and lists the others.
+	l.next(resourceLinkRequest(map[string]string{"lyssna_show": "memory-seminar"}), nil)
+	action, form = s.loginAndAuthorize(t, l, s.srv.URL+"/lti/launch?show=memory-seminar")
+	resp, body = s.do(t, http.MethodPost, action, form)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("show link launch: %d %s", resp.StatusCode, body)
+	}
+	play := resp.Header.Get("Location")
+	resp, body = s.do(t, http.MethodGet, play, nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Why does spacing beat cramming?") || !strings.Contains(body, "?episode=interleaving") {
+		t.Fatalf("show player: %d, want the latest episode and a link to the other:\n%s", resp.StatusCode, body)
+	}
+	if resp, body = s.do(t, http.MethodGet, play+"?episode=interleaving", nil); resp.StatusCode != http.StatusOK || !strings.Contains(body, "When does mixing topics help?") {
+		t.Errorf("show player, other episode: %d\n%s", resp.StatusCode, body)
 	}
 }
 

@@ -69,7 +69,7 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, name 
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
 	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+n+"'; script-src 'nonce-"+n+
-		"'; img-src 'self' https: data:; media-src 'self' https:; base-uri 'none'; form-action "+fo+"; frame-ancestors "+fa)
+		"'; img-src 'self' https: data:; media-src 'self' https:; frame-src 'self'; base-uri 'none'; form-action "+fo+"; frame-ancestors "+fa)
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Referrer-Policy", "no-referrer")
 	hdr.Set("Cache-Control", "no-store")

@@ -176,6 +176,7 @@ type grant struct {
 	ShowID       int64
 	EpisodeID    int64 // 0: any public-or-private episode of the show
 	FrameOrigins []string
+	Until        time.Time // set when read
 }
 
 func (f *flows) startGrant(ctx context.Context, g grant) (string, error) {
@@ -206,14 +207,15 @@ func (f *flows) findGrant(ctx context.Context, id string) (*grant, error) {
 	g := &grant{}
 	var ep sql.NullInt64
 	var origins string
-	err := f.db.QueryRowContext(ctx, `SELECT show_id, episode_id, frame_origins FROM lti_grants
-		WHERE id_hash = $1 AND expires_at > $2`, hashID(id), f.now().Unix()).Scan(&g.ShowID, &ep, &origins)
+	var until int64
+	err := f.db.QueryRowContext(ctx, `SELECT show_id, episode_id, frame_origins, expires_at FROM lti_grants
+		WHERE id_hash = $1 AND expires_at > $2`, hashID(id), f.now().Unix()).Scan(&g.ShowID, &ep, &origins, &until)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNoGrant
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lti: look up grant: %w", err)
 	}
-	g.EpisodeID, g.FrameOrigins = ep.Int64, strings.Fields(origins)
+	g.EpisodeID, g.FrameOrigins, g.Until = ep.Int64, strings.Fields(origins), time.Unix(until, 0).UTC()
 	return g, nil
 }

@@ -116,6 +116,7 @@ func (h *handler) routes() *mux.Router {
 		r.HandleFunc("/lti/deep-link/{id}", l.DeepLinkPicker).Methods(http.MethodGet, http.MethodHead)
 		r.HandleFunc("/lti/deep-link/{id}", l.DeepLinkRespond).Methods(http.MethodPost)
 		r.HandleFunc("/lti/play/{grant}", l.Play).Methods(http.MethodGet, http.MethodHead)
+		r.HandleFunc("/lti/play/{grant}/embed", l.PlayEmbed).Methods(http.MethodGet, http.MethodHead)
 	}
 
 	// ---- Media (/media/{key...}: audio, artwork, transcripts from the bucket) ----
