@@ -1,0 +1,302 @@
+package imports
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+// TestImportFixtures imports every fixture feed from the local origin and
+// compares the show and every episode with what the feed says: guids byte
+// for byte, dates, fields, audio through the upload pipeline (the hash of
+// the bytes served), transcripts per language and chapters.
+func TestImportFixtures(t *testing.T) {
+	t.Parallel()
+	o := newOrigin(t)
+	for _, name := range fixtureFeeds {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, "sqlite")
+			ctx := context.Background()
+			job, err := r.im.StartFeed(ctx, o.feedURL(name), name, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.drain(t)
+			got, err := r.im.Get(ctx, job.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, err := ParseFeed(renderFixture(t, name, o.URL), o.feedURL(name), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantFailed := 0
+			if name == "podcastindex" {
+				wantFailed = 1 // episode 1's audio answers 404
+			}
+			if got.State != StateDone || got.ItemsTotal != len(src.Items) || got.ItemsDone != len(src.Items)-wantFailed || got.ItemsFailed != wantFailed {
+				t.Fatalf("import = %+v, want done with %d items, %d failed", got, len(src.Items), wantFailed)
+			}
+			if wantFailed > 0 && (len(got.Errors) != 1 || got.Errors[0].GUID != "http://example.com/podcast/episode1" || !strings.Contains(got.Errors[0].Message, "404")) {
+				t.Errorf("errors = %+v", got.Errors)
+			}
+			show, err := r.store.GetShow(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkShow(t, show, &src.Show)
+			for _, it := range src.Items {
+				ep, err := r.store.EpisodeByGUID(ctx, show.ID, it.GUID)
+				if wantFailed > 0 && it.GUID == got.Errors[0].GUID {
+					if !errors.Is(err, episodes.ErrNotFound) {
+						t.Errorf("the failed item made an episode: %v", err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Errorf("item %q: %v", it.GUID, err)
+					continue
+				}
+				checkEpisode(t, ep, &it, show)
+			}
+		})
+	}
+}
+
+func checkShow(t *testing.T, got, want *episodes.Show) {
+	t.Helper()
+	eq := func(field string, g, w any) {
+		if g != w {
+			t.Errorf("show %s = %v, want %v", field, g, w)
+		}
+	}
+	eq("title", got.Title, want.Title)
+	eq("description", got.Description, want.Description)
+	eq("author", got.Author, want.Author)
+	eq("owner", got.Owner, want.Owner)
+	eq("language", got.Language, want.Language)
+	eq("categories", len(got.Categories), len(want.Categories))
+	for i := range min(len(got.Categories), len(want.Categories)) {
+		eq("category", got.Categories[i], want.Categories[i])
+	}
+	eq("explicit", got.Explicit, want.Explicit)
+	eq("type", got.Type, want.Type)
+	eq("copyright", got.Copyright, want.Copyright)
+	eq("link", got.Link, want.Link)
+	eq("guid", got.GUID, want.GUID)
+	eq("funding", len(got.Funding), len(want.Funding))
+	eq("hosts", len(got.Hosts), len(want.Hosts))
+	eq("medium", got.Medium, want.Medium)
+	eq("complete", got.Complete, want.Complete)
+	eq("block (unlisted until confirmed)", got.Block, true)
+	if got.ImageKey == "" {
+		t.Error("show artwork not imported")
+	}
+}
+
+func checkEpisode(t *testing.T, ep *episodes.Episode, it *Item, show *episodes.Show) {
+	t.Helper()
+	eq := func(field string, g, w any) {
+		if g != w {
+			t.Errorf("episode %q %s = %v, want %v", it.GUID, field, g, w)
+		}
+	}
+	eq("guid", ep.GUID, it.GUID)
+	eq("title", ep.Title, it.Title)
+	eq("notes", ep.Notes, it.Notes)
+	eq("season", ep.Season, it.Season)
+	eq("number", ep.Number, it.Number)
+	eq("type", ep.Type, it.Type)
+	eq("explicit", ep.Explicit, it.Explicit)
+	eq("guests", len(ep.Guests), len(it.Persons))
+	if ep.Audio == nil {
+		return // the failed item: a draft without audio is not made
+	}
+	eq("status", ep.Status, episodes.StatusPublished)
+	if it.PubDate == nil || ep.PublishedAt == nil || !ep.PublishedAt.Equal(*it.PubDate) {
+		t.Errorf("episode %q published at %v, want %v", it.GUID, ep.PublishedAt, it.PubDate)
+	}
+	path := it.Enclosure.URL[strings.Index(it.Enclosure.URL, "//")+2:]
+	path = path[strings.Index(path, "/"):]
+	_ = path // the file's own path differs per host's redirects; its size and duration are the fixture's
+	eq("audio size", ep.Audio.Size, int64(len(fixtureMP3("x"))))
+	if ep.Audio.DurationMS < 1900 || ep.Audio.DurationMS > 2100 {
+		t.Errorf("episode %q duration %d ms", it.GUID, ep.Audio.DurationMS)
+	}
+	langs := map[string]bool{}
+	for _, tr := range it.Transcripts {
+		l := strings.ToLower(tr.Language)
+		if l == "" {
+			l = show.Language
+		}
+		if transcriptRank[strings.ToLower(tr.Type)] > 0 {
+			langs[l] = true
+		}
+	}
+	eq("transcripts", len(ep.Transcripts), len(langs))
+	for _, tr := range ep.Transcripts {
+		if !langs[strings.ToLower(tr.Language)] {
+			t.Errorf("episode %q has a transcript in %s, not in the feed", it.GUID, tr.Language)
+		}
+	}
+	switch {
+	case it.ChaptersURL != "":
+		eq("chapters", len(ep.Chapters), 2) // the third starts past the end
+	case len(it.Chapters) > 0:
+		eq("chapters", len(ep.Chapters), len(it.Chapters))
+	}
+}
+
+// TestLockedRefused: podcast:locked yes ends the import at once with a
+// message telling the owner what to do; no show is made.
+func TestLockedRefused(t *testing.T) {
+	t.Parallel()
+	o := newOrigin(t)
+	r := newRig(t, "sqlite")
+	ctx := context.Background()
+	job, err := r.im.StartFeed(ctx, o.feedURL("locked"), "locked", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.drain(t)
+	got, _ := r.im.Get(ctx, job.ID)
+	if got.State != StateFailed || !strings.Contains(got.Message, "podcast:locked") || !strings.Contains(got.Message, "Unlock it at the old host") {
+		t.Fatalf("locked feed: %+v", got)
+	}
+	if _, err := r.store.GetShow(ctx, "locked"); !errors.Is(err, episodes.ErrNotFound) {
+		t.Errorf("a show was made from a locked feed: %v", err)
+	}
+}
+
+// TestResyncAddsOnlyNew: importing the same feed again adds nothing, and
+// changes nothing the producer edited; an item new in the feed is added.
+func TestResyncAddsOnlyNew(t *testing.T) {
+	t.Parallel()
+	o := newOrigin(t)
+	r := newRig(t, "sqlite")
+	ctx := context.Background()
+	if _, err := r.im.StartFeed(ctx, o.feedURL("libsyn"), "care", "test"); err != nil {
+		t.Fatal(err)
+	}
+	r.drain(t)
+	show, _ := r.store.GetShow(ctx, "care")
+	ep, _ := r.store.EpisodeByGUID(ctx, show.ID, "5f1c2a4e-9b8d-4c3e-a1f2-0d9e8c7b6a52")
+	ep.Title = "Edited by the producer"
+	ep.Takeaways = []string{"A takeaway"}
+	if err := r.store.UpdateEpisode(ctx, ep); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.im.StartFeed(ctx, o.feedURL("libsyn"), "other-slug-same-feed-ok", "test"); err != nil {
+		t.Fatal(err) // another slug is another show: allowed
+	}
+	again, err := r.im.StartFeed(ctx, o.feedURL("libsyn"), "care", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.drain(t)
+	got, _ := r.im.Get(ctx, again.ID)
+	if got.State != StateDone || got.ItemsTotal != 0 || got.ItemsDone != 0 {
+		t.Errorf("re-sync = %+v, want done with nothing new", got)
+	}
+	eps, _, _ := r.store.ListEpisodes(ctx, show.ID, episodes.ListOptions{})
+	if len(eps) != 2 {
+		t.Errorf("%d episodes after a re-sync, want 2", len(eps))
+	}
+	kept, _ := r.store.EpisodeByGUID(ctx, show.ID, ep.GUID)
+	if kept.Title != "Edited by the producer" || len(kept.Takeaways) != 1 {
+		t.Errorf("re-sync overwrote the producer's edit: %+v", kept)
+	}
+	if _, err := r.im.StartFeed(ctx, o.feedURL("anchor"), "care", "test"); err == nil {
+		t.Error("another feed into an existing show accepted")
+	}
+}
+
+// TestRestartMidImport stops a worker while it fetches the second
+// enclosure (as a killed replica would) and lets a second worker take the
+// import over once the first's lease has run out: it finishes with the
+// same episodes as an uninterrupted import, none twice.
+func TestRestartMidImport(t *testing.T) {
+	t.Parallel()
+	o := newOrigin(t)
+	o.block = "/buzzsprout/123456/13900001-vital-signs.mp3"
+	o.reached = make(chan struct{})
+	r := newRig(t, "sqlite")
+	ctx := context.Background()
+	job, err := r.im.StartFeed(ctx, o.feedURL("buzzsprout"), "nursing", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, kill := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { _, err := r.im.RunNext(runCtx); done <- err }()
+	<-o.reached
+	mid, _ := r.im.Get(ctx, job.ID)
+	if mid.State != StateRunning || mid.ItemsDone != 1 {
+		t.Fatalf("mid-import: %+v", mid)
+	}
+	// A second replica finds the import held.
+	other := r.importer(t)
+	if ran, err := other.RunNext(ctx); ran || err != nil {
+		t.Fatalf("a second worker ran a held import: %v %v", ran, err)
+	}
+	kill()
+	<-done
+	o.mu.Lock()
+	o.block = ""
+	o.mu.Unlock()
+	// Crash without a release: put the lease back as a dead worker leaves it.
+	if _, err := r.store.DB().ExecContext(ctx, `UPDATE imports SET lease_owner = 'dead', lease_until = $1 WHERE id = $2`,
+		r.clock.Now().Add(time.Minute).UnixMilli(), job.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ran, _ := other.RunNext(ctx); ran {
+		t.Fatal("taken over before the lease ran out")
+	}
+	r.clock.Add(2 * time.Minute)
+	if ran, err := other.RunNext(ctx); !ran || err != nil {
+		t.Fatalf("not taken over after the lease: %v %v", ran, err)
+	}
+	got, _ := r.im.Get(ctx, job.ID)
+	if got.State != StateDone || got.ItemsDone != 2 || got.ItemsFailed != 0 {
+		t.Fatalf("after the restart: %+v", got)
+	}
+	show, _ := r.store.GetShow(ctx, "nursing")
+	eps, _, _ := r.store.ListEpisodes(ctx, show.ID, episodes.ListOptions{})
+	if len(eps) != 2 {
+		t.Errorf("%d episodes, want 2", len(eps))
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if n := o.hits["/buzzsprout/123456/13912345-hand-hygiene.mp3"]; n != 1 {
+		t.Errorf("the finished item's audio was fetched %d times, want once", n)
+	}
+}
+
+// TestGuardRefusesPrivateEnclosure: with the guard on, a feed (or an
+// enclosure) on a loopback address is refused at dial time.
+func TestGuardRefusesPrivateEnclosure(t *testing.T) {
+	t.Parallel()
+	o := newOrigin(t)
+	r := newRig(t, "sqlite")
+	r.im.Fetcher = NewFetcher(Limits{}, false, "")
+	ctx := context.Background()
+	job, err := r.im.StartFeed(ctx, o.feedURL("libsyn"), "guarded", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.drain(t)
+	got, _ := r.im.Get(ctx, job.ID)
+	if got.State != StateFailed || !strings.Contains(got.Message, "not a public internet address") {
+		t.Fatalf("guarded import: %+v", got)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.hits) != 0 {
+		t.Errorf("the origin was reached: %v", o.hits)
+	}
+}
