@@ -125,7 +125,9 @@ type errPermanent struct{ msg string }
 
 func (e *errPermanent) Error() string { return e.msg }
 
-func permanent(format string, args ...any) error { return &errPermanent{msg: fmt.Sprintf(format, args...)} }
+func permanent(format string, args ...any) error {
+	return &errPermanent{msg: fmt.Sprintf(format, args...)}
+}
 
 // RunNext claims one import that is waiting (or whose worker died) and runs
 // it to its end; false when there was none. ctx ending stops it where it
