@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/jobs"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
 )
@@ -36,6 +38,43 @@ type Deps struct {
 	Lease time.Duration
 	// RetryWait is the pause before failed items are tried again (default 5 s).
 	RetryWait time.Duration
+	// Jobs, when set, runs imports: each import is a job of kind JobKind
+	// (Register adds the kind), so it starts at once on some replica and is
+	// taken up again after a crash. Without it, Work or RunNext run them.
+	Jobs *jobs.Queue
+}
+
+// JobKind is the kind of the jobs that run imports.
+const JobKind = "import"
+
+// Register adds the import job kind to q; call it while wiring, before
+// q runs, and set Deps.Jobs to q.
+func (im *Importer) Register(q *jobs.Queue) error {
+	im.Jobs = q
+	return q.Register(jobs.Kind{Name: JobKind, Handle: im.handleJob, Lease: im.Lease, MaxAttempts: 20,
+		Backoff: func(attempt int) time.Duration { return min(time.Duration(attempt)*15*time.Second, 5*time.Minute) }})
+}
+
+type jobPayload struct {
+	ID int64 `json:"id"`
+}
+
+// handleJob runs the import a job names. The import's own lease is taken
+// too, so a job re-run while a dead worker's import lease lasts waits for
+// it (the job fails and is tried again) instead of running beside it.
+func (im *Importer) handleJob(ctx context.Context, j *jobs.Job) error {
+	var p jobPayload
+	if err := j.Decode(&p); err != nil {
+		return jobs.Permanent(err)
+	}
+	job, err := im.db.claimID(ctx, p.ID, im.owner, im.Lease)
+	if errors.Is(err, errFinished) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return im.runClaimed(ctx, job)
 }
 
 // Importer creates and runs imports. It is safe for concurrent use.
@@ -82,10 +121,19 @@ func (im *Importer) StartFeed(ctx context.Context, feedURL, slug, actor string) 
 	if err := im.checkSlug(ctx, job); err != nil {
 		return nil, err
 	}
-	if err := im.db.create(ctx, job); err != nil {
+	if err := im.db.create(ctx, job, im.enqueue); err != nil {
 		return nil, err
 	}
 	return job, nil
+}
+
+// enqueue adds the job that runs import id inside tx, when imports run as jobs.
+func (im *Importer) enqueue(ctx context.Context, tx *sql.Tx, id int64) error {
+	if im.Jobs == nil {
+		return nil
+	}
+	_, err := im.Jobs.EnqueueTx(ctx, tx, jobs.Work{Kind: JobKind, Key: fmt.Sprintf("import-%d", id), Payload: jobPayload{ID: id}})
+	return err
 }
 
 // checkSlug refuses a bad slug, a slug with an import under way, and an
@@ -137,24 +185,30 @@ func (im *Importer) RunNext(ctx context.Context) (bool, error) {
 	if err != nil || job == nil {
 		return false, err
 	}
+	return true, im.runClaimed(ctx, job)
+}
+
+// runClaimed runs an import this worker holds. It returns an error only
+// when the import is to be tried again (stopped, or a failure of the
+// database or the network); an import that failed for good is recorded.
+func (im *Importer) runClaimed(ctx context.Context, job *Import) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go im.keepLease(runCtx, cancel, job.ID)
-	err = im.run(runCtx, job)
+	err := im.run(runCtx, job)
 	var perm *errPermanent
 	switch {
 	case err == nil:
-		return true, nil
+		return nil
 	case errors.As(err, &perm):
-		return true, im.db.finish(context.WithoutCancel(ctx), job.ID, StateFailed, perm.msg)
+		return im.db.finish(context.WithoutCancel(ctx), job.ID, StateFailed, perm.msg)
 	case ctx.Err() != nil || runCtx.Err() != nil:
 		// Stopping or lost the lease: another worker continues.
 		_ = im.db.release(context.WithoutCancel(ctx), job.ID, im.owner)
-		return true, ctx.Err()
+		return ctx.Err()
 	default:
-		im.Logger.ErrorContext(ctx, "imports: an import failed; it will be taken up again", "import", job.ID, "error", err)
 		// Left running with its lease: taken up again when the lease ends.
-		return true, nil
+		return fmt.Errorf("imports: import %d stopped; it will be taken up again: %w", job.ID, err)
 	}
 }
 

@@ -68,7 +68,7 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 const importColumns = `id, slug, COALESCE(show_id, 0), source, feed_url, archive_key, state, items_total, items_done,
 	items_failed, message, warnings, actor, created_at, updated_at`
 
-func (d *db) create(ctx context.Context, im *Import) error {
+func (d *db) create(ctx context.Context, im *Import, also func(context.Context, *sql.Tx, int64) error) error {
 	now := d.now()
 	warn, _ := json.Marshal(im.Warnings)
 	if im.Warnings == nil {
@@ -78,10 +78,21 @@ func (d *db) create(ctx context.Context, im *Import) error {
 	if im.ShowID != 0 {
 		showID = im.ShowID
 	}
-	err := d.sql.QueryRowContext(ctx, `INSERT INTO imports (slug, show_id, source, feed_url, archive_key, state, warnings, actor, created_at, updated_at)
+	tx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("imports: create import: %w", err)
+	}
+	defer tx.Rollback()
+	err = tx.QueryRowContext(ctx, `INSERT INTO imports (slug, show_id, source, feed_url, archive_key, state, warnings, actor, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
 		im.Slug, showID, im.Source, im.FeedURL, im.ArchiveKey, StateQueued, string(warn), im.Actor, ms(now)).Scan(&im.ID)
 	if err != nil {
+		return fmt.Errorf("imports: create import: %w", err)
+	}
+	if err := also(ctx, tx, im.ID); err != nil {
+		return fmt.Errorf("imports: create import: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("imports: create import: %w", err)
 	}
 	im.State, im.CreatedAt, im.UpdatedAt = StateQueued, now.UTC().Truncate(time.Millisecond), now.UTC().Truncate(time.Millisecond)
@@ -178,6 +189,32 @@ func (d *db) claim(ctx context.Context, owner string, lease time.Duration) (*Imp
 		return nil, nil // another worker was first
 	}
 	return d.get(ctx, id)
+}
+
+// errFinished means the import has ended (done or failed).
+var errFinished = errors.New("imports: the import has ended")
+
+// claimID takes the import with id for owner: errFinished when it has
+// ended, an error when another worker's lease holds it.
+func (d *db) claimID(ctx context.Context, id int64, owner string, lease time.Duration) (*Import, error) {
+	now := d.now()
+	res, err := d.sql.ExecContext(ctx, `UPDATE imports SET state = $1, lease_owner = $2, lease_until = $3, attempts = attempts + 1, updated_at = $4
+		WHERE id = $5 AND state IN ($6, $1) AND (lease_until < $4 OR lease_owner = $2)`,
+		StateRunning, owner, ms(now.Add(lease)), ms(now), id, StateQueued)
+	if err != nil {
+		return nil, fmt.Errorf("imports: claim import %d: %w", id, err)
+	}
+	im, err := d.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return im, nil
+	}
+	if im.State == StateDone || im.State == StateFailed {
+		return nil, errFinished
+	}
+	return nil, fmt.Errorf("imports: import %d is held by another worker; trying again later", id)
 }
 
 // renew extends owner's lease; false when owner no longer holds it.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lyssna/lyssna/admin"
 	"github.com/lyssna/lyssna/feed"
+	"github.com/lyssna/lyssna/imports"
 	"github.com/lyssna/lyssna/uploads"
 	"github.com/lyssna/lyssna/web"
 )
@@ -36,6 +37,13 @@ func withParts(t testing.TB, deps Deps) Deps {
 		// directory), where leftovers looks for stray temp files.
 		deps.Uploads, err = uploads.New(uploads.Deps{Store: deps.Store, Bucket: deps.Bucket, TempDir: filepath.Join(os.TempDir(), "lyssna-uploads"),
 			Now: deps.Now, Logger: deps.Logger})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if deps.Imports == nil {
+		deps.Imports, err = imports.New(imports.Deps{Store: deps.Store, Uploads: deps.Uploads, Bucket: deps.Bucket,
+			Fetcher: imports.NewFetcher(imports.Limits{}, true, ""), Logger: deps.Logger, Now: deps.Now})
 		if err != nil {
 			t.Fatal(err)
 		}

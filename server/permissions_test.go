@@ -82,6 +82,8 @@ var permissionMatrix = map[string]rightClass{
 	"DELETE /api/v1/shows/{show}/episodes/{episode}/transcripts/{lang}": draft,
 	"GET /api/v1/shows/{show}/stats":                                    read,
 	"GET /api/v1/shows/{show}/episodes/{episode}/stats":                 read,
+	"POST /api/v1/imports":                                              adminOnly,
+	"GET /api/v1/imports/{id}":                                          adminOnly,
 
 	// Producer UI
 	"GET /admin/static/{file}":                                              public,

@@ -54,6 +54,8 @@ func (h *handler) routes() *mux.Router {
 	h.may(accounts.Draft, api.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}", h.apiTranscriptDelete).Methods(http.MethodDelete))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/stats", h.apiStatsShow).Methods(http.MethodGet))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/episodes/{episode}/stats", h.apiStatsEpisode).Methods(http.MethodGet))
+	h.may(accounts.CreateShow, api.HandleFunc("/imports", h.apiImportCreate).Methods(http.MethodPost))
+	h.may(accounts.CreateShow, api.HandleFunc("/imports/{id}", h.apiImportGet).Methods(http.MethodGet))
 
 	// ---- Producer UI (/admin/..., HTML forms, session and CSRF checks) ----
 	// Before the pages: /{show}/ would take /admin/ for a show, and the

@@ -20,6 +20,7 @@ import (
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/feed"
+	"github.com/lyssna/lyssna/imports"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/lti"
 	"github.com/lyssna/lyssna/stats"
@@ -76,6 +77,9 @@ type Deps struct {
 	// Stats counts media downloads; nil counts nothing. Its Run is the
 	// caller's to start (and stop).
 	Stats *stats.Counter
+	// Imports queues and reports imports of shows; nil answers 503 on
+	// /api/v1/imports.
+	Imports *imports.Importer
 }
 
 // readyCheck is one dependency /readyz asks: the database or the bucket.

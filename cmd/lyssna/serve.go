@@ -15,6 +15,7 @@ import (
 
 	"github.com/lyssna/lyssna/config"
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/imports"
 	"github.com/lyssna/lyssna/internal/site"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/metrics"
@@ -97,9 +98,15 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 
 	queue := newQueue(cfg, store, logger)
+	importer, err := imports.New(imports.Deps{Store: store, Uploads: ingester, Bucket: bucket, Logger: logger,
+		Fetcher: imports.NewFetcher(imports.Limits{}, cfg.ImportAllowPrivate, ""), TempDir: ingester.TempDir})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	handler, err := site.Build(site.Parts{
 		Store: store, Bucket: bucket, Uploads: ingester, Links: links.New(baseURL).WithOP3(cfg.OP3),
-		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize, Jobs: queue, Secret: []byte(cfg.Secret),
+		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize, Jobs: queue, Secret: []byte(cfg.Secret), Imports: importer,
 		Server: server.Deps{
 			BodyIdleTimeout: cfg.BodyIdleTimeout,
 			TrustedProxies:  cfg.TrustedProxies,

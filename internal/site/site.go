@@ -16,6 +16,7 @@ import (
 	"github.com/lyssna/lyssna/admin"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/feed"
+	"github.com/lyssna/lyssna/imports"
 	"github.com/lyssna/lyssna/jobs"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/lti"
@@ -38,6 +39,10 @@ type Parts struct {
 	// it while Build runs, and the caller runs it (Queue.Run) afterwards.
 	// nil runs no background jobs.
 	Jobs *jobs.Queue
+
+	// Imports runs imports of shows as jobs on Jobs (Build registers the
+	// kind); nil answers the import API with 503.
+	Imports *imports.Importer
 
 	// CacheSize bounds the feed and page caches in bytes (a quarter for
 	// rendered pages, the rest for the feed cache); 0 is feed.DefaultMaxBytes.
@@ -79,8 +84,14 @@ func Build(p Parts) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site: build the producer UI: %w", err)
 	}
+	if p.Imports != nil && p.Jobs != nil {
+		if err := p.Imports.Register(p.Jobs); err != nil {
+			return nil, fmt.Errorf("site: register imports: %w", err)
+		}
+	}
 	d := p.Server
 	d.LTI = tool
+	d.Imports = p.Imports
 	d.Store, d.Bucket, d.Uploads, d.Feeds, d.Pages, d.Admin = p.Store, p.Bucket, p.Uploads, feeds, pages, adm
 	d.Links, d.Logger, d.Now = p.Links, p.Logger, p.Now
 	if d.MediaDelivery == "" {
