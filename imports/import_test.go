@@ -22,7 +22,7 @@ func TestImportFixtures(t *testing.T) {
 			t.Parallel()
 			r := newRig(t, "sqlite")
 			ctx := context.Background()
-			job, err := r.im.StartFeed(ctx, o.feedURL(name), name, "test")
+			job, err := r.im.StartFeed(ctx, o.feedURL(name), name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -159,7 +159,7 @@ func TestLockedRefused(t *testing.T) {
 	o := newOrigin(t)
 	r := newRig(t, "sqlite")
 	ctx := context.Background()
-	job, err := r.im.StartFeed(ctx, o.feedURL("locked"), "locked", "test")
+	job, err := r.im.StartFeed(ctx, o.feedURL("locked"), "locked")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,22 +179,37 @@ func TestResyncAddsOnlyNew(t *testing.T) {
 	t.Parallel()
 	o := newOrigin(t)
 	r := newRig(t, "sqlite")
-	ctx := context.Background()
-	if _, err := r.im.StartFeed(ctx, o.feedURL("libsyn"), "care", "test"); err != nil {
+	ctx := episodes.WithActor(context.Background(), episodes.Actor{UserID: 0, Name: "Anna", Via: "token t1"})
+	if _, err := r.im.StartFeed(ctx, o.feedURL("libsyn"), "care"); err != nil {
 		t.Fatal(err)
 	}
 	r.drain(t)
 	show, _ := r.store.GetShow(ctx, "care")
+	// The import's writes are audited as the person who started it.
+	events, _, err := r.store.AuditPage(ctx, show.ID, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := map[string]int{}
+	for _, e := range events {
+		if e.ActorName != "Anna" || !strings.Contains(e.Via, "import") {
+			t.Errorf("audit event %s by %q via %q, want Anna via an import", e.Action, e.ActorName, e.Via)
+		}
+		actions[e.Action]++
+	}
+	if actions[AuditImport] != 1 || actions[episodes.AuditEpisodeCreate] != 2 || actions[episodes.AuditShowCreate] != 1 {
+		t.Errorf("audit actions = %v", actions)
+	}
 	ep, _ := r.store.EpisodeByGUID(ctx, show.ID, "5f1c2a4e-9b8d-4c3e-a1f2-0d9e8c7b6a52")
 	ep.Title = "Edited by the producer"
 	ep.Takeaways = []string{"A takeaway"}
 	if err := r.store.UpdateEpisode(ctx, ep); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.im.StartFeed(ctx, o.feedURL("libsyn"), "other-slug-same-feed-ok", "test"); err != nil {
+	if _, err := r.im.StartFeed(ctx, o.feedURL("libsyn"), "other-slug-same-feed-ok"); err != nil {
 		t.Fatal(err) // another slug is another show: allowed
 	}
-	again, err := r.im.StartFeed(ctx, o.feedURL("libsyn"), "care", "test")
+	again, err := r.im.StartFeed(ctx, o.feedURL("libsyn"), "care")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +226,7 @@ func TestResyncAddsOnlyNew(t *testing.T) {
 	if kept.Title != "Edited by the producer" || len(kept.Takeaways) != 1 {
 		t.Errorf("re-sync overwrote the producer's edit: %+v", kept)
 	}
-	if _, err := r.im.StartFeed(ctx, o.feedURL("anchor"), "care", "test"); err == nil {
+	if _, err := r.im.StartFeed(ctx, o.feedURL("anchor"), "care"); err == nil {
 		t.Error("another feed into an existing show accepted")
 	}
 }
@@ -227,7 +242,7 @@ func TestRestartMidImport(t *testing.T) {
 	o.reached = make(chan struct{})
 	r := newRig(t, "sqlite")
 	ctx := context.Background()
-	job, err := r.im.StartFeed(ctx, o.feedURL("buzzsprout"), "nursing", "test")
+	job, err := r.im.StartFeed(ctx, o.feedURL("buzzsprout"), "nursing")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +300,7 @@ func TestGuardRefusesPrivateEnclosure(t *testing.T) {
 	r := newRig(t, "sqlite")
 	r.im.Fetcher = NewFetcher(Limits{}, false, "")
 	ctx := context.Background()
-	job, err := r.im.StartFeed(ctx, o.feedURL("libsyn"), "guarded", "test")
+	job, err := r.im.StartFeed(ctx, o.feedURL("libsyn"), "guarded")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,11 +113,11 @@ func (im *Importer) Get(ctx context.Context, id int64) (*Import, error) {
 // A new slug makes a new show; the slug of a show imported from the same
 // feed before re-syncs it (adds the items whose guid is new). Any other
 // existing show is a Conflict; bad input is Invalid (*episodes.Error).
-func (im *Importer) StartFeed(ctx context.Context, feedURL, slug, actor string) (*Import, error) {
+func (im *Importer) StartFeed(ctx context.Context, feedURL, slug string) (*Import, error) {
 	if _, err := CheckURL(feedURL); err != nil || len(feedURL) > episodes.MaxURLLen {
 		return nil, episodes.Errorf(episodes.Invalid, "feed_url", "%q is not an absolute http or https URL of a feed; give the feed's address, like https://feeds.example.com/show.xml", feedURL)
 	}
-	job := &Import{Slug: slug, Source: SourceFeed, FeedURL: strings.TrimSpace(feedURL), Actor: actor}
+	job := &Import{Slug: slug, Source: SourceFeed, FeedURL: strings.TrimSpace(feedURL), Actor: encodeActor(ctx)}
 	if err := im.checkSlug(ctx, job); err != nil {
 		return nil, err
 	}
@@ -192,6 +192,8 @@ func (im *Importer) RunNext(ctx context.Context) (bool, error) {
 // when the import is to be tried again (stopped, or a failure of the
 // database or the network); an import that failed for good is recorded.
 func (im *Importer) runClaimed(ctx context.Context, job *Import) error {
+	// Every write of the import is audited as the person who started it.
+	ctx = episodes.WithActor(ctx, decodeActor(job))
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go im.keepLease(runCtx, cancel, job.ID)
@@ -434,7 +436,42 @@ func (im *Importer) runItems(ctx context.Context, job *Import, show *episodes.Sh
 	if show.Block && job.Source == SourceFeed {
 		msg = "imported; the show is unlisted from directories (itunes:block) until you confirm the move: set block to false on the show, then redirect the old feed here with a 301"
 	}
+	if err := im.audit(ctx, job, show.ID); err != nil {
+		return err
+	}
 	return im.db.finish(ctx, job.ID, StateDone, msg)
+}
+
+// AuditImport is the audit trail's action for a finished import.
+const AuditImport = "show.import"
+
+// audit records the finished import in the show's audit trail.
+func (im *Importer) audit(ctx context.Context, job *Import, showID int64) error {
+	now, err := im.db.get(ctx, job.ID)
+	if err != nil {
+		return err
+	}
+	target := job.FeedURL
+	if target == "" {
+		target = "export archive"
+	}
+	return im.Store.Audit(ctx, im.Store.DB(), showID, AuditImport, target, map[string]any{
+		"import": job.ID, "items_total": now.ItemsTotal, "items_done": now.ItemsDone, "items_failed": now.ItemsFailed})
+}
+
+// encodeActor keeps ctx's actor with the import, for the job's writes.
+func encodeActor(ctx context.Context) string {
+	b, _ := json.Marshal(episodes.ActorFrom(ctx))
+	return string(b)
+}
+
+func decodeActor(job *Import) episodes.Actor {
+	var a episodes.Actor
+	if json.Unmarshal([]byte(job.Actor), &a) != nil || a.Name == "" {
+		a = episodes.Actor{Name: "system"}
+	}
+	a.Via = strings.TrimSpace(a.Via + " import")
+	return a
 }
 
 func itemMessage(err error) string {

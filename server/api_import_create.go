@@ -29,14 +29,14 @@ func (h *handler) apiImportCreate(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch ct {
 	case "application/zip":
-		job, err = h.Imports.StartArchive(r.Context(), r.Body, r.URL.Query().Get("slug"), "")
+		job, err = h.Imports.StartArchive(r.Context(), r.Body, r.URL.Query().Get("slug"))
 	default:
 		var req importRequest
 		if err := readJSON(w, r, &req); err != nil {
 			h.respondError(w, r, err)
 			return
 		}
-		job, err = h.Imports.StartFeed(r.Context(), req.FeedURL, req.Slug, "")
+		job, err = h.Imports.StartFeed(r.Context(), req.FeedURL, req.Slug)
 	}
 	if err != nil {
 		h.respondError(w, r, err)
