@@ -22,8 +22,8 @@ type ltiPage struct {
 	Secret    bool // LYSSNA_SECRET is set, so launches work
 }
 
-// The LMS platforms are instance-wide: until the producer UI has roles,
-// every signed-in producer may manage them, as any other part of the UI.
+// The LMS platforms are instance-wide: the route table names these pages
+// the Settings action, which only instance admins may take.
 func (h *Handler) ltiPlatforms(w http.ResponseWriter, r *http.Request, s *session) {
 	h.renderLTI(w, r, s, http.StatusOK, newFormState())
 }
