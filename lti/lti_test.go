@@ -2,20 +2,14 @@ package lti_test
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
-	"fmt"
-	"html"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,104 +20,17 @@ import (
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/lti"
+	"github.com/lyssna/lyssna/lti/ltitest"
 )
-
-// testLMS plays an LTI 1.3 platform in process: its own RSA key published
-// as a JWKS, and an authorization endpoint that answers Lyssna's redirect
-// with the form post of a signed id_token, as Canvas and Moodle do.
-type testLMS struct {
-	t        *testing.T
-	srv      *httptest.Server
-	key      *rsa.PrivateKey
-	kid      string
-	clientID string
-	deploy   string
-
-	mu sync.Mutex
-	// message says what the next id_token launches: its LTI claims, which
-	// a test may change, and the key it is signed with.
-	message func(claims map[string]any)
-	signer  *rsa.PrivateKey
-}
-
-func newLMS(t *testing.T) *testLMS {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &testLMS{t: t, key: key, kid: "lms-key-1", clientID: "10000000000042", deploy: "1:course-deploy"}
-	m := http.NewServeMux()
-	m.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &l.key.PublicKey, KeyID: l.kid, Algorithm: "RS256", Use: "sig"}}})
-	})
-	m.HandleFunc("GET /auth", l.authorize)
-	l.srv = httptest.NewServer(m)
-	t.Cleanup(l.srv.Close)
-	return l
-}
-
-func (l *testLMS) issuer() string { return l.srv.URL }
-
-// authorize is the platform's OIDC authorization endpoint: it checks the
-// tool's request as a platform would and answers with an auto-posting form
-// carrying the id_token and the state.
-func (l *testLMS) authorize(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	for k, want := range map[string]string{"scope": "openid", "response_type": "id_token", "response_mode": "form_post",
-		"prompt": "none", "client_id": l.clientID, "login_hint": "student-7"} {
-		if q.Get(k) != want {
-			http.Error(w, fmt.Sprintf("auth: %s=%q, want %q", k, q.Get(k), want), http.StatusBadRequest)
-			return
-		}
-	}
-	now := time.Now()
-	claims := map[string]any{
-		"iss": l.issuer(), "aud": l.clientID, "azp": l.clientID, "sub": "student-7",
-		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "nonce": q.Get("nonce"),
-		"https://purl.imsglobal.org/spec/lti/claim/version":       "1.3.0",
-		"https://purl.imsglobal.org/spec/lti/claim/deployment_id": l.deploy,
-		"https://purl.imsglobal.org/spec/lti/claim/roles":         []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"},
-		"https://purl.imsglobal.org/spec/lti/claim/context":       map[string]any{"id": "c-1", "title": "Memory 101"},
-	}
-	l.mu.Lock()
-	msg, signer, kid := l.message, l.signer, l.kid
-	if signer == nil {
-		signer = l.key
-	}
-	l.mu.Unlock()
-	msg(claims)
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: signer, KeyID: kid}}, nil)
-	if err != nil {
-		l.t.Error(err)
-		return
-	}
-	tok, err := jwt.Signed(s).Claims(claims).Serialize()
-	if err != nil {
-		l.t.Error(err)
-		return
-	}
-	fmt.Fprintf(w, `<form method="post" action="%s"><input type="hidden" name="id_token" value="%s"><input type="hidden" name="state" value="%s"></form>`,
-		html.EscapeString(q.Get("redirect_uri")), tok, html.EscapeString(q.Get("state")))
-}
-
-// next sets what the next launches carry.
-func (l *testLMS) next(msg func(map[string]any), signer *rsa.PrivateKey) {
-	l.mu.Lock()
-	l.message, l.signer = msg, signer
-	l.mu.Unlock()
-}
 
 // site is Lyssna's LTI routes over a real store, as server mounts them.
 type site struct {
-	srv    *httptest.Server
-	store  *episodes.Store
-	tool   *lti.Handler
-	client *http.Client
-	show   *episodes.Show
-	ep     *episodes.Episode
-	clock  *testenv.Clock
+	srv   *httptest.Server
+	store *episodes.Store
+	tool  *lti.Handler
+	show  *episodes.Show
+	ep    *episodes.Episode
+	clock *testenv.Clock
 }
 
 func newSite(t *testing.T, secret string) *site {
@@ -156,7 +63,6 @@ func newSiteOn(t *testing.T, databaseURL, secret string) *site {
 	r.HandleFunc("/lti/deep-link/{id}", s.tool.DeepLinkRespond).Methods(http.MethodPost)
 	r.HandleFunc("/lti/play/{grant}", s.tool.Play).Methods(http.MethodGet)
 	r.HandleFunc("/lti/play/{grant}/embed", s.tool.PlayEmbed).Methods(http.MethodGet)
-	s.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	s.show = &episodes.Show{Slug: "memory-seminar", Title: "Memory Seminar", Description: "For the enrolled cohort only.",
 		Language: "en", Author: "Ana Lind", Categories: []episodes.Category{{Category: "Education"}},
@@ -185,95 +91,28 @@ func newSiteOn(t *testing.T, databaseURL, secret string) *site {
 	return s
 }
 
-func (s *site) register(t *testing.T, l *testLMS) {
+func (s *site) register(t *testing.T, l *ltitest.Platform) {
 	t.Helper()
-	_, err := s.tool.Platforms.Save(context.Background(), &lti.Platform{Issuer: l.issuer(), ClientID: l.clientID,
-		DeploymentIDs: []string{l.deploy}, AuthURL: l.srv.URL + "/auth", TokenURL: l.srv.URL + "/token", JWKSURL: l.srv.URL + "/jwks", Name: "Test LMS"})
-	if err != nil {
+	if _, err := s.tool.Platforms.Save(context.Background(), l.Registration()); err != nil {
 		t.Fatal(err)
 	}
-}
-
-var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-var actionRE = regexp.MustCompile(`<form[^>]* action="([^"]+)"`)
-
-// formOf reads the first form of a page: its action and hidden fields.
-func formOf(t *testing.T, body string) (string, url.Values) {
-	t.Helper()
-	m := actionRE.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no form in:\n%s", body)
-	}
-	v := url.Values{}
-	for _, h := range hiddenRE.FindAllStringSubmatch(body, -1) {
-		v.Set(html.UnescapeString(h[1]), html.UnescapeString(h[2]))
-	}
-	return html.UnescapeString(m[1]), v
 }
 
 func (s *site) do(t *testing.T, method, u string, form url.Values) (*http.Response, string) {
 	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, u, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return ltitest.NewBrowser(t).Do(method, u, form)
 }
 
-// loginAndAuthorize runs the login initiation and the platform's answer,
-// returning the launch form the browser would post to Lyssna.
-func (s *site) loginAndAuthorize(t *testing.T, l *testLMS, target string) (string, url.Values) {
+func (s *site) loginAndAuthorize(t *testing.T, l *ltitest.Platform, target string) (string, url.Values) {
 	t.Helper()
-	resp, body := s.do(t, http.MethodPost, s.srv.URL+"/lti/login", url.Values{"iss": {l.issuer()}, "login_hint": {"student-7"},
-		"target_link_uri": {target}, "lti_message_hint": {"m-1"}, "client_id": {l.clientID}, "lti_deployment_id": {l.deploy}})
-	if resp.StatusCode != http.StatusFound {
-		t.Fatalf("login: status %d, want 302: %s", resp.StatusCode, body)
-	}
-	loc := resp.Header.Get("Location")
-	if !strings.HasPrefix(loc, l.srv.URL+"/auth?") {
-		t.Fatalf("login redirects to %s, want the platform's auth URL", loc)
-	}
-	if u, _ := url.Parse(loc); u.Query().Get("redirect_uri") != s.srv.URL+"/lti/launch" || u.Query().Get("lti_message_hint") != "m-1" {
-		t.Fatalf("auth request lacks redirect_uri or lti_message_hint: %s", loc)
-	}
-	resp, body = s.do(t, http.MethodGet, loc, nil)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("platform auth: %d %s", resp.StatusCode, body)
-	}
-	return formOf(t, body)
+	return ltitest.NewBrowser(t).Login(l, s.srv.URL, target)
 }
 
-func deepLinkingRequest(returnURL string) func(map[string]any) {
-	return func(c map[string]any) {
-		c["https://purl.imsglobal.org/spec/lti/claim/message_type"] = "LtiDeepLinkingRequest"
-		c["https://purl.imsglobal.org/spec/lti/claim/roles"] = []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"}
-		c["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = map[string]any{
-			"deep_link_return_url": returnURL, "accept_types": []string{"ltiResourceLink", "link"},
-			"accept_presentation_document_targets": []string{"iframe"}, "accept_multiple": true, "data": "opaque-42",
-		}
-	}
-}
-
-func resourceLinkRequest(custom map[string]string) func(map[string]any) {
-	return func(c map[string]any) {
-		c["https://purl.imsglobal.org/spec/lti/claim/message_type"] = "LtiResourceLinkRequest"
-		c["https://purl.imsglobal.org/spec/lti/claim/resource_link"] = map[string]any{"id": "rl-1"}
-		c["https://purl.imsglobal.org/spec/lti/claim/custom"] = custom
-	}
-}
+var (
+	formOf              = ltitest.FormOf
+	deepLinkingRequest  = ltitest.DeepLinkingRequest
+	resourceLinkRequest = ltitest.ResourceLinkRequest
+)
 
 // TestDeepLinkingThenLaunch runs the whole flow against the in-process
 // platform: login initiation, a Deep Linking launch, the picker, the signed
@@ -293,11 +132,11 @@ func TestDeepLinkingThenLaunch(t *testing.T) {
 }
 
 func deepLinkingThenLaunch(t *testing.T, s *site) {
-	l := newLMS(t)
+	l := ltitest.New(t)
 	s.register(t, l)
-	returnURL := l.srv.URL + "/deep-link-return"
+	returnURL := l.URL() + "/deep-link-return"
 
-	l.next(deepLinkingRequest(returnURL), nil)
+	l.Next(deepLinkingRequest(returnURL), nil)
 	action, form := s.loginAndAuthorize(t, l, s.srv.URL+"/lti/launch")
 	resp, body := s.do(t, http.MethodPost, action, form)
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), s.srv.URL+"/lti/deep-link/") {
@@ -308,7 +147,7 @@ func deepLinkingThenLaunch(t *testing.T, s *site) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Memory Seminar") || !strings.Contains(body, `value="memory-seminar/`+s.ep.Slug+`"`) {
 		t.Fatalf("picker: %d, want the show and its episode:\n%s", resp.StatusCode, body)
 	}
-	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors "+l.srv.URL) {
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors "+l.URL()) {
 		t.Errorf("picker CSP %q does not let the platform frame it", csp)
 	}
 
@@ -320,7 +159,7 @@ func deepLinkingThenLaunch(t *testing.T, s *site) {
 	if action != returnURL || form.Get("JWT") == "" {
 		t.Fatalf("pick posts to %s with %v, want the JWT to %s", action, form, returnURL)
 	}
-	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+l.srv.URL) {
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+l.URL()) {
 		t.Errorf("auto-post CSP %q does not allow posting to the platform", csp)
 	}
 
@@ -352,10 +191,10 @@ func deepLinkingThenLaunch(t *testing.T, s *site) {
 	if err := tok.Claims(keys[0].Key, &std, &dl); err != nil {
 		t.Fatalf("the platform cannot verify the response with /lti/jwks: %v", err)
 	}
-	if err := std.Validate(jwt.Expected{Issuer: l.clientID, AnyAudience: jwt.Audience{l.issuer()}}); err != nil {
+	if err := std.Validate(jwt.Expected{Issuer: l.ClientID, AnyAudience: jwt.Audience{l.URL()}}); err != nil {
 		t.Errorf("response claims: %v", err)
 	}
-	if dl.MessageType != "LtiDeepLinkingResponse" || dl.Version != "1.3.0" || dl.DeploymentID != l.deploy || dl.Data != "opaque-42" {
+	if dl.MessageType != "LtiDeepLinkingResponse" || dl.Version != "1.3.0" || dl.DeploymentID != l.DeploymentID || dl.Data != "opaque-42" {
 		t.Errorf("response LTI claims: %+v", dl)
 	}
 	if len(dl.Items) != 2 || dl.Items[0].Type != "ltiResourceLink" || dl.Items[1].Type != "link" {
@@ -374,7 +213,7 @@ func deepLinkingThenLaunch(t *testing.T, s *site) {
 	}
 
 	// A student launches the link the course now holds.
-	l.next(resourceLinkRequest(link.Custom), nil)
+	l.Next(resourceLinkRequest(link.Custom), nil)
 	action, form = s.loginAndAuthorize(t, l, link.URL)
 	resp, body = s.do(t, http.MethodPost, action, form)
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), s.srv.URL+"/lti/play/") {
@@ -390,7 +229,7 @@ func deepLinkingThenLaunch(t *testing.T, s *site) {
 		}
 	}
 	csp := resp.Header.Get("Content-Security-Policy")
-	if !strings.Contains(csp, "frame-ancestors "+l.srv.URL) || strings.Contains(csp, "frame-ancestors *") {
+	if !strings.Contains(csp, "frame-ancestors "+l.URL()) || strings.Contains(csp, "frame-ancestors *") {
 		t.Errorf("player CSP %q: want framing by the platform only", csp)
 	}
 	// A grant of one episode plays that episode only.
@@ -400,7 +239,7 @@ func deepLinkingThenLaunch(t *testing.T, s *site) {
 	}
 
 	// A link to the whole show plays its latest episode and lists the others.
-	l.next(resourceLinkRequest(map[string]string{"lyssna_show": "memory-seminar"}), nil)
+	l.Next(resourceLinkRequest(map[string]string{"lyssna_show": "memory-seminar"}), nil)
 	action, form = s.loginAndAuthorize(t, l, s.srv.URL+"/lti/launch?show=memory-seminar")
 	resp, body = s.do(t, http.MethodPost, action, form)
 	if resp.StatusCode != http.StatusSeeOther {
@@ -421,12 +260,9 @@ func deepLinkingThenLaunch(t *testing.T, s *site) {
 func TestLaunchRefusals(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, "a-test-secret-of-at-least-32-characters")
-	l := newLMS(t)
+	l := ltitest.New(t)
 	s.register(t, l)
-	other, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := ltitest.NewKey(t)
 	ok := resourceLinkRequest(map[string]string{"lyssna_show": "memory-seminar"})
 	with := func(k string, v any) func(map[string]any) {
 		return func(c map[string]any) { ok(c); c[k] = v }
@@ -451,7 +287,7 @@ func TestLaunchRefusals(t *testing.T) {
 		{"nonce mismatch", with("nonce", "guessed"), nil, nil, http.StatusUnauthorized, "Nonce mismatch"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l.next(tc.msg, tc.signer)
+			l.Next(tc.msg, tc.signer)
 			action, form := s.loginAndAuthorize(t, l, s.srv.URL+"/lti/launch")
 			if tc.tamper != nil {
 				tc.tamper(form)
@@ -467,7 +303,7 @@ func TestLaunchRefusals(t *testing.T) {
 	}
 
 	t.Run("replayed nonce", func(t *testing.T) {
-		l.next(ok, nil)
+		l.Next(ok, nil)
 		action, form := s.loginAndAuthorize(t, l, s.srv.URL+"/lti/launch")
 		if resp, body := s.do(t, http.MethodPost, action, form); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("first launch: %d %s", resp.StatusCode, body)
@@ -483,15 +319,10 @@ func TestLaunchRefusals(t *testing.T) {
 		// A token signed with a key the cached set lacks makes Lyssna fetch
 		// the set again, at most every 10 s, so made-up key IDs cannot make
 		// it hammer the platform.
-		rotated, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.mu.Lock()
-		l.key, l.kid = rotated, "lms-key-2"
-		l.mu.Unlock()
+		rotated := ltitest.NewKey(t)
+		l.RotateKey(rotated, "lms-key-2")
 		launch := func() int {
-			l.next(ok, nil)
+			l.Next(ok, nil)
 			action, form := s.loginAndAuthorize(t, l, s.srv.URL+"/lti/launch")
 			resp, _ := s.do(t, http.MethodPost, action, form)
 			return resp.StatusCode
@@ -513,7 +344,7 @@ func TestLaunchRefusals(t *testing.T) {
 		}
 	})
 	t.Run("unknown deployment at login", func(t *testing.T) {
-		resp, body := s.do(t, http.MethodGet, s.srv.URL+"/lti/login?"+url.Values{"iss": {l.issuer()}, "client_id": {l.clientID},
+		resp, body := s.do(t, http.MethodGet, s.srv.URL+"/lti/login?"+url.Values{"iss": {l.URL()}, "client_id": {l.ClientID},
 			"login_hint": {"x"}, "target_link_uri": {s.srv.URL + "/lti/launch"}, "lti_deployment_id": {"nope"}}.Encode(), nil)
 		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Unknown deployment") {
 			t.Fatalf("login with an unregistered deployment: %d %s", resp.StatusCode, body)
