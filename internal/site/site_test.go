@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/lti"
+	"github.com/lyssna/lyssna/lti/ltitest"
 	"github.com/lyssna/lyssna/storage/filesystem"
 	"github.com/lyssna/lyssna/uploads"
 )
@@ -72,5 +75,88 @@ func TestBuildWiresAnnouncements(t *testing.T) {
 	}
 	if csp := get("/lab/").Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
 		t.Errorf("a listener page may be framed: %q", csp)
+	}
+}
+
+// TestLTILaunchThroughTheSite launches Lyssna from the in-process platform
+// through the whole site (route table, middleware, listener pages): the
+// instructor's Deep Linking pick, then a student's launch of the link,
+// which shows the episode's player with its study questions and references
+// in a page only the platform may frame.
+func TestLTILaunchThroughTheSite(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := episodes.Open(ctx, "sqlite:"+filepath.Join(dir, "lyssna.db"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	bucket, err := filesystem.New(filepath.Join(dir, "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := uploads.New(uploads.Deps{Store: store, Bucket: bucket, TempDir: filepath.Join(dir, "tmp"), Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(nil)
+	defer srv.Close()
+	h, err := Build(Parts{Store: store, Bucket: bucket, Uploads: in, Links: links.New(srv.URL),
+		Logger: slog.New(slog.DiscardHandler), Now: time.Now, Secret: []byte("a-site-secret-of-enough-length")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+
+	sh := &episodes.Show{Slug: "seminar", Title: "Memory Seminar", Language: "en", GUID: episodes.PodcastGUID(srv.URL + "/seminar/feed.xml")}
+	if err := store.CreateShow(ctx, sh); err != nil {
+		t.Fatal(err)
+	}
+	ep := &episodes.Episode{ShowID: sh.ID, Title: "Spaced repetition", StudyQuestions: []string{"Why does spacing beat cramming?"},
+		References: []episodes.Reference{{Authors: []string{"Ebbinghaus, H."}, Year: 1885, Title: "Über das Gedächtnis"}},
+		Audio:      &episodes.Audio{Key: "episodes/spaced.mp3", Size: 4800, ContentType: "audio/mpeg", DurationMS: 5000, SHA256: strings.Repeat("b", 64)}}
+	if err := store.CreateEpisode(ctx, ep); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Publish(ctx, ep.ID, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	lms := ltitest.New(t)
+	if _, err := lti.NewPlatforms(store.DB(), time.Now).Save(ctx, lms.Registration()); err != nil {
+		t.Fatal(err)
+	}
+	b := ltitest.NewBrowser(t)
+
+	lms.Next(ltitest.DeepLinkingRequest(lms.URL()+"/return"), nil)
+	action, form := b.Login(lms, srv.URL, srv.URL+"/lti/launch")
+	resp, body := b.Do(http.MethodPost, action, form)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("deep linking launch: %d %s", resp.StatusCode, body)
+	}
+	resp, body = b.Do(http.MethodPost, resp.Header.Get("Location"), url.Values{"item": {"seminar/" + ep.Slug}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("pick: %d %s", resp.StatusCode, body)
+	}
+	if _, f := ltitest.FormOf(t, body); f.Get("JWT") == "" {
+		t.Fatalf("the pick posts no JWT back: %s", body)
+	}
+
+	lms.Next(ltitest.ResourceLinkRequest(map[string]string{"lyssna_show": "seminar", "lyssna_episode": ep.Slug}), nil)
+	action, form = b.Login(lms, srv.URL, srv.URL+"/lti/launch?show=seminar&episode="+ep.Slug)
+	resp, body = b.Do(http.MethodPost, action, form)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("resource link launch: %d %s", resp.StatusCode, body)
+	}
+	resp, body = b.Do(http.MethodGet, resp.Header.Get("Location"), nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("player: %d %s", resp.StatusCode, body)
+	}
+	for _, want := range []string{"Spaced repetition", "Why does spacing beat cramming?", "Über das Gedächtnis"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the launch page lacks %q:\n%s", want, body)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors "+lms.URL()) {
+		t.Errorf("launch page CSP %q does not let the platform frame it", csp)
 	}
 }
