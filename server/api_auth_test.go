@@ -69,7 +69,10 @@ func TestAPIAuth(t *testing.T) {
 	routes := apiRoutes(t, &handler{Deps: withParts(t, a.deps)})
 	for _, rt := range routes {
 		path := pathVarRE.ReplaceAllStringFunc(rt.path, func(v string) string {
-			return map[string]string{"{show}": "s", "{episode}": "1", "{lang}": "en", "{id}": "1"}[v]
+			if x, ok := map[string]string{"{show}": "s", "{episode}": "1", "{lang}": "en", "{email}": "a@example.edu"}[v]; ok {
+				return x
+			}
+			return "1" // {id} and the like
 		})
 		for name, hdr := range headers {
 			req := httptest.NewRequest(rt.method, path, strings.NewReader(`{"title": "x"}`))
