@@ -14,6 +14,8 @@ func completionWords(name string) []string {
 	switch name {
 	case "token":
 		return []string{"create", "list", "revoke"}
+	case "user":
+		return []string{"add", "list", "disable", "reset"}
 	case "lti":
 		return []string{"add", "list", "remove", "rotate-key"}
 	case "completion":
