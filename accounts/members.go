@@ -172,7 +172,7 @@ func refusal(p *Principal, a Action, role Role) error {
 	what := map[Action]string{
 		Read: "see this show", Draft: "change drafts", Edit: "edit this", Publish: "publish or unpublish episodes",
 		Delete: "delete this", Members: "manage members", CreateShow: "create shows", Users: "manage people", Settings: "change the instance's settings",
-		SignedIn: "do this",
+		SignedIn: "do this", Account: "change the account",
 	}[a]
 	var msg string
 	switch {
@@ -180,7 +180,7 @@ func refusal(p *Principal, a Action, role Role) error {
 		msg = "sign in first"
 	case p.ReadOnly && !a.readOnly():
 		msg = fmt.Sprintf("the token %q is read-only; it may not %s", p.Via, what)
-	case p.TokenShowID != 0 && (a.ShowAction() || a.instanceAction()):
+	case p.TokenShowID != 0 && (a.ShowAction() || a.instanceAction() || a == Account):
 		msg = fmt.Sprintf("the token %q is limited to one show; it may not %s here", p.Via, what)
 	case !a.ShowAction():
 		msg = "only instance admins may " + what

@@ -58,7 +58,7 @@ func TestUpgradeKeepsTokens(t *testing.T) {
 		defer db.Close()
 		// Today's schema: every migration but this issue's.
 		p, err := goose.NewProvider(dialect, db, os.DirFS(filepath.Join("..", "episodes", "migrations", dir)),
-			goose.WithExcludeVersions([]int64{100, 101}), goose.WithAllowOutofOrder(true))
+			goose.WithExcludeVersions([]int64{100, 101, 120, 121, 122}), goose.WithAllowOutofOrder(true))
 		if err != nil {
 			t.Fatal(err)
 		}

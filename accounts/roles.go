@@ -73,10 +73,14 @@ const (
 	Users Action = "users"
 	// Settings: the instance's settings, LTI platforms among them (instance admins).
 	Settings Action = "settings"
+	// Account: change one's own account (name, password, tokens): any
+	// person signed in, but not with a read-only token or one limited to a
+	// show, which must not make themselves more rights.
+	Account Action = "account"
 )
 
 // Actions lists every action.
-var Actions = []Action{Public, SignedIn, Read, Draft, Edit, Publish, Delete, Members, CreateShow, Users, Settings}
+var Actions = []Action{Public, SignedIn, Read, Draft, Edit, Publish, Delete, Members, CreateShow, Users, Settings, Account}
 
 // ShowAction reports whether a is decided per show (by role).
 func (a Action) ShowAction() bool {
@@ -127,11 +131,11 @@ func Decide(p *Principal, a Action, showID int64, role Role) bool {
 		if a.ShowAction() && showID != p.TokenShowID {
 			return false
 		}
-		if a.instanceAction() {
+		if a.instanceAction() || a == Account {
 			return false
 		}
 	}
-	if a == SignedIn || p.Admin {
+	if a == SignedIn || a == Account || p.Admin {
 		return true
 	}
 	if !a.ShowAction() {

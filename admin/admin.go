@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/accounts"
+	"github.com/lyssna/lyssna/accounts/oidc"
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/mail"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/lti"
 	"github.com/lyssna/lyssna/stats"
@@ -44,6 +46,12 @@ type Deps struct {
 	// SecureCookies marks the session cookie Secure; set it when the public
 	// base URL is https.
 	SecureCookies bool
+	// OIDC, when set, offers "Sign in with <provider>" and accepting an
+	// invitation with it.
+	OIDC *oidc.Provider
+	// Mail, when set, sends invitation and password-reset links; without
+	// it the link is shown to pass on.
+	Mail *mail.Sender
 }
 
 // Handler serves the producer web UI.
@@ -62,6 +70,9 @@ type Handler struct {
 	accounts  *accounts.Store
 	signIns   *accounts.SignInLimit
 	notes     *kit.Markdown
+	oidc      *oidc.Provider
+	mail      *mail.Sender
+	mailing   chan struct{} // bounds the reset mails on their way
 	lti       *lti.Platforms
 	ltiSecret bool
 }
@@ -85,6 +96,8 @@ func New(d Deps) (*Handler, error) {
 		secure:    d.SecureCookies,
 		notes:     kit.NewMarkdown(),
 		reports:   stats.NewReader(d.Store),
+		oidc:      d.OIDC,
+		mail:      d.Mail,
 		lti:       d.LTI,
 		ltiSecret: d.LTISecret,
 	}
@@ -96,6 +109,7 @@ func New(d Deps) (*Handler, error) {
 	}
 	h.sessions = accounts.NewSessions(d.Store.DB(), sessionTTL, h.now)
 	h.accounts = accounts.New(d.Store, h.now)
+	h.mailing = make(chan struct{}, maxMailing)
 	h.signIns = accounts.NewSignInLimit(d.Store.DB(), signInBurst, signInWindow, h.now)
 	var err error
 	if h.static, err = kit.LoadAssets(staticFS, "static"); err != nil {
@@ -103,7 +117,8 @@ func New(d Deps) (*Handler, error) {
 	}
 	h.pages, err = kit.ParsePages(templateFS, "templates", []string{"base.html", "fields.html", "stats_parts.html"},
 		[]string{"signin.html", "shows.html", "show_form.html", "show.html", "episode.html", "error.html",
-			"stats.html", "episode_stats.html", "confirm.html", "lti.html"}, h.funcs(),
+			"stats.html", "episode_stats.html", "confirm.html",
+			"invitation.html", "password_reset.html", "account.html", "lti.html"}, h.funcs(),
 		kit.Options{CSP: contentSecurityPolicy, Referrer: "same-origin", Logger: h.log, Prefix: "admin"})
 	if err != nil {
 		return nil, err

@@ -22,6 +22,60 @@ func (h *Handler) SignIn(w http.ResponseWriter, r *http.Request) { h.signIn(w, r
 // SignOut serves POST /admin/signout.
 func (h *Handler) SignOut(w http.ResponseWriter, r *http.Request) { h.post(h.signOut)(w, r) }
 
+// SignInOIDC serves POST /admin/signin/oidc: off to the identity provider.
+func (h *Handler) SignInOIDC(w http.ResponseWriter, r *http.Request) { h.oidcStart(w, r) }
+
+// SignInOIDCCallback serves GET /admin/signin/oidc/callback: back from the
+// identity provider, signed in (or refused, with the reason).
+func (h *Handler) SignInOIDCCallback(w http.ResponseWriter, r *http.Request) { h.oidcCallback(w, r) }
+
+// InvitationForm serves GET /admin/invitations/{secret}: an invitation or
+// password-reset link's page.
+func (h *Handler) InvitationForm(w http.ResponseWriter, r *http.Request) { h.invitationForm(w, r) }
+
+// InvitationAccept serves POST /admin/invitations/{secret}: set the password.
+func (h *Handler) InvitationAccept(w http.ResponseWriter, r *http.Request) {
+	h.invitationAccept(w, r)
+}
+
+// InvitationOIDC serves POST /admin/invitations/{secret}/oidc: accept by
+// signing in with the identity provider.
+func (h *Handler) InvitationOIDC(w http.ResponseWriter, r *http.Request) { h.invitationOIDC(w, r) }
+
+// PasswordResetForm serves GET /admin/password-reset.
+func (h *Handler) PasswordResetForm(w http.ResponseWriter, r *http.Request) {
+	h.passwordResetForm(w, r)
+}
+
+// PasswordReset serves POST /admin/password-reset: a reset link by mail.
+func (h *Handler) PasswordReset(w http.ResponseWriter, r *http.Request) { h.passwordReset(w, r) }
+
+// AccountForm serves GET /admin/account: name, password, sessions, tokens.
+func (h *Handler) AccountForm(w http.ResponseWriter, r *http.Request) { h.get(h.accountForm)(w, r) }
+
+// AccountName serves POST /admin/account/name.
+func (h *Handler) AccountName(w http.ResponseWriter, r *http.Request) { h.post(h.accountName)(w, r) }
+
+// AccountPassword serves POST /admin/account/password.
+func (h *Handler) AccountPassword(w http.ResponseWriter, r *http.Request) {
+	h.post(h.accountPassword)(w, r)
+}
+
+// AccountSessionRevoke serves POST /admin/account/sessions/{id}/revoke.
+func (h *Handler) AccountSessionRevoke(w http.ResponseWriter, r *http.Request) {
+	h.post(h.accountSessionRevoke)(w, r)
+}
+
+// AccountTokenCreate serves POST /admin/account/tokens.
+func (h *Handler) AccountTokenCreate(w http.ResponseWriter, r *http.Request) {
+	h.post(h.accountTokenCreate)(w, r)
+}
+
+// AccountTokenRevoke serves POST /admin/account/tokens/revoke.
+func (h *Handler) AccountTokenRevoke(w http.ResponseWriter, r *http.Request) {
+	h.post(h.accountTokenRevoke)(w, r)
+}
+
 // ShowList serves GET /admin/: every show.
 func (h *Handler) ShowList(w http.ResponseWriter, r *http.Request) { h.get(h.showList)(w, r) }
 

@@ -52,7 +52,9 @@ type env struct {
 	invalidated []int64 // the shows the store announced changes of
 }
 
-func newEnv(t *testing.T, secure bool) *env {
+// newEnv starts the UI; opts may add dependencies (an identity provider,
+// mail), given the server's base URL.
+func newEnv(t *testing.T, secure bool, opts ...func(d *Deps, base string)) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{clock: &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}}
@@ -81,10 +83,14 @@ func newEnv(t *testing.T, secure bool) *env {
 	if secure {
 		base = "https://pod.example.org"
 	}
-	e.h, err = New(Deps{
+	d := Deps{
 		Store: e.store, Bucket: e.bucket, Uploads: in, Links: links.New(base), Now: e.clock.Now,
 		SecureCookies: secure, LTI: lti.NewPlatforms(e.store.DB(), e.clock.Now),
-	})
+	}
+	for _, o := range opts {
+		o(&d, base)
+	}
+	e.h, err = New(d)
 	e.store.Listen(func(c episodes.Change) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
@@ -329,6 +335,19 @@ func mountRoutes(r *mux.Router, h *Handler) {
 	a.HandleFunc("/signin", h.SignInForm).Methods("GET", "HEAD")
 	a.HandleFunc("/signin", h.SignIn).Methods("POST")
 	a.HandleFunc("/signout", h.SignOut).Methods("POST")
+	a.HandleFunc("/signin/oidc", h.SignInOIDC).Methods("POST")
+	a.HandleFunc("/signin/oidc/callback", h.SignInOIDCCallback).Methods("GET")
+	a.HandleFunc("/invitations/{secret}", h.InvitationForm).Methods("GET", "HEAD")
+	a.HandleFunc("/invitations/{secret}", h.InvitationAccept).Methods("POST")
+	a.HandleFunc("/invitations/{secret}/oidc", h.InvitationOIDC).Methods("POST")
+	a.HandleFunc("/password-reset", h.PasswordResetForm).Methods("GET", "HEAD")
+	a.HandleFunc("/password-reset", h.PasswordReset).Methods("POST")
+	a.HandleFunc("/account", h.AccountForm).Methods("GET", "HEAD")
+	a.HandleFunc("/account/name", h.AccountName).Methods("POST")
+	a.HandleFunc("/account/password", h.AccountPassword).Methods("POST")
+	a.HandleFunc("/account/sessions/{id}/revoke", h.AccountSessionRevoke).Methods("POST")
+	a.HandleFunc("/account/tokens", h.AccountTokenCreate).Methods("POST")
+	a.HandleFunc("/account/tokens/revoke", h.AccountTokenRevoke).Methods("POST")
 	a.HandleFunc("/", h.ShowList).Methods("GET", "HEAD")
 	a.HandleFunc("/shows/new", h.ShowNewForm).Methods("GET", "HEAD")
 	a.HandleFunc("/shows/new", h.ShowCreate).Methods("POST")

@@ -80,20 +80,24 @@ func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 // flashes are the fixed messages a redirect may ask a page to show; only
 // their names travel in the URL, so nothing in it is ever echoed.
 var flashes = map[string]string{
-	"created":      "The show was created. Upload its artwork and first episode below.",
-	"saved":        "Your changes were saved.",
-	"artwork":      "The artwork was uploaded.",
-	"unartwork":    "The artwork was removed.",
-	"deleted":      "The episode was deleted, with its files.",
-	"showdeleted":  "The show was deleted, with its episodes.",
-	"uploaded":     "The audio was uploaded and a draft episode made from it. Check what was read from the file, then edit and publish.",
-	"audio":        "The audio was replaced.",
-	"transcript":   "The transcript was uploaded.",
-	"untranscript": "The transcript was removed.",
-	"published":    "The episode is published.",
-	"scheduled":    "The episode is scheduled.",
-	"unpublished":  "The episode is unpublished: it is gone from the feed and its page.",
-	"signedout":    "You are signed out.",
+	"created":       "The show was created. Upload its artwork and first episode below.",
+	"saved":         "Your changes were saved.",
+	"artwork":       "The artwork was uploaded.",
+	"unartwork":     "The artwork was removed.",
+	"deleted":       "The episode was deleted, with its files.",
+	"showdeleted":   "The show was deleted, with its episodes.",
+	"uploaded":      "The audio was uploaded and a draft episode made from it. Check what was read from the file, then edit and publish.",
+	"audio":         "The audio was replaced.",
+	"transcript":    "The transcript was uploaded.",
+	"untranscript":  "The transcript was removed.",
+	"published":     "The episode is published.",
+	"scheduled":     "The episode is scheduled.",
+	"unpublished":   "The episode is unpublished: it is gone from the feed and its page.",
+	"signedout":     "You are signed out.",
+	"welcome":       "Welcome to Lyssna. You are signed in.",
+	"password":      "Your password was changed. Your other sessions have ended.",
+	"revoked":       "That session has ended.",
+	"token-revoked": "The token was revoked; it no longer works.",
 }
 
 func flash(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }

@@ -25,9 +25,12 @@ const (
 
 // session is a signed-in producer.
 type session struct {
-	Name      string // the person's display name
-	CSRF      string // the token every form of this session carries
-	id        string // the cookie value
+	Name   string // the person's display name
+	CSRF   string // the token every form of this session carries
+	UserID int64  // the person's
+	id     string // the cookie value
+	// principal is who the session acts for, with the limits of the token
+	// it was started with, if any.
 	principal *accounts.Principal
 }
 
@@ -74,7 +77,11 @@ func (h *Handler) loadSession(ctx context.Context, r *http.Request) (*session, e
 	if err != nil {
 		return nil, fmt.Errorf("admin: check session: %w", err)
 	}
-	return &session{Name: s.Principal.Name, CSRF: s.CSRF, id: c.Value, principal: s.Principal}, nil
+	if err := h.sessions.Seen(ctx, c.Value); err != nil {
+		return nil, fmt.Errorf("admin: check session: %w", err)
+	}
+	p := s.Principal
+	return &session{Name: p.Name, CSRF: s.CSRF, UserID: p.UserID, id: c.Value, principal: p}, nil
 }
 
 // validCSRF reports whether a form's token belongs to the session.

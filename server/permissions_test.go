@@ -35,6 +35,7 @@ const (
 	del       rightClass = "del"       // owner
 	members   rightClass = "members"   // owner
 	adminOnly rightClass = "adminOnly" // instance admins
+	account   rightClass = "account"   // any person signed in, but not with a read-only or show-limited token
 )
 
 // mayUse lists, per class, the principals that get through (admin is an
@@ -50,6 +51,7 @@ var mayUse = map[rightClass][]string{
 	del:       {"owner", "admin"},
 	members:   {"owner", "admin"},
 	adminOnly: {"admin"},
+	account:   {"owner", "editor", "contributor", "viewer", "admin"},
 }
 
 // principals of the matrix; the last three are refused as not signed in.
@@ -101,6 +103,22 @@ var permissionMatrix = map[string]rightClass{
 	"HEAD /admin/signin":                                                    public,
 	"POST /admin/signin":                                                    public,
 	"POST /admin/signout":                                                   signedIn,
+	"POST /admin/signin/oidc":                                               public,
+	"GET /admin/signin/oidc/callback":                                       public,
+	"GET /admin/invitations/{secret}":                                       public,
+	"HEAD /admin/invitations/{secret}":                                      public,
+	"POST /admin/invitations/{secret}":                                      public,
+	"POST /admin/invitations/{secret}/oidc":                                 public,
+	"GET /admin/password-reset":                                             public,
+	"HEAD /admin/password-reset":                                            public,
+	"POST /admin/password-reset":                                            public,
+	"GET /admin/account":                                                    signedIn,
+	"HEAD /admin/account":                                                   signedIn,
+	"POST /admin/account/name":                                              account,
+	"POST /admin/account/password":                                          account,
+	"POST /admin/account/sessions/{id}/revoke":                              signedIn,
+	"POST /admin/account/tokens":                                            account,
+	"POST /admin/account/tokens/revoke":                                     account,
 	"GET /admin/":                                                           signedIn,
 	"HEAD /admin/":                                                          signedIn,
 	"GET /admin/shows/new":                                                  adminOnly,

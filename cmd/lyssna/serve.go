@@ -104,9 +104,19 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		ln.Close()
 		return err
 	}
+	provider, err := signInProvider(cfg, store.DB(), baseURL)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	sender, err := mailSender(cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	handler, err := site.Build(site.Parts{
 		Store: store, Bucket: bucket, Uploads: ingester, Links: links.New(baseURL).WithOP3(cfg.OP3),
-		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize, Jobs: queue, Secret: []byte(cfg.Secret), Imports: importer,
+		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize, Jobs: queue, Secret: []byte(cfg.Secret), Imports: importer, OIDC: provider, Mail: sender,
 		Server: server.Deps{
 			BodyIdleTimeout: cfg.BodyIdleTimeout,
 			TrustedProxies:  cfg.TrustedProxies,

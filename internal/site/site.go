@@ -13,10 +13,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lyssna/lyssna/accounts/oidc"
 	"github.com/lyssna/lyssna/admin"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/imports"
+	"github.com/lyssna/lyssna/internal/mail"
 	"github.com/lyssna/lyssna/jobs"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/lti"
@@ -39,6 +41,10 @@ type Parts struct {
 	// it while Build runs, and the caller runs it (Queue.Run) afterwards.
 	// nil runs no background jobs.
 	Jobs *jobs.Queue
+	// OIDC, when set, offers sign-in with an identity provider; Mail, when
+	// set, sends invitation and password-reset links.
+	OIDC *oidc.Provider
+	Mail *mail.Sender
 
 	// Imports runs imports of shows as jobs on Jobs (Build registers the
 	// kind); nil answers the import API with 503.
@@ -80,7 +86,8 @@ func Build(p Parts) (http.Handler, error) {
 		return nil, fmt.Errorf("site: build the LTI tool: %w", err)
 	}
 	adm, err := admin.New(admin.Deps{Store: p.Store, Bucket: p.Bucket, Uploads: p.Uploads, Links: p.Links,
-		Now: p.Now, Logger: p.Logger, LTI: tool.Platforms, LTISecret: tool.Keys.Enabled(), SecureCookies: strings.HasPrefix(p.Links.Base(), "https://")})
+		Now: p.Now, Logger: p.Logger, LTI: tool.Platforms, LTISecret: tool.Keys.Enabled(), SecureCookies: strings.HasPrefix(p.Links.Base(), "https://"),
+		OIDC: p.OIDC, Mail: p.Mail})
 	if err != nil {
 		return nil, fmt.Errorf("site: build the producer UI: %w", err)
 	}
