@@ -58,11 +58,12 @@ try {
   await page.goto(base + '/admin/', { waitUntil: 'load' });
   check(page.url().startsWith(base + '/admin/signin'), `signed out, /admin/ leads to sign-in (${page.url()})`);
   await axe(page, 'sign in');
+  await page.click('summary:has-text("Sign in with a producer token")');
   await page.fill('#token', 'wrong-token');
-  await page.click('button[type=submit]:has-text("Sign in")');
+  await page.click('button:has-text("Sign in with the token")');
   check((await page.textContent('#token-error')).includes('not valid'), 'a wrong token is refused with a message');
-  await page.fill('#token', token);
-  await Promise.all([page.waitForURL(base + '/admin/'), page.click('button[type=submit]:has-text("Sign in")')]);
+  await page.fill('#token', token); // the details stay open beside the error
+  await Promise.all([page.waitForURL(base + '/admin/'), page.click('button:has-text("Sign in with the token")')]);
   check(true, 'signed in');
   await axe(page, 'shows empty');
 
