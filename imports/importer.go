@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"sort"
@@ -274,20 +275,17 @@ func (im *Importer) run(ctx context.Context, job *Import) error {
 	if src.Locked {
 		return permanent("the feed is locked (podcast:locked is yes%s): its owner does not allow importing it. Unlock it at the old host (set podcast:locked to no), then import again", ownerNote(src.LockedOwner))
 	}
-	show, err := im.ensureShow(ctx, job, &src.Show, src.ArtworkURL)
+	show, err := im.ensureShow(ctx, job, &src.Show, im.urlArtwork(src.ArtworkURL))
 	if err != nil {
 		return err
 	}
-	items := make([]*Item, len(src.Items))
+	guids := make([]string, len(src.Items))
 	for i := range src.Items {
-		items[i] = &src.Items[i]
+		guids[i] = src.Items[i].GUID
 	}
-	return im.runItems(ctx, job, show, src.Warnings, len(items), func(pos int) (*Item, bool) {
-		if pos < 0 || pos >= len(items) {
-			return nil, false
-		}
-		return items[pos], true
-	}, func(i int) string { return items[i].GUID }, im.importItem)
+	return im.runItems(ctx, job, show, src.Warnings, guids, func(ctx context.Context, show *episodes.Show, pos int) (int64, error) {
+		return im.importItem(ctx, show, &src.Items[pos])
+	})
 }
 
 func ownerNote(owner string) string {
@@ -302,7 +300,7 @@ func trimPrefix(err error) string { return strings.TrimPrefix(err.Error(), "impo
 // ensureShow makes the show of a new import (unlisted from directories:
 // itunes:block until the producer confirms) or finds the one it made or
 // re-syncs.
-func (im *Importer) ensureShow(ctx context.Context, job *Import, want *episodes.Show, artworkURL string) (*episodes.Show, error) {
+func (im *Importer) ensureShow(ctx context.Context, job *Import, want *episodes.Show, artwork func(context.Context) (io.ReadCloser, error)) (*episodes.Show, error) {
 	if job.ShowID != 0 {
 		show, err := im.Store.GetShowByID(ctx, job.ShowID)
 		if errors.Is(err, episodes.ErrNotFound) {
@@ -320,7 +318,10 @@ func (im *Importer) ensureShow(ctx context.Context, job *Import, want *episodes.
 	case errors.Is(err, episodes.ErrNotFound):
 		next := *want
 		next.Slug = job.Slug
-		next.Block = true // unlisted until the producer confirms the move
+		next.ID, next.ImageKey, next.Version = 0, "", 0
+		if job.Source == SourceFeed {
+			next.Block = true // unlisted until the producer confirms the move
+		}
 		if err := im.Store.CreateShow(ctx, &next); err != nil {
 			if de, ok := episodes.AsError(err); ok {
 				return nil, permanent("the show cannot be created: %s %s", de.Field, de.Message)
@@ -335,29 +336,46 @@ func (im *Importer) ensureShow(ctx context.Context, job *Import, want *episodes.
 		return nil, err
 	}
 	job.ShowID = show.ID
-	if show.ImageKey == "" && artworkURL != "" {
-		if next, err := im.showArtwork(ctx, show, artworkURL); err != nil {
-			job.Warnings = append(job.Warnings, "the show's artwork was not imported: "+trimPrefix(err))
-		} else {
+	if show.ImageKey == "" && artwork != nil {
+		if next, err := im.showArtwork(ctx, show, artwork); err != nil {
+			job.Warnings = append(job.Warnings, "the show's artwork was not imported: "+itemMessage(err))
+		} else if next != nil {
 			show = next
 		}
 	}
 	return show, nil
 }
 
-func (im *Importer) showArtwork(ctx context.Context, show *episodes.Show, u string) (*episodes.Show, error) {
-	data, _, err := im.Fetcher.Get(ctx, u, uploads.MaxArtworkSize)
-	if err != nil {
+func (im *Importer) showArtwork(ctx context.Context, show *episodes.Show, artwork func(context.Context) (io.ReadCloser, error)) (*episodes.Show, error) {
+	rc, err := artwork(ctx)
+	if err != nil || rc == nil {
 		return nil, err
 	}
-	return im.Uploads.PutShowArtwork(ctx, show, bytes.NewReader(data))
+	defer rc.Close()
+	return im.Uploads.PutShowArtwork(ctx, show, rc)
+}
+
+// urlArtwork fetches a picture by URL, within the artwork limit.
+func (im *Importer) urlArtwork(u string) func(context.Context) (io.ReadCloser, error) {
+	if u == "" {
+		return nil
+	}
+	return func(ctx context.Context) (io.ReadCloser, error) {
+		data, _, err := im.Fetcher.Get(ctx, u, uploads.MaxArtworkSize)
+		if err != nil {
+			return nil, err
+		}
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}
 }
 
 // runItems plans the items (once: the new guids, in feed order) and then
 // imports each one not done, trying failed ones again up to
 // MaxItemAttempts while the others go on.
-func (im *Importer) runItems(ctx context.Context, job *Import, show *episodes.Show, warnings []string, n int,
-	item func(pos int) (*Item, bool), guidAt func(int) string, do func(context.Context, *episodes.Show, *Item) (int64, error)) error {
+func (im *Importer) runItems(ctx context.Context, job *Import, show *episodes.Show, warnings []string, guids []string,
+	do func(context.Context, *episodes.Show, int) (int64, error)) error {
+	n := len(guids)
+	guidAt := func(i int) string { return guids[i] }
 	planned, err := im.db.planned(ctx, job.ID)
 	if err != nil {
 		return err
@@ -368,7 +386,7 @@ func (im *Importer) runItems(ctx context.Context, job *Import, show *episodes.Sh
 			return err
 		}
 		var positions []int
-		var guids []string
+		var planned []string
 		seen := map[string]bool{}
 		for i := range n {
 			g := guidAt(i)
@@ -383,13 +401,13 @@ func (im *Importer) runItems(ctx context.Context, job *Import, show *episodes.Sh
 			seen[g] = true
 			if !have[g] {
 				positions = append(positions, i)
-				guids = append(guids, g)
+				planned = append(planned, g)
 			}
 		}
 		if err := im.db.setWarnings(ctx, job.ID, append(job.Warnings, warnings...)); err != nil {
 			return err
 		}
-		if err := im.db.plan(ctx, job.ID, positions, guids); err != nil {
+		if err := im.db.plan(ctx, job.ID, positions, planned); err != nil {
 			return err
 		}
 	}
@@ -412,14 +430,13 @@ func (im *Importer) runItems(ctx context.Context, job *Import, show *episodes.Sh
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			it, ok := item(r.Position)
-			if !ok || it.GUID != r.GUID {
+			if r.Position < 0 || r.Position >= n || guids[r.Position] != r.GUID {
 				if err := im.db.markItem(ctx, job.ID, r.Position, itemFailed, "the item is no longer in the feed", 0); err != nil {
 					return err
 				}
 				continue
 			}
-			epID, err := do(ctx, show, it)
+			epID, err := do(ctx, show, r.Position)
 			if ctx.Err() != nil {
 				return ctx.Err() // not the item's fault: try it again on resume
 			}

@@ -93,6 +93,7 @@ var permissionMatrix = map[string]rightClass{
 	"DELETE /api/v1/shows/{show}/episodes/{episode}/transcripts/{lang}": draft,
 	"GET /api/v1/shows/{show}/stats":                                    read,
 	"GET /api/v1/shows/{show}/episodes/{episode}/stats":                 read,
+	"GET /api/v1/shows/{show}/export":                                   read,
 	"POST /api/v1/imports":                                              adminOnly,
 	"GET /api/v1/imports/{id}":                                          adminOnly,
 

@@ -63,6 +63,7 @@ func (h *handler) routes() *mux.Router {
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/audit", h.apiAuditList).Methods(http.MethodGet))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/stats", h.apiStatsShow).Methods(http.MethodGet))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/episodes/{episode}/stats", h.apiStatsEpisode).Methods(http.MethodGet))
+	h.may(accounts.Read, api.HandleFunc("/shows/{show}/export", h.apiShowExport).Methods(http.MethodGet))
 	h.may(accounts.CreateShow, api.HandleFunc("/imports", h.apiImportCreate).Methods(http.MethodPost))
 	h.may(accounts.CreateShow, api.HandleFunc("/imports/{id}", h.apiImportGet).Methods(http.MethodGet))
 
