@@ -3,11 +3,13 @@ package imports
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/jobs"
 )
 
 // TestImportFixtures imports every fixture feed from the local origin and
@@ -313,5 +315,75 @@ func TestGuardRefusesPrivateEnclosure(t *testing.T) {
 	defer o.mu.Unlock()
 	if len(o.hits) != 0 {
 		t.Errorf("the origin was reached: %v", o.hits)
+	}
+}
+
+// TestImportRunsAsJob: with the jobs queue (as lyssna serve wires it), an
+// import queued through StartFeed is picked up and finished by the queue.
+func TestImportRunsAsJob(t *testing.T) {
+	t.Parallel()
+	o := newOrigin(t)
+	r := newRig(t, "sqlite")
+	q := jobs.New(r.store.DB(), jobs.SQLite, jobs.Options{Poll: 20 * time.Millisecond, Logger: r.im.Logger})
+	if err := r.im.Register(q); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); q.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	job, err := r.im.StartFeed(ctx, o.feedURL("anchor"), "study")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got, err := r.im.Get(context.Background(), job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State == StateDone {
+			if got.ItemsDone != 2 || got.ItemsFailed != 0 {
+				t.Fatalf("import by the queue = %+v", got)
+			}
+			break
+		}
+		if got.State == StateFailed || time.Now().After(deadline) {
+			t.Fatalf("import by the queue did not finish: %+v", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	j, err := q.Get(context.Background(), JobKind, "import-"+strconv.FormatInt(job.ID, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != jobs.Done {
+		t.Errorf("job state = %s", j.State)
+	}
+}
+
+// TestImportPostgres runs an import, a re-sync and a second worker's
+// claim on PostgreSQL: the same SQL serves both databases.
+func TestImportPostgres(t *testing.T) {
+	t.Parallel()
+	o := newOrigin(t)
+	r := newRig(t, "postgres")
+	ctx := context.Background()
+	job, err := r.im.StartFeed(ctx, o.feedURL("buzzsprout"), "nursing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.drain(t)
+	got, _ := r.im.Get(ctx, job.ID)
+	if got.State != StateDone || got.ItemsDone != 2 || got.ItemsFailed != 0 {
+		t.Fatalf("import on PostgreSQL = %+v", got)
+	}
+	again, err := r.im.StartFeed(ctx, o.feedURL("buzzsprout"), "nursing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.drain(t)
+	if got, _ := r.im.Get(ctx, again.ID); got.State != StateDone || got.ItemsTotal != 0 {
+		t.Fatalf("re-sync on PostgreSQL = %+v", got)
 	}
 }
