@@ -76,9 +76,15 @@ type Config struct {
 	MediaDelivery   string // DeliveryProxy or DeliveryRedirect
 	MaxUploadSize   int64  // bytes
 	BodyIdleTimeout time.Duration
-	Stats           bool           // count downloads
-	GeoIPDB         string         // MaxMind country database path; empty for none
-	OP3             bool           // prefix feed enclosures with OP3
+	Stats           bool   // count downloads
+	GeoIPDB         string // MaxMind country database path; empty for none
+	OP3             bool   // prefix feed enclosures with OP3
+	// Notifying apps of feed changes (package notify).
+	WebSubHubs      []string
+	PubNotify       bool
+	PubNotifyURL    string
+	PodpingToken    string
+	PodpingURL      string
 	APIRateLimit    float64        // requests a second per API token, per replica
 	TrustedProxies  []netip.Prefix // whose forwarding headers are believed
 	LogLevel        string         // debug, info, warn or error

@@ -171,6 +171,47 @@ func Settings() []Setting {
 			get:  func(c *Config) string { return strconv.FormatBool(c.ImportAllowPrivate) },
 		},
 		{
+			Name: "LYSSNA_WEBSUB_HUBS", Type: "URLs",
+			Help: "Comma-separated WebSub hubs: each feed names them (atom:link rel=\"hub\") and each is pinged when a feed changes (docs/notify.md); empty: none.",
+			set: func(c *Config, v string) error {
+				c.WebSubHubs = nil
+				for _, h := range strings.Split(v, ",") {
+					if h = strings.TrimSpace(h); h != "" {
+						if err := checkHTTPURL(h, false); err != nil {
+							return err
+						}
+						c.WebSubHubs = append(c.WebSubHubs, h)
+					}
+				}
+				return nil
+			},
+			get: func(c *Config) string { return strings.Join(c.WebSubHubs, ",") },
+		},
+		{
+			Name: "LYSSNA_PUBNOTIFY", Type: "bool", Default: "false",
+			Help: "Tell Podcast Index (hub/pubnotify, no key needed) when a feed changes.",
+			set:  func(c *Config, v string) (err error) { c.PubNotify, err = parseBool(v); return err },
+			get:  func(c *Config) string { return strconv.FormatBool(c.PubNotify) },
+		},
+		{
+			Name: "LYSSNA_PUBNOTIFY_URL", Type: "URL", Default: "https://api.podcastindex.org/api/1.0/hub/pubnotify",
+			Help: "The pubnotify endpoint LYSSNA_PUBNOTIFY calls with ?url=FEED.",
+			set:  func(c *Config, v string) error { c.PubNotifyURL = v; return checkHTTPURL(v, false) },
+			get:  func(c *Config) string { return c.PubNotifyURL },
+		},
+		{
+			Name: "LYSSNA_PODPING_TOKEN", Type: "string", Secret: true,
+			Help: "Podping authorization token (issued by Podcast Index); set, every feed says usesPodping and each change is sent to Podping; empty: Podping is off.",
+			set:  func(c *Config, v string) error { c.PodpingToken = v; return nil },
+			get:  func(c *Config) string { return c.PodpingToken },
+		},
+		{
+			Name: "LYSSNA_PODPING_URL", Type: "URL", Default: "https://podping.cloud/",
+			Help: "The Podping endpoint, called with ?url=FEED&reason=update&medium=MEDIUM and the token in Authorization.",
+			set:  func(c *Config, v string) error { c.PodpingURL = v; return checkHTTPURL(v, false) },
+			get:  func(c *Config) string { return c.PodpingURL },
+		},
+		{
 			Name: "LYSSNA_MAX_UPLOAD_SIZE", Type: "size", Default: "2GiB",
 			Help: "Largest accepted upload, in bytes or with a unit: 500MB, 2GiB (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024).",
 			set: func(c *Config, v string) (err error) {

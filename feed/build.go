@@ -49,6 +49,7 @@ type channel struct {
 	Funding     []funding `xml:"podcast:funding"`
 	Persons     []person  `xml:"podcast:person"`
 	Medium      string    `xml:"podcast:medium,omitempty"`
+	Push        pushTags  // hubs and podping (push.go)
 	Items       []*item   // untagged: a tag would write the items twice
 }
 
@@ -249,7 +250,7 @@ func buildChannel(r *renderer, show *episodes.Show, lb links.Builder, pubDate, m
 	}
 	p.INewFeedURL = cleanText(show.NewFeedURL)
 
-	ch := &channel{Podcast: p, Description: cdata{desc}}
+	ch := &channel{Podcast: p, Description: cdata{desc}, Push: newPushTags(lb)}
 	ch.IType = episodes.TypeEpisodic
 	if show.Type == episodes.TypeSerial {
 		ch.IType = episodes.TypeSerial

@@ -129,6 +129,9 @@ func (p permanent) Unwrap() error { return p.err }
 // Permanent wraps err so that the job fails now, without further attempts.
 func Permanent(err error) error { return permanent{err} }
 
+// IsPermanent reports whether err, or an error it wraps, came from Permanent.
+func IsPermanent(err error) bool { return errors.As(err, new(permanent)) }
+
 // Options tune a Queue. The zero value is usable.
 type Options struct {
 	// Owner names this process in the leases it takes. Default host name,
@@ -188,6 +191,9 @@ func New(db *sql.DB, d Dialect, opts Options) *Queue {
 	}
 	return &Queue{db: db, dialect: d, opts: opts, kinds: map[string]*kind{}}
 }
+
+// Dialect is the database the queue runs on.
+func (q *Queue) Dialect() Dialect { return q.dialect }
 
 // Owner is the name this Queue's leases carry.
 func (q *Queue) Owner() string { return q.opts.Owner }

@@ -84,10 +84,7 @@ func (q *Queue) complete(ctx context.Context, j *Job) (bool, error) {
 // fail records a failed attempt: the job runs again after wait, or is left
 // failed when it is out of attempts or the error is permanent.
 func (q *Queue) fail(ctx context.Context, j *Job, cause error, wait time.Duration) (bool, error) {
-	var final bool
-	if errors.As(cause, new(permanent)) {
-		final = true
-	}
+	final := IsPermanent(cause)
 	dead := `($4 OR attempts >= max_attempts)`
 	return q.fenced(ctx, j, `state = CASE WHEN `+dead+` THEN 'failed' ELSE 'queued' END,
 		finished_at = CASE WHEN `+dead+` THEN `+q.now()+` ELSE NULL END,
@@ -289,7 +286,7 @@ func (q *Queue) run(hard context.Context, k *kind, j *Job) {
 		held, rerr = q.release(rctx, j)
 	default:
 		var wait time.Duration
-		if !errors.As(err, new(permanent)) {
+		if !IsPermanent(err) {
 			wait = k.Backoff(j.Attempts)
 		}
 		q.opts.Logger.Warn("jobs: attempt failed", "kind", k.Name, "key", j.Key, "attempt", j.Attempts,

@@ -17,6 +17,7 @@ func IsReserved(segment string) bool { return episodes.ReservedSlug(segment) }
 type Builder struct {
 	base string // without a trailing slash
 	op3  bool   // enclosures go through https://op3.dev/e/
+	push push   // the feed's WebSub hubs and Podping flag (push.go)
 }
 
 // New returns a Builder for the public base URL (say "https://pod.example.org").

@@ -62,6 +62,7 @@ func (h *handler) routes() *mux.Router {
 	h.may(accounts.Members, api.HandleFunc("/shows/{show}/members/{email}", h.apiMemberDelete).Methods(http.MethodDelete))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/audit", h.apiAuditList).Methods(http.MethodGet))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/stats", h.apiStatsShow).Methods(http.MethodGet))
+	h.may(accounts.Read, api.HandleFunc("/shows/{show}/notifications", h.apiShowNotifications).Methods(http.MethodGet))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/episodes/{episode}/stats", h.apiStatsEpisode).Methods(http.MethodGet))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/export", h.apiShowExport).Methods(http.MethodGet))
 	h.may(accounts.CreateShow, api.HandleFunc("/imports", h.apiImportCreate).Methods(http.MethodPost))

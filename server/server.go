@@ -23,6 +23,7 @@ import (
 	"github.com/lyssna/lyssna/imports"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/lti"
+	"github.com/lyssna/lyssna/notify"
 	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
@@ -80,6 +81,9 @@ type Deps struct {
 	// Imports queues and reports imports of shows; nil answers 503 on
 	// /api/v1/imports.
 	Imports *imports.Importer
+	// Notifier reports the shows' notifications of feed changes (WebSub,
+	// pubnotify, Podping); nil reports none. Its Run is the caller's.
+	Notifier *notify.Notifier
 }
 
 // readyCheck is one dependency /readyz asks: the database or the bucket.

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"github.com/lyssna/lyssna/config"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/jobs"
+	"github.com/lyssna/lyssna/links"
+	"github.com/lyssna/lyssna/notify"
 )
 
 // newQueue builds the durable job queue over the store's database. Parts
@@ -20,18 +23,46 @@ func newQueue(cfg *config.Config, store *episodes.Store, logger *slog.Logger) *j
 	return jobs.New(store.DB(), d, jobs.Options{Logger: logger})
 }
 
-// startJobs runs the queue's workers until ctx ends or the returned stop is
-// called; stop waits for running jobs to finish or be handed back (at most
-// the queue's StopGrace).
-func startJobs(ctx context.Context, q *jobs.Queue) (stop func()) {
+// newNotifier builds the notifier of feed changes (WebSub, pubnotify,
+// Podping) with its outbox on the queue, and registers it with the store's
+// change announcements.
+func newNotifier(cfg *config.Config, store *episodes.Store, q *jobs.Queue, lb links.Builder, logger *slog.Logger) (*notify.Notifier, error) {
+	s := notify.Settings{WebSubHubs: cfg.WebSubHubs, PodpingURL: cfg.PodpingURL, PodpingToken: cfg.PodpingToken}
+	if cfg.PubNotify {
+		s.PubNotifyURL = cfg.PubNotifyURL
+	}
+	n, err := notify.New(notify.Deps{Store: store, Jobs: q, FeedURL: lb.Feed, Settings: s,
+		UserAgent: "Lyssna/" + version, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	store.Listen(n.Changed)
+	return n, nil
+}
+
+// feedLinks is the URL builder for feeds and pages: OP3 prefixes, and the
+// WebSub hubs and Podping flag the feeds announce.
+func feedLinks(cfg *config.Config, baseURL string) links.Builder {
+	return links.New(baseURL).WithOP3(cfg.OP3).WithHubs(cfg.WebSubHubs...).WithPodping(cfg.PodpingToken != "")
+}
+
+// startJobs runs the queue's workers and the notifier until ctx ends or
+// the returned stop is called; stop waits for running jobs to finish or be
+// handed back (at most the queue's StopGrace).
+func startJobs(ctx context.Context, q *jobs.Queue, n *notify.Notifier) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() {
-		defer close(done)
+		defer wg.Done()
 		q.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		n.Run(ctx)
 	}()
 	return func() {
 		cancel()
-		<-done
+		wg.Wait()
 	}
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/imports"
 	"github.com/lyssna/lyssna/internal/site"
-	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/metrics"
 	"github.com/lyssna/lyssna/server"
 	"github.com/lyssna/lyssna/stats"
@@ -98,6 +97,12 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 
 	queue := newQueue(cfg, store, logger)
+	lb := feedLinks(cfg, baseURL)
+	notifier, err := newNotifier(cfg, store, queue, lb, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	importer, err := imports.New(imports.Deps{Store: store, Uploads: ingester, Bucket: bucket, Logger: logger,
 		Fetcher: imports.NewFetcher(imports.Limits{}, cfg.ImportAllowPrivate, ""), TempDir: ingester.TempDir})
 	if err != nil {
@@ -115,8 +120,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	handler, err := site.Build(site.Parts{
-		Store: store, Bucket: bucket, Uploads: ingester, Links: links.New(baseURL).WithOP3(cfg.OP3),
+		Store: store, Bucket: bucket, Uploads: ingester, Links: lb,
 		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize, Jobs: queue, Secret: []byte(cfg.Secret), Imports: importer, OIDC: provider, Mail: sender,
+		Notifier: notifier,
 		Server: server.Deps{
 			BodyIdleTimeout: cfg.BodyIdleTimeout,
 			TrustedProxies:  cfg.TrustedProxies,
@@ -133,7 +139,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer startJobs(ctx, queue)() // after Build: every kind is registered
+	defer startJobs(ctx, queue, notifier)() // after Build: every kind is registered
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,

@@ -22,6 +22,7 @@ import (
 	"github.com/lyssna/lyssna/jobs"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/lti"
+	"github.com/lyssna/lyssna/notify"
 	"github.com/lyssna/lyssna/server"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
@@ -45,6 +46,9 @@ type Parts struct {
 	// set, sends invitation and password-reset links.
 	OIDC *oidc.Provider
 	Mail *mail.Sender
+	// Notifier notifies apps of feed changes; the API and the producer UI
+	// show its last notifications. nil: none.
+	Notifier *notify.Notifier
 
 	// Imports runs imports of shows as jobs on Jobs (Build registers the
 	// kind); nil answers the import API with 503.
@@ -100,7 +104,7 @@ func Build(p Parts) (http.Handler, error) {
 	d.LTI = tool
 	d.Imports = p.Imports
 	d.Store, d.Bucket, d.Uploads, d.Feeds, d.Pages, d.Admin = p.Store, p.Bucket, p.Uploads, feeds, pages, adm
-	d.Links, d.Logger, d.Now = p.Links, p.Logger, p.Now
+	d.Links, d.Logger, d.Now, d.Notifier = p.Links, p.Logger, p.Now, p.Notifier
 	if d.MediaDelivery == "" {
 		d.MediaDelivery = server.DeliveryProxy
 	}
