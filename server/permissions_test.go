@@ -92,6 +92,7 @@ var permissionMatrix = map[string]rightClass{
 	"PUT /api/v1/shows/{show}/episodes/{episode}/transcripts/{lang}":    draft,
 	"DELETE /api/v1/shows/{show}/episodes/{episode}/transcripts/{lang}": draft,
 	"GET /api/v1/shows/{show}/stats":                                    read,
+	"GET /api/v1/shows/{show}/notifications":                            read,
 	"GET /api/v1/shows/{show}/episodes/{episode}/stats":                 read,
 	"GET /api/v1/shows/{show}/export":                                   read,
 	"POST /api/v1/imports":                                              adminOnly,
