@@ -103,6 +103,13 @@ func (h *Handler) sendLink(ctx context.Context, u *accounts.User, kind, from str
 	if err != nil {
 		return "", err
 	}
+	return h.mailLink(ctx, u, secret, exp, kind, from)
+}
+
+// mailLink mails the one-time link of secret (made for u, of kind, good
+// until exp) when mail is set up, and returns the link when it was not
+// mailed (no mail set up, or sending failed: err says why).
+func (h *Handler) mailLink(ctx context.Context, u *accounts.User, secret string, exp time.Time, kind, from string) (string, error) {
 	link := h.links.Base() + accounts.InvitationPath + secret
 	if h.mail == nil {
 		return link, nil
