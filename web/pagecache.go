@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -211,7 +212,9 @@ func (h *Handler) cached(w http.ResponseWriter, r *http.Request, param string, r
 
 // pageKey is the cache key of r: its path and the value of param. ok is
 // false when r must not be shared: it carries credentials or a query
-// parameter other than param.
+// parameter other than param and the tracking parameters links shared on
+// social sites carry (utm_*, fbclid...), which no page reads: a spike of
+// listeners from a post still gets the cached page.
 func pageKey(r *http.Request, param string) (string, bool) {
 	if r.Header.Get("Cookie") != "" || r.Header.Get("Authorization") != "" {
 		return "", false
@@ -219,11 +222,27 @@ func pageKey(r *http.Request, param string) (string, bool) {
 	if r.URL.RawQuery == "" {
 		return r.URL.Path, true
 	}
-	q := r.URL.Query()
-	if param == "" || len(q) != 1 || len(q[param]) != 1 {
-		return "", false
+	key := r.URL.Path
+	for name, vals := range r.URL.Query() {
+		switch {
+		case tracking(name):
+		case name == param && param != "" && len(vals) == 1:
+			key = r.URL.Path + "?" + param + "=" + vals[0]
+		default:
+			return "", false
+		}
 	}
-	return r.URL.Path + "?" + param + "=" + q.Get(param), true
+	return key, true
+}
+
+// tracking reports whether a query parameter is one that sites and
+// newsletters add to shared links for their own statistics.
+func tracking(name string) bool {
+	switch name {
+	case "fbclid", "gclid", "msclkid", "dclid", "li_fat_id", "trk", "igshid", "mc_cid", "mc_eid", "ref_src", "ref":
+		return true
+	}
+	return strings.HasPrefix(name, "utm_")
 }
 
 // replay sends a captured answer that is not kept, as the handler made it.

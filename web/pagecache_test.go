@@ -243,6 +243,19 @@ func TestPageCacheNeverShared(t *testing.T) {
 	if st := h.CacheStats(); st.Pages != 2 {
 		t.Errorf("the page per transcript language was not kept: %+v", st)
 	}
+	// A link shared on a social site carries tracking parameters no page
+	// reads: it gets the shared page, under the same key.
+	before := h.CacheStats().Served
+	fetch(t, u+"?utm_source=linkedin&utm_medium=social&fbclid=x1", nil)
+	fetch(t, u+"?transcript=sv&utm_campaign=week3", nil)
+	if st := h.CacheStats(); st.Pages != 2 || st.Served != before+2 {
+		t.Errorf("views with tracking parameters were not served the cached pages: %+v", st)
+	}
+	// ... but a listener key beside them is still personal.
+	fetch(t, u+"?utm_source=linkedin&key=alice", nil)
+	if st := h.CacheStats(); st.Served != before+2 {
+		t.Errorf("a view with a key and tracking parameters was served a shared page: %+v", st)
+	}
 }
 
 // TestPageCacheQueriesOnPostgres: on PostgreSQL an episode page not in the
