@@ -75,3 +75,29 @@ func (h *Handler) can(ctx context.Context, s *session, a accounts.Action, sh *ep
 	}
 	return h.accounts.Authorize(ctx, s.principal, a, id) == nil
 }
+
+// rights is what a page of a show offers, by the person's role there.
+type rights struct {
+	Read, Draft, Edit, Publish, Delete, Members bool
+}
+
+func (h *Handler) rightsIn(ctx context.Context, s *session, sh *episodes.Show) rights {
+	if s == nil || sh == nil {
+		return rights{}
+	}
+	role := accounts.NoRole
+	if !s.principal.Admin {
+		role, _ = h.accounts.RoleIn(ctx, s.principal.UserID, sh.ID) // on error: offer nothing
+	}
+	d := func(a accounts.Action) bool { return accounts.Decide(s.principal, a, sh.ID, role) }
+	return rights{Read: d(accounts.Read), Draft: d(accounts.Draft), Edit: d(accounts.Edit), Publish: d(accounts.Publish),
+		Delete: d(accounts.Delete), Members: d(accounts.Members)}
+}
+
+// pageIn is page for a page of a show: it carries what the person may do
+// there, so the page offers only that.
+func (h *Handler) pageIn(r *http.Request, title string, s *session, sh *episodes.Show, crumbs ...crumb) page {
+	p := h.page(title, s, crumbs...)
+	p.Can = h.rightsIn(r.Context(), s, sh)
+	return p
+}

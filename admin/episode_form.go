@@ -86,7 +86,7 @@ func (h *Handler) episodePage(r *http.Request, s *session, sh *episodes.Show, ep
 		title = "Untitled episode"
 	}
 	p := episodeFormPage{
-		page: h.page(title, s, crumb{"Shows", "/admin/"}, crumb{sh.Title, showAdminURL(sh)}),
+		page: h.pageIn(r, title, s, sh, crumb{"Shows", "/admin/"}, crumb{sh.Title, showAdminURL(sh)}),
 		Show: sh, Episode: ep, Status: ep.EffectiveStatus(now), Form: f, Lists: episodeLists,
 		URL:        episodeAdminURL(sh, ep),
 		FeedURL:    h.links.Feed(sh.Slug),

@@ -196,3 +196,19 @@ func (h *Handler) LTIPlatformAdd(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) LTIPlatformRemove(w http.ResponseWriter, r *http.Request) {
 	h.post(h.ltiPlatformRemove)(w, r)
 }
+
+// ShowMembers serves GET /admin/shows/{show}/members: the show's members.
+func (h *Handler) ShowMembers(w http.ResponseWriter, r *http.Request) { h.get(h.showMembers)(w, r) }
+
+// ShowMemberSet serves POST /admin/shows/{show}/members: invite or change a role.
+func (h *Handler) ShowMemberSet(w http.ResponseWriter, r *http.Request) {
+	h.post(h.showMemberSet)(w, r)
+}
+
+// ShowMemberRemove serves POST /admin/shows/{show}/members/remove.
+func (h *Handler) ShowMemberRemove(w http.ResponseWriter, r *http.Request) {
+	h.post(h.showMemberRemove)(w, r)
+}
+
+// ShowAudit serves GET /admin/shows/{show}/audit: the show's activity.
+func (h *Handler) ShowAudit(w http.ResponseWriter, r *http.Request) { h.get(h.showAudit)(w, r) }

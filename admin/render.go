@@ -19,6 +19,7 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 type page struct {
 	Title    string
 	Session  *session
+	Can      rights // what the person may do in the page's show (show and episode pages)
 	Flash    string
 	Crumbs   []crumb
 	StyleURL string // the listener pages' stylesheet, for one look
@@ -98,6 +99,8 @@ var flashes = map[string]string{
 	"password":      "Your password was changed. Your other sessions have ended.",
 	"revoked":       "That session has ended.",
 	"token-revoked": "The token was revoked; it no longer works.",
+	"member":        "The role was changed.",
+	"unmember":      "The member was removed.",
 }
 
 func flash(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }

@@ -56,7 +56,7 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, s *session,
 		return
 	}
 	p := showPage{
-		page:        h.page(sh.Title, s, crumb{"Shows", "/admin/"}),
+		page:        h.pageIn(r, sh.Title, s, sh, crumb{"Shows", "/admin/"}),
 		Show:        sh,
 		ImageURL:    h.links.ShowImage(sh),
 		PublicURL:   h.links.ShowPage(sh.Slug),
