@@ -90,7 +90,14 @@ type Show struct {
 	// Directories maps a podcast directory ("apple", "spotify", ...) to the
 	// show's page there, for subscribe links.
 	Directories map[string]string
-	CreatedAt   time.Time
+	// FeedLimit pages the feed (RFC 5005): feed.xml holds the newest
+	// FeedLimit episodes and links to archive pages; 0 lists them all.
+	FeedLimit int
+	// Extras are the Podcast Index tags set by the producer.
+	Extras ShowExtras
+	// Network is the publisher the show belongs to, nil when none.
+	Network   *NetworkRef
+	CreatedAt time.Time
 	UpdatedAt   time.Time
 	// Version grows with every change to the show or any of its episodes;
 	// feed caches compare it to know when to rebuild.
@@ -168,6 +175,11 @@ type Episode struct {
 	Guests         []Person
 	DiscussionURL  string
 	Transcripts    []Transcript
+
+	// Extras are the Podcast Index tags set by the producer.
+	Extras EpisodeExtras
+	// Alternates are other renditions of Audio (formats, languages).
+	Alternates []AlternateEnclosure
 }
 
 // IsPublic reports whether listeners and feeds may see the episode at now.

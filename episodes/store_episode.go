@@ -34,9 +34,10 @@ const maxSlugAttempts = 20
 
 const episodeColumns = `id, show_id, slug, guid, title, notes, season, number, type, explicit,
 	audio_key, audio_size, audio_type, audio_duration_ms, audio_sha256, audio_bitrate, image_key,
-	status, publish_at, published_at, discussion_url, created_at, updated_at, sort_at, image_width, image_height`
+	status, publish_at, published_at, discussion_url, created_at, updated_at, sort_at, image_width, image_height, namespace`
 
 func setEpisodeDefaults(e *Episode) {
+	normalizeLicense(&e.Extras.License)
 	if e.Type == "" {
 		e.Type = EpisodeFull
 	}
@@ -186,8 +187,15 @@ func (s *Store) insertEpisode(ctx context.Context, tx *txn, e *Episode) (int64, 
 // writeMaterials replaces the episode's child rows (chapters and learning
 // materials), keeping each list's order in a position column.
 func (s *Store) writeMaterials(ctx context.Context, tx *txn, e *Episode) error {
+	extras, err := json.Marshal(e.Extras)
+	if err != nil {
+		return fmt.Errorf("episodes: encode the namespace tags: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE episodes SET namespace = $1 WHERE id = $2`, string(extras), e.ID); err != nil {
+		return fmt.Errorf("episodes: write the namespace tags of episode %d: %w", e.ID, err)
+	}
 	for _, table := range []string{"episode_takeaways", "episode_study_questions", "episode_references",
-		"episode_guests", "episode_chapters", "episode_transcripts"} {
+		"episode_guests", "episode_chapters", "episode_transcripts", "episode_alternates"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE episode_id = $1`, e.ID); err != nil {
 			return fmt.Errorf("episodes: clear %s: %w", table, err)
 		}
@@ -237,6 +245,13 @@ func (s *Store) writeMaterials(ctx context.Context, tx *txn, e *Episode) error {
 	for i, t := range e.Transcripts {
 		if err := exec(t.Language, `INSERT INTO episode_transcripts (episode_id, position, language, format, object_key, translated_from)
 			VALUES ($1, $2, $3, $4, $5, $6)`, e.ID, i, t.Language, t.Format, t.Key, t.TranslatedFrom); err != nil {
+			return err
+		}
+	}
+	for i, a := range e.Alternates {
+		if err := exec("alternate enclosure", `INSERT INTO episode_alternates (episode_id, position, object_key, content_type, size,
+			duration_ms, bitrate, sha256, language, title) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			e.ID, i, a.Key, a.ContentType, a.Size, a.DurationMS, a.Bitrate, a.SHA256, a.Language, a.Title); err != nil {
 			return err
 		}
 	}
@@ -438,11 +453,15 @@ func (s *Store) scanEpisode(r rowScanner) (*Episode, error) {
 	var a Audio
 	var audioKey sql.NullString
 	var publishAt, publishedAt, created, updated, sorted dbTime
+	var extras string
 	err := r.Scan(&e.ID, &e.ShowID, &e.Slug, &e.GUID, &e.Title, &e.Notes, &e.Season, &e.Number, &e.Type, &e.Explicit,
 		&audioKey, &a.Size, &a.ContentType, &a.DurationMS, &a.SHA256, &a.Bitrate, &e.ImageKey,
-		&e.Status, &publishAt, &publishedAt, &e.DiscussionURL, &created, &updated, &sorted, &e.ImageWidth, &e.ImageHeight)
+		&e.Status, &publishAt, &publishedAt, &e.DiscussionURL, &created, &updated, &sorted, &e.ImageWidth, &e.ImageHeight, &extras)
 	if err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(extras), &e.Extras); err != nil {
+		return nil, fmt.Errorf("decode the namespace tags of episode %d: %w", e.ID, err)
 	}
 	if audioKey.Valid {
 		a.Key = audioKey.String
@@ -488,6 +507,7 @@ const (
 	kindGuest
 	kindChapter
 	kindTranscript
+	kindAlternate
 )
 
 // materialsQuery reads every child row of the episodes with the ids in
@@ -503,7 +523,9 @@ func materialsQuery(in string) string {
 		UNION ALL SELECT 2, episode_id, position, authors, title, container, publisher, url, doi, note, year FROM episode_references` + where + `
 		UNION ALL SELECT 3, episode_id, position, name, role, person_group, href, img, bio, '', 0 FROM episode_guests` + where + `
 		UNION ALL SELECT 4, episode_id, position, title, url, img, '', '', '', '', start_ms FROM episode_chapters` + where + `
-		UNION ALL SELECT 5, episode_id, position, language, format, object_key, translated_from, '', '', '', 0 FROM episode_transcripts` + where
+		UNION ALL SELECT 5, episode_id, position, language, format, object_key, translated_from, '', '', '', 0 FROM episode_transcripts` + where + `
+		UNION ALL SELECT 6, episode_id, position, object_key, content_type, sha256, language, title,
+			CAST(duration_ms AS TEXT), CAST(bitrate AS TEXT), size FROM episode_alternates` + where
 }
 
 // materialRow is one row of materialsQuery.
@@ -571,6 +593,13 @@ func loadMaterialRowsWith(ctx context.Context, q querier, query string, args []a
 			e.Chapters = append(e.Chapters, Chapter{Title: t[0], URL: t[1], Img: t[2], StartMS: r.n})
 		case kindTranscript:
 			e.Transcripts = append(e.Transcripts, Transcript{Language: t[0], Format: t[1], Key: t[2], TranslatedFrom: t[3]})
+		case kindAlternate:
+			dur, _ := strconv.ParseInt(t[5], 10, 64)
+			br, _ := strconv.Atoi(t[6])
+			e.Alternates = append(e.Alternates, AlternateEnclosure{
+				Audio:    Audio{Key: t[0], ContentType: t[1], SHA256: t[2], Size: r.n, DurationMS: dur, Bitrate: br},
+				Language: t[3], Title: t[4],
+			})
 		}
 	}
 	return extra, nil

@@ -313,6 +313,11 @@ func mediaKeys(e *Episode) []mediaSlot {
 			keys = append(keys, mediaSlot{"transcript:" + strings.ToLower(t.Language), t.Key})
 		}
 	}
+	for _, a := range e.Alternates {
+		if a.Key != "" {
+			keys = append(keys, mediaSlot{"alternate:" + a.Key, a.Key})
+		}
+	}
 	return keys
 }
 
@@ -321,7 +326,8 @@ func (s *Store) storedMediaKeys(ctx context.Context, tx *txn, id int64) ([]media
 	var keys []mediaSlot
 	rows, err := tx.QueryContext(ctx, `SELECT 'audio', audio_key FROM episodes WHERE id = $1 AND audio_key IS NOT NULL AND audio_key <> ''
 		UNION ALL SELECT 'image', image_key FROM episodes WHERE id = $1 AND image_key <> ''
-		UNION ALL SELECT 'transcript:' || LOWER(language), object_key FROM episode_transcripts WHERE episode_id = $1`, id)
+		UNION ALL SELECT 'transcript:' || LOWER(language), object_key FROM episode_transcripts WHERE episode_id = $1
+		UNION ALL SELECT 'alternate:' || object_key, object_key FROM episode_alternates WHERE episode_id = $1`, id)
 	if err != nil {
 		return nil, fmt.Errorf("episodes: media of episode %d: %w", id, err)
 	}
@@ -401,7 +407,8 @@ func objectReferenced(ctx context.Context, q querier, key string) (bool, error) 
 	err := q.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM shows WHERE image_key = $1) +
 		(SELECT COUNT(*) FROM episodes WHERE audio_key = $1 OR image_key = $1) +
-		(SELECT COUNT(*) FROM episode_transcripts WHERE object_key = $1)`, key).Scan(&n)
+		(SELECT COUNT(*) FROM episode_transcripts WHERE object_key = $1) +
+		(SELECT COUNT(*) FROM episode_alternates WHERE object_key = $1)`, key).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("episodes: object references: %w", err)
 	}

@@ -10,9 +10,14 @@ import (
 
 const showColumns = `id, slug, guid, title, description, author, owner_name, owner_email, language,
 	categories, explicit, type, link, copyright, image_key, locked, funding, medium, hosts,
-	complete, block, new_feed_url, directories, created_at, updated_at, version, changed_at, time_zone`
+	complete, block, new_feed_url, directories, created_at, updated_at, version, changed_at, time_zone,
+	feed_limit, namespace, COALESCE(network_id, 0),
+	COALESCE((SELECT n.slug FROM networks n WHERE n.id = shows.network_id), ''),
+	COALESCE((SELECT n.guid FROM networks n WHERE n.id = shows.network_id), ''),
+	COALESCE((SELECT n.title FROM networks n WHERE n.id = shows.network_id), '')`
 
 func setShowDefaults(sh *Show) {
+	normalizeLicense(&sh.Extras.License)
 	if sh.Type == "" {
 		sh.Type = TypeEpisodic
 	}
@@ -40,7 +45,7 @@ func setPeopleDefaults(people []Person, role string) {
 }
 
 // showJSON holds the show's list fields encoded for their JSON columns.
-type showJSON struct{ categories, funding, hosts, directories string }
+type showJSON struct{ categories, funding, hosts, directories, namespace string }
 
 func encodeShowJSON(sh *Show) (showJSON, error) {
 	var out showJSON
@@ -51,6 +56,7 @@ func encodeShowJSON(sh *Show) (showJSON, error) {
 	}{
 		{&out.categories, sh.Categories, "[]"}, {&out.funding, sh.Funding, "[]"},
 		{&out.hosts, sh.Hosts, "[]"}, {&out.directories, sh.Directories, "{}"},
+		{&out.namespace, sh.Extras, "{}"},
 	} {
 		b, err := json.Marshal(f.v)
 		if err != nil {
@@ -80,6 +86,12 @@ func (s *Store) CreateShow(ctx context.Context, sh *Show) error {
 	now := s.clock()
 	var id int64
 	err = s.inTx(ctx, func(tx *txn) error {
+		if taken, err := slugTaken(ctx, tx, "networks", sh.Slug); err != nil || taken {
+			if err == nil {
+				err = &Error{Kind: Conflict, Field: "slug", Message: fmt.Sprintf("%q is a network's slug; networks and shows share one URL space, choose another", sh.Slug)}
+			}
+			return err
+		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO shows (slug, guid, title, description, author, owner_name, owner_email,
 		language, categories, explicit, type, link, copyright, image_key, locked, funding, medium, hosts, complete, block,
 		new_feed_url, directories, created_at, updated_at, version, changed_at, time_zone)
@@ -90,6 +102,9 @@ func (s *Store) CreateShow(ctx context.Context, sh *Show) error {
 			js.hosts, sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.TimeZone).Scan(&id)
 		if err != nil {
 			return err // made a Conflict below
+		}
+		if err := writeShowExtras(ctx, tx, id, sh, js); err != nil {
+			return err
 		}
 		if err := s.Audit(ctx, tx, id, AuditShowCreate, sh.Slug, nil); err != nil {
 			return err
@@ -163,19 +178,25 @@ type rowScanner interface{ Scan(dest ...any) error }
 func scanShow(r rowScanner) (*Show, error) {
 	var sh Show
 	var js showJSON
+	var net NetworkRef
 	var created, updated, changed dbTime
 	err := r.Scan(&sh.ID, &sh.Slug, &sh.GUID, &sh.Title, &sh.Description, &sh.Author, &sh.Owner.Name, &sh.Owner.Email,
 		&sh.Language, &js.categories, &sh.Explicit, &sh.Type, &sh.Link, &sh.Copyright, &sh.ImageKey, &sh.Locked,
 		&js.funding, &sh.Medium, &js.hosts, &sh.Complete, &sh.Block, &sh.NewFeedURL, &js.directories,
-		&created, &updated, &sh.Version, &changed, &sh.TimeZone)
+		&created, &updated, &sh.Version, &changed, &sh.TimeZone,
+		&sh.FeedLimit, &js.namespace, &net.ID, &net.Slug, &net.GUID, &net.Title)
 	if err != nil {
 		return nil, err
+	}
+	if net.ID != 0 {
+		sh.Network = &net
 	}
 	sh.CreatedAt, sh.UpdatedAt, sh.ChangedAt = created.Time, updated.Time, changed.Time
 	for _, f := range []struct {
 		src string
 		dst any
-	}{{js.categories, &sh.Categories}, {js.funding, &sh.Funding}, {js.hosts, &sh.Hosts}, {js.directories, &sh.Directories}} {
+	}{{js.categories, &sh.Categories}, {js.funding, &sh.Funding}, {js.hosts, &sh.Hosts}, {js.directories, &sh.Directories},
+		{js.namespace, &sh.Extras}} {
 		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
 			return nil, fmt.Errorf("decode show %d: %w", sh.ID, err)
 		}
@@ -228,6 +249,9 @@ func (s *Store) UpdateShow(ctx context.Context, sh *Show) error {
 		if err != nil {
 			return conflict(err, fmt.Sprintf("update show %d", sh.ID), map[string]string{"slug": sh.Slug, "guid": sh.GUID})
 		}
+		if err := writeShowExtras(ctx, tx, sh.ID, sh, js); err != nil {
+			return err
+		}
 		if err := s.Audit(ctx, tx, sh.ID, AuditShowUpdate, sh.Slug, map[string]any{"changed": changedFields(old, sh)}); err != nil {
 			return err
 		}
@@ -253,7 +277,8 @@ func (s *Store) DeleteShow(ctx context.Context, id int64) error {
 				SELECT image_key FROM shows WHERE id = $1
 				UNION SELECT audio_key FROM episodes WHERE show_id = $1 AND audio_key IS NOT NULL
 				UNION SELECT image_key FROM episodes WHERE show_id = $1
-				UNION SELECT t.object_key FROM episode_transcripts t JOIN episodes e ON e.id = t.episode_id WHERE e.show_id = $1)`,
+				UNION SELECT t.object_key FROM episode_transcripts t JOIN episodes e ON e.id = t.episode_id WHERE e.show_id = $1
+				UNION SELECT a.object_key FROM episode_alternates a JOIN episodes e ON e.id = a.episode_id WHERE e.show_id = $1)`,
 			id, now); err != nil {
 			return fmt.Errorf("episodes: withdraw the media of show %d: %w", id, err)
 		}
@@ -291,4 +316,14 @@ func (s *Store) ShowVersion(ctx context.Context, showID int64) (int64, error) {
 // image or transcript uses the object key.
 func (s *Store) ObjectReferenced(ctx context.Context, key string) (bool, error) {
 	return objectReferenced(ctx, s.db, key)
+}
+
+// writeShowExtras stores the show's feed limit and namespace tags, inside tx
+// (a statement of its own, after the show's row is written).
+func writeShowExtras(ctx context.Context, tx *txn, id int64, sh *Show, js showJSON) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE shows SET feed_limit = $1, namespace = $2 WHERE id = $3`,
+		sh.FeedLimit, js.namespace, id); err != nil {
+		return fmt.Errorf("episodes: write the namespace tags of show %d: %w", id, err)
+	}
+	return nil
 }

@@ -31,6 +31,7 @@ const (
 	MaxKeyLen         = 1024    // object keys in the bucket
 	MaxEmailLen       = 254
 	MaxListLen        = 500 // items in any list (chapters, takeaways, references, ...)
+	MaxFeedLimit      = 1000 // episodes on one page of a paged feed
 	MinYear, MaxYear  = 1, 2100
 )
 
@@ -296,10 +297,16 @@ func (s *Show) Validate() error {
 			return err
 		}
 	}
-	switch s.Medium {
-	case "", MediumPodcast, MediumCourse:
-	default:
-		return invalid("medium", "%q is not a medium; use %q or %q", s.Medium, MediumPodcast, MediumCourse)
+	if s.Medium != "" {
+		if err := CheckMedium("medium", s.Medium); err != nil {
+			return err
+		}
+	}
+	if s.FeedLimit < 0 || s.FeedLimit > MaxFeedLimit {
+		return invalid("feed_limit", "is %d; give 0 to list every episode, or 1 to %d episodes per feed page", s.FeedLimit, MaxFeedLimit)
+	}
+	if err := s.Extras.Validate(); err != nil {
+		return err
 	}
 	if err := checkList("hosts", len(s.Hosts)); err != nil {
 		return err
@@ -488,6 +495,47 @@ func (e *Episode) Validate() error {
 		}
 		if tr.TranslatedFrom != "" && strings.EqualFold(tr.TranslatedFrom, tr.Language) {
 			return invalid(f+".translated_from", "must differ from the transcript's own language")
+		}
+	}
+	var durationMS int64
+	if e.Audio != nil {
+		durationMS = e.Audio.DurationMS
+	}
+	if err := e.Extras.Validate(durationMS); err != nil {
+		return err
+	}
+	return checkAlternates(e.Alternates)
+}
+
+// MaxAlternates bounds an episode's alternate enclosures.
+const MaxAlternates = 20
+
+func checkAlternates(alts []AlternateEnclosure) error {
+	if len(alts) > MaxAlternates {
+		return invalid("alternate_enclosures", "has %d items; at most %d are allowed", len(alts), MaxAlternates)
+	}
+	for i, a := range alts {
+		f := fmt.Sprintf("alternate_enclosures[%d]", i)
+		if a.Key == "" {
+			return invalid(f+".url", "is required")
+		}
+		if err := checkKey(f+".url", a.Key); err != nil {
+			return err
+		}
+		if a.Size <= 0 {
+			return invalid(f+".size", "must be more than 0")
+		}
+		if err := checkText(f+".type", a.ContentType, MaxShortLen, false); err != nil {
+			return err
+		}
+		if err := checkLanguage(f+".language", a.Language, false); err != nil {
+			return err
+		}
+		if err := checkText(f+".title", a.Title, 32, false); err != nil {
+			return err
+		}
+		if a.SHA256 != "" && !sha256HexRE.MatchString(a.SHA256) {
+			return invalid(f+".sha256", "%q is not a SHA-256 in hex", a.SHA256)
 		}
 	}
 	return nil

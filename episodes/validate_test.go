@@ -70,7 +70,7 @@ func TestShowValidate(t *testing.T) {
 		{"no guid", func(s *Show) { s.GUID = "" }, "guid"},
 		{"funding no url", func(s *Show) { s.Funding[0].URL = "" }, "funding[0].url"},
 		{"funding bad url", func(s *Show) { s.Funding[0].URL = "example.com" }, "funding[0].url"},
-		{"bad medium", func(s *Show) { s.Medium = "music" }, "medium"},
+		{"bad medium", func(s *Show) { s.Medium = "radio" }, "medium"},
 		{"host no name", func(s *Show) { s.Hosts[0].Name = "" }, "hosts[0].name"},
 		{"host bad img", func(s *Show) { s.Hosts[0].Img = "img.png" }, "hosts[0].img"},
 		{"host bio", func(s *Show) { s.Hosts[0].Bio = "x" }, "hosts[0].bio"},

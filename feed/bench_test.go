@@ -60,13 +60,13 @@ func BenchmarkRebuild(b *testing.B) {
 		b.Run(fmt.Sprintf("episodes=%d", n), func(b *testing.B) {
 			show, eps := benchShow(n)
 			hc := newHTMLCache(1 << 30)
-			if _, _, err := build(show, eps, testLinks, testNow, hc); err != nil {
+			if _, _, err := build(show, eps, testLinks, testNow, hc, page{}); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
 				eps[i%n].Notes = fmt.Sprintf("Revised notes, revision %d.", i)
-				if _, _, err := build(show, eps, testLinks, testNow, hc); err != nil {
+				if _, _, err := build(show, eps, testLinks, testNow, hc, page{}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -50,7 +51,11 @@ type channel struct {
 	Persons     []person  `xml:"podcast:person"`
 	Medium      string    `xml:"podcast:medium,omitempty"`
 	Push        pushTags  // hubs and podping (push.go)
-	Items       []*item   // untagged: a tag would write the items twice
+	// AtomLinks replaces podcast.Podcast's one AtomLink (a field at this
+	// depth hides the embedded one): self and RFC 5005's paging links.
+	AtomLinks   []atomLink `xml:"atom:link"`
+	channelTags            // namespace.go
+	Items       []*item    // untagged: a tag would write the items twice
 }
 
 // item extends podcast.Item.
@@ -68,6 +73,7 @@ type item struct {
 	Transcripts []transcript `xml:"podcast:transcript"`
 	Chapters    *chapters    `xml:"podcast:chapters,omitempty"`
 	Persons     []person     `xml:"podcast:person"`
+	itemTags                 // namespace.go
 }
 
 type cdata struct {
@@ -101,6 +107,7 @@ type transcript struct {
 	URL      string `xml:"url,attr"`
 	Type     string `xml:"type,attr"`
 	Language string `xml:"language,attr,omitempty"`
+	Rel      string `xml:"rel,attr,omitempty"` // "captions" for WebVTT
 }
 
 type chapters struct {
@@ -113,15 +120,16 @@ type chapters struct {
 // episodic show and oldest first for a serial one. The output depends only on
 // its arguments, so the same input gives the same bytes.
 func Build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now time.Time) ([]byte, error) {
-	b, _, err := build(show, eps, lb, now, nil)
+	b, _, err := build(show, eps, lb, now, nil, page{})
 	return b, err
 }
 
 // build is Build that also reports the feed's modification time: the latest
 // change of the show or of an included episode (now when nothing says). It
 // takes the episodes' rendered show notes from hc when it has them (nil: no
-// cache).
-func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now time.Time, hc *htmlCache) ([]byte, time.Time, error) {
+// cache). A page other than the zero page is one page of a paged feed: eps
+// are its episodes, and the channel links the other pages.
+func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now time.Time, hc *htmlCache, pg page) ([]byte, time.Time, error) {
 	if show == nil {
 		return nil, time.Time{}, errors.New("feed: no show to build")
 	}
@@ -156,6 +164,7 @@ func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now t
 	if err != nil {
 		return nil, time.Time{}, err
 	}
+	addChannelTags(ch, show, public, lb, pg)
 	ch.Items = make([]*item, 0, len(public))
 	hb := hc.start(show.ID)
 	for _, ep := range public {
@@ -226,7 +235,6 @@ func buildChannel(r *renderer, show *episodes.Show, lb links.Builder, pubDate, m
 	p.Generator = "Lyssna"
 	p.Language = cleanText(show.Language)
 	p.Copyright = cleanText(show.Copyright)
-	p.AddAtomLink(lb.Feed(show.Slug))
 	p.AddImage(lb.ShowImage(show))
 	p.IAuthor = cleanText(show.Author)
 	if show.Owner.Name != "" || show.Owner.Email != "" {
@@ -242,7 +250,7 @@ func buildChannel(r *renderer, show *episodes.Show, lb links.Builder, pubDate, m
 	// AddCategory also fills RSS's one-value category with a comma list.
 	p.Category = ""
 	p.IExplicit = strconv.FormatBool(show.Explicit)
-	if show.Block {
+	if show.Block || slices.Contains(show.Extras.BlockPlatforms, "apple") {
 		p.IBlock = "Yes"
 	}
 	if show.Complete {
@@ -320,14 +328,17 @@ func buildItem(r *renderer, hb *htmlBuild, show *episodes.Show, ep *episodes.Epi
 		if lang == "" {
 			lang = show.Language
 		}
-		it.Transcripts = append(it.Transcripts, transcript{
-			URL: lb.Media(t.Key), Type: transcriptType(t.Format), Language: cleanText(lang),
-		})
+		tr := transcript{URL: lb.Media(t.Key), Type: transcriptType(t.Format), Language: cleanText(lang)}
+		if t.Format == episodes.FormatVTT {
+			tr.Rel = "captions" // timed, so apps may show it as captions
+		}
+		it.Transcripts = append(it.Transcripts, tr)
 	}
 	if len(ep.Chapters) > 0 {
 		it.Chapters = &chapters{URL: lb.Chapters(show.Slug, ep.Slug), Type: "application/json+chapters"}
 	}
 	it.Persons = persons(ep.Guests, "guest")
+	addItemTags(it, show, ep, lb)
 	return it, nil
 }
 

@@ -22,6 +22,7 @@ import (
 type Source interface {
 	GetShow(ctx context.Context, slug string) (*episodes.Show, error)
 	PublicEpisodes(ctx context.Context, showID int64, now time.Time) ([]*episodes.Episode, error)
+	PublicFeedPage(ctx context.Context, showID int64, now time.Time, offset, limit int) ([]*episodes.Episode, int, error)
 	ShowVersion(ctx context.Context, showID int64) (int64, error)
 	NextScheduled(ctx context.Context, showID int64, after time.Time) (time.Time, bool, error)
 	PromoteDue(ctx context.Context, showID int64, now time.Time) (int, error)
@@ -64,7 +65,7 @@ type Cache struct {
 	html   *htmlCache // episodes' rendered show notes, kept between builds
 
 	mu      sync.RWMutex
-	entries map[string]*entry // by show slug
+	entries map[string]*entry // by show slug, and pageKey for a paged feed's later pages
 	bytes   int64             // the built feeds' sizes, under mu
 	max     int64             // the feeds' share of MaxBytes
 
@@ -112,7 +113,20 @@ type entry struct {
 	retryAt time.Time // after a failed refresh: serve as is until then
 	nextAt  time.Time // a scheduled episode's time; zero when none
 	moved   string    // show.NewFeedURL: answer 301
-	b       *built
+	// pages is how many pages the show's feed has (1 when not paged); a
+	// request for a page past it has an entry with noPage set (404).
+	pages  int
+	noPage bool
+	b      *built
+}
+
+// pageKey is the cache key of page n of a show's feed: the slug for the
+// first page (the feed), slug?page=n after it.
+func pageKey(slug string, n int) string {
+	if n <= 1 {
+		return slug
+	}
+	return slug + "?page=" + strconv.Itoa(n)
 }
 
 // built is a feed as built once: both representations with their headers.
@@ -174,12 +188,14 @@ func (c *Cache) Invalidate(showID int64) {
 	}
 }
 
-// lookup returns the show's current entry, nil when there is no such show.
-// When the database fails it returns the last entry built, however stale,
-// and an error only when it has none.
-func (c *Cache) lookup(ctx context.Context, slug string) (*entry, error) {
+// lookup returns the current entry of page n of the show's feed (n is 1
+// for the feed itself), nil when there is no such show. When the database
+// fails it returns the last entry built, however stale, and an error only
+// when it has none.
+func (c *Cache) lookup(ctx context.Context, slug string, n int) (*entry, error) {
+	key := pageKey(slug, n)
 	c.mu.RLock()
-	e := c.entries[slug]
+	e := c.entries[key]
 	c.mu.RUnlock()
 	now := c.now()
 	if e != nil && (now.Before(e.retryAt) ||
@@ -190,11 +206,11 @@ func (c *Cache) lookup(ctx context.Context, slug string) (*entry, error) {
 	// The refresh must not die with the request that started it, but has a
 	// deadline of its own, so a database that stopped answering (rather
 	// than refusing) cannot hold it for ever.
-	ch := c.flight.DoChan(slug, func() (any, error) {
+	ch := c.flight.DoChan(key, func() (any, error) {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.RefreshTimeout)
 		defer cancel()
-		v, err := c.refresh(rctx, slug)
-		c.noteOutcome(slug, err)
+		v, err := c.refresh(rctx, slug, n)
+		c.noteOutcome(key, err)
 		return v, err
 	})
 	var res singleflight.Result
@@ -258,10 +274,12 @@ func due(e *entry, now time.Time) bool {
 	return !e.nextAt.IsZero() && !now.Before(e.nextAt)
 }
 
-// refresh checks the show's version and rebuilds its feed when it changed.
-func (c *Cache) refresh(ctx context.Context, slug string) (*entry, error) {
+// refresh checks the show's version and rebuilds page n of its feed when
+// it changed.
+func (c *Cache) refresh(ctx context.Context, slug string, n int) (*entry, error) {
+	key := pageKey(slug, n)
 	c.mu.RLock()
-	old := c.entries[slug]
+	old := c.entries[key]
 	c.mu.RUnlock()
 	now := c.now()
 	gen := c.invalidations.Load()
@@ -278,14 +296,14 @@ func (c *Cache) refresh(ctx context.Context, slug string) (*entry, error) {
 		case v == old.version:
 			fresh := *old
 			fresh.checked, fresh.retryAt = now, time.Time{}
-			c.keep(slug, old, &fresh)
+			c.keep(key, old, &fresh)
 			return &fresh, nil
 		}
 	}
 
 	show, err := c.loadShow(ctx, slug, now)
 	if isNotFound(err) {
-		c.store(slug, nil)
+		c.store(key, nil)
 		if old != nil {
 			c.html.forgetShow(old.showID)
 		}
@@ -294,16 +312,30 @@ func (c *Cache) refresh(ctx context.Context, slug string) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{showID: show.ID, version: show.Version, checked: now}
+	e := &entry{showID: show.ID, version: show.Version, checked: now, pages: 1}
 	if show.NewFeedURL != "" {
 		e.moved = show.NewFeedURL
 		e.b = &built{}
-		c.store(slug, e)
+		c.store(key, e)
 		return e, nil
 	}
-	eps, err := c.src.PublicEpisodes(ctx, show.ID, now)
-	if err != nil {
-		return nil, fmt.Errorf("feed: unable to load the episodes of %q: %w", slug, err)
+	var eps []*episodes.Episode
+	var pg page
+	if show.FeedLimit > 0 {
+		// A paged feed (RFC 5005): read only this page's episodes, so the
+		// cost of a page follows the limit, not the size of the show.
+		var total int
+		eps, total, err = c.src.PublicFeedPage(ctx, show.ID, now, (n-1)*show.FeedLimit, show.FeedLimit)
+		if err != nil {
+			return nil, fmt.Errorf("feed: unable to load page %d of the episodes of %q: %w", n, slug, err)
+		}
+		e.pages = max(1, (total+show.FeedLimit-1)/show.FeedLimit)
+		pg = page{n: n, last: e.pages}
+	} else if n == 1 {
+		eps, err = c.src.PublicEpisodes(ctx, show.ID, now)
+		if err != nil {
+			return nil, fmt.Errorf("feed: unable to load the episodes of %q: %w", slug, err)
+		}
 	}
 	next, ok, err := c.src.NextScheduled(ctx, show.ID, now)
 	if err != nil {
@@ -312,19 +344,23 @@ func (c *Cache) refresh(ctx context.Context, slug string) (*entry, error) {
 	if ok {
 		e.nextAt = next
 	}
-	b, err := c.build(show, eps, now)
-	if err != nil {
-		return nil, err
+	if n > e.pages {
+		e.noPage, e.b = true, &built{}
+	} else {
+		b, err := c.build(show, eps, now, pg)
+		if err != nil {
+			return nil, err
+		}
+		e.b = b
 	}
-	e.b = b
 	if c.invalidations.Load() != gen {
 		// A write landed while we read: serve this build once, rebuild next time.
 		stale := *e
 		stale.version = -1
-		c.store(slug, &stale)
+		c.store(key, &stale)
 		return e, nil
 	}
-	c.store(slug, e)
+	c.store(key, e)
 	return e, nil
 }
 
@@ -361,8 +397,8 @@ func wrapUnlessNotFound(err error, format string, args ...any) error {
 // from the data (the show's ChangedAt, which every write moves on by at
 // least a second, or the newest change build finds when that is later), so
 // every replica sends the same one for the same bytes.
-func (c *Cache) build(show *episodes.Show, eps []*episodes.Episode, now time.Time) (*built, error) {
-	body, modified, err := build(show, eps, c.lb, now, c.html)
+func (c *Cache) build(show *episodes.Show, eps []*episodes.Episode, now time.Time, pg page) (*built, error) {
+	body, modified, err := build(show, eps, c.lb, now, c.html, pg)
 	if err != nil {
 		return nil, err
 	}

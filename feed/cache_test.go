@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,6 +86,29 @@ func (f *fakeSource) PublicEpisodes(_ context.Context, showID int64, now time.Ti
 		}
 	}
 	return out, nil
+}
+
+// PublicFeedPage pages PublicEpisodes as the store does (newest first).
+func (f *fakeSource) PublicFeedPage(ctx context.Context, showID int64, now time.Time, offset, limit int) ([]*episodes.Episode, int, error) {
+	all, err := f.PublicEpisodes(ctx, showID, now)
+	if err != nil {
+		return nil, 0, err
+	}
+	return pageOf(all, offset, limit)
+}
+
+// pageOf is one page of eps in the store's feed order.
+func pageOf(eps []*episodes.Episode, offset, limit int) ([]*episodes.Episode, int, error) {
+	slices.SortStableFunc(eps, func(a, b *episodes.Episode) int {
+		if c := b.PublishAt.Compare(*a.PublishAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	if offset >= len(eps) {
+		return nil, len(eps), nil
+	}
+	return eps[offset:min(offset+limit, len(eps))], len(eps), nil
 }
 
 func (f *fakeSource) ShowVersion(ctx context.Context, showID int64) (int64, error) {

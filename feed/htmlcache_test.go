@@ -17,7 +17,7 @@ func TestBuildWithHTMLCache(t *testing.T) {
 	show, eps := serialShow()
 	check := func(step string, lb links.Builder) {
 		t.Helper()
-		got, _, err := build(show, eps, lb, testNow, hc)
+		got, _, err := build(show, eps, lb, testNow, hc, page{})
 		if err != nil {
 			t.Fatalf("%s: %v", step, err)
 		}

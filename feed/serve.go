@@ -63,7 +63,17 @@ func (c *Cache) Serve(w http.ResponseWriter, r *http.Request, showSlug string) e
 		http.Error(w, "feed: only GET and HEAD are allowed on a feed", http.StatusMethodNotAllowed)
 		return nil
 	}
-	e, err := c.lookup(r.Context(), showSlug)
+	n := 1
+	if r.URL.RawQuery != "" {
+		if v := r.URL.Query().Get("page"); v != "" {
+			var err error
+			if n, err = strconv.Atoi(v); err != nil || n < 1 {
+				http.Error(w, "feed: page "+strconv.Quote(v)+" is not a page number; pages are numbered from 1", http.StatusBadRequest)
+				return nil
+			}
+		}
+	}
+	e, err := c.lookup(r.Context(), showSlug, n)
 	if err != nil {
 		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter/time.Second)))
 		http.Error(w, "feed: the feed is unavailable right now; try again shortly", http.StatusServiceUnavailable)
@@ -75,6 +85,10 @@ func (c *Cache) Serve(w http.ResponseWriter, r *http.Request, showSlug string) e
 	}
 	if e.moved != "" {
 		http.Redirect(w, r, e.moved, http.StatusMovedPermanently)
+		return nil
+	}
+	if e.noPage {
+		http.Error(w, "feed: the feed of "+strconv.Quote(showSlug)+" has "+strconv.Itoa(e.pages)+" page(s); there is no page "+strconv.Itoa(n), http.StatusNotFound)
 		return nil
 	}
 

@@ -4,6 +4,7 @@ package links
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/lyssna/lyssna/episodes"
@@ -36,6 +37,20 @@ func (b Builder) ShowPage(showSlug string) string {
 // Feed is a show's RSS feed.
 func (b Builder) Feed(showSlug string) string {
 	return b.base + "/" + url.PathEscape(showSlug) + "/feed.xml"
+}
+
+// FeedPage is page n of a show's paged feed (RFC 5005): the feed itself
+// for page 1, feed.xml?page=n after it.
+func (b Builder) FeedPage(showSlug string, n int) string {
+	if n <= 1 {
+		return b.Feed(showSlug)
+	}
+	return b.Feed(showSlug) + "?page=" + strconv.Itoa(n)
+}
+
+// PublisherFeed is a network's publisher feed.
+func (b Builder) PublisherFeed(networkSlug string) string {
+	return b.base + "/" + url.PathEscape(networkSlug) + "/publisher.xml"
 }
 
 // EpisodePage is the listener page of an episode.

@@ -38,7 +38,8 @@ type episodeJSON struct {
 	UpdatedAt      time.Time        `json:"updated_at"`
 	// Warnings are what is kept but falls short of a directory's rules
 	// (embedded cover art under 1400 px); left out when there are none.
-	Warnings []warningJSON `json:"warnings,omitempty"`
+	Warnings             []warningJSON `json:"warnings,omitempty"`
+	episodeNamespaceJSON               // api_namespace_json.go
 }
 
 // warningJSON is one warning: the field it concerns and what to do.
@@ -70,6 +71,7 @@ func (h *handler) episodeJSON(s *episodes.Show, e *episodes.Episode) episodeJSON
 		}),
 		PageURL:   h.Links.EpisodePage(s.Slug, e.Slug),
 		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
+		episodeNamespaceJSON: h.episodeNamespaceJSON(e),
 	}
 	if a := e.Audio; a != nil {
 		out.Audio = &audioJSON{URL: h.Links.Media(a.Key), Size: a.Size, Type: a.ContentType,
@@ -100,17 +102,18 @@ type episodePatch struct {
 	Guests         opt[[]guestJSON]     `json:"guests"`
 	DiscussionURL  opt[string]          `json:"discussion_url"`
 
-	ID          readOnly `json:"id"`
-	Status      readOnly `json:"status"`
-	PublishAt   readOnly `json:"publish_at"`
-	PublishedAt readOnly `json:"published_at"`
-	Audio       readOnly `json:"audio"`
-	ImageURL    readOnly `json:"image_url"`
-	Transcripts readOnly `json:"transcripts"`
-	PageURL     readOnly `json:"page_url"`
-	CreatedAt   readOnly `json:"created_at"`
-	UpdatedAt   readOnly `json:"updated_at"`
-	Warnings    readOnly `json:"warnings"`
+	ID                    readOnly `json:"id"`
+	Status                readOnly `json:"status"`
+	PublishAt             readOnly `json:"publish_at"`
+	PublishedAt           readOnly `json:"published_at"`
+	Audio                 readOnly `json:"audio"`
+	ImageURL              readOnly `json:"image_url"`
+	Transcripts           readOnly `json:"transcripts"`
+	PageURL               readOnly `json:"page_url"`
+	CreatedAt             readOnly `json:"created_at"`
+	UpdatedAt             readOnly `json:"updated_at"`
+	Warnings              readOnly `json:"warnings"`
+	episodeNamespacePatch          // api_namespace_json.go
 }
 
 // decodeEpisodePatch reads an episode's JSON (at most 1 MiB) from r,
@@ -165,5 +168,5 @@ func (p episodePatch) apply(e *episodes.Episode) error {
 		})
 	}
 	p.DiscussionURL.to(&e.DiscussionURL)
-	return nil
+	return p.episodeNamespacePatch.apply(e)
 }

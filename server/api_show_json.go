@@ -32,12 +32,13 @@ type showJSON struct {
 	TimeZone    string         `json:"time_zone"`
 	// Directories maps a podcast directory ("apple", "spotify", ...) to the
 	// show's page there; the show page links to them.
-	Directories map[string]string `json:"directories"`
-	ImageURL    string            `json:"image_url"`
-	FeedURL     string            `json:"feed_url"`
-	PageURL     string            `json:"page_url"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	Directories       map[string]string `json:"directories"`
+	ImageURL          string            `json:"image_url"`
+	FeedURL           string            `json:"feed_url"`
+	PageURL           string            `json:"page_url"`
+	CreatedAt         time.Time         `json:"created_at"`
+	UpdatedAt         time.Time         `json:"updated_at"`
+	showNamespaceJSON                   // api_namespace_json.go
 }
 
 func (h *handler) showJSON(s *episodes.Show) showJSON {
@@ -60,6 +61,7 @@ func (h *handler) showJSON(s *episodes.Show) showJSON {
 		FeedURL:     h.Links.Feed(s.Slug),
 		PageURL:     h.Links.ShowPage(s.Slug),
 		CreatedAt:   s.CreatedAt, UpdatedAt: s.UpdatedAt,
+		showNamespaceJSON: h.showNamespaceJSON(s),
 	}
 }
 
@@ -88,11 +90,12 @@ type showPatch struct {
 	TimeZone    opt[string]            `json:"time_zone"`
 	Directories opt[map[string]string] `json:"directories"`
 
-	ImageURL  readOnly `json:"image_url"`
-	FeedURL   readOnly `json:"feed_url"`
-	PageURL   readOnly `json:"page_url"`
-	CreatedAt readOnly `json:"created_at"`
-	UpdatedAt readOnly `json:"updated_at"`
+	ImageURL           readOnly `json:"image_url"`
+	FeedURL            readOnly `json:"feed_url"`
+	PageURL            readOnly `json:"page_url"`
+	CreatedAt          readOnly `json:"created_at"`
+	UpdatedAt          readOnly `json:"updated_at"`
+	showNamespacePatch          // api_namespace_json.go
 }
 
 // apply copies the fields present in p onto s. (The Store refuses a new
@@ -138,5 +141,5 @@ func (p showPatch) apply(s *episodes.Show) error {
 	p.NewFeedURL.to(&s.NewFeedURL)
 	p.TimeZone.to(&s.TimeZone)
 	p.Directories.to(&s.Directories)
-	return nil
+	return p.showNamespacePatch.apply(s)
 }
