@@ -98,7 +98,7 @@ type Show struct {
 	// Network is the publisher the show belongs to, nil when none.
 	Network   *NetworkRef
 	CreatedAt time.Time
-	UpdatedAt   time.Time
+	UpdatedAt time.Time
 	// Version grows with every change to the show or any of its episodes;
 	// feed caches compare it to know when to rebuild.
 	Version int64

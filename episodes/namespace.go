@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -37,6 +38,9 @@ type UpdateFrequency struct {
 	Text     string `json:"text,omitempty"`
 	RRule    string `json:"rrule,omitempty"`
 	Complete bool   `json:"complete,omitempty"`
+	// DTStart is when the rule begins; the namespace requires it with
+	// COUNT.
+	DTStart *time.Time `json:"dtstart,omitempty"`
 }
 
 // RemoteItem is a podcast:remoteItem naming another feed: its podcast:guid
@@ -389,6 +393,9 @@ func (x *ShowExtras) Validate() error {
 		if u.RRule != "" {
 			if err := CheckRRule(u.RRule); err != nil {
 				return invalid("update_frequency.rrule", "%q is not an RFC 5545 recurrence rule: %v", u.RRule, err)
+			}
+			if u.DTStart == nil && strings.Contains(";"+u.RRule, ";COUNT=") {
+				return invalid("update_frequency.dtstart", "is required with a COUNT in the rrule: give the date of the first episode")
 			}
 		}
 	}

@@ -30,7 +30,7 @@ const (
 	MaxURLLen         = 2048    // any URL
 	MaxKeyLen         = 1024    // object keys in the bucket
 	MaxEmailLen       = 254
-	MaxListLen        = 500 // items in any list (chapters, takeaways, references, ...)
+	MaxListLen        = 500  // items in any list (chapters, takeaways, references, ...)
 	MaxFeedLimit      = 1000 // episodes on one page of a paged feed
 	MinYear, MaxYear  = 1, 2100
 )

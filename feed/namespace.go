@@ -67,6 +67,7 @@ type block struct {
 
 type updateFrequency struct {
 	RRule    string `xml:"rrule,attr,omitempty"`
+	DTStart  string `xml:"dtstart,attr,omitempty"`
 	Complete string `xml:"complete,attr,omitempty"`
 	Text     string `xml:",chardata"`
 }
@@ -192,6 +193,9 @@ func addChannelTags(ch *channel, show *episodes.Show, public []*episodes.Episode
 	}
 	if u := x.UpdateFrequency; u != nil {
 		t.UpdateFrequency = &updateFrequency{RRule: cleanText(u.RRule), Text: cleanText(u.Text)}
+		if u.DTStart != nil {
+			t.UpdateFrequency.DTStart = u.DTStart.UTC().Format("2006-01-02T15:04:05.000Z")
+		}
 		if u.Complete {
 			t.UpdateFrequency.Complete = "true"
 		}

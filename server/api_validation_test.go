@@ -42,7 +42,7 @@ func TestAPIShowValidation(t *testing.T) {
 		{"bad type", `{"slug": "s", "title": "T", "language": "en", "type": "daily"}`, "type"},
 		{"bad link", `{"slug": "s", "title": "T", "language": "en", "link": "ftp://x"}`, "link"},
 		{"funding without url", `{"slug": "s", "title": "T", "language": "en", "funding": [{"label": "Give"}]}`, "funding[0].url"},
-		{"bad medium", `{"slug": "s", "title": "T", "language": "en", "medium": "film"}`, "medium"},
+		{"bad medium", `{"slug": "s", "title": "T", "language": "en", "medium": "radio"}`, "medium"},
 		{"host without name", `{"slug": "s", "title": "T", "language": "en", "hosts": [{"role": "host"}]}`, "hosts[0].name"},
 		{"bad new feed url", `{"slug": "s", "title": "T", "language": "en", "new_feed_url": "elsewhere"}`, "new_feed_url"},
 		{"unknown time zone", `{"slug": "s", "title": "T", "language": "en", "time_zone": "Mars/Olympus_Mons"}`, "time_zone"},
