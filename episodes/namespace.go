@@ -98,6 +98,7 @@ type ContentLink struct {
 // the same ingest as the main audio.
 type AlternateEnclosure struct {
 	Audio
+	Name     string // how the API addresses it: a slug, one per name in the episode
 	Language string // BCP 47, empty for the show's language
 	Title    string // a short name apps show ("Svenska", "Low bandwidth")
 }

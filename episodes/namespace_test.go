@@ -76,7 +76,7 @@ func TestNamespaceValidate(t *testing.T) {
 		{"episode license", func(e *Episode) { e.Extras.License = License{Identifier: "Nope-1.0"} }, "license.identifier"},
 		{"content link", func(e *Episode) { e.Extras.ContentLinks = []ContentLink{{Href: "/x", Text: "x"}} }, "content_links[0].href"},
 		{"alternate language", func(e *Episode) {
-			e.Alternates = []AlternateEnclosure{{Audio: Audio{Key: "a.mp3", Size: 1}, Language: "klingon-tlh"}}
+			e.Alternates = []AlternateEnclosure{{Audio: Audio{Key: "a.mp3", Size: 1}, Name: "x", Language: "klingon-tlh"}}
 		}, "alternate_enclosures[0].language"},
 	}
 	for _, tt := range eps {
@@ -159,7 +159,7 @@ func TestStoreNamespaceRoundTrip(t *testing.T) {
 			if i == 1 {
 				e.Extras = EpisodeExtras{License: License{Identifier: "CC0-1.0"}, Soundbites: []Soundbite{{StartMS: 100, DurationMS: 500, Title: "Bite"}},
 					Location: &Location{Name: "Here"}, ContentLinks: []ContentLink{{Href: "https://x.example/v", Text: "Video"}}}
-				e.Alternates = []AlternateEnclosure{{Audio: Audio{Key: "audio/alt.mp3", Size: 5, ContentType: "audio/mpeg", DurationMS: 9, Bitrate: 64000, SHA256: ""}, Language: "sv", Title: "Svenska"}}
+				e.Alternates = []AlternateEnclosure{{Audio: Audio{Key: "audio/alt.mp3", Size: 5, ContentType: "audio/mpeg", DurationMS: 9, Bitrate: 64000, SHA256: ""}, Language: "sv", Title: "Svenska", Name: "sv"}}
 			}
 			if err := s.CreateEpisode(ctx, e); err != nil {
 				t.Fatal(err)

@@ -250,8 +250,8 @@ func (s *Store) writeMaterials(ctx context.Context, tx *txn, e *Episode) error {
 	}
 	for i, a := range e.Alternates {
 		if err := exec("alternate enclosure", `INSERT INTO episode_alternates (episode_id, position, object_key, content_type, size,
-			duration_ms, bitrate, sha256, language, title) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			e.ID, i, a.Key, a.ContentType, a.Size, a.DurationMS, a.Bitrate, a.SHA256, a.Language, a.Title); err != nil {
+			duration_ms, bitrate, sha256, language, title, name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			e.ID, i, a.Key, a.ContentType, a.Size, a.DurationMS, a.Bitrate, a.SHA256, a.Language, a.Title, a.Name); err != nil {
 			return err
 		}
 	}
@@ -508,6 +508,9 @@ const (
 	kindChapter
 	kindTranscript
 	kindAlternate
+	// kindLastMaterial is the last kind of materialsQuery; a query that
+	// unites rows of its own with it numbers them after.
+	kindLastMaterial = kindAlternate
 )
 
 // materialsQuery reads every child row of the episodes with the ids in
@@ -524,8 +527,8 @@ func materialsQuery(in string) string {
 		UNION ALL SELECT 3, episode_id, position, name, role, person_group, href, img, bio, '', 0 FROM episode_guests` + where + `
 		UNION ALL SELECT 4, episode_id, position, title, url, img, '', '', '', '', start_ms FROM episode_chapters` + where + `
 		UNION ALL SELECT 5, episode_id, position, language, format, object_key, translated_from, '', '', '', 0 FROM episode_transcripts` + where + `
-		UNION ALL SELECT 6, episode_id, position, object_key, content_type, sha256, language, title,
-			CAST(duration_ms AS TEXT), CAST(bitrate AS TEXT), size FROM episode_alternates` + where
+		UNION ALL SELECT 6, episode_id, position, object_key, content_type, sha256, language, title, name,
+			CAST(duration_ms AS TEXT) || ' ' || CAST(bitrate AS TEXT), size FROM episode_alternates` + where
 }
 
 // materialRow is one row of materialsQuery.
@@ -541,7 +544,7 @@ func loadMaterialRows(ctx context.Context, q querier, query string, args []any, 
 }
 
 // loadMaterialRowsWith is loadMaterialRows for a query that unites more
-// rows of its own with the materials: the rows of a kind past kindTranscript
+// rows of its own with the materials: the rows of a kind past kindLastMaterial
 // are returned, not applied.
 func loadMaterialRowsWith(ctx context.Context, q querier, query string, args []any, byID map[int64]*Episode) ([]materialRow, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
@@ -555,7 +558,7 @@ func loadMaterialRowsWith(ctx context.Context, q querier, query string, args []a
 			rows.Close()
 			return nil, fmt.Errorf("episodes: load materials: %w", err)
 		}
-		if r.kind > kindTranscript {
+		if r.kind > kindLastMaterial {
 			extra = append(extra, r)
 			continue
 		}
@@ -594,11 +597,12 @@ func loadMaterialRowsWith(ctx context.Context, q querier, query string, args []a
 		case kindTranscript:
 			e.Transcripts = append(e.Transcripts, Transcript{Language: t[0], Format: t[1], Key: t[2], TranslatedFrom: t[3]})
 		case kindAlternate:
-			dur, _ := strconv.ParseInt(t[5], 10, 64)
-			br, _ := strconv.Atoi(t[6])
+			d, b, _ := strings.Cut(t[6], " ") // duration and bitrate
+			dur, _ := strconv.ParseInt(d, 10, 64)
+			br, _ := strconv.Atoi(b)
 			e.Alternates = append(e.Alternates, AlternateEnclosure{
 				Audio:    Audio{Key: t[0], ContentType: t[1], SHA256: t[2], Size: r.n, DurationMS: dur, Bitrate: br},
-				Language: t[3], Title: t[4],
+				Language: t[3], Title: t[4], Name: t[5],
 			})
 		}
 	}

@@ -514,8 +514,16 @@ func checkAlternates(alts []AlternateEnclosure) error {
 	if len(alts) > MaxAlternates {
 		return invalid("alternate_enclosures", "has %d items; at most %d are allowed", len(alts), MaxAlternates)
 	}
+	names := map[string]bool{}
 	for i, a := range alts {
 		f := fmt.Sprintf("alternate_enclosures[%d]", i)
+		if !ValidSlug(a.Name) || len(a.Name) > 32 {
+			return invalid(f+".name", "%q is not a name for an alternate; use 1 to 32 lowercase letters a-z, digits and single hyphens, such as sv or low-bandwidth", a.Name)
+		}
+		if names[a.Name] {
+			return invalid(f+".name", "%q names two alternates; give each its own name", a.Name)
+		}
+		names[a.Name] = true
 		if a.Key == "" {
 			return invalid(f+".url", "is required")
 		}
