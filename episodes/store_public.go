@@ -183,11 +183,11 @@ func (s *Store) PublicEpisodeView(ctx context.Context, showSlug, episodeSlug str
 			at, id = n, math.MaxInt64
 		}
 		query += `
-		UNION ALL SELECT `+strconv.Itoa(kindPrev)+`, id, 0, slug, title, '', '', '', '', '', 0 FROM (
+		UNION ALL SELECT ` + strconv.Itoa(kindPrev) + `, id, 0, slug, title, '', '', '', '', '', 0 FROM (
 			SELECT id, slug, title FROM episodes
 			WHERE show_id = $2 AND status IN ('published', 'scheduled') AND (publish_at, id) < ($5, $6)
 			ORDER BY publish_at DESC, id DESC LIMIT 1) AS older
-		UNION ALL SELECT `+strconv.Itoa(kindNext)+`, id, 0, slug, title, '', '', '', '', '', 0 FROM (
+		UNION ALL SELECT ` + strconv.Itoa(kindNext) + `, id, 0, slug, title, '', '', '', '', '', 0 FROM (
 			SELECT id, slug, title FROM episodes
 			WHERE show_id = $2 AND (status = 'published' OR (status = 'scheduled' AND publish_at <= $3))
 				AND (publish_at, id) > ($4, $7)

@@ -45,8 +45,8 @@ func namespaceShow() (*episodes.Show, []*episodes.Episode) {
 	}
 	ep.Audio.SHA256 = strings.Repeat("ab", 32)
 	ep.Alternates = []episodes.AlternateEnclosure{{
-		Audio:    episodes.Audio{Key: "shows/2/episodes/2/alt-en.mp3", Size: 1500000, ContentType: "audio/mpeg", DurationMS: 1200000, Bitrate: 96000, SHA256: strings.Repeat("cd", 32)},
-		Name: "en", Language: "en", Title: "English narration",
+		Audio: episodes.Audio{Key: "shows/2/episodes/2/alt-en.mp3", Size: 1500000, ContentType: "audio/mpeg", DurationMS: 1200000, Bitrate: 96000, SHA256: strings.Repeat("cd", 32)},
+		Name:  "en", Language: "en", Title: "English narration",
 	}}
 	ep.ImageKey, ep.ImageWidth, ep.ImageHeight = "shows/2/episodes/2/art.jpg", 1400, 1400
 	ep.DiscussionURL = "https://bsky.app/profile/uni.example/post/3k"
