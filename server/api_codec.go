@@ -249,9 +249,9 @@ func unknownField(data []byte, t reflect.Type, path string) string {
 			return ""
 		}
 		fields := map[string]reflect.Type{}
-		for f := range t.Fields() {
+		for _, f := range reflect.VisibleFields(t) { // with those of embedded structs
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if f.IsExported() && name != "-" && name != "" {
+			if f.IsExported() && !f.Anonymous && name != "-" && name != "" {
 				fields[strings.ToLower(name)] = f.Type
 			}
 		}

@@ -30,6 +30,7 @@ func licenseIn(l *licenseJSON) episodes.License {
 
 // alternateJSON is an alternate enclosure as the API answers it.
 type alternateJSON struct {
+	Name       string `json:"name"`
 	URL        string `json:"url"`
 	Type       string `json:"type"`
 	Size       int64  `json:"size"`
@@ -125,7 +126,7 @@ func (h *handler) episodeNamespaceJSON(e *episodes.Episode) episodeNamespaceJSON
 		License: licenseOut(x.License), Soundbites: orEmptySlice(x.Soundbites), Location: x.Location,
 		ContentLinks: orEmptySlice(x.ContentLinks),
 		AlternateEnclosures: mapSlice(e.Alternates, func(a episodes.AlternateEnclosure) alternateJSON {
-			return alternateJSON{URL: h.Links.Media(a.Key), Type: a.ContentType, Size: a.Size, DurationMS: a.DurationMS,
+			return alternateJSON{Name: a.Name, URL: h.Links.Media(a.Key), Type: a.ContentType, Size: a.Size, DurationMS: a.DurationMS,
 				Bitrate: a.Bitrate, SHA256: a.SHA256, Language: a.Language, Title: a.Title}
 		}),
 	}

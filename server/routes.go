@@ -61,6 +61,15 @@ func (h *handler) routes() *mux.Router {
 	h.may(accounts.Members, api.HandleFunc("/shows/{show}/members/{email}", h.apiMemberPut).Methods(http.MethodPut))
 	h.may(accounts.Members, api.HandleFunc("/shows/{show}/members/{email}", h.apiMemberDelete).Methods(http.MethodDelete))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/audit", h.apiAuditList).Methods(http.MethodGet))
+	h.may(accounts.Draft, api.HandleFunc("/shows/{show}/episodes/{episode}/alternates/{name}", h.apiAlternatePut).Methods(http.MethodPut))
+	h.may(accounts.Draft, api.HandleFunc("/shows/{show}/episodes/{episode}/alternates/{name}", h.apiAlternateDelete).Methods(http.MethodDelete))
+	h.may(accounts.SignedIn, api.HandleFunc("/networks", h.apiNetworkList).Methods(http.MethodGet))
+	h.may(accounts.Settings, api.HandleFunc("/networks", h.apiNetworkCreate).Methods(http.MethodPost))
+	h.may(accounts.SignedIn, api.HandleFunc("/networks/{network}", h.apiNetworkGet).Methods(http.MethodGet))
+	h.may(accounts.Settings, api.HandleFunc("/networks/{network}", h.apiNetworkUpdate).Methods(http.MethodPatch))
+	h.may(accounts.Settings, api.HandleFunc("/networks/{network}", h.apiNetworkDelete).Methods(http.MethodDelete))
+	h.may(accounts.Edit, api.HandleFunc("/networks/{network}/shows/{show}", h.apiNetworkShowPut).Methods(http.MethodPut))
+	h.may(accounts.Edit, api.HandleFunc("/networks/{network}/shows/{show}", h.apiNetworkShowDelete).Methods(http.MethodDelete))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/stats", h.apiStatsShow).Methods(http.MethodGet))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/notifications", h.apiShowNotifications).Methods(http.MethodGet))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/episodes/{episode}/stats", h.apiStatsEpisode).Methods(http.MethodGet))
@@ -157,6 +166,7 @@ func (h *handler) routes() *mux.Router {
 
 	// ---- Feeds (/{show}/feed.xml, /{show}/{episode}/chapters.json) ----
 	r.HandleFunc("/{show}/feed.xml", publicCORS(h.feedGet)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{network}/publisher.xml", publicCORS(h.publisherGet)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/{show}/{episode}/chapters.json", publicCORS(h.chaptersGet)).Methods(http.MethodGet, http.MethodHead)
 
 	// ---- Listener pages (/{show}/, /{show}/{episode}/, study guides; keep last) ----
