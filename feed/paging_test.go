@@ -85,7 +85,9 @@ func (d pagedDoc) link(rel string) string {
 func TestPagedFeedChain(t *testing.T) {
 	const n, limit = 10000, 100
 	st, show := pagedStore(t, n, limit)
-	c := NewCache(st, testLinks, func() time.Time { return testNow }, Options{Logger: slog.New(slog.DiscardHandler)})
+	// StaleAfter long: a loaded machine must not get the last page built
+	// while the rebuild after a change goes on.
+	c := NewCache(st, testLinks, func() time.Time { return testNow }, Options{Logger: slog.New(slog.DiscardHandler), StaleAfter: 10 * time.Minute})
 
 	get := func(u string, h http.Header) *httptest.ResponseRecorder {
 		t.Helper()

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -23,6 +26,31 @@ type consumerExpect struct {
 	Owner       string         `json:"owner_email"`
 	Hosts       []string       `json:"hosts"`
 	Items       []consumerItem `json:"items"`
+	NS          *consumerNS    `json:"ns,omitempty"`
+}
+
+// consumerNS is the rest of the Podcast Index namespace (issue 17) as the
+// parsers must read it.
+type consumerNS struct {
+	Medium        string              `json:"medium"`
+	License       map[string]string   `json:"license"`
+	Txt           []map[string]string `json:"txt"`
+	Podroll       []string            `json:"podroll"`
+	Blocked       []string            `json:"blocked"`
+	Location      string              `json:"location"`
+	ChatProtocol  string              `json:"chat_protocol"`
+	PublisherGUID string              `json:"publisher_guid"`
+	RRule         string              `json:"rrule"`
+	Item          struct {
+		GUID        string   `json:"guid"`
+		License     string   `json:"license"`
+		LicenseURL  string   `json:"license_url"`
+		Soundbites  [][]any  `json:"soundbites"`
+		Location    string   `json:"location"`
+		Alternates  [][]any  `json:"alternates"`
+		Captions    []string `json:"captions"`
+		ContentLink string   `json:"content_link"`
+	} `json:"item"`
 }
 
 type consumerItem struct {
@@ -57,9 +85,58 @@ func TestFeedConsumers(t *testing.T) {
 
 	e := newE2E(t, newFilesystemBucket(t), nil)
 	e.apiJSON(http.MethodPost, "/shows", e2eShow("lab", episodes.TypeEpisodic), http.StatusCreated, nil)
+	ns := &consumerNS{Medium: "course", License: map[string]string{"identifier": "CC-BY-4.0", "url": "https://spdx.org/licenses/CC-BY-4.0.html"},
+		Txt:     []map[string]string{{"purpose": "applepodcastsverify", "text": "token-123"}},
+		Podroll: []string{"917393e3-1b1e-5cef-ace4-edaa54e1f810"}, Blocked: []string{"amazon", "google"},
+		Location: "Uppsala University", ChatProtocol: "matrix", RRule: "FREQ=WEEKLY;BYDAY=TU"}
+	e.apiJSON(http.MethodPatch, "/shows/lab", map[string]any{
+		"medium": ns.Medium, "license": map[string]any{"identifier": "cc-by-4.0"}, "txt": ns.Txt,
+		"podroll":         []map[string]any{{"feed_guid": ns.Podroll[0], "feed_url": "https://mp3s.nashownotes.com/pc20rss.xml"}},
+		"block_platforms": ns.Blocked, "location": map[string]any{"name": ns.Location, "geo": "geo:59.8586,17.6389"},
+		"chat":             map[string]any{"server": "matrix.example.org", "protocol": "matrix", "space": "#lab:example.org"},
+		"update_frequency": map[string]any{"text": "Tuesdays", "rrule": ns.RRule},
+	}, http.StatusOK, nil)
+	var network struct {
+		GUID string `json:"guid"`
+	}
+	e.apiJSON(http.MethodPost, "/networks", map[string]any{"slug": "uni", "title": "The University"}, http.StatusCreated, &network)
+	e.api(http.MethodPut, "/networks/uni/shows/lab", "", nil, http.StatusOK, nil)
+	ns.PublisherGUID = network.GUID
 	var want consumerExpect
+	want.NS = ns
 	for i, c := range []struct{ fixture, title string }{{"cbr.mp3", "Spaced repetition"}, {"vbr-xing.mp3", "Retrieval practice"}} {
-		ep := e.upload("lab", c.fixture, e2eEpisodeMeta(c.title, i+1))
+		meta := e2eEpisodeMeta(c.title, i+1)
+		if i == 0 {
+			meta["license"] = map[string]any{"identifier": "CC0-1.0"}
+			meta["soundbites"] = []map[string]any{{"start_ms": 500, "duration_ms": 1000, "title": "The idea"}}
+			meta["location"] = map[string]any{"name": "Lecture hall B"}
+			meta["content_links"] = []map[string]any{{"href": "https://video.example.org/1", "text": "Watch"}}
+		}
+		ep := e.upload("lab", c.fixture, meta)
+		if i == 0 {
+			alt, err := os.ReadFile(filepath.Join("..", "testdata", "audio", "v22.mp3"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got struct {
+				Audio struct {
+					URL    string `json:"url"`
+					SHA256 string `json:"sha256"`
+				} `json:"audio"`
+				Alternates []struct {
+					URL    string `json:"url"`
+					SHA256 string `json:"sha256"`
+				} `json:"alternate_enclosures"`
+			}
+			e.api(http.MethodPut, "/shows/lab/episodes/"+ep.Slug+"/alternates/sv?language=sv&title=Svenska", "audio/mpeg", bytes.NewReader(alt), http.StatusOK, &got)
+			ns.Item.GUID, ns.Item.License, ns.Item.LicenseURL = ep.GUID, "CC0-1.0", "https://spdx.org/licenses/CC0-1.0.html"
+			ns.Item.Soundbites = [][]any{{0.5, 1, "The idea"}}
+			ns.Item.Location, ns.Item.Captions, ns.Item.ContentLink = "Lecture hall B", []string{"en"}, "https://video.example.org/1"
+			ns.Item.Alternates = [][]any{
+				{"en", "audio/mpeg", got.Audio.URL, sri(t, got.Audio.SHA256), true},
+				{"sv", "audio/mpeg", got.Alternates[0].URL, sri(t, got.Alternates[0].SHA256), false},
+			}
+		}
 		e.transcript("lab", ep.Slug, "en", "text/vtt", e2eVTT, "")
 		e.transcript("lab", ep.Slug, "sv", "application/x-subrip", e2eSRT, "en")
 		e.publish("lab", ep.Slug)
@@ -100,4 +177,13 @@ func TestFeedConsumers(t *testing.T) {
 	if err != nil {
 		t.Fatalf("feed/consumers/check.sh failed: %v", err)
 	}
+}
+
+// sri is a hex SHA-256 as podcast:integrity gives it (Subresource Integrity).
+func sri(t *testing.T, hexSum string) string {
+	b, err := hex.DecodeString(hexSum)
+	if err != nil || len(b) != 32 {
+		t.Fatalf("not a SHA-256: %q", hexSum)
+	}
+	return "sha256-" + base64.StdEncoding.EncodeToString(b)
 }

@@ -86,6 +86,29 @@ if (expect) {
   });
 }
 
+// The rest of the Podcast Index namespace (issue 17), when the test sets it.
+if (expect?.ns) {
+  const ns = expect.ns;
+  same(feed.medium, ns.medium, "podcast:medium");
+  same(feed.license, { identifier: ns.license.identifier, url: ns.license.url }, "podcast:license");
+  same((feed.podcastTxt ?? []).map((t) => [t.purpose ?? "", t.value]), ns.txt.map((t) => [t.purpose, t.text]), "podcast:txt");
+  same((feed.podroll ?? []).map((r) => r.feedGuid), ns.podroll, "podcast:podroll feedGuids");
+  same(Object.keys(feed.podcastBlockedPlatforms ?? {}).filter((k) => feed.podcastBlockedPlatforms[k]).sort(), ns.blocked, "podcast:block platforms");
+  same(feed.podcastLocation?.name, ns.location, "podcast:location");
+  same(feed.chat?.protocol, ns.chat_protocol, "podcast:chat protocol");
+  same(feed.podcastPublisher?.feedGuid, ns.publisher_guid, "podcast:publisher feedGuid");
+  const it = feed.items.find((i) => i.guid === ns.item.guid);
+  check(it, `no item ${ns.item.guid}`);
+  if (it) {
+    const where = `item ${ns.item.guid}`;
+    same(it.license?.identifier, ns.item.license, `${where}: podcast:license`);
+    same((it.podcastSoundbites ?? []).map((s) => [s.startTime, s.duration, s.title]), ns.item.soundbites, `${where}: podcast:soundbite`);
+    same(it.podcastLocation?.name, ns.item.location, `${where}: podcast:location`);
+    same((it.alternativeEnclosures ?? []).map((a) => [a.lang, a.type, a.source?.[0]?.uri, a.integrity?.value, a.default]), ns.item.alternates, `${where}: podcast:alternateEnclosure`);
+    same((it.podcastTranscripts ?? []).filter((t) => t.rel === "captions").map((t) => t.language), ns.item.captions, `${where}: transcripts with rel captions`);
+  }
+}
+
 for (const p of problems) console.error(`check_partytime: ${p}`);
 if (problems.length > 0) process.exit(1);
 console.log(`check_partytime: ok: podcast-partytime ${version} read ${url}`);

@@ -114,6 +114,45 @@ def check_feedparser(data, expect, p):
         }
         for k, v in got.items():
             p.check(v == want[k], name, f"entry {want['guid']}: {k} {v!r}, want {want[k]!r}")
+    ns = expect.get("ns")
+    if not ns:
+        return
+    # feedparser keeps an element's text, or the attributes of the last one
+    # of a kind: compare those.
+    got = {
+        "medium": ch.get("podcast_medium"),
+        "license_url": (ch.get("podcast_license") or {}).get("url"),
+        "rrule": (ch.get("podcast_updatefrequency") or {}).get("rrule"),
+        "chat_protocol": (ch.get("podcast_chat") or {}).get("protocol"),
+        "last_block": (ch.get("podcast_block") or {}).get("id"),
+        "publisher_guid": (ch.get("podcast_remoteitem") or {}).get("feedguid"),
+    }
+    want = {
+        "medium": ns["medium"], "license_url": ns["license"]["url"], "rrule": ns["rrule"],
+        "chat_protocol": ns["chat_protocol"], "last_block": ns["blocked"][-1], "publisher_guid": ns["publisher_guid"],
+    }
+    for k, v in got.items():
+        p.check(v == want[k], name, f"channel {k} {v!r}, want {want[k]!r}")
+    entry = next((e for e in d.entries if e.get("id") == ns["item"]["guid"]), None)
+    p.check(entry is not None, name, f"no entry {ns['item']['guid']}")
+    if entry is None:
+        return
+    bite = ns["item"]["soundbites"][-1]
+    alt = ns["item"]["alternates"][-1]
+    got = {
+        "license_url": (entry.get("podcast_license") or {}).get("url"),
+        "soundbite": [float((entry.get("podcast_soundbite") or {}).get("starttime") or -1), float((entry.get("podcast_soundbite") or {}).get("duration") or -1)],
+        "alternate_lang": (entry.get("podcast_alternateenclosure") or {}).get("lang"),
+        "source": (entry.get("podcast_source") or {}).get("uri"),
+        "integrity": (entry.get("podcast_integrity") or {}).get("value"),
+        "content_link": (entry.get("podcast_contentlink") or {}).get("href"),
+    }
+    want = {
+        "license_url": ns["item"]["license_url"], "soundbite": [bite[0], bite[1]], "alternate_lang": alt[0],
+        "source": alt[2], "integrity": alt[3], "content_link": ns["item"]["content_link"],
+    }
+    for k, v in got.items():
+        p.check(v == want[k], name, f"entry {ns['item']['guid']}: {k} {v!r}, want {want[k]!r}")
 
 
 def main(argv):
