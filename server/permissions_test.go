@@ -95,6 +95,15 @@ var permissionMatrix = map[string]rightClass{
 	"GET /api/v1/shows/{show}/notifications":                            read,
 	"GET /api/v1/shows/{show}/episodes/{episode}/stats":                 read,
 	"GET /api/v1/shows/{show}/export":                                   read,
+	"PUT /api/v1/shows/{show}/episodes/{episode}/alternates/{name}":     draft,
+	"DELETE /api/v1/shows/{show}/episodes/{episode}/alternates/{name}":  draft,
+	"GET /api/v1/networks":                                              signedIn,
+	"POST /api/v1/networks":                                             adminOnly,
+	"GET /api/v1/networks/{network}":                                    signedIn,
+	"PATCH /api/v1/networks/{network}":                                  adminOnly,
+	"DELETE /api/v1/networks/{network}":                                 adminOnly,
+	"PUT /api/v1/networks/{network}/shows/{show}":                       edit,
+	"DELETE /api/v1/networks/{network}/shows/{show}":                    edit,
 	"POST /api/v1/imports":                                              adminOnly,
 	"GET /api/v1/imports/{id}":                                          adminOnly,
 
@@ -375,7 +384,7 @@ func (a *apiEnv) matrixPath(t *testing.T, acc *accounts.Store, tpl string, class
 		a.giveAudio(show, e.ID)
 		episode = fmt.Sprint(e.ID)
 	}
-	return strings.NewReplacer("{show}", show, "{episode}", episode, "{lang}", "en", "{file}", "admin.css", "{id}", "999999", "{email}", "nobody@example.edu").Replace(tpl)
+	return strings.NewReplacer("{show}", show, "{episode}", episode, "{lang}", "en", "{file}", "admin.css", "{id}", "999999", "{email}", "nobody@example.edu", "{name}", "sv", "{network}", "no-network").Replace(tpl)
 }
 
 var slugCounter int
