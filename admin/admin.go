@@ -18,6 +18,7 @@ import (
 	"github.com/lyssna/lyssna/internal/mail"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/lti"
+	"github.com/lyssna/lyssna/notify"
 	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/uploads"
@@ -52,6 +53,9 @@ type Deps struct {
 	// Mail, when set, sends invitation and password-reset links; without
 	// it the link is shown to pass on.
 	Mail *mail.Sender
+	// Notifier, when set, shows each show's last notification of a feed
+	// change to every target (WebSub, pubnotify, Podping) on its page.
+	Notifier *notify.Notifier
 }
 
 // Handler serves the producer web UI.
@@ -71,6 +75,7 @@ type Handler struct {
 	signIns   *accounts.SignInLimit
 	notes     *kit.Markdown
 	oidc      *oidc.Provider
+	notifier  *notify.Notifier
 	mail      *mail.Sender
 	mailing   chan struct{} // bounds the reset mails on their way
 	lti       *lti.Platforms
@@ -97,6 +102,7 @@ func New(d Deps) (*Handler, error) {
 		notes:     kit.NewMarkdown(),
 		reports:   stats.NewReader(d.Store),
 		oidc:      d.OIDC,
+		notifier:  d.Notifier,
 		mail:      d.Mail,
 		lti:       d.LTI,
 		ltiSecret: d.LTISecret,

@@ -3,8 +3,10 @@ package admin
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/notify"
 )
 
 // episodesPerPage is how many episodes the show's admin page lists at once.
@@ -23,6 +25,15 @@ type showPage struct {
 	Episodes    []episodeItem
 	OlderURL    string
 	NewestURL   string
+	// Notifications are the last notification to each target; none when
+	// no target is configured.
+	Notifications []notificationItem
+}
+
+// notificationItem is a show's last notification to one target.
+type notificationItem struct {
+	notify.Status
+	At, SentAt *time.Time // nil when never
 }
 
 type episodeItem struct {
@@ -81,6 +92,23 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, s *session,
 	}
 	if cursor != "" {
 		p.NewestURL = showAdminURL(sh)
+	}
+	if h.notifier != nil {
+		st, err := h.notifier.Status(r.Context(), sh.ID)
+		if err != nil {
+			h.serverError(w, r, err)
+			return
+		}
+		for _, n := range st {
+			it := notificationItem{Status: n}
+			if !n.At.IsZero() {
+				it.At = &n.At
+			}
+			if !n.SentAt.IsZero() {
+				it.SentAt = &n.SentAt
+			}
+			p.Notifications = append(p.Notifications, it)
+		}
 	}
 	h.render(w, r, status, "show.html", p)
 }
