@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/lyssna/lyssna/access"
 	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/accounts/oidc"
 	"github.com/lyssna/lyssna/episodes"
@@ -56,6 +57,9 @@ type Deps struct {
 	// Notifier, when set, shows each show's last notification of a feed
 	// change to every target (WebSub, pubnotify, Podping) on its page.
 	Notifier *notify.Notifier
+	// Signer makes listener keys' feed URLs and producers' preview links
+	// of private content (package access).
+	Signer *access.Signer
 }
 
 // Handler serves the producer web UI.
@@ -80,6 +84,7 @@ type Handler struct {
 	mailing   chan struct{} // bounds the reset mails on their way
 	lti       *lti.Platforms
 	ltiSecret bool
+	signer    *access.Signer
 }
 
 // New parses the templates; it fails only when a dependency is missing or the
@@ -106,6 +111,7 @@ func New(d Deps) (*Handler, error) {
 		mail:      d.Mail,
 		lti:       d.LTI,
 		ltiSecret: d.LTISecret,
+		signer:    d.Signer,
 	}
 	if h.now == nil {
 		h.now = time.Now

@@ -106,8 +106,9 @@ type Config struct {
 	DBConnMaxLifetime time.Duration
 	MetricsToken      string
 	MetricsListen     string
-	// Secret seals what must not be derivable from the database (the LTI
-	// tool's signing keys).
+	// Secret seals and signs what must not be derivable from the database
+	// (the LTI tool's signing keys, listener keys' URLs, embed grants);
+	// empty: lyssna serve keeps a random one in DATA_DIR/secret.
 	Secret string
 	// Sign-in with an OpenID Connect provider; off without an issuer.
 	OIDCIssuer         string
@@ -122,6 +123,9 @@ type Config struct {
 	SMTPUsername string
 	SMTPPassword string
 	SMTPFrom     string
+	// EmbedOrigins are the origins that may frame the embed player of
+	// private content (the LMS), and of public content when set.
+	EmbedOrigins []string
 
 	sources  map[string]string
 	problems []string // bad values found while loading, reported by Validate

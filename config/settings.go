@@ -421,9 +421,15 @@ func Settings() []Setting {
 		},
 		{
 			Name: "LYSSNA_SECRET", Type: "string", Secret: true,
-			Help: "Server secret (at least 16 characters; `openssl rand -base64 32`) that the database never holds: it seals the LTI tool's signing keys (docs/lms.md). Give every replica the same one; empty: LTI is off.",
+			Help: "Server secret (at least 16 characters; `openssl rand -base64 32`) that the database never holds: it signs listener keys' personal feed and media URLs and embed grants, and seals the LTI tool's signing keys (docs/lms.md). Give every replica the same one; empty: a random one kept in DATA_DIR/secret (one host only). Changing it invalidates every listener's feed URL.",
 			set:  func(c *Config, v string) error { c.Secret = v; return checkSecretLen(v) },
 			get:  func(c *Config) string { return c.Secret },
+		},
+		{
+			Name: "LYSSNA_EMBED_ORIGINS", Type: "origins",
+			Help: "Comma-separated origins that may frame the embed player (https://canvas.example.edu); private content is embeddable only there. Empty: public embeds anywhere, private ones nowhere but Lyssna itself.",
+			set:  func(c *Config, v string) (err error) { c.EmbedOrigins, err = parseOrigins(v); return err },
+			get:  func(c *Config) string { return strings.Join(c.EmbedOrigins, ",") },
 		},
 	}
 }
@@ -496,6 +502,19 @@ func checkSecretLen(v string) error {
 		return errorf("must be at least 16 characters, got %d", len(v))
 	}
 	return nil
+}
+
+// parseOrigins reads a comma-separated list of web origins (scheme://host[:port]).
+func parseOrigins(v string) ([]string, error) {
+	var out []string
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		u, err := url.Parse(f)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return nil, errorf("must be origins such as https://canvas.example.edu, comma-separated, got %q", f)
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out, nil
 }
 
 // parsePrefixes reads a comma-separated list of CIDRs; a plain address is a

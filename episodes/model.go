@@ -84,6 +84,9 @@ type Show struct {
 	Complete    bool
 	Block       bool
 	NewFeedURL  string // set when the show has moved away
+	// Visibility is VisibilityPublic (the default), VisibilityUnlisted or
+	// VisibilityPrivate.
+	Visibility string
 	// TimeZone is the IANA time zone the producer schedules in
 	// ("Europe/Stockholm"); "UTC" by default. Stored times stay UTC.
 	TimeZone string
@@ -164,10 +167,14 @@ type Episode struct {
 	ImageWidth, ImageHeight int
 	Chapters                []Chapter
 	Status                  string
-	PublishAt               *time.Time // when it is (or was) due to become public
-	PublishedAt             *time.Time // when it first became public
-	CreatedAt               time.Time
-	UpdatedAt               time.Time
+	// Visibility is VisibilityPublic (the default), VisibilityUnlisted or
+	// VisibilityPrivate; the show's, when stricter, wins
+	// (EffectiveVisibility).
+	Visibility  string
+	PublishAt   *time.Time // when it is (or was) due to become public
+	PublishedAt *time.Time // when it first became public
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 
 	Takeaways      []string
 	StudyQuestions []string

@@ -34,12 +34,15 @@ const maxSlugAttempts = 20
 
 const episodeColumns = `id, show_id, slug, guid, title, notes, season, number, type, explicit,
 	audio_key, audio_size, audio_type, audio_duration_ms, audio_sha256, audio_bitrate, image_key,
-	status, publish_at, published_at, discussion_url, created_at, updated_at, sort_at, image_width, image_height, namespace`
+	status, publish_at, published_at, discussion_url, created_at, updated_at, sort_at, image_width, image_height, namespace, visibility`
 
 func setEpisodeDefaults(e *Episode) {
 	normalizeLicense(&e.Extras.License)
 	if e.Type == "" {
 		e.Type = EpisodeFull
+	}
+	if e.Visibility == "" {
+		e.Visibility = VisibilityPublic
 	}
 	setPeopleDefaults(e.Guests, RoleGuest)
 	for i := range e.References {
@@ -168,12 +171,12 @@ func (s *Store) insertEpisode(ctx context.Context, tx *txn, e *Episode) (int64, 
 	args := []any{e.ShowID, e.Slug, e.GUID, e.Title, e.Notes, e.Season, e.Number, e.Type, e.Explicit}
 	args = append(args, audioArgs(e.Audio)...)
 	args = append(args, e.ImageKey, e.Status, s.tp(e.PublishAt), s.tp(e.PublishedAt), s.t(sortAt(e)),
-		e.DiscussionURL, s.t(e.CreatedAt), s.t(e.UpdatedAt), e.ImageWidth, e.ImageHeight)
+		e.DiscussionURL, s.t(e.CreatedAt), s.t(e.UpdatedAt), e.ImageWidth, e.ImageHeight, e.Visibility)
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO episodes (show_id, slug, guid, title, notes, season, number, type, explicit,
 		audio_key, audio_size, audio_type, audio_duration_ms, audio_sha256, audio_bitrate, image_key,
-		status, publish_at, published_at, sort_at, discussion_url, created_at, updated_at, image_width, image_height)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+		status, publish_at, published_at, sort_at, discussion_url, created_at, updated_at, image_width, image_height, visibility)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
 		RETURNING id`, args...).Scan(&id)
 	if err != nil {
 		if _, ok := uniqueViolation(err); ok {
@@ -456,7 +459,7 @@ func (s *Store) scanEpisode(r rowScanner) (*Episode, error) {
 	var extras string
 	err := r.Scan(&e.ID, &e.ShowID, &e.Slug, &e.GUID, &e.Title, &e.Notes, &e.Season, &e.Number, &e.Type, &e.Explicit,
 		&audioKey, &a.Size, &a.ContentType, &a.DurationMS, &a.SHA256, &a.Bitrate, &e.ImageKey,
-		&e.Status, &publishAt, &publishedAt, &e.DiscussionURL, &created, &updated, &sorted, &e.ImageWidth, &e.ImageHeight, &extras)
+		&e.Status, &publishAt, &publishedAt, &e.DiscussionURL, &created, &updated, &sorted, &e.ImageWidth, &e.ImageHeight, &extras, &e.Visibility)
 	if err != nil {
 		return nil, err
 	}
@@ -661,11 +664,11 @@ func (s *Store) writeEpisode(ctx context.Context, tx *txn, e *Episode) error {
 	args := []any{e.Slug, e.Title, e.Notes, e.Season, e.Number, e.Type, e.Explicit}
 	args = append(args, audioArgs(e.Audio)...)
 	args = append(args, e.ImageKey, e.Status, s.tp(e.PublishAt), s.tp(e.PublishedAt), s.t(sortAt(e)),
-		e.DiscussionURL, s.t(e.UpdatedAt), e.ImageWidth, e.ImageHeight, e.ID)
+		e.DiscussionURL, s.t(e.UpdatedAt), e.ImageWidth, e.ImageHeight, e.ID, e.Visibility)
 	_, err = tx.ExecContext(ctx, `UPDATE episodes SET slug = $1, title = $2, notes = $3, season = $4, number = $5,
 		type = $6, explicit = $7, audio_key = $8, audio_size = $9, audio_type = $10, audio_duration_ms = $11,
 		audio_sha256 = $12, audio_bitrate = $13, image_key = $14, status = $15, publish_at = $16, published_at = $17,
-		sort_at = $18, discussion_url = $19, updated_at = $20, image_width = $21, image_height = $22 WHERE id = $23`, args...)
+		sort_at = $18, discussion_url = $19, updated_at = $20, image_width = $21, image_height = $22, visibility = $24 WHERE id = $23`, args...)
 	if err != nil {
 		return conflict(err, fmt.Sprintf("update episode %d", e.ID), map[string]string{"slug": e.Slug, "guid": e.GUID})
 	}

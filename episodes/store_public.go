@@ -24,13 +24,35 @@ type EpisodeRef struct {
 // replicas with different clocks agree), scheduled ones once due.
 const publicWhere = `show_id = $1 AND (status = 'published' OR (status = 'scheduled' AND publish_at <= $2))`
 
+// visibleIn is the SQL list of episode visibilities a listing up to the
+// visibility upTo shows: public ones only for a public listing, unlisted
+// ones too on an unlisted show's page, all with a grant.
+func visibleIn(upTo string) string {
+	switch visibilityRank(upTo) {
+	case 0:
+		return `('public')`
+	case 1:
+		return `('public', 'unlisted')`
+	}
+	return `('public', 'unlisted', 'private')`
+}
+
 // PublicNeighbours returns the public episodes next to ep in the order of
 // the feed and the pages (newest first: publish time, then id): prev is the
 // one just older than ep, next the one just newer; either is nil at an end.
 // ep itself need not be public (its publish time and id place it), but an
 // episode never scheduled has no place and no neighbours. Episodes that are
 // not public at now (drafts, unpublished, scheduled later) are skipped.
+//
+// Only episodes of visibility public are listed: VisibleNeighbours takes
+// more.
 func (s *Store) PublicNeighbours(ctx context.Context, showID int64, ep *Episode, now time.Time) (prev, next *EpisodeRef, err error) {
+	return s.VisibleNeighbours(ctx, showID, ep, now, VisibilityPublic)
+}
+
+// VisibleNeighbours is PublicNeighbours over the episodes whose visibility is
+// upTo or more open (VisibilityPrivate: all of them).
+func (s *Store) VisibleNeighbours(ctx context.Context, showID int64, ep *Episode, now time.Time, upTo string) (prev, next *EpisodeRef, err error) {
 	if ep.PublishAt == nil {
 		return nil, nil, nil
 	}
@@ -46,12 +68,12 @@ func (s *Store) PublicNeighbours(ctx context.Context, showID int64, ep *Episode,
 	}
 	rows, err := s.reads.QueryContext(ctx, `SELECT 'prev', id, slug, title, publish_at FROM (
 			SELECT id, slug, title, publish_at FROM episodes
-			WHERE show_id = $1 AND status IN ('published', 'scheduled') AND (publish_at, id) < ($5, $6)
+			WHERE show_id = $1 AND status IN ('published', 'scheduled') AND (publish_at, id) < ($5, $6) AND visibility IN `+visibleIn(upTo)+`
 			ORDER BY publish_at DESC, id DESC LIMIT 1) AS older
 		UNION ALL
 		SELECT 'next', id, slug, title, publish_at FROM (
 			SELECT id, slug, title, publish_at FROM episodes
-			WHERE `+publicWhere+` AND (publish_at, id) > ($3, $4)
+			WHERE `+publicWhere+` AND (publish_at, id) > ($3, $4) AND visibility IN `+visibleIn(upTo)+`
 			ORDER BY publish_at, id LIMIT 1) AS newer`,
 		showID, s.t(now), s.t(*ep.PublishAt), ep.ID, s.t(at), id)
 	if err != nil {
@@ -83,20 +105,28 @@ func (s *Store) PublicNeighbours(ctx context.Context, showID int64, ep *Episode,
 // publish time first, then highest id), and how many episodes are public in
 // all. It is the light query for a list page: each episode has its own
 // fields (title, notes, audio, times...) but no chapters, learning materials
-// or transcripts. limit is capped at MaxListLimit.
+// or transcripts. limit is capped at MaxListLimit. Only episodes of
+// visibility public are listed: VisibleEpisodePage takes more.
 func (s *Store) PublicEpisodePage(ctx context.Context, showID int64, now time.Time, offset, limit int) ([]*Episode, int, error) {
+	return s.VisibleEpisodePage(ctx, showID, now, VisibilityPublic, offset, limit)
+}
+
+// VisibleEpisodePage is PublicEpisodePage over the episodes whose visibility
+// is upTo or more open (VisibilityPrivate: all of them).
+func (s *Store) VisibleEpisodePage(ctx context.Context, showID int64, now time.Time, upTo string, offset, limit int) ([]*Episode, int, error) {
+	where := publicWhere + ` AND visibility IN ` + visibleIn(upTo)
 	if offset < 0 || limit < 0 {
 		return nil, 0, fmt.Errorf("episodes: public episode page: offset %d and limit %d must not be negative", offset, limit)
 	}
 	limit = min(limit, MaxListLimit)
 	var total int
-	if err := s.reads.QueryRowContext(ctx, `SELECT COUNT(*) FROM episodes WHERE `+publicWhere, showID, s.t(now)).Scan(&total); err != nil {
+	if err := s.reads.QueryRowContext(ctx, `SELECT COUNT(*) FROM episodes WHERE `+where, showID, s.t(now)).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("episodes: count public episodes: %w", err)
 	}
 	if offset >= total || limit == 0 {
 		return nil, total, nil
 	}
-	rows, err := s.reads.QueryContext(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE `+publicWhere+`
+	rows, err := s.reads.QueryContext(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE `+where+`
 		ORDER BY publish_at DESC, id DESC LIMIT $3 OFFSET $4`, showID, s.t(now), limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("episodes: public episode page: %w", err)
@@ -145,8 +175,25 @@ func (f rowScanFunc) Scan(dest ...any) error { return f(dest...) }
 // result. The episode is returned whatever its status; whether listeners
 // may see it is the caller's (Episode.IsPublic). A show that does not exist
 // is ErrNotFound; an episode that does not is a view without Episode (a
-// third query then reads the show).
+// third query then reads the show). The neighbours are listed episodes:
+// public ones, and unlisted ones of an unlisted show (GrantedEpisodeView
+// takes them all).
 func (s *Store) PublicEpisodeView(ctx context.Context, showSlug, episodeSlug string, now time.Time) (*EpisodeView, error) {
+	return s.episodeView(ctx, showSlug, episodeSlug, now, false)
+}
+
+// GrantedEpisodeView is PublicEpisodeView for a request holding a grant to
+// the show: private and unlisted episodes are neighbours too.
+func (s *Store) GrantedEpisodeView(ctx context.Context, showSlug, episodeSlug string, now time.Time) (*EpisodeView, error) {
+	return s.episodeView(ctx, showSlug, episodeSlug, now, true)
+}
+
+func (s *Store) episodeView(ctx context.Context, showSlug, episodeSlug string, now time.Time, all bool) (*EpisodeView, error) {
+	listed := ` AND (visibility = 'public' OR (visibility = 'unlisted' AND EXISTS (
+				SELECT 1 FROM shows WHERE id = $2 AND visibility = 'unlisted')))`
+	if all {
+		listed = ""
+	}
 	v := &EpisodeView{}
 	var next dbTime
 	row := s.reads.QueryRowContext(ctx, `SELECT sh.*, ep.*, (SELECT MIN(publish_at) FROM episodes
@@ -185,12 +232,12 @@ func (s *Store) PublicEpisodeView(ctx context.Context, showSlug, episodeSlug str
 		query += `
 		UNION ALL SELECT ` + strconv.Itoa(kindPrev) + `, id, 0, slug, title, '', '', '', '', '', 0 FROM (
 			SELECT id, slug, title FROM episodes
-			WHERE show_id = $2 AND status IN ('published', 'scheduled') AND (publish_at, id) < ($5, $6)
+			WHERE show_id = $2 AND status IN ('published', 'scheduled') AND (publish_at, id) < ($5, $6)` + listed + `
 			ORDER BY publish_at DESC, id DESC LIMIT 1) AS older
 		UNION ALL SELECT ` + strconv.Itoa(kindNext) + `, id, 0, slug, title, '', '', '', '', '', 0 FROM (
 			SELECT id, slug, title FROM episodes
 			WHERE show_id = $2 AND (status = 'published' OR (status = 'scheduled' AND publish_at <= $3))
-				AND (publish_at, id) > ($4, $7)
+				AND (publish_at, id) > ($4, $7)` + listed + `
 			ORDER BY publish_at, id LIMIT 1) AS newer`
 		args = append(args, e.ShowID, s.t(now), s.t(*e.PublishAt), s.t(at), id, e.ID)
 	}

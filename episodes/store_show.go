@@ -14,7 +14,7 @@ const showColumns = `id, slug, guid, title, description, author, owner_name, own
 	feed_limit, namespace, COALESCE(network_id, 0),
 	COALESCE((SELECT n.slug FROM networks n WHERE n.id = shows.network_id), ''),
 	COALESCE((SELECT n.guid FROM networks n WHERE n.id = shows.network_id), ''),
-	COALESCE((SELECT n.title FROM networks n WHERE n.id = shows.network_id), '')`
+	COALESCE((SELECT n.title FROM networks n WHERE n.id = shows.network_id), ''), visibility`
 
 func setShowDefaults(sh *Show) {
 	normalizeLicense(&sh.Extras.License)
@@ -26,6 +26,9 @@ func setShowDefaults(sh *Show) {
 	}
 	if sh.TimeZone == "" {
 		sh.TimeZone = "UTC"
+	}
+	if sh.Visibility == "" {
+		sh.Visibility = VisibilityPublic
 	}
 	setPeopleDefaults(sh.Hosts, RoleHost)
 }
@@ -94,12 +97,12 @@ func (s *Store) CreateShow(ctx context.Context, sh *Show) error {
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO shows (slug, guid, title, description, author, owner_name, owner_email,
 		language, categories, explicit, type, link, copyright, image_key, locked, funding, medium, hosts, complete, block,
-		new_feed_url, directories, created_at, updated_at, version, changed_at, time_zone)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, 1, $23, $24)
+		new_feed_url, directories, created_at, updated_at, version, changed_at, time_zone, visibility)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, 1, $23, $24, $25)
 		RETURNING id`,
 			sh.Slug, sh.GUID, sh.Title, sh.Description, sh.Author, sh.Owner.Name, sh.Owner.Email, sh.Language,
 			js.categories, sh.Explicit, sh.Type, sh.Link, sh.Copyright, sh.ImageKey, sh.Locked, js.funding, sh.Medium,
-			js.hosts, sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.TimeZone).Scan(&id)
+			js.hosts, sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.TimeZone, sh.Visibility).Scan(&id)
 		if err != nil {
 			return err // made a Conflict below
 		}
@@ -184,7 +187,7 @@ func scanShow(r rowScanner) (*Show, error) {
 		&sh.Language, &js.categories, &sh.Explicit, &sh.Type, &sh.Link, &sh.Copyright, &sh.ImageKey, &sh.Locked,
 		&js.funding, &sh.Medium, &js.hosts, &sh.Complete, &sh.Block, &sh.NewFeedURL, &js.directories,
 		&created, &updated, &sh.Version, &changed, &sh.TimeZone,
-		&sh.FeedLimit, &js.namespace, &net.ID, &net.Slug, &net.GUID, &net.Title)
+		&sh.FeedLimit, &js.namespace, &net.ID, &net.Slug, &net.GUID, &net.Title, &sh.Visibility)
 	if err != nil {
 		return nil, err
 	}
@@ -238,11 +241,11 @@ func (s *Store) UpdateShow(ctx context.Context, sh *Show) error {
 		err := tx.QueryRowContext(ctx, `UPDATE shows SET slug = $1, title = $2, description = $3, author = $4,
 		owner_name = $5, owner_email = $6, language = $7, categories = $8, explicit = $9, type = $10, link = $11,
 		copyright = $12, image_key = $13, locked = $14, funding = $15, medium = $16, hosts = $17, complete = $18,
-		block = $19, new_feed_url = $20, directories = $21, updated_at = $22, time_zone = $24
+		block = $19, new_feed_url = $20, directories = $21, updated_at = $22, time_zone = $24, visibility = $25
 		WHERE id = $23 RETURNING version, created_at, changed_at`,
 			sh.Slug, sh.Title, sh.Description, sh.Author, sh.Owner.Name, sh.Owner.Email, sh.Language, js.categories,
 			sh.Explicit, sh.Type, sh.Link, sh.Copyright, sh.ImageKey, sh.Locked, js.funding, sh.Medium, js.hosts,
-			sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.ID, sh.TimeZone).Scan(&version, &created, &changed)
+			sh.Complete, sh.Block, sh.NewFeedURL, js.directories, s.t(now), sh.ID, sh.TimeZone, sh.Visibility).Scan(&version, &created, &changed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("there is no show with id %d (it may have been deleted)", sh.ID)
 		}

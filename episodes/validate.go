@@ -60,7 +60,8 @@ var audioTypes = []string{"audio/mpeg", "audio/x-m4a", "audio/mp4", "video/mp4",
 // own routes: the first path segments it serves itself.
 func ReservedSlug(slug string) bool {
 	switch slug {
-	case "api", "admin", "media", "static", "healthz", "readyz", "metrics", "favicon.ico", "robots.txt", "lti":
+	case "api", "admin", "media", "static", "healthz", "readyz", "metrics", "favicon.ico", "robots.txt", "lti",
+		"p", "oembed": // signed URLs, the oEmbed endpoint
 		return true
 	}
 	return false
@@ -228,6 +229,9 @@ func (s *Show) Validate() error {
 	if err := checkRequiredText("title", s.Title, MaxTitleLen); err != nil {
 		return err
 	}
+	if err := checkVisibility(s.Visibility); err != nil {
+		return err
+	}
 	if err := checkText("description", s.Description, MaxDescriptionLen, true); err != nil {
 		return err
 	}
@@ -361,6 +365,9 @@ func (e *Episode) Validate() error {
 		return invalid("guid", "must not be only spaces")
 	}
 	if err := checkText("title", e.Title, MaxTitleLen, false); err != nil {
+		return err
+	}
+	if err := checkVisibility(e.Visibility); err != nil {
 		return err
 	}
 	if err := checkText("notes", e.Notes, MaxNotesLen, true); err != nil {

@@ -165,6 +165,7 @@ func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now t
 		return nil, time.Time{}, err
 	}
 	addChannelTags(ch, show, public, lb, pg)
+	blockHidden(ch, show, lb)
 	ch.Items = make([]*item, 0, len(public))
 	hb := hc.start(show.ID)
 	for _, ep := range public {
@@ -187,6 +188,35 @@ func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now t
 	}
 	buf.WriteByte('\n')
 	return buf.Bytes(), modified, nil
+}
+
+// blockHidden asks every directory to leave the feed out (itunes:block and
+// a whole-feed podcast:block) when it is not public: an unlisted show's
+// feed, and every personal feed (its URLs are signed for one listener).
+func blockHidden(ch *channel, show *episodes.Show, lb links.Builder) {
+	if episodes.EffectiveVisibility(show, nil) == episodes.VisibilityPublic && !lb.IsSigned() {
+		return
+	}
+	ch.IBlock = "Yes"
+	ch.Blocks = append(ch.Blocks, block{Text: "yes"})
+}
+
+// Listed keeps the episodes the shared, public feed of show lists: public
+// ones, and unlisted ones too when the show itself is unlisted. Private
+// episodes are only in personal feeds, and an unlisted episode of a public
+// show in none but those: it is reachable by its link alone.
+func Listed(show *episodes.Show, eps []*episodes.Episode) []*episodes.Episode {
+	out := make([]*episodes.Episode, 0, len(eps))
+	for _, ep := range eps {
+		if ep == nil {
+			continue
+		}
+		switch v := episodes.EffectiveVisibility(show, ep); {
+		case v == episodes.VisibilityPublic, v == episodes.VisibilityUnlisted && episodes.EffectiveVisibility(show, nil) == episodes.VisibilityUnlisted:
+			out = append(out, ep)
+		}
+	}
+	return out
 }
 
 // publicEpisodes keeps the episodes a feed may list, in feed order.

@@ -115,9 +115,10 @@ type entry struct {
 	moved   string    // show.NewFeedURL: answer 301
 	// pages is how many pages the show's feed has (1 when not paged); a
 	// request for a page past it has an entry with noPage set (404).
-	pages  int
-	noPage bool
-	b      *built
+	pages   int
+	noPage  bool
+	private bool // a private show: no shared feed, answer 404
+	b       *built
 }
 
 // pageKey is the cache key of page n of a show's feed: the slug for the
@@ -319,6 +320,12 @@ func (c *Cache) refresh(ctx context.Context, slug string, n int) (*entry, error)
 		c.store(key, e)
 		return e, nil
 	}
+	if show.Visibility == episodes.VisibilityPrivate {
+		e.private = true
+		e.b = &built{}
+		c.store(key, e)
+		return e, nil
+	}
 	var eps []*episodes.Episode
 	var pg page
 	if show.FeedLimit > 0 {
@@ -337,6 +344,7 @@ func (c *Cache) refresh(ctx context.Context, slug string, n int) (*entry, error)
 			return nil, fmt.Errorf("feed: unable to load the episodes of %q: %w", slug, err)
 		}
 	}
+	eps = Listed(show, eps)
 	next, ok, err := c.src.NextScheduled(ctx, show.ID, now)
 	if err != nil {
 		return nil, fmt.Errorf("feed: unable to find the next scheduled episode of %q: %w", slug, err)

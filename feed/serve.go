@@ -87,6 +87,11 @@ func (c *Cache) Serve(w http.ResponseWriter, r *http.Request, showSlug string) e
 		http.Redirect(w, r, e.moved, http.StatusMovedPermanently)
 		return nil
 	}
+	if e.private {
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, "feed: this show is private; listeners subscribe with the personal feed URL the producer gave them", http.StatusNotFound)
+		return nil
+	}
 	if e.noPage {
 		http.Error(w, "feed: the feed of "+strconv.Quote(showSlug)+" has "+strconv.Itoa(e.pages)+" page(s); there is no page "+strconv.Itoa(n), http.StatusNotFound)
 		return nil

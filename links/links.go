@@ -19,6 +19,29 @@ type Builder struct {
 	base string // without a trailing slash
 	op3  bool   // enclosures go through https://op3.dev/e/
 	push push   // the feed's WebSub hubs and Podping flag (push.go)
+	// sign, when set, turns a path into a signed path carrying a grant to
+	// private content (package access); every URL but Base is signed.
+	sign func(path string) string
+}
+
+// Signed returns b with every URL's path passed through sign (a grant's
+// Sign: /p/{grant}/{signature}{path}), for the feeds, pages and embeds of
+// someone holding a grant. OP3 is off for them: a signed URL is not for a
+// third party to see.
+func (b Builder) Signed(sign func(path string) string) Builder {
+	b.sign, b.op3 = sign, false
+	return b
+}
+
+// IsSigned reports whether b signs its URLs (see Signed).
+func (b Builder) IsSigned() bool { return b.sign != nil }
+
+// url is base + path, signed when b signs.
+func (b Builder) url(path string) string {
+	if b.sign != nil {
+		path = b.sign(path)
+	}
+	return b.base + path
 }
 
 // New returns a Builder for the public base URL (say "https://pod.example.org").
@@ -31,12 +54,33 @@ func (b Builder) Base() string { return b.base }
 
 // ShowPage is the listener page of a show.
 func (b Builder) ShowPage(showSlug string) string {
-	return b.base + "/" + url.PathEscape(showSlug) + "/"
+	return b.url(showPath(showSlug))
+}
+
+func showPath(showSlug string) string { return "/" + url.PathEscape(showSlug) + "/" }
+
+func episodePath(showSlug, episodeSlug string) string {
+	return showPath(showSlug) + url.PathEscape(episodeSlug) + "/"
 }
 
 // Feed is a show's RSS feed.
 func (b Builder) Feed(showSlug string) string {
-	return b.base + "/" + url.PathEscape(showSlug) + "/feed.xml"
+	return b.url(showPath(showSlug) + "feed.xml")
+}
+
+// ShowEmbed is the embeddable player of a show's latest episodes.
+func (b Builder) ShowEmbed(showSlug string) string {
+	return b.url(showPath(showSlug) + "embed")
+}
+
+// EpisodeEmbed is the embeddable player of an episode.
+func (b Builder) EpisodeEmbed(showSlug, episodeSlug string) string {
+	return b.url(episodePath(showSlug, episodeSlug) + "embed")
+}
+
+// OEmbed is the oEmbed endpoint answering for the page at pageURL.
+func (b Builder) OEmbed(pageURL string) string {
+	return b.base + "/oembed?format=json&url=" + url.QueryEscape(pageURL)
 }
 
 // FeedPage is page n of a show's paged feed (RFC 5005): the feed itself
@@ -55,17 +99,17 @@ func (b Builder) PublisherFeed(networkSlug string) string {
 
 // EpisodePage is the listener page of an episode.
 func (b Builder) EpisodePage(showSlug, episodeSlug string) string {
-	return b.ShowPage(showSlug) + url.PathEscape(episodeSlug) + "/"
+	return b.url(episodePath(showSlug, episodeSlug))
 }
 
 // StudyGuide is the printable study guide of an episode.
 func (b Builder) StudyGuide(showSlug, episodeSlug string) string {
-	return b.EpisodePage(showSlug, episodeSlug) + "study-guide"
+	return b.url(episodePath(showSlug, episodeSlug) + "study-guide")
 }
 
 // Chapters is the Podcast Index JSON chapters file of an episode.
 func (b Builder) Chapters(showSlug, episodeSlug string) string {
-	return b.EpisodePage(showSlug, episodeSlug) + "chapters.json"
+	return b.url(episodePath(showSlug, episodeSlug) + "chapters.json")
 }
 
 // Media is the stable URL of a stored object (audio, artwork, transcript).
@@ -78,7 +122,7 @@ func (b Builder) Media(key string) string {
 	for i, p := range parts {
 		parts[i] = url.PathEscape(p)
 	}
-	return b.base + "/media/" + strings.Join(parts, "/")
+	return b.url("/media/" + strings.Join(parts, "/"))
 }
 
 // WithOP3 returns b with enclosure URLs prefixed by the OP3 open podcast

@@ -32,6 +32,7 @@ type episodeJSON struct {
 	References     []referenceJSON  `json:"references"`
 	Guests         []guestJSON      `json:"guests"`
 	DiscussionURL  string           `json:"discussion_url"`
+	Visibility     string           `json:"visibility"`
 	Transcripts    []transcriptJSON `json:"transcripts"`
 	PageURL        string           `json:"page_url"`
 	CreatedAt      time.Time        `json:"created_at"`
@@ -66,6 +67,7 @@ func (h *handler) episodeJSON(s *episodes.Show, e *episodes.Episode) episodeJSON
 			return guestJSON{Name: p.Name, Role: p.Role, Href: p.Href, Img: p.Img, Bio: p.Bio}
 		}),
 		DiscussionURL: e.DiscussionURL,
+		Visibility:    e.Visibility,
 		Transcripts: mapSlice(e.Transcripts, func(t episodes.Transcript) transcriptJSON {
 			return transcriptJSON{Language: t.Language, Format: t.Format, URL: h.Links.Media(t.Key), TranslatedFrom: t.TranslatedFrom}
 		}),
@@ -101,6 +103,7 @@ type episodePatch struct {
 	References     opt[[]referenceJSON] `json:"references"`
 	Guests         opt[[]guestJSON]     `json:"guests"`
 	DiscussionURL  opt[string]          `json:"discussion_url"`
+	Visibility     opt[string]          `json:"visibility"`
 
 	ID                    readOnly `json:"id"`
 	Status                readOnly `json:"status"`
@@ -168,5 +171,6 @@ func (p episodePatch) apply(e *episodes.Episode) error {
 		})
 	}
 	p.DiscussionURL.to(&e.DiscussionURL)
+	p.Visibility.to(&e.Visibility)
 	return p.episodeNamespacePatch.apply(e)
 }

@@ -30,6 +30,7 @@ type showJSON struct {
 	Block       bool           `json:"block"`
 	NewFeedURL  string         `json:"new_feed_url"`
 	TimeZone    string         `json:"time_zone"`
+	Visibility  string         `json:"visibility"`
 	// Directories maps a podcast directory ("apple", "spotify", ...) to the
 	// show's page there; the show page links to them.
 	Directories       map[string]string `json:"directories"`
@@ -56,6 +57,7 @@ func (h *handler) showJSON(s *episodes.Show) showJSON {
 			return hostJSON{Name: p.Name, Role: p.Role, Group: p.Group, Href: p.Href, Img: p.Img}
 		}),
 		Complete: s.Complete, Block: s.Block, NewFeedURL: s.NewFeedURL, TimeZone: s.TimeZone,
+		Visibility:  s.Visibility,
 		Directories: orEmpty(s.Directories),
 		ImageURL:    h.Links.ShowImage(s),
 		FeedURL:     h.Links.Feed(s.Slug),
@@ -88,6 +90,7 @@ type showPatch struct {
 	Block       opt[bool]              `json:"block"`
 	NewFeedURL  opt[string]            `json:"new_feed_url"`
 	TimeZone    opt[string]            `json:"time_zone"`
+	Visibility  opt[string]            `json:"visibility"`
 	Directories opt[map[string]string] `json:"directories"`
 
 	ImageURL           readOnly `json:"image_url"`
@@ -140,6 +143,7 @@ func (p showPatch) apply(s *episodes.Show) error {
 	p.Block.to(&s.Block)
 	p.NewFeedURL.to(&s.NewFeedURL)
 	p.TimeZone.to(&s.TimeZone)
+	p.Visibility.to(&s.Visibility)
 	p.Directories.to(&s.Directories)
 	return p.showNamespacePatch.apply(s)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/lyssna/lyssna/access"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/feed"
 )
@@ -36,7 +37,7 @@ func (h *handler) chaptersGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// GetEpisode also takes an ID; the public URL names the episode by slug only.
-	if ep.Slug != slug || !ep.IsPublic(h.Now()) || len(ep.Chapters) == 0 {
+	if ep.Slug != slug || !ep.IsPublic(h.Now()) || len(ep.Chapters) == 0 || !access.Allows(access.FromContext(ctx), show, ep) {
 		http.Error(w, "404 no chapters here: the episode is unknown, not public, or has no chapters", http.StatusNotFound)
 		return
 	}
@@ -50,6 +51,9 @@ func (h *handler) chaptersGet(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Content-Type", "application/json+chapters")
 	hdr.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
 	hdr.Set("Cache-Control", chaptersMaxAge)
+	if episodes.EffectiveVisibility(show, ep) == episodes.VisibilityPrivate {
+		hdr.Set("Cache-Control", "private, no-store")
+	}
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	// ServeContent answers If-None-Match, HEAD and Range; the episode's
 	// UpdatedAt dates the file for If-Modified-Since.

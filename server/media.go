@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/lyssna/lyssna/access"
+	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/internal/clientip"
 	"github.com/lyssna/lyssna/stats"
 	"github.com/lyssna/lyssna/storage"
@@ -50,15 +53,23 @@ var mediaTypes = map[string]string{
 // Downloads are counted by stats off the request path (docs/analytics.md).
 func (h *handler) mediaGet(w http.ResponseWriter, r *http.Request) {
 	key := mux.Vars(r)["key"]
-	if !h.mediaServable(r, key) {
+	servable, private := h.mediaServable(r, key)
+	if !servable {
 		http.Error(w, "404 page not found", http.StatusNotFound)
 		return
 	}
 	addr := stats.Truncate(clientip.From(r))
 	w, counted := h.Stats.Track(w, r, key, addr)
+	if private {
+		w = &privateAnswer{ResponseWriter: w}
+	}
 	var err error
 	if h.MediaDelivery == DeliveryRedirect {
-		err = storage.Redirect(w, r, h.media, key, h.MediaBaseURL, 0)
+		base := h.MediaBaseURL
+		if private {
+			base = "" // a presigned URL, never the public CDN
+		}
+		err = storage.Redirect(w, r, h.media, key, base, 0)
 	} else {
 		err = storage.Serve(w, r, h.media, key)
 	}
@@ -69,17 +80,30 @@ func (h *handler) mediaGet(w http.ResponseWriter, r *http.Request) {
 }
 
 // mediaServable reports whether the object may be answered (see the policy
-// above).
-func (h *handler) mediaServable(r *http.Request, key string) bool {
+// above), and whether it is private content answered for a grant. The media
+// of a private show or episode are answered only under a signed URL whose
+// grant opens that show (access.Allows), never on the plain /media/ URL;
+// when the database cannot say, a private object is not served.
+func (h *handler) mediaServable(r *http.Request, key string) (servable, private bool) {
 	if h.Store == nil || !uploads.Lifecycled(key) {
-		return true
+		return true, false
 	}
-	ok, err := h.Store.MediaServable(r.Context(), key)
+	a, err := h.Store.MediaAccessOf(r.Context(), key)
+	if errors.Is(err, episodes.ErrNotFound) {
+		return false, false
+	}
 	if err != nil {
+		if access.FromContext(r.Context()) != nil {
+			return false, true
+		}
 		h.requestLogger(r).LogAttrs(r.Context(), slog.LevelWarn, "media: serving without the lifecycle check", slog.Any("error", err))
-		return true
+		return true, false
 	}
-	return ok
+	if a.Visibility != episodes.VisibilityPrivate {
+		return a.Servable, false
+	}
+	g := access.FromContext(r.Context())
+	return a.Servable && g != nil && g.ShowID == a.ShowID, true
 }
 
 // mediaType is the content type for key by its extension, "" when unknown.
@@ -147,3 +171,30 @@ func retype(key string, info storage.ObjectInfo) storage.ObjectInfo {
 	}
 	return info
 }
+
+// privateAnswer marks an answer for one listener only: no shared cache (a
+// CDN) may keep private media, whose grant can be revoked at any time.
+type privateAnswer struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+// WriteHeader sends the header with Cache-Control: private, no-store.
+func (p *privateAnswer) WriteHeader(code int) {
+	if !p.wrote {
+		p.wrote = true
+		p.Header().Set("Cache-Control", "private, no-store")
+	}
+	p.ResponseWriter.WriteHeader(code)
+}
+
+// Write sends the header first when nothing has.
+func (p *privateAnswer) Write(b []byte) (int, error) {
+	if !p.wrote {
+		p.WriteHeader(http.StatusOK)
+	}
+	return p.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (p *privateAnswer) Unwrap() http.ResponseWriter { return p.ResponseWriter }

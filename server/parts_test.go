@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lyssna/lyssna/access"
 	"github.com/lyssna/lyssna/admin"
 	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/imports"
@@ -32,6 +33,11 @@ func withParts(t testing.TB, deps Deps) Deps {
 		deps.MediaDelivery = DeliveryProxy
 	}
 	var err error
+	if deps.Signer == nil {
+		if deps.Signer, err = access.NewSigner([]byte("test secret of the server tests")); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if deps.Uploads == nil {
 		// Under $TMPDIR (which upload tests point at their own temp
 		// directory), where leftovers looks for stray temp files.
@@ -53,7 +59,8 @@ func withParts(t testing.TB, deps Deps) Deps {
 		deps.Store.Listen(deps.Feeds.Changed)
 	}
 	if deps.Pages == nil {
-		deps.Pages, err = web.New(web.Deps{Store: deps.Store, Bucket: deps.Bucket, Links: deps.Links, Now: deps.Now, Logger: deps.Logger})
+		deps.Pages, err = web.New(web.Deps{Store: deps.Store, Bucket: deps.Bucket, Links: deps.Links, Now: deps.Now, Logger: deps.Logger,
+			EmbedOrigins: deps.EmbedOrigins})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +68,7 @@ func withParts(t testing.TB, deps Deps) Deps {
 	}
 	if deps.Admin == nil {
 		deps.Admin, err = admin.New(admin.Deps{Store: deps.Store, Bucket: deps.Bucket, Uploads: deps.Uploads, Links: deps.Links,
-			Now: deps.Now, Logger: deps.Logger, SecureCookies: strings.HasPrefix(deps.Links.Base(), "https://")})
+			Now: deps.Now, Logger: deps.Logger, SecureCookies: strings.HasPrefix(deps.Links.Base(), "https://"), Signer: deps.Signer})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -74,6 +74,10 @@ func (h *handler) routes() *mux.Router {
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/notifications", h.apiShowNotifications).Methods(http.MethodGet))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/episodes/{episode}/stats", h.apiStatsEpisode).Methods(http.MethodGet))
 	h.may(accounts.Read, api.HandleFunc("/shows/{show}/export", h.apiShowExport).Methods(http.MethodGet))
+	// Listener keys open private content: an owner's or editor's action.
+	h.may(accounts.Edit, api.HandleFunc("/shows/{show}/listeners", h.apiListenerList).Methods(http.MethodGet))
+	h.may(accounts.Edit, api.HandleFunc("/shows/{show}/listeners", h.apiListenerCreate).Methods(http.MethodPost))
+	h.may(accounts.Edit, api.HandleFunc("/shows/{show}/listeners/{id}", h.apiListenerDelete).Methods(http.MethodDelete))
 	h.may(accounts.CreateShow, api.HandleFunc("/imports", h.apiImportCreate).Methods(http.MethodPost))
 	h.may(accounts.CreateShow, api.HandleFunc("/imports/{id}", h.apiImportGet).Methods(http.MethodGet))
 
@@ -158,6 +162,14 @@ func (h *handler) routes() *mux.Router {
 		r.HandleFunc("/lti/play/{grant}/embed", l.PlayEmbed).Methods(http.MethodGet, http.MethodHead)
 	}
 
+	// ---- Signed URLs (/p/{grant}/{sig}/{path...}: a listener key's feed and
+	// media, embeds of private content; the rest is routed again with the
+	// grant, see signed_get.go) ----
+	r.HandleFunc("/p/{grant}/{sig}/{rest:.*}", h.signedGet).Methods(http.MethodGet, http.MethodHead)
+
+	// ---- oEmbed (/oembed?url=...: the embed player for a public page) ----
+	r.HandleFunc("/oembed", h.Pages.OEmbed).Methods(http.MethodGet, http.MethodHead)
+
 	// ---- Media (/media/{key...}: audio, artwork, transcripts from the bucket) ----
 	r.HandleFunc("/media/{key:.+}", publicCORS(h.mediaGet)).Methods(http.MethodGet, http.MethodHead)
 
@@ -165,9 +177,14 @@ func (h *handler) routes() *mux.Router {
 	r.HandleFunc("/static/{file}", h.Pages.Static).Methods(http.MethodGet, http.MethodHead)
 
 	// ---- Feeds (/{show}/feed.xml, /{show}/{episode}/chapters.json) ----
-	r.HandleFunc("/{show}/feed.xml", publicCORS(h.feedGet)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}/feed.xml", publicCORS(h.keyed(h.feedGet))).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/{network}/publisher.xml", publicCORS(h.publisherGet)).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/{show}/{episode}/chapters.json", publicCORS(h.chaptersGet)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}/{episode}/chapters.json", publicCORS(h.keyed(h.chaptersGet))).Methods(http.MethodGet, http.MethodHead)
+
+	// ---- Embeddable player (/{show}/embed, /{show}/{episode}/embed; the
+	// only pages that may be framed, see web/embed.go) ----
+	r.HandleFunc("/{show}/embed", h.keyed(h.Pages.ShowEmbed)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}/{episode}/embed", h.keyed(h.Pages.EpisodeEmbed)).Methods(http.MethodGet, http.MethodHead)
 
 	// ---- Listener pages (/{show}/, /{show}/{episode}/, study guides; keep last) ----
 	// The trailing-slash redirects come after them, so that /static/x is
@@ -175,9 +192,9 @@ func (h *handler) routes() *mux.Router {
 	// with a way home.
 	r.NotFoundHandler = http.HandlerFunc(h.Pages.NotFound)
 	r.HandleFunc("/", h.Pages.Home).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/{show}/", h.Pages.ShowPage).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/{show}/{episode}/", h.Pages.EpisodePage).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/{show}/{episode}/study-guide", h.Pages.StudyGuide).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}/", h.keyed(h.Pages.ShowPage)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}/{episode}/", h.keyed(h.Pages.EpisodePage)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{show}/{episode}/study-guide", h.keyed(h.Pages.StudyGuide)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/{show}", h.addSlash).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/{show}/{episode}", h.addSlash).Methods(http.MethodGet, http.MethodHead)
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/lyssna/lyssna/access"
 	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/admin"
 
@@ -75,6 +76,12 @@ type Deps struct {
 	MetricsToken   string
 	// LTI is the LTI 1.3 tool; nil leaves /lti/ unrouted.
 	LTI *lti.Handler
+	// Signer signs and checks the grants of listener keys and embeds
+	// (access.Signer over LYSSNA_SECRET).
+	Signer *access.Signer
+	// EmbedOrigins may frame embeds of private content
+	// (LYSSNA_EMBED_ORIGINS).
+	EmbedOrigins []string
 	// Stats counts media downloads; nil counts nothing. Its Run is the
 	// caller's to start (and stop).
 	Stats *stats.Counter
@@ -121,6 +128,7 @@ func newHandler(deps Deps) (*handler, error) {
 		"Store": deps.Store == nil, "Bucket": deps.Bucket == nil, "Uploads": deps.Uploads == nil,
 		"Feeds": deps.Feeds == nil, "Pages": deps.Pages == nil, "Admin": deps.Admin == nil,
 		"Logger": deps.Logger == nil, "Now": deps.Now == nil, "Links": deps.Links.Base() == "",
+		"Signer": deps.Signer == nil,
 	} {
 		if absent {
 			missing = append(missing, name)

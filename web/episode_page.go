@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/lyssna/lyssna/access"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/web/kit"
 )
@@ -60,6 +61,7 @@ type episodePage struct {
 	DiscussionURL string
 	StudyGuideURL string
 	Prev, Next    *episodeItem
+	EmbedCode     string // the <iframe> to copy; empty for private episodes
 }
 
 // EpisodePage serves GET /{show}/{episode}/: a public episode with its player,
@@ -70,6 +72,7 @@ func (h *Handler) EpisodePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) episodePage(w http.ResponseWriter, r *http.Request) {
+	h = h.forRequest(r)
 	v, ok := h.loadEpisode(w, r)
 	if !ok {
 		return
@@ -89,6 +92,11 @@ func (h *Handler) episodePage(w http.ResponseWriter, r *http.Request) {
 	if p.JSONLD, err = jsonLD(h.episodeLD(show, e, h.notes.Plain(p.Notes, 500))); err != nil {
 		h.serverError(w, r, err)
 		return
+	}
+	vis := episodes.EffectiveVisibility(show, e)
+	hidden(w, &p.head, vis)
+	if vis != episodes.VisibilityPrivate {
+		p.EmbedCode = h.iframe(h.links.EpisodeEmbed(show.Slug, e.Slug), e.Title, episodeEmbedHeight)
 	}
 	if e.Audio != nil {
 		p.AudioType = e.Audio.ContentType
@@ -117,6 +125,7 @@ func (h *Handler) episodeHead(show *episodes.Show, e *episodes.Episode, descript
 	hd.Canonical = h.links.EpisodePage(show.Slug, e.Slug)
 	hd.Image = h.links.EpisodeImage(show, e)
 	hd.OGType = "article"
+	hd.OEmbedURL = h.links.OEmbed(h.links.EpisodePage(show.Slug, e.Slug))
 	if e.Audio != nil {
 		hd.AudioURL = h.links.Media(e.Audio.Key)
 	}
@@ -128,7 +137,11 @@ func (h *Handler) episodeHead(show *episodes.Show, e *episodes.Episode, descript
 func (h *Handler) loadEpisode(w http.ResponseWriter, r *http.Request) (*episodes.EpisodeView, bool) {
 	vars := mux.Vars(r)
 	slug := vars["episode"]
-	v, err := h.store.PublicEpisodeView(r.Context(), vars["show"], slug, h.now())
+	view := h.store.PublicEpisodeView
+	if access.FromContext(r.Context()) != nil {
+		view = h.store.GrantedEpisodeView
+	}
+	v, err := view(r.Context(), vars["show"], slug, h.now())
 	if errors.Is(err, episodes.ErrNotFound) {
 		h.notFound(w, r, nil)
 		return nil, false
@@ -137,8 +150,14 @@ func (h *Handler) loadEpisode(w http.ResponseWriter, r *http.Request) (*episodes
 		h.serverError(w, r, err)
 		return nil, false
 	}
+	if !h.allowed(w, r, v.Show, nil) {
+		return nil, false
+	}
 	if v.Episode == nil || v.Episode.Slug != slug || !v.Episode.IsPublic(h.now()) {
 		h.notFound(w, r, v.Show)
+		return nil, false
+	}
+	if !h.allowed(w, r, v.Show, v.Episode) {
 		return nil, false
 	}
 	return v, true

@@ -225,14 +225,25 @@ func newer(a, b *episodes.Episode) bool {
 	return a.ID > b.ID
 }
 
-func (m *memStore) PublicNeighbours(_ context.Context, showID int64, ep *episodes.Episode, now time.Time) (prev, next *episodes.EpisodeRef, err error) {
+// visibleTo keeps the episodes listed up to the visibility upTo.
+func visibleTo(eps []*episodes.Episode, upTo string) []*episodes.Episode {
+	var out []*episodes.Episode
+	for _, e := range eps {
+		if episodes.Strictest(e.Visibility, upTo) == upTo || upTo == episodes.VisibilityPrivate {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (m *memStore) VisibleNeighbours(_ context.Context, showID int64, ep *episodes.Episode, now time.Time, upTo string) (prev, next *episodes.EpisodeRef, err error) {
 	if ep.PublishAt == nil {
 		return nil, nil, nil
 	}
 	ref := func(e *episodes.Episode) *episodes.EpisodeRef {
 		return &episodes.EpisodeRef{ID: e.ID, Slug: e.Slug, Title: e.Title, PublishAt: *e.PublishAt}
 	}
-	for _, e := range m.public(showID, now) {
+	for _, e := range visibleTo(m.public(showID, now), upTo) {
 		if newer(e, ep) {
 			next = ref(e) // the last newer one is the nearest
 		} else if e.ID != ep.ID && prev == nil {
@@ -242,8 +253,8 @@ func (m *memStore) PublicNeighbours(_ context.Context, showID int64, ep *episode
 	return prev, next, nil
 }
 
-func (m *memStore) PublicEpisodePage(_ context.Context, showID int64, now time.Time, offset, limit int) ([]*episodes.Episode, int, error) {
-	all := m.public(showID, now)
+func (m *memStore) VisibleEpisodePage(_ context.Context, showID int64, now time.Time, upTo string, offset, limit int) ([]*episodes.Episode, int, error) {
+	all := visibleTo(m.public(showID, now), upTo)
 	if offset < 0 || limit < 0 {
 		return nil, 0, errors.New("negative offset or limit")
 	}
@@ -254,6 +265,14 @@ func (m *memStore) PublicEpisodePage(_ context.Context, showID int64, now time.T
 }
 
 func (m *memStore) PublicEpisodeView(ctx context.Context, showSlug, episodeSlug string, now time.Time) (*episodes.EpisodeView, error) {
+	return m.episodeView(ctx, showSlug, episodeSlug, now, episodes.VisibilityPublic)
+}
+
+func (m *memStore) GrantedEpisodeView(ctx context.Context, showSlug, episodeSlug string, now time.Time) (*episodes.EpisodeView, error) {
+	return m.episodeView(ctx, showSlug, episodeSlug, now, episodes.VisibilityPrivate)
+}
+
+func (m *memStore) episodeView(ctx context.Context, showSlug, episodeSlug string, now time.Time, upTo string) (*episodes.EpisodeView, error) {
 	show, err := m.GetShow(ctx, showSlug)
 	if err != nil {
 		return nil, err
@@ -265,7 +284,7 @@ func (m *memStore) PublicEpisodeView(ctx context.Context, showSlug, episodeSlug 
 		}
 	}
 	if v.Episode != nil {
-		v.Prev, v.Next, _ = m.PublicNeighbours(ctx, show.ID, v.Episode, now)
+		v.Prev, v.Next, _ = m.VisibleNeighbours(ctx, show.ID, v.Episode, now, upTo)
 	}
 	v.NextScheduled, _, _ = m.NextScheduled(ctx, show.ID, now)
 	return v, nil

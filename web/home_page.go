@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/web/kit"
 )
 
@@ -29,6 +30,9 @@ func (h *Handler) Home(w http.ResponseWriter, r *http.Request) {
 	p.Canonical = h.links.Base() + "/"
 	p.OGType = "website"
 	for _, s := range shows {
+		if s.Visibility != episodes.VisibilityPublic {
+			continue // unlisted and private shows are in no listing
+		}
 		hs := homeShow{Title: s.Title, URL: h.links.ShowPage(s.Slug), Summary: kit.Clip(s.Description, 200)}
 		if s.ImageKey != "" {
 			hs.Image = h.links.ShowImage(s)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/lyssna/lyssna/access"
 	"net/http"
 	"strconv"
 	"strings"
@@ -216,8 +217,8 @@ func (h *Handler) cached(w http.ResponseWriter, r *http.Request, param string, r
 // social sites carry (utm_*, fbclid...), which no page reads: a spike of
 // listeners from a post still gets the cached page.
 func pageKey(r *http.Request, param string) (string, bool) {
-	if r.Header.Get("Cookie") != "" || r.Header.Get("Authorization") != "" {
-		return "", false
+	if r.Header.Get("Cookie") != "" || r.Header.Get("Authorization") != "" || access.Personal(r) {
+		return "", false // a grant's page (signed path, ?key=) is its own
 	}
 	if r.URL.RawQuery == "" {
 		return r.URL.Path, true

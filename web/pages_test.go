@@ -144,6 +144,12 @@ func TestEpisodePageRendersEverySection(t *testing.T) {
 				t.Errorf("canonical = %q", attr(l, "href"))
 			}
 		case "alternate":
+			if attr(l, "type") == "application/json+oembed" {
+				if attr(l, "href") != lb.OEmbed(pageURL) {
+					t.Errorf("oEmbed discovery = %v", l.Attr)
+				}
+				continue
+			}
 			if attr(l, "href") != lb.Feed("learning-lab") || attr(l, "type") != "application/rss+xml" {
 				t.Errorf("alternate = %v", l.Attr)
 			}

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/lyssna/lyssna/access"
 	"github.com/lyssna/lyssna/episodes"
 )
 
@@ -18,8 +19,15 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 // render sends a page through the kit: built in a buffer, with an ETag
 // and pageCacheControl for a 200 (304 when the client has it), no-store
 // otherwise.
+//
+// A page that depends on who asks (access.Personal: a grant, a signed URL,
+// a listener key) is sent no-store, never shared by a cache.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
-	h.pages.Render(w, r, status, page, data, pageCacheControl)
+	cc := pageCacheControl
+	if access.Personal(r) {
+		cc = ""
+	}
+	h.pages.Render(w, r, status, page, data, cc)
 }
 
 // serverError logs err once and answers 500.
@@ -52,6 +60,7 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, show *episode
 		p.Robots = "noindex"
 		p.Canonical = ""
 		p.JSONLD = ""
+		p.OEmbedURL = ""
 		p.BackURL = h.links.ShowPage(show.Slug)
 		p.BackTo = "All episodes of " + show.Title
 	}
@@ -67,6 +76,6 @@ func (h *Handler) badRequest(w http.ResponseWriter, r *http.Request, show *episo
 		BackURL: h.links.ShowPage(show.Slug),
 		BackTo:  "All episodes of " + show.Title,
 	}
-	p.Robots, p.Canonical, p.JSONLD = "noindex", "", ""
+	p.Robots, p.Canonical, p.JSONLD, p.OEmbedURL = "noindex", "", "", ""
 	h.render(w, r, http.StatusBadRequest, "error.html", p)
 }

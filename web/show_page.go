@@ -48,6 +48,7 @@ func (h *Handler) ShowPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) showPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	h = h.forRequest(r)
 	show, ok := h.loadShow(w, r)
 	if !ok {
 		return
@@ -66,7 +67,7 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.now()
-	eps, total, err := h.store.PublicEpisodePage(ctx, show.ID, now, (page-1)*episodesPerPage, episodesPerPage)
+	eps, total, err := h.store.VisibleEpisodePage(ctx, show.ID, now, listingUpTo(r, show), (page-1)*episodesPerPage, episodesPerPage)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -90,6 +91,7 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.JSONLD = ld
+	hidden(w, &p.head, show.Visibility)
 	if page > 1 {
 		p.Canonical += "?page=" + strconv.Itoa(page)
 		p.Title += " · page " + strconv.Itoa(page)
@@ -122,7 +124,8 @@ func (h *Handler) pageURL(show *episodes.Show, page int) string {
 }
 
 // loadShow finds the show named in the path, answering 404 or 500 itself
-// when it cannot.
+// when it cannot, and 401 when the show is private and r has no grant for
+// it.
 func (h *Handler) loadShow(w http.ResponseWriter, r *http.Request) (*episodes.Show, bool) {
 	show, err := h.store.GetShow(r.Context(), mux.Vars(r)["show"])
 	if errors.Is(err, episodes.ErrNotFound) {
@@ -131,6 +134,9 @@ func (h *Handler) loadShow(w http.ResponseWriter, r *http.Request) (*episodes.Sh
 	}
 	if err != nil {
 		h.serverError(w, r, err)
+		return nil, false
+	}
+	if !h.allowed(w, r, show, nil) {
 		return nil, false
 	}
 	return show, true

@@ -22,6 +22,7 @@ func (h *Handler) StudyGuide(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) studyGuide(w http.ResponseWriter, r *http.Request) {
+	h = h.forRequest(r)
 	v, ok := h.loadEpisode(w, r)
 	if !ok {
 		return

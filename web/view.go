@@ -30,6 +30,7 @@ type head struct {
 	OGType      string
 	AudioURL    string
 	JSONLD      template.JS // already JSON, escaped for a <script> element
+	OEmbedURL   string      // oEmbed discovery; public and unlisted pages only
 	StyleURL    string
 	PrintURL    string
 	ScriptURL   string
@@ -55,6 +56,7 @@ func (h *Handler) showHead(s *episodes.Show) head {
 	hd.FeedURL = h.links.Feed(s.Slug)
 	hd.Image = h.links.ShowImage(s)
 	hd.OGType = "website"
+	hd.OEmbedURL = h.links.OEmbed(h.links.ShowPage(s.Slug))
 	return hd
 }
 

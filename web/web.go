@@ -30,9 +30,13 @@ type Store interface {
 	// PublicEpisodeView reads an episode page's show, episode, neighbours
 	// and next scheduled time (two queries).
 	PublicEpisodeView(ctx context.Context, showSlug, episodeSlug string, now time.Time) (*episodes.EpisodeView, error)
-	// PublicEpisodePage lists public episodes in the feed's order: newest
-	// publish time first, then highest id.
-	PublicEpisodePage(ctx context.Context, showID int64, now time.Time, offset, limit int) ([]*episodes.Episode, int, error)
+	// GrantedEpisodeView is PublicEpisodeView for a request with a grant:
+	// private and unlisted episodes are neighbours too.
+	GrantedEpisodeView(ctx context.Context, showSlug, episodeSlug string, now time.Time) (*episodes.EpisodeView, error)
+	// VisibleEpisodePage lists the public episodes (by status) up to a
+	// visibility (episodes.VisibilityUnlisted: public and unlisted ones)
+	// in the feed's order: newest publish time first, then highest id.
+	VisibleEpisodePage(ctx context.Context, showID int64, now time.Time, upTo string, offset, limit int) ([]*episodes.Episode, int, error)
 	// NextScheduled and ShowVersion tell the page cache when a show's
 	// pages change without a write in this process.
 	NextScheduled(ctx context.Context, showID int64, after time.Time) (time.Time, bool, error)
@@ -53,6 +57,10 @@ type Deps struct {
 	// the database whether its show changed on another replica; 0 means
 	// one second.
 	CheckInterval time.Duration
+	// EmbedOrigins may frame the embed player of private content, and of
+	// public content when set (LYSSNA_EMBED_ORIGINS); empty: public embeds
+	// anywhere, private ones on Lyssna's own pages only.
+	EmbedOrigins []string
 }
 
 // Handler serves the listener pages.
@@ -67,6 +75,8 @@ type Handler struct {
 	notes       *kit.Markdown
 	transcripts *transcriptCache
 	cache       *pageCache
+	embed       *kit.Pages // the embed player, with its own layout
+	origins     []string   // Deps.EmbedOrigins
 }
 
 // New parses the templates and prepares the static files; it fails only when
@@ -86,6 +96,7 @@ func New(d Deps) (*Handler, error) {
 		log:         d.Logger,
 		notes:       kit.NewMarkdown(),
 		transcripts: newTranscriptCache(64),
+		origins:     d.EmbedOrigins,
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -107,6 +118,14 @@ func New(d Deps) (*Handler, error) {
 	h.pages, err = kit.ParsePages(templateFS, "templates", []string{"base.html"},
 		[]string{"home.html", "show.html", "episode.html", "study_guide.html", "error.html"}, h.funcs(),
 		kit.Options{CSP: contentSecurityPolicy, Referrer: "strict-origin-when-cross-origin", Logger: h.log, Prefix: "web"})
+	if err != nil {
+		return nil, err
+	}
+	// The embed's CSP is set per answer (embedCSP): frame-ancestors
+	// depends on the content.
+	h.embed, err = kit.ParsePages(templateFS, "templates", []string{"embed_base.html"},
+		[]string{"embed.html"}, h.funcs(),
+		kit.Options{CSP: embedCSP(nil), Referrer: "strict-origin-when-cross-origin", Logger: h.log, Prefix: "web"})
 	if err != nil {
 		return nil, err
 	}

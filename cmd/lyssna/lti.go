@@ -79,7 +79,7 @@ func runLTI(ctx context.Context, c *cli, args []string) error {
 		}
 		fmt.Fprintf(c.stdout, "Registered %s (ID %d) with deployments %s.\n", saved.Label(), saved.ID, strings.Join(saved.DeploymentIDs, ", "))
 		if cfg.Secret == "" {
-			fmt.Fprintln(c.stderr, "Note: LYSSNA_SECRET is not set, so LTI launches answer 503 until it is (docs/lms.md).")
+			fmt.Fprintln(c.stderr, "Note: LYSSNA_SECRET is not set; the secret kept in DATA_DIR/secret seals the tool's keys (set LYSSNA_SECRET for several replicas; docs/lms.md).")
 		}
 		printToolURLs(c, cfg.BaseURL)
 	case "list":
@@ -110,7 +110,11 @@ func runLTI(ctx context.Context, c *cli, args []string) error {
 		}
 		fmt.Fprintf(c.stdout, "Removed LTI platform %d; its links in courses stop launching.\n", platformID)
 	case "rotate-key":
-		keys, err := lti.NewKeys(store.DB(), cfg.Secret, time.Now)
+		secret, err := serverSecret(cfg) // the one serve uses: LYSSNA_SECRET or DATA_DIR/secret
+		if err != nil {
+			return err
+		}
+		keys, err := lti.NewKeys(store.DB(), string(secret), time.Now)
 		if err != nil {
 			return err
 		}

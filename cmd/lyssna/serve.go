@@ -119,9 +119,14 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		ln.Close()
 		return err
 	}
+	secret, err := serverSecret(cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	handler, err := site.Build(site.Parts{
 		Store: store, Bucket: bucket, Uploads: ingester, Links: lb,
-		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize, Jobs: queue, Secret: []byte(cfg.Secret), Imports: importer, OIDC: provider, Mail: sender,
+		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize, Jobs: queue, Secret: secret, Imports: importer, OIDC: provider, Mail: sender,
 		Notifier: notifier,
 		Server: server.Deps{
 			BodyIdleTimeout: cfg.BodyIdleTimeout,
@@ -134,6 +139,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 			Metrics:         m,
 			MetricsHandler:  m.Handler(),
 			MetricsToken:    cfg.MetricsToken,
+			EmbedOrigins:    cfg.EmbedOrigins,
 		},
 	})
 	if err != nil {

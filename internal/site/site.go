@@ -7,12 +7,14 @@
 package site
 
 import (
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/lyssna/lyssna/access"
 	"github.com/lyssna/lyssna/accounts/oidc"
 	"github.com/lyssna/lyssna/admin"
 	"github.com/lyssna/lyssna/episodes"
@@ -57,8 +59,9 @@ type Parts struct {
 	// CacheSize bounds the feed and page caches in bytes (a quarter for
 	// rendered pages, the rest for the feed cache); 0 is feed.DefaultMaxBytes.
 	CacheSize int64
-	// Secret is LYSSNA_SECRET: it seals the LTI tool's keys; empty leaves
-	// LTI answering 503.
+	// Secret signs listener keys' URLs and embed grants (LYSSNA_SECRET);
+	// empty makes a random one for this process (tests), which no other
+	// replica or restart shares.
 	Secret []byte
 	// Server holds the server's settings and optional parts (media delivery,
 	// body guard, trusted proxies, metrics, download stats); Build fills in
@@ -72,6 +75,17 @@ func Build(p Parts) (http.Handler, error) {
 	if p.Store == nil || p.Bucket == nil || p.Uploads == nil || p.Logger == nil || p.Now == nil {
 		return nil, fmt.Errorf("site: Store, Bucket, Uploads, Logger and Now are required")
 	}
+	secret := p.Secret
+	if len(secret) == 0 {
+		secret = make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return nil, err
+		}
+	}
+	signer, err := access.NewSigner(secret)
+	if err != nil {
+		return nil, fmt.Errorf("site: LYSSNA_SECRET: %w", err)
+	}
 	size := p.CacheSize
 	if size <= 0 {
 		size = feed.DefaultMaxBytes
@@ -79,7 +93,7 @@ func Build(p Parts) (http.Handler, error) {
 	feeds := feed.NewCache(p.Store, p.Links, p.Now, feed.Options{Logger: p.Logger, MaxBytes: size - size/4})
 	p.Store.Listen(feeds.Changed)
 	pages, err := web.New(web.Deps{Store: p.Store, Bucket: p.Bucket, Links: p.Links, Now: p.Now, Logger: p.Logger,
-		CacheBytes: size / 4})
+		CacheBytes: size / 4, EmbedOrigins: p.Server.EmbedOrigins})
 	if err != nil {
 		return nil, fmt.Errorf("site: build the listener pages: %w", err)
 	}
@@ -91,7 +105,7 @@ func Build(p Parts) (http.Handler, error) {
 	}
 	adm, err := admin.New(admin.Deps{Store: p.Store, Bucket: p.Bucket, Uploads: p.Uploads, Links: p.Links,
 		Now: p.Now, Logger: p.Logger, LTI: tool.Platforms, LTISecret: tool.Keys.Enabled(), SecureCookies: strings.HasPrefix(p.Links.Base(), "https://"),
-		OIDC: p.OIDC, Mail: p.Mail, Notifier: p.Notifier})
+		OIDC: p.OIDC, Mail: p.Mail, Notifier: p.Notifier, Signer: signer})
 	if err != nil {
 		return nil, fmt.Errorf("site: build the producer UI: %w", err)
 	}
@@ -104,7 +118,7 @@ func Build(p Parts) (http.Handler, error) {
 	d.LTI = tool
 	d.Imports = p.Imports
 	d.Store, d.Bucket, d.Uploads, d.Feeds, d.Pages, d.Admin = p.Store, p.Bucket, p.Uploads, feeds, pages, adm
-	d.Links, d.Logger, d.Now, d.Notifier = p.Links, p.Logger, p.Now, p.Notifier
+	d.Links, d.Logger, d.Now, d.Notifier, d.Signer = p.Links, p.Logger, p.Now, p.Notifier, signer
 	if d.MediaDelivery == "" {
 		d.MediaDelivery = server.DeliveryProxy
 	}

@@ -78,7 +78,9 @@ func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name 
 	}
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
-	hdr.Set("Content-Security-Policy", p.opts.CSP)
+	if hdr.Get("Content-Security-Policy") == "" { // a handler may set its own (the embed's frame-ancestors)
+		hdr.Set("Content-Security-Policy", p.opts.CSP)
+	}
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Referrer-Policy", p.opts.Referrer)
 	if cacheControl == "" || status != http.StatusOK {
