@@ -130,7 +130,7 @@ func New(d Deps) (*Handler, error) {
 	h.pages, err = kit.ParsePages(templateFS, "templates", []string{"base.html", "fields.html", "stats_parts.html"},
 		[]string{"signin.html", "shows.html", "show_form.html", "show.html", "episode.html", "error.html",
 			"stats.html", "episode_stats.html", "confirm.html",
-			"invitation.html", "password_reset.html", "account.html", "members.html", "audit.html", "lti.html"}, h.funcs(),
+			"invitation.html", "password_reset.html", "account.html", "members.html", "audit.html", "lti.html", "listeners.html"}, h.funcs(),
 		kit.Options{CSP: contentSecurityPolicy, Referrer: "same-origin", Logger: h.log, Prefix: "admin"})
 	if err != nil {
 		return nil, err

@@ -197,6 +197,7 @@ func episodeToForm(ep *episodes.Episode) *formState {
 	f := newFormState()
 	v := f.Values
 	v["title"], v["slug"], v["notes"], v["type"], v["discussion_url"] = ep.Title, ep.Slug, ep.Notes, ep.Type, ep.DiscussionURL
+	v["visibility"] = ep.Visibility
 	if ep.Season > 0 {
 		v["season"] = strconv.Itoa(ep.Season)
 	}
@@ -238,6 +239,7 @@ func formToEpisode(f *formState, ep *episodes.Episode) error {
 	ep.Notes = v["notes"]
 	ep.Type = v["type"]
 	ep.DiscussionURL = strings.TrimSpace(v["discussion_url"])
+	ep.Visibility = v["visibility"]
 	ep.Explicit = f.Checked("explicit")
 	var err error
 	if ep.Season, err = intField(f, "season", "season"); err != nil {

@@ -1,6 +1,9 @@
 package admin
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // The producer UI's pages and actions, each an http.HandlerFunc behind its
 // checks: a page needs a session (else it sends the browser to sign in), a
@@ -212,3 +215,21 @@ func (h *Handler) ShowMemberRemove(w http.ResponseWriter, r *http.Request) {
 
 // ShowAudit serves GET /admin/shows/{show}/audit: the show's activity.
 func (h *Handler) ShowAudit(w http.ResponseWriter, r *http.Request) { h.get(h.showAudit)(w, r) }
+
+// Listeners serves GET /admin/shows/{show}/listeners/: the show's listener keys.
+func (h *Handler) Listeners(w http.ResponseWriter, r *http.Request) { h.get(h.listeners)(w, r) }
+
+// ListenerCreate serves POST /admin/shows/{show}/listeners/ (a form, or a
+// multipart CSV upload).
+func (h *Handler) ListenerCreate(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		h.postStream(h.listenerCreate)(w, r)
+		return
+	}
+	h.post(h.listenerCreate)(w, r)
+}
+
+// ListenerRevoke serves POST /admin/shows/{show}/listeners/{id}/revoke.
+func (h *Handler) ListenerRevoke(w http.ResponseWriter, r *http.Request) {
+	h.post(h.listenerRevoke)(w, r)
+}

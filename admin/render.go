@@ -101,6 +101,9 @@ var flashes = map[string]string{
 	"token-revoked": "The token was revoked; it no longer works.",
 	"member":        "The role was changed.",
 	"unmember":      "The member was removed.",
+	"listener":      "The listener key was made. Give its personal feed to the listener.",
+	"listeners":     "The listener keys were made.",
+	"keyrevoked":    "The listener key was revoked: its feed and media stopped working.",
 }
 
 func flash(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }

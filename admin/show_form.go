@@ -97,6 +97,7 @@ func (h *Handler) showNewForm(w http.ResponseWriter, r *http.Request, s *session
 	f.Values["type"] = episodes.TypeEpisodic
 	f.Values["medium"] = episodes.MediumPodcast
 	f.Values["time_zone"] = "UTC"
+	f.Values["visibility"] = episodes.VisibilityPublic
 	h.render(w, r, http.StatusOK, "show_form.html", h.showFormPage(s, nil, f))
 }
 
@@ -180,7 +181,7 @@ func showToForm(sh *episodes.Show) *formState {
 	v["slug"], v["title"], v["description"], v["author"] = sh.Slug, sh.Title, sh.Description, sh.Author
 	v["owner.name"], v["owner.email"], v["language"] = sh.Owner.Name, sh.Owner.Email, sh.Language
 	v["type"], v["medium"], v["link"], v["copyright"] = sh.Type, sh.Medium, sh.Link, sh.Copyright
-	v["new_feed_url"], v["time_zone"] = sh.NewFeedURL, sh.TimeZone
+	v["new_feed_url"], v["time_zone"], v["visibility"] = sh.NewFeedURL, sh.TimeZone, sh.Visibility
 	for name, on := range map[string]bool{"explicit": sh.Explicit, "locked": sh.Locked, "complete": sh.Complete, "block": sh.Block} {
 		if on {
 			v[name] = "on"
@@ -217,6 +218,7 @@ func formToShow(f *formState, sh *episodes.Show) error {
 	sh.Link, sh.Copyright = strings.TrimSpace(v["link"]), strings.TrimSpace(v["copyright"])
 	sh.NewFeedURL = strings.TrimSpace(v["new_feed_url"])
 	sh.TimeZone = strings.TrimSpace(v["time_zone"])
+	sh.Visibility = v["visibility"]
 	sh.Explicit, sh.Locked, sh.Complete, sh.Block = f.Checked("explicit"), f.Checked("locked"), f.Checked("complete"), f.Checked("block")
 	sh.Categories = nil
 	seen := map[string]bool{}

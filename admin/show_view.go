@@ -70,7 +70,7 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, s *session,
 		page:        h.pageIn(r, sh.Title, s, sh, crumb{"Shows", "/admin/"}),
 		Show:        sh,
 		ImageURL:    h.links.ShowImage(sh),
-		PublicURL:   h.links.ShowPage(sh.Slug),
+		PublicURL:   h.previewLinks(sh, nil).ShowPage(sh.Slug),
 		FeedURL:     h.links.Feed(sh.Slug),
 		EditURL:     showAdminURL(sh) + "edit",
 		UploadURL:   showAdminURL(sh) + "episodes",
@@ -83,7 +83,7 @@ func (h *Handler) renderShow(w http.ResponseWriter, r *http.Request, s *session,
 	for _, e := range eps {
 		it := episodeItem{Episode: e, Status: e.EffectiveStatus(now), AdminURL: episodeAdminURL(sh, e)}
 		if e.IsPublic(now) {
-			it.PageURL = h.links.EpisodePage(sh.Slug, e.Slug)
+			it.PageURL = h.previewLinks(sh, e).EpisodePage(sh.Slug, e.Slug)
 		}
 		p.Episodes = append(p.Episodes, it)
 	}

@@ -145,6 +145,9 @@ func (h *handler) routes() *mux.Router {
 	h.may(accounts.Read, ui.HandleFunc("/shows/{show}/stats.csv", adm.StatsCSV).Methods(http.MethodGet, http.MethodHead))
 	h.may(accounts.Read, ui.HandleFunc("/shows/{show}/episodes/{episode}/stats/", adm.EpisodeStats).Methods(http.MethodGet, http.MethodHead))
 	h.may(accounts.Read, ui.HandleFunc("/shows/{show}/episodes/{episode}/stats.csv", adm.StatsCSV).Methods(http.MethodGet, http.MethodHead))
+	h.may(accounts.Edit, ui.HandleFunc("/shows/{show}/listeners/", adm.Listeners).Methods(http.MethodGet, http.MethodHead))
+	h.may(accounts.Edit, ui.HandleFunc("/shows/{show}/listeners/", adm.ListenerCreate).Methods(http.MethodPost))
+	h.may(accounts.Edit, ui.HandleFunc("/shows/{show}/listeners/{id}/revoke", adm.ListenerRevoke).Methods(http.MethodPost))
 
 	// ---- LTI 1.3 tool (/lti/...: login initiation, launch, Deep Linking, keys) ----
 	// Cross-site by design: the platform's pages post to /lti/login and

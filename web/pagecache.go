@@ -331,7 +331,7 @@ func (c *pageCache) newPage(cw *pageCapture) *cachedPage {
 func newPageVariant(rendered http.Header, body []byte, etag, encoding string) pageVariant {
 	one := func(s string) []string { return []string{s}[:1:1] }
 	h := http.Header{}
-	for _, k := range []string{"Content-Type", "Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Cache-Control"} {
+	for _, k := range []string{"Content-Type", "Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Cache-Control", "X-Robots-Tag"} {
 		if v := rendered.Get(k); v != "" {
 			h[k] = one(v)
 		}
