@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,4 +91,21 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("browser checks failed: %v", err)
 	}
 	t.Logf("screenshots in %s", shots)
+
+	// The embed player inside an <iframe> on a page of another origin.
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Course week 3</title></head>
+<body><main><h1>Course week 3</h1>
+<iframe id="embed" src="%s" width="640" height="480" title="Player: Spaced repetition"></iframe>
+<iframe id="framed" src="%s" width="640" height="200" title="An episode page, which must not be framed"></iframe>
+</main></body></html>`, lb.EpisodeEmbed("learning-lab", "spaced-repetition"), lb.EpisodePage("learning-lab", "spaced-repetition"))
+	}))
+	defer host.Close()
+	cmd = exec.CommandContext(ctx, node, "e2e/embed.test.mjs", host.URL+"/", lb.Base(), "3", shots)
+	res, err = cmd.CombinedOutput()
+	t.Logf("node e2e/embed.test.mjs:\n%s", res)
+	if err != nil {
+		t.Fatalf("embed browser checks failed: %v", err)
+	}
 }

@@ -150,6 +150,9 @@ func serveHandler(t testing.TB, st Store, b storage.Bucket, now func() time.Time
 	// The pages' part of server's route table.
 	r.HandleFunc("/", h.Home).Methods("GET", "HEAD")
 	r.HandleFunc("/static/{file}", h.Static).Methods("GET", "HEAD")
+	r.HandleFunc("/oembed", h.OEmbed).Methods("GET", "HEAD")
+	r.HandleFunc("/{show}/embed", h.ShowEmbed).Methods("GET", "HEAD")
+	r.HandleFunc("/{show}/{episode}/embed", h.EpisodeEmbed).Methods("GET", "HEAD")
 	r.HandleFunc("/{show}/", h.ShowPage).Methods("GET", "HEAD")
 	r.HandleFunc("/{show}/{episode}/", h.EpisodePage).Methods("GET", "HEAD")
 	r.HandleFunc("/{show}/{episode}/study-guide", h.StudyGuide).Methods("GET", "HEAD")
