@@ -90,8 +90,8 @@ type Handler struct {
 // New parses the templates; it fails only when a dependency is missing or the
 // embedded templates are broken.
 func New(d Deps) (*Handler, error) {
-	if d.Store == nil || d.Bucket == nil || d.Uploads == nil {
-		return nil, errors.New("admin: Deps.Store, Deps.Bucket and Deps.Uploads are required")
+	if d.Store == nil || d.Bucket == nil || d.Uploads == nil || d.Signer == nil {
+		return nil, errors.New("admin: Deps.Store, Deps.Bucket, Deps.Uploads and Deps.Signer are required")
 	}
 	if d.Links.Base() == "" {
 		return nil, errors.New("admin: Deps.Links has no public base URL")

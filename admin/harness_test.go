@@ -85,7 +85,7 @@ func newEnv(t *testing.T, secure bool, opts ...func(d *Deps, base string)) *env 
 	}
 	d := Deps{
 		Store: e.store, Bucket: e.bucket, Uploads: in, Links: links.New(base), Now: e.clock.Now,
-		SecureCookies: secure, LTI: lti.NewPlatforms(e.store.DB(), e.clock.Now),
+		SecureCookies: secure, LTI: lti.NewPlatforms(e.store.DB(), e.clock.Now), Signer: testSigner(t),
 	}
 	for _, o := range opts {
 		o(&d, base)
@@ -373,6 +373,9 @@ func mountRoutes(r *mux.Router, h *Handler) {
 	a.HandleFunc("/lti/", h.LTIPlatforms).Methods("GET", "HEAD")
 	a.HandleFunc("/lti/", h.LTIPlatformAdd).Methods("POST")
 	a.HandleFunc("/lti/{id}/delete", h.LTIPlatformRemove).Methods("POST")
+	a.HandleFunc("/shows/{show}/listeners/", h.Listeners).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/{show}/listeners/", h.ListenerCreate).Methods("POST")
+	a.HandleFunc("/shows/{show}/listeners/{id}/revoke", h.ListenerRevoke).Methods("POST")
 	a.HandleFunc("/shows/{show}/stats/", h.ShowStats).Methods("GET", "HEAD")
 	a.HandleFunc("/shows/{show}/stats.csv", h.StatsCSV).Methods("GET", "HEAD")
 	a.HandleFunc("/shows/{show}/episodes/{episode}/stats/", h.EpisodeStats).Methods("GET", "HEAD")
