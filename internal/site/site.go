@@ -98,8 +98,9 @@ func Build(p Parts) (http.Handler, error) {
 		return nil, fmt.Errorf("site: build the listener pages: %w", err)
 	}
 	p.Store.Listen(pages.Changed)
-	tool, err := lti.New(lti.Deps{DB: p.Store.DB(), Store: p.Store, BaseURL: p.Links.Base(), Secret: string(p.Secret),
-		MediaURL: p.Links.Media, Now: p.Now, Logger: p.Logger})
+	tool, err := lti.New(lti.Deps{DB: p.Store.DB(), Store: p.Store, BaseURL: p.Links.Base(), Secret: string(secret),
+		MediaURL: p.Links.Media, Now: p.Now, Logger: p.Logger,
+		Player: ltiPlayer{pages: pages, signer: signer}, FrameOrigins: p.Server.EmbedOrigins})
 	if err != nil {
 		return nil, fmt.Errorf("site: build the LTI tool: %w", err)
 	}

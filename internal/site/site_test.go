@@ -2,11 +2,13 @@ package site
 
 import (
 	"context"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -108,7 +110,8 @@ func TestLTILaunchThroughTheSite(t *testing.T) {
 	}
 	srv.Config.Handler = h
 
-	sh := &episodes.Show{Slug: "seminar", Title: "Memory Seminar", Language: "en", GUID: episodes.PodcastGUID(srv.URL + "/seminar/feed.xml")}
+	sh := &episodes.Show{Slug: "seminar", Title: "Memory Seminar", Language: "en", GUID: episodes.PodcastGUID(srv.URL + "/seminar/feed.xml"),
+		Visibility: episodes.VisibilityPrivate}
 	if err := store.CreateShow(ctx, sh); err != nil {
 		t.Fatal(err)
 	}
@@ -158,5 +161,26 @@ func TestLTILaunchThroughTheSite(t *testing.T) {
 	}
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors "+lms.URL()) {
 		t.Errorf("launch page CSP %q does not let the platform frame it", csp)
+	}
+
+	// The page frames the listener pages' embed player, which plays the
+	// private episode with the grant's signed media URLs, framed by this
+	// page inside the platform's.
+	m := regexp.MustCompile(`<iframe class="player" src="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil || !strings.HasPrefix(html.UnescapeString(m[1]), srv.URL+"/lti/play/") {
+		t.Fatalf("the launch page frames no embed player:\n%s", body)
+	}
+	resp, body = b.Do(http.MethodGet, html.UnescapeString(m[1]), nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Spaced repetition") || !strings.Contains(body, "/p/s") {
+		t.Fatalf("embed player of the private episode: %d, want it with signed URLs:\n%s", resp.StatusCode, body)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, lms.URL()) {
+		t.Errorf("embed player CSP %q does not let the platform's page frame it", csp)
+	}
+	// Without the launch, the private show stays private.
+	for _, path := range []string{"/seminar/", "/seminar/" + ep.Slug + "/", "/seminar/" + ep.Slug + "/embed"} {
+		if resp, _ := b.Do(http.MethodGet, srv.URL+path, nil); resp.StatusCode == http.StatusOK {
+			t.Errorf("GET %s without a grant: 200", path)
+		}
 	}
 }
