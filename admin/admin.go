@@ -16,6 +16,7 @@ import (
 	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/accounts/oidc"
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/imports"
 	"github.com/lyssna/lyssna/internal/mail"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/lti"
@@ -60,6 +61,9 @@ type Deps struct {
 	// Signer makes listener keys' feed URLs and producers' preview links
 	// of private content (package access).
 	Signer *access.Signer
+	// Imports, when set, offers importing a show from its feed or an
+	// export archive (/admin/imports/); nil leaves those pages answering 404.
+	Imports *imports.Importer
 }
 
 // Handler serves the producer web UI.
@@ -85,6 +89,7 @@ type Handler struct {
 	lti       *lti.Platforms
 	ltiSecret bool
 	signer    *access.Signer
+	imports   *imports.Importer
 }
 
 // New parses the templates; it fails only when a dependency is missing or the
@@ -112,6 +117,7 @@ func New(d Deps) (*Handler, error) {
 		lti:       d.LTI,
 		ltiSecret: d.LTISecret,
 		signer:    d.Signer,
+		imports:   d.Imports,
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -130,7 +136,7 @@ func New(d Deps) (*Handler, error) {
 	h.pages, err = kit.ParsePages(templateFS, "templates", []string{"base.html", "fields.html", "stats_parts.html"},
 		[]string{"signin.html", "shows.html", "show_form.html", "show.html", "episode.html", "error.html",
 			"stats.html", "episode_stats.html", "confirm.html",
-			"invitation.html", "password_reset.html", "account.html", "members.html", "audit.html", "lti.html", "listeners.html"}, h.funcs(),
+			"invitation.html", "password_reset.html", "account.html", "members.html", "audit.html", "lti.html", "listeners.html", "import_form.html", "import.html"}, h.funcs(),
 		kit.Options{CSP: contentSecurityPolicy, Referrer: "same-origin", Logger: h.log, Prefix: "admin"})
 	if err != nil {
 		return nil, err

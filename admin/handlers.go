@@ -233,3 +233,27 @@ func (h *Handler) ListenerCreate(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) ListenerRevoke(w http.ResponseWriter, r *http.Request) {
 	h.post(h.listenerRevoke)(w, r)
 }
+
+// ImportNewForm serves GET /admin/imports/new: import a show from its feed
+// or from an export archive.
+func (h *Handler) ImportNewForm(w http.ResponseWriter, r *http.Request) {
+	h.get(h.importNewForm)(w, r)
+}
+
+// ImportCreate serves POST /admin/imports: start an import of a feed.
+func (h *Handler) ImportCreate(w http.ResponseWriter, r *http.Request) { h.post(h.importCreate)(w, r) }
+
+// ImportArchive serves POST /admin/imports/archive (multipart, streamed):
+// start an import of a Lyssna export archive.
+func (h *Handler) ImportArchive(w http.ResponseWriter, r *http.Request) {
+	h.postStream(h.importArchive)(w, r)
+}
+
+// ImportProgress serves GET /admin/imports/{id}: an import's progress.
+func (h *Handler) ImportProgress(w http.ResponseWriter, r *http.Request) {
+	h.get(h.importProgress)(w, r)
+}
+
+// ImportJSON serves GET /admin/imports/{id}.json: the progress, for the
+// page's script.
+func (h *Handler) ImportJSON(w http.ResponseWriter, r *http.Request) { h.get(h.importJSON)(w, r) }

@@ -25,6 +25,9 @@ type page struct {
 	StyleURL string // the listener pages' stylesheet, for one look
 	AdminCSS string
 	Script   string
+	// Refresh, when not 0, reloads the page every so many seconds when
+	// scripts are off (a page whose script keeps it current).
+	Refresh int
 }
 
 // crumb is one step of the breadcrumb trail.

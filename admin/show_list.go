@@ -12,6 +12,7 @@ type showListPage struct {
 	page
 	Shows     []showItem
 	CanCreate bool
+	CanImport bool
 }
 
 type showItem struct {
@@ -31,7 +32,8 @@ func (h *Handler) showList(w http.ResponseWriter, r *http.Request, s *session) {
 		h.serverError(w, r, err)
 		return
 	}
-	p := showListPage{page: h.page("Shows", s), CanCreate: h.can(r.Context(), s, accounts.CreateShow, nil)}
+	p := showListPage{page: h.page("Shows", s), CanCreate: h.can(r.Context(), s, accounts.CreateShow, nil),
+		CanImport: h.canImport(r, s)}
 	p.Flash = flash(r)
 	for _, sh := range shows {
 		p.Shows = append(p.Shows, showItem{

@@ -68,7 +68,7 @@ func withParts(t testing.TB, deps Deps) Deps {
 	}
 	if deps.Admin == nil {
 		deps.Admin, err = admin.New(admin.Deps{Store: deps.Store, Bucket: deps.Bucket, Uploads: deps.Uploads, Links: deps.Links,
-			Now: deps.Now, Logger: deps.Logger, SecureCookies: strings.HasPrefix(deps.Links.Base(), "https://"), Signer: deps.Signer})
+			Now: deps.Now, Logger: deps.Logger, SecureCookies: strings.HasPrefix(deps.Links.Base(), "https://"), Signer: deps.Signer, Imports: deps.Imports})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -139,6 +139,14 @@ var permissionMatrix = map[string]rightClass{
 	"POST /admin/account/tokens/revoke":                                     account,
 	"GET /admin/":                                                           signedIn,
 	"HEAD /admin/":                                                          signedIn,
+	"GET /admin/imports/new":                                                adminOnly,
+	"HEAD /admin/imports/new":                                               adminOnly,
+	"POST /admin/imports":                                                   adminOnly,
+	"POST /admin/imports/archive":                                           adminOnly,
+	"GET /admin/imports/{id}.json":                                          adminOnly,
+	"HEAD /admin/imports/{id}.json":                                         adminOnly,
+	"GET /admin/imports/{id}":                                               adminOnly,
+	"HEAD /admin/imports/{id}":                                              adminOnly,
 	"GET /admin/shows/new":                                                  adminOnly,
 	"HEAD /admin/shows/new":                                                 adminOnly,
 	"POST /admin/shows/new":                                                 adminOnly,
@@ -191,6 +199,7 @@ var permissionMatrix = map[string]rightClass{
 var multipartUI = []string{
 	"/admin/shows/{show}/artwork", "/admin/shows/{show}/episodes", "/admin/shows/{show}/episodes/{episode}/audio",
 	"/admin/shows/{show}/episodes/{episode}/artwork", "/admin/shows/{show}/episodes/{episode}/transcripts",
+	"/admin/imports/archive",
 }
 
 // matrixRoutes walks the route table: every route of /api/ and /admin/,

@@ -144,5 +144,44 @@ function enhanceList(fieldset) {
   });
 }
 
+// Import progress: poll the import's JSON every 1.5 s and update the
+// numbers and the bar; when it has finished, reload once so the page shows
+// the result (the link to the show, the failed items). Without this script
+// the page reloads itself (meta refresh) and has a reload link.
+function followImport(box) {
+  const url = box.dataset.importProgress;
+  const bar = box.querySelector('progress');
+  const set = (sel, v) => { const el = box.querySelector(sel); if (el) el.textContent = String(v); };
+  const reload = box.querySelector('[data-import-reload]');
+  if (reload) reload.hidden = true;
+  function tick() {
+    fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store' })
+      .then((r) => { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+      .then((j) => {
+        set('[data-import-state]', j.state);
+        set('[data-import-done]', j.items_done);
+        set('[data-import-failed]', j.items_failed);
+        set('[data-import-total]', j.items_total);
+        if (j.items_total > 0) {
+          bar.max = j.items_total;
+          bar.value = j.items_done;
+        }
+        bar.setAttribute('aria-valuetext', j.items_done + ' of ' + j.items_total + ' items');
+        if (j.finished) {
+          window.location.reload();
+          return;
+        }
+        window.setTimeout(tick, 1500);
+      })
+      .catch(() => {
+        if (reload) reload.hidden = false; // fall back to the link
+      });
+  }
+  window.setTimeout(tick, 1500);
+}
+
 document.querySelectorAll('form[data-upload]').forEach(enhanceUpload);
 document.querySelectorAll('fieldset[data-list]').forEach(enhanceList);
+document.querySelectorAll('[data-import-progress]').forEach((box) => {
+  if (box.dataset.state !== 'done' && box.dataset.state !== 'failed') followImport(box);
+});

@@ -106,7 +106,7 @@ func Build(p Parts) (http.Handler, error) {
 	}
 	adm, err := admin.New(admin.Deps{Store: p.Store, Bucket: p.Bucket, Uploads: p.Uploads, Links: p.Links,
 		Now: p.Now, Logger: p.Logger, LTI: tool.Platforms, LTISecret: tool.Keys.Enabled(), SecureCookies: strings.HasPrefix(p.Links.Base(), "https://"),
-		OIDC: p.OIDC, Mail: p.Mail, Notifier: p.Notifier, Signer: signer})
+		OIDC: p.OIDC, Mail: p.Mail, Notifier: p.Notifier, Signer: signer, Imports: p.Imports})
 	if err != nil {
 		return nil, fmt.Errorf("site: build the producer UI: %w", err)
 	}
