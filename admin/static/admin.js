@@ -174,7 +174,8 @@ function followImport(box) {
         window.setTimeout(tick, 1500);
       })
       .catch(() => {
-        if (reload) reload.hidden = false; // fall back to the link
+        if (reload) reload.hidden = false; // offer the link, and try again later
+        window.setTimeout(tick, 10000);
       });
   }
   window.setTimeout(tick, 1500);
