@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -234,5 +235,42 @@ func TestImportNotOffered(t *testing.T) {
 	}
 	if strings.Contains(p.body, "/admin/imports/new") {
 		t.Error("a person who may not create shows is offered the import link")
+	}
+}
+
+// TestImportArchivePage: an export archive uploaded with the form (the
+// show deleted meanwhile, as after a move) is imported under the slug
+// given, and its page reaches done.
+func TestImportArchivePage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false, withImports(t))
+	c := e.client(t)
+	c.signIn()
+	src := c.mustCreateShow("source", "Source Show")
+	var zip bytes.Buffer
+	if err := imports.Export(context.Background(), e.store, e.bucket, src, []byte(`<rss version="2.0"><channel><title>Source Show</title></channel></rss>`), &zip); err != nil {
+		t.Fatal(err)
+	}
+	// Moved out: the show (and its guid) is gone here before it comes back.
+	if err := e.store.DeleteShow(context.Background(), src.ID); err != nil {
+		t.Fatal(err)
+	}
+	p := c.upload("/admin/imports/archive", [][2]string{{"archive_slug", "copy"}}, "source.zip", zip.Bytes())
+	loc := p.header.Get("Location")
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/imports/") {
+		t.Fatalf("upload: %d %q\n%s", p.status, loc, text(p.doc))
+	}
+	var st importStatus
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		st, _ = c.importProgress(loc + ".json")
+		if st.Finished || time.Now().After(deadline) {
+			break
+		}
+	}
+	if st.State != imports.StateDone || st.Show != "copy" {
+		t.Fatalf("progress = %+v, want done into copy", st)
+	}
+	if got := e.mustShow(t, "copy"); got.Title != "Source Show" {
+		t.Errorf("imported show title %q", got.Title)
 	}
 }
