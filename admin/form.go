@@ -45,6 +45,8 @@ func errorField(field string) string {
 		return field[:strings.Index(field, "].")+1]
 	case strings.Contains(field, ".authors["):
 		return field[:strings.Index(field, ".authors[")+len(".authors")]
+	case strings.HasPrefix(field, "block_platforms["):
+		return "block_platforms"
 	case field == "image_url":
 		return "artwork"
 	case field == "episode_type":

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -34,7 +36,18 @@ var fundingDef = listDef{Name: "funding", Legend: "Funding links", Item: "fundin
 	{Key: "label", Label: "Label", Kind: "text", Hint: "For example: Support the show"},
 }}
 
-var showLists = []listDef{hostsDef, fundingDef}
+var txtDef = listDef{Name: "txt", Legend: "podcast:txt", Item: "text record",
+	Hint: "Free text for a purpose, such as a directory's verification code (purpose applepodcastsverify or verify).", Fields: []listField{
+		{Key: "purpose", Label: "Purpose", Kind: "text", Hint: "Optional, such as verify"},
+		{Key: "text", Label: "Text", Kind: "text"},
+	}}
+
+var podrollDef = listDef{Name: "podroll", Legend: "Podroll: shows you recommend", Item: "recommended show", Fields: []listField{
+	{Key: "feed_guid", Label: "Feed GUID", Kind: "text", Hint: "The show's podcast:guid, a UUID such as 917393e3-1b1e-5cef-ace4-edaa54e1f810"},
+	{Key: "feed_url", Label: "Feed URL", Kind: "url", Hint: "Recommended"},
+}}
+
+var showLists = []listDef{hostsDef, fundingDef, txtDef, podrollDef}
 
 // categoryGroup is one Apple category with its subcategories, for the picker.
 type categoryGroup struct {
@@ -64,6 +77,10 @@ type showFormPage struct {
 	Directories []struct{ Key, Name string }
 	Hosts       listDef
 	Funding     listDef
+	Txt         listDef
+	Podroll     listDef
+	Media       []string
+	Platforms   []string
 	ArtworkURL  string
 	FeedURL     string
 	PublicURL   string
@@ -74,6 +91,7 @@ func (h *Handler) showFormPage(s *session, sh *episodes.Show, f *formState) show
 	p := showFormPage{
 		Form: f, Show: sh, New: sh == nil, Categories: categoryGroups(),
 		Directories: directories, Hosts: hostsDef, Funding: fundingDef, Artwork: newFormState(),
+		Txt: txtDef, Podroll: podrollDef, Media: episodes.Media, Platforms: episodes.ServiceSlugs,
 	}
 	for i := range maxCategories {
 		p.CatSlots = append(p.CatSlots, fmt.Sprintf("categories[%d]", i))
@@ -203,7 +221,77 @@ func showToForm(sh *episodes.Show) *formState {
 	for _, fu := range sh.Funding {
 		f.Lists["funding"] = append(f.Lists["funding"], map[string]string{"url": fu.URL, "label": fu.Label})
 	}
+	extrasToForm(f, sh)
 	return f
+}
+
+// extrasToForm fills the Podcasting 2.0 inputs from a stored show.
+func extrasToForm(f *formState, sh *episodes.Show) {
+	v, x := f.Values, sh.Extras
+	if sh.FeedLimit > 0 {
+		v["feed_limit"] = strconv.Itoa(sh.FeedLimit)
+	}
+	v["license.identifier"], v["license.url"] = x.License.Identifier, x.License.URL
+	if u := x.UpdateFrequency; u != nil {
+		v["update_frequency.text"], v["update_frequency.rrule"] = u.Text, u.RRule
+		if u.Complete {
+			v["update_frequency.complete"] = "on"
+		}
+		if u.DTStart != nil {
+			v["update_frequency.dtstart"] = u.DTStart.UTC().Format(time.DateOnly)
+		}
+	}
+	for _, t := range x.Txt {
+		f.Lists["txt"] = append(f.Lists["txt"], map[string]string{"purpose": t.Purpose, "text": t.Text})
+	}
+	for _, r := range x.Podroll {
+		f.Lists["podroll"] = append(f.Lists["podroll"], map[string]string{"feed_guid": r.FeedGUID, "feed_url": r.FeedURL})
+	}
+	for _, p := range x.BlockPlatforms {
+		v["block_platforms."+p] = "on"
+	}
+}
+
+// formToExtras copies the Podcasting 2.0 inputs onto sh; the tags the form
+// does not edit (location, socialInteract, chat) stay as they were.
+func formToExtras(f *formState, sh *episodes.Show) error {
+	v := f.Values
+	var err error
+	if sh.FeedLimit, err = intField(f, "feed_limit", "number of episodes per feed page"); err != nil {
+		return err
+	}
+	x := &sh.Extras
+	x.License = episodes.License{Identifier: strings.TrimSpace(v["license.identifier"]), URL: strings.TrimSpace(v["license.url"])}
+	x.UpdateFrequency = nil
+	u := episodes.UpdateFrequency{Text: strings.TrimSpace(v["update_frequency.text"]), RRule: strings.TrimSpace(v["update_frequency.rrule"]),
+		Complete: f.Checked("update_frequency.complete")}
+	if d := strings.TrimSpace(v["update_frequency.dtstart"]); d != "" {
+		t, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			return &episodes.Error{Field: "update_frequency.dtstart", Message: fmt.Sprintf("%q is not a date; write it as 2026-09-01", d)}
+		}
+		u.DTStart = &t
+	}
+	if u.Text != "" || u.RRule != "" || u.Complete || u.DTStart != nil {
+		x.UpdateFrequency = &u
+	}
+	x.Txt = nil
+	f.Lists["txt"] = filledRows(f.Lists["txt"])
+	for _, row := range f.Lists["txt"] {
+		x.Txt = append(x.Txt, episodes.Txt{Purpose: strings.TrimSpace(row["purpose"]), Text: strings.TrimSpace(row["text"])})
+	}
+	x.Podroll = nil
+	f.Lists["podroll"] = filledRows(f.Lists["podroll"])
+	for _, row := range f.Lists["podroll"] {
+		x.Podroll = append(x.Podroll, episodes.RemoteItem{FeedGUID: strings.TrimSpace(row["feed_guid"]), FeedURL: strings.TrimSpace(row["feed_url"])})
+	}
+	x.BlockPlatforms = nil
+	for _, p := range episodes.ServiceSlugs {
+		if f.Checked("block_platforms." + p) {
+			x.BlockPlatforms = append(x.BlockPlatforms, p)
+		}
+	}
+	return nil
 }
 
 // formToShow copies the form onto sh (all but slug, guid and artwork).
@@ -247,6 +335,9 @@ func formToShow(f *formState, sh *episodes.Show) error {
 	f.Lists["funding"] = filledRows(f.Lists["funding"])
 	for _, row := range f.Lists["funding"] {
 		sh.Funding = append(sh.Funding, episodes.Funding{URL: strings.TrimSpace(row["url"]), Label: strings.TrimSpace(row["label"])})
+	}
+	if err := formToExtras(f, sh); err != nil {
+		return err
 	}
 	return sh.Validate()
 }
