@@ -44,7 +44,18 @@ var (
 			{Key: "url", Label: "Link", Kind: "url", Hint: "Optional: a page about this part."},
 			{Key: "img", Label: "Image URL", Kind: "url", Hint: "Optional: a picture apps show during this part."},
 		}}
-	episodeLists = []listDef{chaptersDef, takeawaysDef, questionsDef, referencesDef, guestsDef}
+	soundbitesDef = listDef{Name: "soundbites", Legend: "Soundbites (podcast:soundbite)", Item: "soundbite",
+		Hint: "Clips apps may play as a preview of the episode.", Fields: []listField{
+			{Key: "start_ms", Label: "Starts at", Kind: "text", Hint: "mm:ss or h:mm:ss, such as 4:05"},
+			{Key: "duration_ms", Label: "Length", Kind: "text", Hint: "mm:ss, such as 0:45"},
+			{Key: "title", Label: "Title", Kind: "text", Hint: "Optional"},
+		}}
+	contentLinksDef = listDef{Name: "content_links", Legend: "Content links (podcast:contentLink)", Item: "content link",
+		Hint: "The episode's content elsewhere, such as a video of the lecture or the course page.", Fields: []listField{
+			{Key: "href", Label: "URL", Kind: "url"},
+			{Key: "text", Label: "Text", Kind: "text", Hint: "What the link is, such as Watch the lecture"},
+		}}
+	episodeLists = []listDef{chaptersDef, takeawaysDef, questionsDef, referencesDef, guestsDef, soundbitesDef, contentLinksDef}
 )
 
 // episodeFormPage is the data of an episode's page: what was read from the
@@ -66,6 +77,8 @@ type episodeFormPage struct {
 	AudioError  string
 	Transcript  *formState
 	Transcripts []transcriptItem
+	Alternate   *formState
+	Alternates  []alternateItem
 	Publish     *formState
 	Artwork     *formState
 	ScheduleAt  string
@@ -90,7 +103,7 @@ func (h *Handler) episodePage(r *http.Request, s *session, sh *episodes.Show, ep
 		Show: sh, Episode: ep, Status: ep.EffectiveStatus(now), Form: f, Lists: episodeLists,
 		URL:        episodeAdminURL(sh, ep),
 		FeedURL:    h.links.Feed(sh.Slug),
-		Transcript: newFormState(), Publish: newFormState(), Artwork: newFormState(),
+		Transcript: newFormState(), Publish: newFormState(), Artwork: newFormState(), Alternate: newFormState(),
 		Zone: sh.Location(), ZoneName: sh.Location().String(),
 	}
 	p.ScheduleAt = now.In(p.Zone).Add(24 * time.Hour).Truncate(time.Hour).Format(datetimeLocal)
@@ -110,6 +123,10 @@ func (h *Handler) episodePage(r *http.Request, s *session, sh *episodes.Show, ep
 	for _, t := range ep.Transcripts {
 		p.Transcripts = append(p.Transcripts, transcriptItem{Transcript: t, URL: h.links.Media(t.Key),
 			DeleteURL: p.URL + "transcripts/" + t.Language + "/delete"})
+	}
+	for _, a := range ep.Alternates {
+		p.Alternates = append(p.Alternates, alternateItem{AlternateEnclosure: a, URL: h.links.Media(a.Key),
+			DeleteURL: p.URL + "alternates/" + a.Name + "/delete"})
 	}
 	if r.Method == http.MethodGet {
 		p.Flash = flash(r)
@@ -228,7 +245,54 @@ func episodeToForm(ep *episodes.Episode) *formState {
 		f.Lists["chapters"] = append(f.Lists["chapters"], map[string]string{
 			"start_ms": episodes.ChapterTime(c.StartMS), "title": c.Title, "url": c.URL, "img": c.Img})
 	}
+	x := ep.Extras
+	v["license.identifier"], v["license.url"] = x.License.Identifier, x.License.URL
+	if l := x.Location; l != nil {
+		v["location.name"], v["location.geo"], v["location.osm"], v["location.rel"] = l.Name, l.Geo, l.OSM, l.Rel
+	}
+	for _, sb := range x.Soundbites {
+		f.Lists["soundbites"] = append(f.Lists["soundbites"], map[string]string{
+			"start_ms": episodes.ChapterTime(sb.StartMS), "duration_ms": episodes.ChapterTime(sb.DurationMS), "title": sb.Title})
+	}
+	for _, cl := range x.ContentLinks {
+		f.Lists["content_links"] = append(f.Lists["content_links"], map[string]string{"href": cl.Href, "text": cl.Text})
+	}
 	return f
+}
+
+// formToEpisodeExtras copies the Podcasting 2.0 inputs onto ep; the
+// episode's Validate checks them.
+func formToEpisodeExtras(f *formState, ep *episodes.Episode) error {
+	v := f.Values
+	x := &ep.Extras
+	x.License = episodes.License{Identifier: strings.TrimSpace(v["license.identifier"]), URL: strings.TrimSpace(v["license.url"])}
+	loc := episodes.Location{Name: strings.TrimSpace(v["location.name"]), Geo: strings.TrimSpace(v["location.geo"]),
+		OSM: strings.TrimSpace(v["location.osm"]), Rel: v["location.rel"]}
+	if x.Location != nil {
+		loc.Country = x.Location.Country
+	}
+	x.Location = nil
+	if loc.Name != "" || loc.Geo != "" || loc.OSM != "" {
+		x.Location = &loc
+	}
+	x.Soundbites = nil
+	for i, row := range f.Lists["soundbites"] {
+		name := fmt.Sprintf("soundbites[%d].", i)
+		start, err := episodes.ParseChapterTime(name+"start_ms", row["start_ms"])
+		if err != nil {
+			return err
+		}
+		dur, err := episodes.ParseChapterTime(name+"duration_ms", row["duration_ms"])
+		if err != nil {
+			return err
+		}
+		x.Soundbites = append(x.Soundbites, episodes.Soundbite{StartMS: start, DurationMS: dur, Title: strings.TrimSpace(row["title"])})
+	}
+	x.ContentLinks = nil
+	for _, row := range f.Lists["content_links"] {
+		x.ContentLinks = append(x.ContentLinks, episodes.ContentLink{Href: strings.TrimSpace(row["href"]), Text: strings.TrimSpace(row["text"])})
+	}
+	return nil
 }
 
 // formToEpisode copies the form onto ep. Blank list rows are dropped.
@@ -289,5 +353,5 @@ func formToEpisode(f *formState, ep *episodes.Episode) error {
 		ep.Guests = append(ep.Guests, episodes.Person{Name: strings.TrimSpace(row["name"]), Role: strings.TrimSpace(row["role"]),
 			Href: strings.TrimSpace(row["href"]), Img: strings.TrimSpace(row["img"]), Bio: strings.TrimSpace(row["bio"])})
 	}
-	return nil
+	return formToEpisodeExtras(f, ep)
 }

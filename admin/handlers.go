@@ -134,6 +134,16 @@ func (h *Handler) TranscriptDelete(w http.ResponseWriter, r *http.Request) {
 	h.post(h.transcriptDelete)(w, r)
 }
 
+// AlternateUpload serves POST .../episodes/{episode}/alternates (multipart, streamed).
+func (h *Handler) AlternateUpload(w http.ResponseWriter, r *http.Request) {
+	h.postStream(h.alternateUpload)(w, r)
+}
+
+// AlternateDelete serves POST .../episodes/{episode}/alternates/{name}/delete.
+func (h *Handler) AlternateDelete(w http.ResponseWriter, r *http.Request) {
+	h.post(h.alternateDelete)(w, r)
+}
+
 // EpisodePublish serves POST .../episodes/{episode}/publish (now or scheduled).
 func (h *Handler) EpisodePublish(w http.ResponseWriter, r *http.Request) {
 	h.post(h.episodePublish)(w, r)

@@ -373,6 +373,8 @@ func mountRoutes(r *mux.Router, h *Handler) {
 	a.HandleFunc("/shows/{show}/episodes/{episode}/delete", h.EpisodeDelete).Methods("POST")
 	a.HandleFunc("/shows/{show}/episodes/{episode}/transcripts", h.TranscriptUpload).Methods("POST")
 	a.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}/delete", h.TranscriptDelete).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/alternates", h.AlternateUpload).Methods("POST")
+	a.HandleFunc("/shows/{show}/episodes/{episode}/alternates/{name}/delete", h.AlternateDelete).Methods("POST")
 	a.HandleFunc("/shows/{show}/episodes/{episode}/publish", h.EpisodePublish).Methods("POST")
 	a.HandleFunc("/shows/{show}/episodes/{episode}/unpublish", h.EpisodeUnpublish).Methods("POST")
 	a.HandleFunc("/lti/", h.LTIPlatforms).Methods("GET", "HEAD")

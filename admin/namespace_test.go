@@ -1,7 +1,9 @@
 package admin
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -136,5 +138,138 @@ func TestShowNamespaceValidation(t *testing.T) {
 	}
 	if after := e.mustShow(t, "ns"); after.Version != before.Version || after.Extras.UpdateFrequency != nil {
 		t.Errorf("an invalid form changed the show: version %d -> %d, %+v", before.Version, after.Version, after.Extras)
+	}
+}
+
+// TestEpisodeNamespaceForm saves the episode's license, soundbites, location
+// and content links through the edit form, and reads them back from the
+// store, the form and the feed; a bad value shows its message beside its
+// input and saves nothing.
+func TestEpisodeNamespaceForm(t *testing.T) {
+	e := newEnv(t, false)
+	c := e.client(t)
+	c.signIn()
+	ctx := context.Background()
+	sh := c.mustCreateShow("pod", "Pod")
+	ep := c.uploadEpisode(t, sh, "cbr.mp3")
+	u := episodeAdminURL(sh, ep)
+	f := formOf(t, c.get(u), u)
+	f.Set("license.identifier", "CC-BY-SA-4.0")
+	f.Set("soundbites[0].start_ms", "0:01")
+	f.Set("soundbites[0].duration_ms", "0:01")
+	f.Set("soundbites[0].title", "The hook")
+	f.Set("location.name", "Stockholm")
+	f.Set("location.geo", "geo:59.3293,18.0686")
+	f.Set("location.osm", "R398021")
+	f.Set("content_links[0].href", "https://video.example.org/lecture-1")
+	f.Set("content_links[0].text", "Watch the lecture")
+	f.Set("action", "save")
+	if p := c.post(u, f); p.status != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", p.status, text(p.doc))
+	}
+	got, err := e.store.GetEpisode(ctx, sh.ID, itoa(ep.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := got.Extras
+	if x.License.Identifier != "CC-BY-SA-4.0" || len(x.Soundbites) != 1 ||
+		x.Soundbites[0] != (episodes.Soundbite{StartMS: 1000, DurationMS: 1000, Title: "The hook"}) ||
+		x.Location == nil || x.Location.Name != "Stockholm" || x.Location.OSM != "R398021" ||
+		len(x.ContentLinks) != 1 || x.ContentLinks[0].Href != "https://video.example.org/lecture-1" {
+		t.Errorf("stored extras %+v", x)
+	}
+	f = formOf(t, c.get(u), u)
+	for name, want := range map[string]string{"license.identifier": "CC-BY-SA-4.0", "soundbites[0].start_ms": "0:01",
+		"location.geo": "geo:59.3293,18.0686", "content_links[0].text": "Watch the lecture"} {
+		if f.Get(name) != want {
+			t.Errorf("edit form %s = %q, want %q", name, f.Get(name), want)
+		}
+	}
+
+	if p := c.post(u+"publish", url.Values{"when": {"now"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("publish: %d", p.status)
+	}
+	got, _ = e.store.GetEpisode(ctx, sh.ID, itoa(ep.ID))
+	body, err := feed.Build(e.mustShow(t, "pod"), []*episodes.Episode{got}, links.New(e.srv.URL), e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`>CC-BY-SA-4.0</podcast:license>`, `The hook</podcast:soundbite>`, `>Stockholm</podcast:location>`,
+		`href="https://video.example.org/lecture-1"`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("feed misses %s\n%s", want, body)
+		}
+	}
+
+	before := got.UpdatedAt
+	tests := []struct{ name, input, value, want string }{
+		{"unknown spdx", "license.identifier", "NOT-A-LICENSE", "is not an SPDX license identifier"},
+		{"soundbite past the end", "soundbites[0].duration_ms", "59:00", "after the audio's end"},
+		{"bad soundbite time", "soundbites[0].start_ms", "soon", "is not a time in the audio"},
+		{"bad geo", "location.geo", "59,18", "is not a geo URI"},
+		{"bad content link", "content_links[0].href", "javascript:alert(1)", "not an absolute"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := formOf(t, c.get(u), u)
+			f.Set(tc.input, tc.value)
+			f.Set("action", "save")
+			p := c.post(u, f)
+			if p.status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400", p.status)
+			}
+			if msg := p.fieldError(t, tc.input); !strings.Contains(msg, tc.want) {
+				t.Errorf("error beside %s = %q, want it to contain %q", tc.input, msg, tc.want)
+			}
+		})
+	}
+	if after, _ := e.store.GetEpisode(ctx, sh.ID, itoa(ep.ID)); !after.UpdatedAt.Equal(before) || after.Extras.License.Identifier != "CC-BY-SA-4.0" {
+		t.Errorf("an invalid form changed the episode: %+v", after.Extras)
+	}
+}
+
+// TestAlternateUploadForm adds an alternate enclosure through the episode
+// page's upload form (uploads.PutAlternate, as the API), refuses a bad name
+// beside its input, lists it, and removes it.
+func TestAlternateUploadForm(t *testing.T) {
+	e := newEnv(t, false)
+	c := e.client(t)
+	c.signIn()
+	ctx := context.Background()
+	sh := c.mustCreateShow("pod", "Pod")
+	ep := c.uploadEpisode(t, sh, "cbr.mp3")
+	u := episodeAdminURL(sh, ep)
+	c.get(u)
+	p := c.upload(u+"alternates", [][2]string{{"alternate.name", "Not OK"}, {"alternate.language", "sv"}}, "sv.mp3", fixture(t, "chapters.mp3"))
+	if p.status != http.StatusBadRequest {
+		t.Fatalf("bad name: %d", p.status)
+	}
+	if msg := p.fieldError(t, "alternate.name"); !strings.Contains(msg, "is not a name for an alternate") {
+		t.Errorf("error beside the name: %q", msg)
+	}
+	p = c.upload(u+"alternates", [][2]string{{"alternate.name", "sv"}, {"alternate.language", "sv"}, {"alternate.title", "Svenska"}}, "sv.mp3", fixture(t, "chapters.mp3"))
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("upload: %d\n%s", p.status, text(p.doc))
+	}
+	got, _ := e.store.GetEpisode(ctx, sh.ID, itoa(ep.ID))
+	if len(got.Alternates) != 1 || got.Alternates[0].Name != "sv" || got.Alternates[0].Language != "sv" || got.Alternates[0].Title != "Svenska" || got.Alternates[0].Size == 0 {
+		t.Fatalf("alternates %+v", got.Alternates)
+	}
+	if _, _, err := e.bucket.Get(ctx, got.Alternates[0].Key); err != nil {
+		t.Errorf("the alternate's object: %v", err)
+	}
+	page := c.get(u)
+	del := page.find(func(n *htmlNode) bool { return n.Data == "form" && attr(n, "action") == u+"alternates/sv/delete" })
+	if del == nil || !strings.Contains(text(page.doc), "Svenska") {
+		t.Fatal("the episode page does not list the alternate with a remove button")
+	}
+	if p := c.post(u+"alternates/sv/delete", url.Values{}); p.status != http.StatusSeeOther {
+		t.Fatalf("delete: %d", p.status)
+	}
+	if got, _ := e.store.GetEpisode(ctx, sh.ID, itoa(ep.ID)); len(got.Alternates) != 0 {
+		t.Errorf("alternates after delete %+v", got.Alternates)
+	}
+	if p := c.post(u+"alternates/sv/delete", url.Values{}); p.status != http.StatusNotFound {
+		t.Errorf("deleting a missing alternate: %d, want 404", p.status)
 	}
 }

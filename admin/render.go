@@ -94,6 +94,8 @@ var flashes = map[string]string{
 	"audio":         "The audio was replaced.",
 	"transcript":    "The transcript was uploaded.",
 	"untranscript":  "The transcript was removed.",
+	"alternate":     "The alternate enclosure was uploaded.",
+	"unalternate":   "The alternate enclosure was removed.",
 	"published":     "The episode is published.",
 	"scheduled":     "The episode is scheduled.",
 	"unpublished":   "The episode is unpublished: it is gone from the feed and its page.",

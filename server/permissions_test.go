@@ -172,6 +172,8 @@ var permissionMatrix = map[string]rightClass{
 	"POST /admin/shows/{show}/episodes/{episode}/delete":                    del,
 	"POST /admin/shows/{show}/episodes/{episode}/transcripts":               draft,
 	"POST /admin/shows/{show}/episodes/{episode}/transcripts/{lang}/delete": draft,
+	"POST /admin/shows/{show}/episodes/{episode}/alternates":                draft,
+	"POST /admin/shows/{show}/episodes/{episode}/alternates/{name}/delete":  draft,
 	"POST /admin/shows/{show}/episodes/{episode}/publish":                   publish,
 	"GET /admin/lti/":                                                       adminOnly,
 	"HEAD /admin/lti/":                                                      adminOnly,
@@ -200,6 +202,7 @@ var multipartUI = []string{
 	"/admin/shows/{show}/artwork", "/admin/shows/{show}/episodes", "/admin/shows/{show}/episodes/{episode}/audio",
 	"/admin/shows/{show}/episodes/{episode}/artwork", "/admin/shows/{show}/episodes/{episode}/transcripts",
 	"/admin/imports/archive",
+	"/admin/shows/{show}/episodes/{episode}/alternates",
 }
 
 // matrixRoutes walks the route table: every route of /api/ and /admin/,

@@ -137,6 +137,8 @@ func (h *handler) routes() *mux.Router {
 	h.may(accounts.Delete, ui.HandleFunc("/shows/{show}/episodes/{episode}/delete", adm.EpisodeDelete).Methods(http.MethodPost))
 	h.may(accounts.Draft, ui.HandleFunc("/shows/{show}/episodes/{episode}/transcripts", adm.TranscriptUpload).Methods(http.MethodPost))
 	h.may(accounts.Draft, ui.HandleFunc("/shows/{show}/episodes/{episode}/transcripts/{lang}/delete", adm.TranscriptDelete).Methods(http.MethodPost))
+	h.may(accounts.Draft, ui.HandleFunc("/shows/{show}/episodes/{episode}/alternates", adm.AlternateUpload).Methods(http.MethodPost))
+	h.may(accounts.Draft, ui.HandleFunc("/shows/{show}/episodes/{episode}/alternates/{name}/delete", adm.AlternateDelete).Methods(http.MethodPost))
 	h.may(accounts.Publish, ui.HandleFunc("/shows/{show}/episodes/{episode}/publish", adm.EpisodePublish).Methods(http.MethodPost))
 	h.may(accounts.Publish, ui.HandleFunc("/shows/{show}/episodes/{episode}/unpublish", adm.EpisodeUnpublish).Methods(http.MethodPost))
 	h.may(accounts.Settings, ui.HandleFunc("/lti/", adm.LTIPlatforms).Methods(http.MethodGet, http.MethodHead))
