@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/internal/site"
 	"github.com/lyssna/lyssna/internal/testenv"
@@ -85,6 +86,13 @@ func TestBrowser(t *testing.T) {
 // under dir, so the browser goes through the real route table.
 func serveSite(t *testing.T, dir string) string {
 	t.Helper()
+	base, _ := serveSiteStore(t, dir)
+	return base
+}
+
+// serveSiteStore is serveSite, also giving the store.
+func serveSiteStore(t *testing.T, dir string) (string, *episodes.Store) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := episodes.Open(ctx, "sqlite:"+filepath.Join(dir, "lyssna.db"), nil)
 	if err != nil {
@@ -123,5 +131,66 @@ func serveSite(t *testing.T, dir string) string {
 	srv := &http.Server{Handler: h}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return base
+	return base, st
+}
+
+// TestBrowserPeople drives people and roles in headless Chromium
+// (admin/e2e/people.test.mjs): an owner signs in with a password, invites an
+// editor and a contributor from the members page (copying the links), both
+// accept and set passwords and names; the contributor drafts an episode and
+// is not offered publishing (a forced POST is refused); the editor
+// publishes it; the audit page shows all three with names.
+func TestBrowserPeople(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	for _, p := range []string{"/usr/bin/chromium", "../web/e2e/node_modules/playwright-core", "../web/e2e/node_modules/axe-core/axe.min.js"} {
+		if _, err := os.Stat(p); err != nil {
+			testenv.Missing(t, "%s is missing: run web/e2e/setup.sh (apt-get install chromium; npm ci in web/e2e)", p)
+		}
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		testenv.Missing(t, "node is missing: apt-get install nodejs npm, then run web/e2e/setup.sh")
+	}
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		testenv.Missing(t, "ffmpeg is missing: apt-get install ffmpeg")
+	}
+	dir := t.TempDir()
+	mp3 := filepath.Join(dir, "draft.mp3")
+	if out, err := exec.Command("ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=3",
+		"-ac", "1", "-b:a", "64k", "-metadata", "title=A contributor's draft", mp3).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	base, st := serveSiteStore(t, dir)
+	ctx := context.Background()
+	sh := &episodes.Show{Slug: "people-lab", Title: "People Lab", Language: "en", Hosts: []episodes.Person{{Name: "Olga Owner"}}}
+	sh.GUID = episodes.PodcastGUID(base + "/people-lab/")
+	if err := st.CreateShow(ctx, sh); err != nil {
+		t.Fatal(err)
+	}
+	acc := accounts.New(st, nil)
+	m, _, err := acc.SetMember(ctx, sh.ID, "olga@uni.example", accounts.Owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "Olga Owner"
+	if _, err := acc.UpdateUser(ctx, m.User.ID, accounts.UserPatch{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	const password = "olga's long password"
+	if err := acc.SetPassword(ctx, m.User.ID, password); err != nil {
+		t.Fatal(err)
+	}
+	shots := filepath.Join(os.TempDir(), "lyssna-admin-screenshots")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	res, err := exec.CommandContext(runCtx, node, "e2e/people.test.mjs", base, "olga@uni.example", password, "people-lab", mp3, shots).CombinedOutput()
+	t.Logf("node e2e/people.test.mjs:\n%s", res)
+	if err != nil {
+		t.Fatalf("browser checks failed: %v", err)
+	}
 }
