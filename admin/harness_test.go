@@ -348,6 +348,8 @@ func mountRoutes(r *mux.Router, h *Handler) {
 	a.HandleFunc("/account/sessions/{id}/revoke", h.AccountSessionRevoke).Methods("POST")
 	a.HandleFunc("/account/tokens", h.AccountTokenCreate).Methods("POST")
 	a.HandleFunc("/account/tokens/revoke", h.AccountTokenRevoke).Methods("POST")
+	a.HandleFunc("/shows/{show}/members", h.ShowMembers).Methods("GET", "HEAD")
+	a.HandleFunc("/shows/{show}/members", h.ShowMemberSet).Methods("POST")
 	a.HandleFunc("/", h.ShowList).Methods("GET", "HEAD")
 	a.HandleFunc("/shows/new", h.ShowNewForm).Methods("GET", "HEAD")
 	a.HandleFunc("/shows/new", h.ShowCreate).Methods("POST")

@@ -105,6 +105,7 @@ var flashes = map[string]string{
 	"revoked":       "That session has ended.",
 	"token-revoked": "The token was revoked; it no longer works.",
 	"member":        "The role was changed.",
+	"mailed":        "The invitation was mailed; the link in it works once, for 7 days.",
 	"unmember":      "The member was removed.",
 	"listener":      "The listener key was made. Give its personal feed to the listener.",
 	"listeners":     "The listener keys were made.",

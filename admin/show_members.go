@@ -46,13 +46,25 @@ func (h *Handler) showMemberSet(w http.ResponseWriter, r *http.Request, s *sessi
 	if !ok {
 		return
 	}
-	_, secret, err := h.accounts.SetMember(r.Context(), sh.ID, r.PostFormValue("email"), accounts.Role(r.PostFormValue("role")))
+	m, secret, err := h.accounts.SetMember(r.Context(), sh.ID, r.PostFormValue("email"), accounts.Role(r.PostFormValue("role")))
 	if err != nil {
 		h.memberError(w, r, s, sh, err)
 		return
 	}
 	if secret != "" {
-		h.renderMembers(w, r, s, sh, http.StatusOK, h.links.Base()+accounts.InvitationPath+secret, "")
+		// With mail set up the link is mailed; otherwise, or when the
+		// mail fails, it is shown to send.
+		link, err := h.mailLink(r.Context(), m.User, secret, h.now().Add(accounts.InvitationTTL), accounts.KindInvite, s.Name)
+		if link == "" {
+			seeOther(w, r, showAdminURL(sh)+"members?done=mailed")
+			return
+		}
+		msg := ""
+		if err != nil {
+			h.log.Warn("admin: mail an invitation", "err", err)
+			msg = "The invitation could not be mailed (the mail server did not take it); send the link below yourself."
+		}
+		h.renderMembers(w, r, s, sh, http.StatusOK, link, msg)
 		return
 	}
 	seeOther(w, r, showAdminURL(sh)+"members?done=member")
