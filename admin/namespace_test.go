@@ -41,6 +41,9 @@ func TestShowNamespaceForm(t *testing.T) {
 	f.Set("podroll[0].feed_url", "https://other.example.org/feed.xml")
 	f.Set("block_platforms.spotify", "on")
 	f.Set("block_platforms.podcasts.com", "on")
+	f.Set("chat.server", "irc.zeronode.net")
+	f.Set("chat.protocol", "irc")
+	f.Set("chat.space", "#lyssna")
 	f.Set("action", "save")
 	if p := c.post("/admin/shows/ns/edit", f); p.status != http.StatusSeeOther {
 		t.Fatalf("save: %d\n%s", p.status, text(p.doc))
@@ -56,6 +59,9 @@ func TestShowNamespaceForm(t *testing.T) {
 	}
 	if len(x.Podroll) != 1 || x.Podroll[0].FeedGUID != podrollGUID {
 		t.Errorf("podroll %+v", x.Podroll)
+	}
+	if x.Chat == nil || *x.Chat != (episodes.Chat{Server: "irc.zeronode.net", Protocol: "irc", Space: "#lyssna"}) {
+		t.Errorf("chat %+v", x.Chat)
 	}
 	if !slices.Equal(x.BlockPlatforms, []string{"podcasts.com", "spotify"}) {
 		t.Errorf("block platforms %v", x.BlockPlatforms)
@@ -80,7 +86,7 @@ func TestShowNamespaceForm(t *testing.T) {
 	}
 	for _, want := range []string{`<podcast:medium>audiobook</podcast:medium>`, `>CC-BY-4.0</podcast:license>`,
 		`rrule="FREQ=WEEKLY;BYDAY=MO"`, `S6lpp-7ZCn8-dZfGc-OoyVG</podcast:txt>`, `feedGuid="` + podrollGUID + `"`,
-		`id="spotify"`} {
+		`id="spotify"`, `server="irc.zeronode.net"`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("feed misses %s\n%s", want, body)
 		}
@@ -92,11 +98,13 @@ func TestShowNamespaceForm(t *testing.T) {
 	f.Set("license.identifier", "")
 	f.Set("update_frequency.text", "")
 	f.Set("update_frequency.rrule", "")
+	f.Set("chat.server", "")
+	f.Set("chat.space", "")
 	f.Set("action", "save")
 	if p := c.post("/admin/shows/ns/edit", f); p.status != http.StatusSeeOther {
 		t.Fatalf("clear: %d\n%s", p.status, text(p.doc))
 	}
-	if x := e.mustShow(t, "ns").Extras; len(x.BlockPlatforms) != 0 || x.License.Identifier != "" || x.UpdateFrequency != nil {
+	if x := e.mustShow(t, "ns").Extras; len(x.BlockPlatforms) != 0 || x.License.Identifier != "" || x.UpdateFrequency != nil || x.Chat != nil {
 		t.Errorf("after clearing: %+v", x)
 	}
 }
@@ -109,30 +117,36 @@ func TestShowNamespaceValidation(t *testing.T) {
 	c.signIn()
 	c.mustCreateShow("ns", "Namespace")
 	before := e.mustShow(t, "ns")
-	tests := []struct{ name, input, value, want string }{
-		{"bad rrule", "update_frequency.rrule", "FREQ=SOMETIMES", "is not an RFC 5545 recurrence rule"},
-		{"unknown spdx", "license.identifier", "MY-OWN-LICENSE", "is not an SPDX license identifier"},
-		{"bad feed guid", "podroll[0].feed_guid", "not-a-uuid", "is not a UUID"},
-		{"bad feed limit", "feed_limit", "-3", "give 0 to list every episode"},
-		{"txt too long", "txt[0].text", strings.Repeat("x", episodes.MaxTxtLen+1), "txt"},
+	tests := []struct{ name, input, value, want, at string }{
+		{"bad rrule", "update_frequency.rrule", "FREQ=SOMETIMES", "is not an RFC 5545 recurrence rule", ""},
+		{"unknown spdx", "license.identifier", "MY-OWN-LICENSE", "is not an SPDX license identifier", ""},
+		{"bad feed guid", "podroll[0].feed_guid", "not-a-uuid", "is not a UUID", ""},
+		{"bad feed limit", "feed_limit", "-3", "give 0 to list every episode", ""},
+		{"chat without server", "chat.space", "#lyssna", "is required", "chat.server"},
+		{"txt too long", "txt[0].text", strings.Repeat("x", episodes.MaxTxtLen+1), "txt", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := formOf(t, c.get("/admin/shows/ns/edit"), "/admin/shows/ns/edit")
 			f.Set("update_frequency.text", "Weekly")
+			f.Set("chat.protocol", "irc") // what a browser sends for the select's first option
 			f.Set(tc.input, tc.value)
 			f.Set("action", "save")
 			p := c.post("/admin/shows/ns/edit", f)
 			if p.status != http.StatusBadRequest {
 				t.Fatalf("status %d, want 400", p.status)
 			}
-			msg := p.fieldError(t, tc.input)
+			at := tc.input
+			if tc.at != "" {
+				at = tc.at
+			}
+			msg := p.fieldError(t, at)
 			if tc.name == "txt too long" {
 				if msg == "" {
 					t.Errorf("no error beside %s", tc.input)
 				}
 			} else if !strings.Contains(msg, tc.want) {
-				t.Errorf("error beside %s = %q, want it to contain %q", tc.input, msg, tc.want)
+				t.Errorf("error beside %s = %q, want it to contain %q", at, msg, tc.want)
 			}
 		})
 	}

@@ -81,6 +81,7 @@ type showFormPage struct {
 	Podroll     listDef
 	Media       []string
 	Platforms   []string
+	Chats       []string
 	ArtworkURL  string
 	FeedURL     string
 	PublicURL   string
@@ -92,6 +93,7 @@ func (h *Handler) showFormPage(s *session, sh *episodes.Show, f *formState) show
 		Form: f, Show: sh, New: sh == nil, Categories: categoryGroups(),
 		Directories: directories, Hosts: hostsDef, Funding: fundingDef, Artwork: newFormState(),
 		Txt: txtDef, Podroll: podrollDef, Media: episodes.Media, Platforms: episodes.ServiceSlugs,
+		Chats: episodes.ChatProtocols,
 	}
 	for i := range maxCategories {
 		p.CatSlots = append(p.CatSlots, fmt.Sprintf("categories[%d]", i))
@@ -250,10 +252,13 @@ func extrasToForm(f *formState, sh *episodes.Show) {
 	for _, p := range x.BlockPlatforms {
 		v["block_platforms."+p] = "on"
 	}
+	if c := x.Chat; c != nil {
+		v["chat.server"], v["chat.protocol"], v["chat.account_id"], v["chat.space"] = c.Server, c.Protocol, c.AccountID, c.Space
+	}
 }
 
 // formToExtras copies the Podcasting 2.0 inputs onto sh; the tags the form
-// does not edit (location, socialInteract, chat) stay as they were.
+// does not edit (location, socialInteract) stay as they were.
 func formToExtras(f *formState, sh *episodes.Show) error {
 	v := f.Values
 	var err error
@@ -290,6 +295,12 @@ func formToExtras(f *formState, sh *episodes.Show) error {
 		if f.Checked("block_platforms." + p) {
 			x.BlockPlatforms = append(x.BlockPlatforms, p)
 		}
+	}
+	x.Chat = nil
+	c := episodes.Chat{Server: strings.TrimSpace(v["chat.server"]), Protocol: strings.TrimSpace(v["chat.protocol"]),
+		AccountID: strings.TrimSpace(v["chat.account_id"]), Space: strings.TrimSpace(v["chat.space"])}
+	if c.Server != "" || c.AccountID != "" || c.Space != "" {
+		x.Chat = &c
 	}
 	return nil
 }
