@@ -37,7 +37,8 @@ type publisherRSS struct {
 // BuildPublisher renders a network's publisher feed (the Podcast Index's
 // podcast:medium "publisher"): the network and one podcast:remoteItem per
 // show, naming the show's podcast:guid, feed URL and medium, by title.
-// Shows that moved away (NewFeedURL) are left out. modified is its
+// Shows that moved away (NewFeedURL), and unlisted and private shows,
+// are left out. modified is its
 // lastBuildDate: the latest change of the network or a show.
 func BuildPublisher(n *episodes.Network, shows []*episodes.Show, lb links.Builder) ([]byte, time.Time, error) {
 	if n == nil {
@@ -63,8 +64,8 @@ func BuildPublisher(n *episodes.Network, shows []*episodes.Show, lb links.Builde
 	ch := &publisherChannel{Podcast: p, Description: cdata{desc}, GUID: cleanText(n.GUID), Medium: "publisher",
 		AtomLinks: []atomLink{{Href: lb.PublisherFeed(n.Slug), Rel: "self", Type: "application/rss+xml"}}}
 	for _, s := range shows {
-		if s.NewFeedURL != "" {
-			continue
+		if s.NewFeedURL != "" || episodes.Strictest(s.Visibility, episodes.VisibilityPublic) != episodes.VisibilityPublic {
+			continue // moved away, or not to be listed (unlisted, private)
 		}
 		medium := s.Medium
 		if medium == "" {
