@@ -1,11 +1,6 @@
 package server
 
-import (
-	"mime"
-	"net/http"
-
-	"github.com/lyssna/lyssna/uploads"
-)
+import "net/http"
 
 // apiAlternatePut uploads an alternate enclosure of an episode, another
 // rendition of its audio (a format, or the episode in another language):
@@ -18,14 +13,7 @@ func (h *handler) apiAlternatePut(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var file *uploads.File
-	var err error
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-		file, _, err = h.readUploadParts(w, r, in, false)
-	} else {
-		h.limitUploadBody(w, r, 0)
-		file, err = in.Spool(r.Context(), r.Body)
-	}
+	file, err := h.spoolAudioBody(w, r, in)
 	if err != nil {
 		h.respondError(w, r, err)
 		return

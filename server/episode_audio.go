@@ -17,14 +17,7 @@ func (h *handler) apiEpisodeAudioPut(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var file *uploads.File
-	var err error
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-		file, _, err = h.readUploadParts(w, r, in, false)
-	} else {
-		h.limitUploadBody(w, r, 0)
-		file, err = in.Spool(r.Context(), r.Body)
-	}
+	file, err := h.spoolAudioBody(w, r, in)
 	if err != nil {
 		h.respondError(w, r, err)
 		return
@@ -36,4 +29,16 @@ func (h *handler) apiEpisodeAudioPut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, h.episodeJSON(s, e))
+}
+
+// spoolAudioBody spools the audio of a PUT that replaces or adds a file of
+// an episode: the raw body (any Content-Type but multipart) or the part
+// "audio" of a multipart/form-data body.
+func (h *handler) spoolAudioBody(w http.ResponseWriter, r *http.Request, in *uploads.Ingester) (*uploads.File, error) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		file, _, err := h.readUploadParts(w, r, in, false)
+		return file, err
+	}
+	h.limitUploadBody(w, r, 0)
+	return in.Spool(r.Context(), r.Body)
 }
