@@ -155,7 +155,9 @@ func TestPageCacheInvalidatedByEveryChange(t *testing.T) {
 	if _, err := st.Publish(ctx, draft.ID, t0.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if view(draft.Slug).status != http.StatusOK || !has(view(""), "Draft episode") || !has(view(newer.Slug), "Draft episode") {
+	// The cached pages first: a render at the new version (the draft's
+	// page) would drop the show's older pages by itself.
+	if !has(view(""), "Draft episode") || !has(view(newer.Slug), "Draft episode") || view(draft.Slug).status != http.StatusOK {
 		t.Error("a published episode is missing from its page, the show page or its neighbour's next link")
 	}
 
@@ -197,7 +199,7 @@ func TestPageCacheInvalidatedByEveryChange(t *testing.T) {
 	if err := st.DeleteEpisode(ctx, older.ID); err != nil {
 		t.Fatal(err)
 	}
-	if view(older.Slug).status != http.StatusNotFound || has(view(""), "Older episode") || has(view(ep.Slug), "Older episode") {
+	if has(view(""), "Older episode") || has(view(ep.Slug), "Older episode") || view(older.Slug).status != http.StatusNotFound {
 		t.Error("a deleted episode still shows on its page, the show page or its neighbour's previous link")
 	}
 }
