@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"github.com/lyssna/lyssna/access"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/lyssna/lyssna/access"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/web/kit"
 )
