@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -292,21 +293,10 @@ func checkRRulePart(name, value string) error {
 
 // CheckMedium checks a podcast:medium value.
 func CheckMedium(field, m string) error {
-	for _, v := range Media {
-		if m == v {
-			return nil
-		}
+	if slices.Contains(Media, m) {
+		return nil
 	}
 	return invalid(field, "%q is not a podcast:medium; use one of %s", m, strings.Join(Media, ", "))
-}
-
-func oneOf(v string, list []string) bool {
-	for _, x := range list {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func checkLicense(field string, l License) error {
@@ -409,7 +399,7 @@ func (x *ShowExtras) Validate() error {
 		}
 	}
 	for i, p := range x.BlockPlatforms {
-		if !oneOf(p, ServiceSlugs) {
+		if !slices.Contains(ServiceSlugs, p) {
 			return invalid(fmt.Sprintf("block_platforms[%d]", i), "%q is not a platform of the namespace's service slugs (such as apple, spotify, google, amazon)", p)
 		}
 	}
@@ -421,7 +411,7 @@ func (x *ShowExtras) Validate() error {
 	}
 	for i, s := range x.SocialInteract {
 		f := fmt.Sprintf("social_interact[%d]", i)
-		if !oneOf(s.Protocol, SocialProtocols) {
+		if !slices.Contains(SocialProtocols, s.Protocol) {
 			return invalid(f+".protocol", "%q is not a social protocol of the namespace (%s); a LinkedIn post has none: put its link in the notes", s.Protocol, strings.Join(SocialProtocols, ", "))
 		}
 		if s.Protocol == "disabled" {
@@ -444,7 +434,7 @@ func (x *ShowExtras) Validate() error {
 		}
 	}
 	if c := x.Chat; c != nil {
-		if !oneOf(c.Protocol, ChatProtocols) {
+		if !slices.Contains(ChatProtocols, c.Protocol) {
 			return invalid("chat.protocol", "%q is not a chat protocol of the namespace; use %s", c.Protocol, strings.Join(ChatProtocols, ", "))
 		}
 		if err := checkRequiredText("chat.server", c.Server, MaxShortLen); err != nil {
