@@ -55,9 +55,14 @@ func hashPassword(pw string) string {
 		b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
-// passwordMatches reports whether pw hashes to the PHC string stored. A
-// malformed or empty stored hash matches nothing, after the same work.
-func passwordMatches(stored, pw string) bool {
+// idKeyFunc is argon2.IDKey's shape: the key derivation passwordMatches
+// runs (a Store's, so a test can count that every refusal pays for one).
+type idKeyFunc func(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte
+
+// passwordMatches reports whether pw hashes to the PHC string stored, with
+// idKey. A malformed or empty stored hash matches nothing, after the same
+// work.
+func passwordMatches(idKey idKeyFunc, stored, pw string) bool {
 	parts := strings.Split(stored, "$")
 	var m uint32
 	var t uint32
@@ -79,9 +84,9 @@ func passwordMatches(stored, pw string) bool {
 	if !ok {
 		// The same work as a real check, so a person without a password
 		// takes as long to refuse as a wrong one.
-		argon2.IDKey([]byte(pw), make([]byte, argonSaltLen), argonTime, argonMemory, argonThreads, argonKeyLen)
+		idKey([]byte(pw), make([]byte, argonSaltLen), argonTime, argonMemory, argonThreads, argonKeyLen)
 		return false
 	}
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(key)))
+	got := idKey([]byte(pw), salt, t, m, p, uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1
 }

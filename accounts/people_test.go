@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"golang.org/x/crypto/argon2"
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/internal/testenv"
@@ -320,5 +321,63 @@ func TestDecide(t *testing.T) {
 	}
 	if Decide(scoped, CreateShow, 0, NoRole) || !Decide(scoped, SignedIn, 0, NoRole) || !Decide(nil, Public, 0, NoRole) {
 		t.Error("scoped tokens and public actions")
+	}
+}
+
+// TestVerifyPasswordWorksAlike: every refusal of VerifyPassword runs one
+// argon2id key derivation, as a wrong password does, so an unknown email,
+// a person without a password, a disabled person or an over-long password
+// cannot be told apart by how fast the answer comes.
+func TestVerifyPasswordWorksAlike(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}
+	a := New(open(t, c), c.now)
+	if _, err := a.CreateUser(ctx, NewUser{Email: "admin@example.edu", Name: "Admin", Admin: true}); err != nil {
+		t.Fatal(err)
+	}
+	ada, err := a.CreateUser(ctx, NewUser{Email: "ada@example.edu", Name: "Ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetPassword(ctx, ada.ID, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CreateUser(ctx, NewUser{Email: "nopw@example.edu", Name: "No Password"}); err != nil {
+		t.Fatal(err)
+	}
+	off, err := a.CreateUser(ctx, NewUser{Email: "off@example.edu", Name: "Off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetPassword(ctx, off.ID, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if _, err := a.UpdateUser(ctx, off.ID, UserPatch{Disabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	a.idKey = func(pw, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+		runs++
+		if memory != argonMemory || time != argonTime {
+			t.Errorf("key derivation with m=%d t=%d, want the stored parameters m=%d t=%d", memory, time, argonMemory, argonTime)
+		}
+		return argon2.IDKey(pw, salt, time, memory, threads, keyLen)
+	}
+	for _, tc := range []struct{ name, email, password string }{
+		{"wrong password", "ada@example.edu", "wrong horse battery"},
+		{"unknown email", "nobody@example.edu", "correct horse battery"},
+		{"not an email", "nobody", "correct horse battery"},
+		{"no password", "nopw@example.edu", "correct horse battery"},
+		{"disabled", "off@example.edu", "correct horse battery"},
+		{"over-long password", "ada@example.edu", strings.Repeat("x", maxPasswordLen+1)},
+	} {
+		runs = 0
+		if _, err := a.VerifyPassword(ctx, tc.email, tc.password); err != ErrBadCredentials {
+			t.Errorf("%s: %v, want ErrBadCredentials", tc.name, err)
+		}
+		if runs != 1 {
+			t.Errorf("%s: %d argon2id derivations, want 1 (as for a wrong password)", tc.name, runs)
+		}
 	}
 }

@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/crypto/argon2"
 
 	"github.com/lyssna/lyssna/episodes"
 )
@@ -20,9 +21,7 @@ type Store struct {
 	store *episodes.Store
 	db    *sql.DB
 	now   func() time.Time
-
-	dummyOnce sync.Once
-	dummy     string // a password hash to check against when the email is unknown
+	idKey idKeyFunc // argon2.IDKey, for VerifyPassword
 }
 
 // New returns the accounts kept in store's database; now is the clock (nil
@@ -31,7 +30,7 @@ func New(store *episodes.Store, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{store: store, db: store.DB(), now: now}
+	return &Store{store: store, db: store.DB(), now: now, idKey: argon2.IDKey}
 }
 
 // User is a person who may sign in.
@@ -333,10 +332,11 @@ func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, userID int64, hash 
 }
 
 // VerifyPassword returns the enabled person with the email and password,
-// or ErrBadCredentials. An unknown email is checked against a dummy hash,
-// so it takes as long as a wrong password and gives the same answer.
+// or ErrBadCredentials. Every refusal runs one argon2id key derivation (an
+// unknown email, a person without a password and an over-long password
+// against no hash, which costs the same), so each takes as long as a wrong
+// password and gives the same answer.
 func (s *Store) VerifyPassword(ctx context.Context, email, password string) (*User, error) {
-	s.dummyOnce.Do(func() { s.dummy = hashPassword("lyssna dummy password for unknown emails") })
 	var u *User
 	var stored string
 	e, err := NormalizeEmail(email)
@@ -350,11 +350,11 @@ func (s *Store) VerifyPassword(ctx context.Context, email, password string) (*Us
 			return nil, fmt.Errorf("accounts: verify password: %w", err)
 		}
 	}
-	if err != nil || stored == "" {
-		passwordMatches(s.dummy, password)
+	if err != nil || stored == "" || len(password) > maxPasswordLen {
+		passwordMatches(s.idKey, "", "")
 		return nil, ErrBadCredentials
 	}
-	if len(password) > maxPasswordLen || !passwordMatches(stored, password) || u.Disabled {
+	if !passwordMatches(s.idKey, stored, password) || u.Disabled {
 		return nil, ErrBadCredentials
 	}
 	return u, nil
