@@ -58,6 +58,9 @@ type Session struct {
 	CSRF string
 	// Expires is when the session ends.
 	Expires time.Time
+	// lastSeen is when the session was last noted used (Unix seconds; 0
+	// never), so that Seen writes only when it is stale.
+	lastSeen int64
 }
 
 // hashID is how a session ID is stored.
@@ -129,15 +132,15 @@ func (s *Sessions) Lookup(ctx context.Context, id string) (*Session, error) {
 		return nil, ErrNoSession
 	}
 	p := &Principal{Via: "session"}
-	var exp int64
+	var exp, seen int64
 	var tokenName sql.NullString
 	var show sql.NullInt64
 	var ro sql.NullBool
 	now := s.now().Unix()
-	err := s.db.QueryRowContext(ctx, `SELECT u.id, u.email, u.name, u.admin, t.name, t.show_id, t.read_only, s.expires_at
+	err := s.db.QueryRowContext(ctx, `SELECT u.id, u.email, u.name, u.admin, t.name, t.show_id, t.read_only, s.expires_at, s.last_seen_at
 		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tokens t ON t.hash = s.token_hash
 		WHERE s.id_hash = $1 AND s.expires_at > $2 AND NOT u.disabled AND (t.expires_at IS NULL OR t.expires_at > $2)`,
-		hashID(id), now).Scan(&p.UserID, &p.Email, &p.Name, &p.Admin, &tokenName, &show, &ro, &exp)
+		hashID(id), now).Scan(&p.UserID, &p.Email, &p.Name, &p.Admin, &tokenName, &show, &ro, &exp, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoSession
 	}
@@ -147,7 +150,7 @@ func (s *Sessions) Lookup(ctx context.Context, id string) (*Session, error) {
 	if tokenName.Valid {
 		p.Via, p.TokenShowID, p.ReadOnly = tokenName.String, show.Int64, ro.Bool
 	}
-	return &Session{Principal: p, TokenName: tokenName.String, CSRF: csrfFor(id), Expires: time.Unix(exp, 0)}, nil
+	return &Session{Principal: p, TokenName: tokenName.String, CSRF: csrfFor(id), Expires: time.Unix(exp, 0), lastSeen: seen}, nil
 }
 
 // SessionInfo is one of a person's sessions as they see it listed.

@@ -106,3 +106,60 @@ func TestSignInLimit(t *testing.T) {
 		t.Error("still blocked after the window")
 	}
 }
+
+// TestSessionSeen: a session's use is noted at most every seenEvery, and
+// LastSeen lists it under the ID List gives.
+func TestSessionSeen(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}
+	store := open(t, c)
+	hash := episodes.HashToken("a-producer-token-0123456789")
+	if err := store.CreateToken(ctx, "producer", hash); err != nil {
+		t.Fatal(err)
+	}
+	s := NewSessions(store.DB(), 24*time.Hour, c.now)
+	id, sess, err := s.Create(ctx, "producer", hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := func() time.Time {
+		t.Helper()
+		list, err := s.List(ctx, sess.Principal.UserID, id)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("List: %v, %v", list, err)
+		}
+		m, err := s.LastSeen(ctx, sess.Principal.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m[list[0].ID]
+	}
+	if got := seen(); !got.IsZero() {
+		t.Errorf("a session never used: last seen %v", got)
+	}
+	use := func() {
+		t.Helper()
+		got, err := s.Lookup(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Seen(ctx, id, got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := c.t
+	use()
+	if got := seen(); !got.Equal(start) {
+		t.Errorf("first use: last seen %v, want %v", got, start)
+	}
+	c.t = start.Add(seenEvery - time.Minute)
+	use()
+	if got := seen(); !got.Equal(start) {
+		t.Errorf("a use within %v: last seen %v, want it left at %v", seenEvery, got, start)
+	}
+	c.t = start.Add(seenEvery + time.Minute)
+	use()
+	if got := seen(); !got.Equal(c.t) {
+		t.Errorf("a use after %v: last seen %v, want %v", seenEvery, got, c.t)
+	}
+}

@@ -77,7 +77,7 @@ func (h *Handler) loadSession(ctx context.Context, r *http.Request) (*session, e
 	if err != nil {
 		return nil, fmt.Errorf("admin: check session: %w", err)
 	}
-	if err := h.sessions.Seen(ctx, c.Value); err != nil {
+	if err := h.sessions.Seen(ctx, c.Value, s); err != nil {
 		return nil, fmt.Errorf("admin: check session: %w", err)
 	}
 	p := s.Principal
