@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/episodes"
 )
 
@@ -50,7 +51,7 @@ var pathVarRE = regexp.MustCompile(`\{[^}]+\}`)
 func TestAPIAuth(t *testing.T) {
 	a := newAPIEnv(t, "")
 	a.createShow("s")
-	revoked := NewToken()
+	revoked := accounts.NewSecret()
 	ctx := context.Background()
 	if err := a.store.CreateToken(ctx, "gone", episodes.HashToken(revoked)); err != nil {
 		t.Fatal(err)
@@ -60,7 +61,7 @@ func TestAPIAuth(t *testing.T) {
 	}
 	headers := map[string]string{
 		"none":     "",
-		"wrong":    "Bearer " + NewToken(),
+		"wrong":    "Bearer " + accounts.NewSecret(),
 		"revoked":  "Bearer " + revoked,
 		"basic":    "Basic " + a.token,
 		"empty":    "Bearer ",
@@ -108,7 +109,7 @@ func TestAPIAuth(t *testing.T) {
 func TestBootstrapAdminToken(t *testing.T) {
 	a := newAPIEnv(t, "") // bootstraps one token
 	ctx := context.Background()
-	if ok, err := BootstrapAdminToken(ctx, a.store, NewToken()); ok || err != nil {
+	if ok, err := BootstrapAdminToken(ctx, a.store, accounts.NewSecret()); ok || err != nil {
 		t.Errorf("second bootstrap = %v, %v; want nothing done on an instance with tokens", ok, err)
 	}
 	if tokens, _ := a.store.ListTokens(ctx); len(tokens) != 1 || tokens[0].Name != AdminTokenName {
@@ -130,7 +131,7 @@ func TestBootstrapAdminToken(t *testing.T) {
 	if n, _ := fresh.store.CountTokens(ctx); n != 0 {
 		t.Errorf("%d tokens after refused bootstraps", n)
 	}
-	one, two := NewToken(), NewToken()
+	one, two := accounts.NewSecret(), accounts.NewSecret()
 	if one == two || !strings.HasPrefix(one, "lys_") || len(one) < 40 || len(episodes.HashToken(one)) != 64 || episodes.HashToken(one) == episodes.HashToken(two) {
 		t.Error("tokens are not random or hashes not hex SHA-256")
 	}

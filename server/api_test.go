@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/links"
@@ -54,7 +55,7 @@ func newAPIEnv(t testing.TB, databaseURL string) *apiEnv {
 	if err != nil {
 		t.Fatalf("open bucket: %v", err)
 	}
-	token := NewToken()
+	token := accounts.NewSecret()
 	if ok, err := BootstrapAdminToken(context.Background(), store, token); !ok || err != nil {
 		t.Fatalf("BootstrapAdminToken = %v, %v; want a new token", ok, err)
 	}

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
@@ -24,13 +22,6 @@ var ErrAdminTokenRevoked = errors.New("the token in LYSSNA_ADMIN_TOKEN was revok
 
 // minTokenLen is the shortest secret accepted as a token (config enforces the same for the admin token).
 const minTokenLen = 16
-
-// NewToken returns a new random API token: "lys_" and 256 bits in base64url.
-func NewToken() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return "lys_" + base64.RawURLEncoding.EncodeToString(b[:])
-}
 
 // BootstrapAdminToken stores token's hash under the name "admin" when the
 // instance has no tokens yet, so a fresh install can be driven by

@@ -24,6 +24,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/links"
@@ -64,7 +65,7 @@ func newE2E(t *testing.T, bucket storage.Bucket, configure func(*Deps)) *e2e {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { store.Close() })
-	token := NewToken()
+	token := accounts.NewSecret()
 	if err := store.CreateToken(context.Background(), "e2e", episodes.HashToken(token)); err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/episodes"
-	"github.com/lyssna/lyssna/server"
 )
 
 // runToken manages producer API tokens: create, list and revoke. Only a
@@ -64,7 +63,7 @@ func runToken(ctx context.Context, c *cli, args []string) error {
 			if *show != "" || *readOnly || ttl > 0 {
 				return usageError{errors.New("lyssna token create: a limited token needs its person: give --user EMAIL")}
 			}
-			token := server.NewToken()
+			token := accounts.NewSecret()
 			if err := store.CreateToken(ctx, *name, episodes.HashToken(token)); err != nil {
 				return tokenCreateError(*name, err)
 			}
