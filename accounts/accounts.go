@@ -63,8 +63,19 @@ type Session struct {
 	lastSeen int64
 }
 
-// hashID is how a session ID is stored.
-func hashID(id string) string {
+// NewID returns a new random secret ID: 256 bits in base64url, no padding
+// (43 characters). Session IDs, invitation links, API tokens and the LTI
+// tool's flows are made of one.
+func NewID() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// HashID is how a secret ID is stored: its SHA-256 in lowercase hex, so
+// reading the table gives nothing usable. A plain hash suffices for long
+// random secrets.
+func HashID(id string) string {
 	sum := sha256.Sum256([]byte(id))
 	return hex.EncodeToString(sum[:])
 }
@@ -98,9 +109,7 @@ type StartSession struct {
 // Start starts a session and returns the cookie value (the session ID) and
 // the session. Expired sessions are deleted on the way.
 func (s *Sessions) Start(ctx context.Context, st StartSession) (string, *Session, error) {
-	var b [32]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	id := base64.RawURLEncoding.EncodeToString(b[:])
+	id := NewID()
 	now := s.now()
 	exp := now.Add(s.ttl).Truncate(time.Second)
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now.Unix()); err != nil {
@@ -115,7 +124,7 @@ func (s *Sessions) Start(ctx context.Context, st StartSession) (string, *Session
 	}
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, token_hash, created_at, user_agent, client, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		hashID(id), st.UserID, token, now.Unix(), st.UserAgent, st.Client, exp.Unix()); err != nil {
+		HashID(id), st.UserID, token, now.Unix(), st.UserAgent, st.Client, exp.Unix()); err != nil {
 		return "", nil, fmt.Errorf("accounts: create session: %w", err)
 	}
 	sess, err := s.Lookup(ctx, id)
@@ -140,7 +149,7 @@ func (s *Sessions) Lookup(ctx context.Context, id string) (*Session, error) {
 	err := s.db.QueryRowContext(ctx, `SELECT u.id, u.email, u.name, u.admin, t.name, t.show_id, t.read_only, s.expires_at, s.last_seen_at
 		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tokens t ON t.hash = s.token_hash
 		WHERE s.id_hash = $1 AND s.expires_at > $2 AND NOT u.disabled AND (t.expires_at IS NULL OR t.expires_at > $2)`,
-		hashID(id), now).Scan(&p.UserID, &p.Email, &p.Name, &p.Admin, &tokenName, &show, &ro, &exp, &seen)
+		HashID(id), now).Scan(&p.UserID, &p.Email, &p.Name, &p.Admin, &tokenName, &show, &ro, &exp, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoSession
 	}
@@ -179,7 +188,7 @@ func (s *Sessions) List(ctx context.Context, userID int64, current string) ([]Se
 	defer rows.Close()
 	cur := ""
 	if current != "" {
-		cur = hashID(current)
+		cur = HashID(current)
 	}
 	var out []SessionInfo
 	for rows.Next() {
@@ -222,7 +231,7 @@ func (s *Sessions) RevokeAll(ctx context.Context, userID int64) error {
 // Delete ends the session whose cookie value is id (signing out); an unknown
 // one is no error.
 func (s *Sessions) Delete(ctx context.Context, id string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = $1`, hashID(id)); err != nil {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = $1`, HashID(id)); err != nil {
 		return fmt.Errorf("accounts: delete session: %w", err)
 	}
 	return nil

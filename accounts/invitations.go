@@ -2,9 +2,7 @@ package accounts
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -56,13 +54,11 @@ func (s *Store) invite(ctx context.Context, tx *sql.Tx, userID int64, kind strin
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	var b [32]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	secret := base64.RawURLEncoding.EncodeToString(b[:])
+	secret := NewID()
 	now := s.now().UTC().Truncate(time.Second)
 	exp := now.Add(InvitationTTL)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO invitations (hash, kind, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-		hashID(secret), kind, userID, now.Unix(), exp.Unix()); err != nil {
+		HashID(secret), kind, userID, now.Unix(), exp.Unix()); err != nil {
 		return "", time.Time{}, fmt.Errorf("accounts: create invitation: %w", err)
 	}
 	if err := s.store.Audit(ctx, tx, 0, "user."+kind, u.Email, nil); err != nil {
@@ -94,7 +90,7 @@ func (s *Store) lookupInvitation(ctx context.Context, q interface {
 	var inv Invitation
 	var userID, exp int64
 	var used sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT kind, user_id, expires_at, used_at FROM invitations WHERE hash = $1`, hashID(secret)).
+	err := q.QueryRowContext(ctx, `SELECT kind, user_id, expires_at, used_at FROM invitations WHERE hash = $1`, HashID(secret)).
 		Scan(&inv.Kind, &userID, &exp, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrInvitationUnknown
@@ -155,7 +151,7 @@ func (s *Store) consume(ctx context.Context, secret string, fn func(*sql.Tx, *In
 		}
 		// The WHERE makes two replicas accepting one link at once agree: one wins.
 		res, err := tx.ExecContext(ctx, `UPDATE invitations SET used_at = $1 WHERE hash = $2 AND used_at IS NULL`,
-			s.now().Unix(), hashID(strings.TrimSpace(secret)))
+			s.now().Unix(), HashID(strings.TrimSpace(secret)))
 		if err != nil {
 			return fmt.Errorf("accounts: use invitation: %w", err)
 		}

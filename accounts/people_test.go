@@ -76,7 +76,7 @@ func TestUpgradeKeepsTokens(t *testing.T) {
 		}
 		sessionID := strings.Repeat("s", 43)
 		if _, err := db.ExecContext(ctx, `INSERT INTO sessions (id_hash, token_hash, expires_at) VALUES ($1, $2, $3)`,
-			hashID(sessionID), episodes.HashToken(secrets[1]), time.Now().Add(time.Hour).Unix()); err != nil {
+			HashID(sessionID), episodes.HashToken(secrets[1]), time.Now().Add(time.Hour).Unix()); err != nil {
 			t.Fatal(err)
 		}
 		db.Close()

@@ -20,7 +20,7 @@ func (s *Sessions) Seen(ctx context.Context, id string, sess *Session) error {
 		return nil
 	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2 AND last_seen_at < $3`,
-		now, hashID(id), now-int64(seenEvery.Seconds())); err != nil {
+		now, HashID(id), now-int64(seenEvery.Seconds())); err != nil {
 		return fmt.Errorf("accounts: note a session's use: %w", err)
 	}
 	return nil
@@ -49,7 +49,7 @@ func (s *Sessions) LastSeen(ctx context.Context, userID int64) (map[string]time.
 // RevokeOthers ends every session of a person but the one whose cookie
 // value is keep (after a password change).
 func (s *Sessions) RevokeOthers(ctx context.Context, userID int64, keep string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, hashID(keep)); err != nil {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, HashID(keep)); err != nil {
 		return fmt.Errorf("accounts: end other sessions: %w", err)
 	}
 	return nil

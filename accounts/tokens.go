@@ -2,9 +2,7 @@ package accounts
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -18,9 +16,7 @@ var ErrBadToken = &episodes.Error{Kind: episodes.Forbidden, Message: "the API to
 
 // NewSecret returns a new random API token: "lys_" and 256 bits in base64url.
 func NewSecret() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return "lys_" + base64.RawURLEncoding.EncodeToString(b[:])
+	return "lys_" + NewID()
 }
 
 // TokenSpec is a token to create for a person.

@@ -10,6 +10,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/gorilla/mux"
 
+	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/episodes"
 )
 
@@ -194,7 +195,7 @@ func (h *Handler) signDeepLinkResponse(r *http.Request, p *Platform, d *deepLink
 	now := h.d.Now()
 	std := jwt.Claims{Issuer: p.ClientID, Audience: jwt.Audience{p.Issuer}, IssuedAt: jwt.NewNumericDate(now),
 		Expiry: jwt.NewNumericDate(now.Add(5 * time.Minute))}
-	dl := deepLinkResponse{Nonce: randomID(), MessageType: MessageDeepLinkingResponse, Version: Version,
+	dl := deepLinkResponse{Nonce: accounts.NewID(), MessageType: MessageDeepLinkingResponse, Version: Version,
 		DeploymentID: d.DeploymentID, ContentItems: items, Data: d.Data}
 	return jwt.Signed(signer).Claims(std).Claims(dl).Serialize()
 }

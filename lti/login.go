@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/episodes"
 )
 
@@ -49,7 +50,7 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) {
 			"The deployment "+dep+" of "+p.Label()+" is not registered here; an admin adds it with `lyssna lti add --deployment-id`."))
 		return
 	}
-	nonce := randomID()
+	nonce := accounts.NewID()
 	state, err := h.flows.startLogin(r.Context(), login{PlatformID: p.ID, Nonce: nonce, TargetLinkURI: target})
 	if err != nil {
 		h.fail(w, r, origins, internal(err))

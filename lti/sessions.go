@@ -2,15 +2,13 @@ package lti
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/lyssna/lyssna/accounts"
 )
 
 // How long each piece of a flow lives.
@@ -19,20 +17,6 @@ const (
 	deepLinkTTL = time.Hour        // for the instructor to pick
 	grantTTL    = 8 * time.Hour    // a launched player, reloads included
 )
-
-// randomID is 256 random bits, URL-safe.
-func randomID() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// hashID is how a random ID that travels through the browser is stored:
-// reading the table gives no usable state, picker or grant.
-func hashID(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return hex.EncodeToString(sum[:])
-}
 
 // flows keeps the short-lived records of the LTI flows in the database, so
 // any replica can answer any step and nothing depends on a cookie (a course
@@ -51,13 +35,13 @@ type login struct {
 
 // startLogin records a login and returns its state.
 func (f *flows) startLogin(ctx context.Context, l login) (string, error) {
-	state := randomID()
+	state := accounts.NewID()
 	now := f.now().Unix()
 	if _, err := f.db.ExecContext(ctx, `DELETE FROM lti_states WHERE expires_at <= $1`, now); err != nil {
 		return "", fmt.Errorf("lti: drop expired logins: %w", err)
 	}
 	if _, err := f.db.ExecContext(ctx, `INSERT INTO lti_states (state_hash, platform_id, nonce, target_link_uri, expires_at)
-		VALUES ($1, $2, $3, $4, $5)`, hashID(state), l.PlatformID, l.Nonce, l.TargetLinkURI, now+int64(stateTTL/time.Second)); err != nil {
+		VALUES ($1, $2, $3, $4, $5)`, accounts.HashID(state), l.PlatformID, l.Nonce, l.TargetLinkURI, now+int64(stateTTL/time.Second)); err != nil {
 		return "", fmt.Errorf("lti: record login: %w", err)
 	}
 	return state, nil
@@ -74,7 +58,7 @@ func (f *flows) findLogin(ctx context.Context, state string) (*login, error) {
 	}
 	l := &login{}
 	err := f.db.QueryRowContext(ctx, `SELECT platform_id, nonce, target_link_uri FROM lti_states
-		WHERE state_hash = $1 AND expires_at > $2`, hashID(state), f.now().Unix()).Scan(&l.PlatformID, &l.Nonce, &l.TargetLinkURI)
+		WHERE state_hash = $1 AND expires_at > $2`, accounts.HashID(state), f.now().Unix()).Scan(&l.PlatformID, &l.Nonce, &l.TargetLinkURI)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNoState
 	}
@@ -127,14 +111,14 @@ func (d *deepLink) accepts(t string) bool {
 }
 
 func (f *flows) startDeepLink(ctx context.Context, d deepLink) (string, error) {
-	id := randomID()
+	id := accounts.NewID()
 	now := f.now().Unix()
 	if _, err := f.db.ExecContext(ctx, `DELETE FROM lti_deep_links WHERE expires_at <= $1`, now); err != nil {
 		return "", fmt.Errorf("lti: drop expired deep links: %w", err)
 	}
 	if _, err := f.db.ExecContext(ctx, `INSERT INTO lti_deep_links (id_hash, platform_id, deployment_id, return_url, data,
 		accept_types, accept_multiple, frame_origins, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		hashID(id), d.PlatformID, d.DeploymentID, d.ReturnURL, d.Data, strings.Join(d.AcceptTypes, " "),
+		accounts.HashID(id), d.PlatformID, d.DeploymentID, d.ReturnURL, d.Data, strings.Join(d.AcceptTypes, " "),
 		d.AcceptMultiple, strings.Join(d.FrameOrigins, " "), now+int64(deepLinkTTL/time.Second)); err != nil {
 		return "", fmt.Errorf("lti: record deep link request: %w", err)
 	}
@@ -158,7 +142,7 @@ func (f *flows) findDeepLink(ctx context.Context, id string, take bool) (*deepLi
 	}
 	d := &deepLink{}
 	var types, origins string
-	err := f.db.QueryRowContext(ctx, q, hashID(id), f.now().Unix()).Scan(&d.PlatformID, &d.DeploymentID, &d.ReturnURL,
+	err := f.db.QueryRowContext(ctx, q, accounts.HashID(id), f.now().Unix()).Scan(&d.PlatformID, &d.DeploymentID, &d.ReturnURL,
 		&d.Data, &types, &d.AcceptMultiple, &origins)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNoDeepLink
@@ -180,7 +164,7 @@ type grant struct {
 }
 
 func (f *flows) startGrant(ctx context.Context, g grant) (string, error) {
-	id := randomID()
+	id := accounts.NewID()
 	now := f.now().Unix()
 	if _, err := f.db.ExecContext(ctx, `DELETE FROM lti_grants WHERE expires_at <= $1`, now); err != nil {
 		return "", fmt.Errorf("lti: drop expired grants: %w", err)
@@ -190,7 +174,7 @@ func (f *flows) startGrant(ctx context.Context, g grant) (string, error) {
 		ep = g.EpisodeID
 	}
 	if _, err := f.db.ExecContext(ctx, `INSERT INTO lti_grants (id_hash, show_id, episode_id, frame_origins, expires_at)
-		VALUES ($1, $2, $3, $4, $5)`, hashID(id), g.ShowID, ep, strings.Join(g.FrameOrigins, " "),
+		VALUES ($1, $2, $3, $4, $5)`, accounts.HashID(id), g.ShowID, ep, strings.Join(g.FrameOrigins, " "),
 		now+int64(grantTTL/time.Second)); err != nil {
 		return "", fmt.Errorf("lti: record grant: %w", err)
 	}
@@ -209,7 +193,7 @@ func (f *flows) findGrant(ctx context.Context, id string) (*grant, error) {
 	var origins string
 	var until int64
 	err := f.db.QueryRowContext(ctx, `SELECT show_id, episode_id, frame_origins, expires_at FROM lti_grants
-		WHERE id_hash = $1 AND expires_at > $2`, hashID(id), f.now().Unix()).Scan(&g.ShowID, &ep, &origins, &until)
+		WHERE id_hash = $1 AND expires_at > $2`, accounts.HashID(id), f.now().Unix()).Scan(&g.ShowID, &ep, &origins, &until)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNoGrant
 	}
