@@ -105,6 +105,27 @@ func TestSignInLimit(t *testing.T) {
 	if blocked, _, _ := l.Blocked(ctx, a); blocked {
 		t.Error("still blocked after the window")
 	}
+
+	// Per account: failures from three networks block the account (any
+	// case of its email) for a fourth, but neither that network nor
+	// another account.
+	for i, ip := range []string{"198.51.100.1", "198.51.100.2", "2001:db8:9::1"} {
+		if blocked, _, err := l.BlockedAccount(ctx, "ada@example.edu"); blocked || err != nil {
+			t.Fatalf("account failure %d: blocked %v, %v", i, blocked, err)
+		}
+		if err := l.FailAccount(ctx, netip.MustParseAddr(ip), "ada@example.edu"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if blocked, wait, _ := l.BlockedAccount(ctx, " ADA@example.edu"); !blocked || wait != time.Minute {
+		t.Errorf("the account after 3 failures from 3 networks: blocked %v, wait %s", blocked, wait)
+	}
+	if blocked, _, _ := l.Blocked(ctx, netip.MustParseAddr("198.51.100.1")); blocked {
+		t.Error("one failure blocks its client")
+	}
+	if blocked, _, _ := l.BlockedAccount(ctx, "bob@example.edu"); blocked {
+		t.Error("another account is blocked too")
+	}
 }
 
 // TestSessionSeen: a session's use is noted at most every seenEvery, and

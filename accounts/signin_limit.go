@@ -48,12 +48,9 @@ func (l *SignInLimit) Blocked(ctx context.Context, client netip.Addr) (bool, tim
 	return l.blocked(ctx, "client", clientKey(client))
 }
 
-// BlockedAccount is Blocked for the client and for the account (an email,
-// any case): either used up blocks.
-func (l *SignInLimit) BlockedAccount(ctx context.Context, client netip.Addr, email string) (bool, time.Duration, error) {
-	if b, wait, err := l.Blocked(ctx, client); b || err != nil {
-		return b, wait, err
-	}
+// BlockedAccount is Blocked for the account (an email, any case), whichever
+// clients its failures came from. A sign-in asks both.
+func (l *SignInLimit) BlockedAccount(ctx context.Context, email string) (bool, time.Duration, error) {
 	return l.blocked(ctx, "account", accountKey(email))
 }
 

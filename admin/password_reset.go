@@ -47,7 +47,7 @@ func (h *Handler) passwordReset(w http.ResponseWriter, r *http.Request) {
 	client := clientip.From(r)
 	for _, blocked := range []func() (bool, time.Duration, error){
 		func() (bool, time.Duration, error) { return h.signIns.Blocked(r.Context(), client) },
-		func() (bool, time.Duration, error) { return h.signIns.BlockedAccount(r.Context(), client, email) },
+		func() (bool, time.Duration, error) { return h.signIns.BlockedAccount(r.Context(), email) },
 	} {
 		b, _, err := blocked()
 		if err != nil {

@@ -82,7 +82,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusBadRequest, "signin.html", p)
 		return
 	}
-	if h.refuseBlocked(w, r, &p, func() (bool, time.Duration, error) { return h.signIns.BlockedAccount(r.Context(), client, p.Email) }) {
+	if h.refuseBlocked(w, r, &p, func() (bool, time.Duration, error) { return h.signIns.BlockedAccount(r.Context(), p.Email) }) {
 		return
 	}
 	u, err := h.accounts.VerifyPassword(r.Context(), p.Email, password)
