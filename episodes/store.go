@@ -20,6 +20,8 @@ import (
 	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/lyssna/lyssna/internal/dbtime"
 )
 
 //go:embed migrations
@@ -286,45 +288,8 @@ func (s *Store) tp(tm *time.Time) any {
 	return s.t(*tm)
 }
 
-// dbTime scans a time stored by either dialect.
-type dbTime struct {
-	Time  time.Time
-	Valid bool
-}
-
-// Scan implements sql.Scanner.
-func (d *dbTime) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		d.Valid = false
-		return nil
-	case time.Time:
-		d.Time, d.Valid = x.UTC(), true
-		return nil
-	case string:
-		return d.parse(x)
-	case []byte:
-		return d.parse(string(x))
-	}
-	return fmt.Errorf("episodes: cannot scan %T as a time", v)
-}
-
-func (d *dbTime) parse(s string) error {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("episodes: bad stored time %q: %w", s, err)
-	}
-	d.Time, d.Valid = t.UTC(), true
-	return nil
-}
-
-func (d dbTime) ptr() *time.Time {
-	if !d.Valid {
-		return nil
-	}
-	t := d.Time
-	return &t
-}
+// dbTime scans a time from either database.
+type dbTime = dbtime.Time
 
 // constraintNames maps each unique constraint to what a conflict message
 // says clashed, and the field it belongs to.

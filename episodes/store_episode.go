@@ -470,7 +470,7 @@ func (s *Store) scanEpisode(r rowScanner) (*Episode, error) {
 		a.Key = audioKey.String
 		e.Audio = &a
 	}
-	e.PublishAt, e.PublishedAt = publishAt.ptr(), publishedAt.ptr()
+	e.PublishAt, e.PublishedAt = publishAt.Ptr(), publishedAt.Ptr()
 	e.CreatedAt, e.UpdatedAt = created.Time, updated.Time
 	// A scheduled episode first became public at its publish time, even
 	// though nothing was written then.

@@ -161,7 +161,7 @@ func scanListenerKey(r rowScanner) (*ListenerKey, error) {
 	if err := r.Scan(&k.ID, &k.ShowID, &k.Name, &k.Email, &created, &expires, &revoked, &used); err != nil {
 		return nil, err
 	}
-	k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt = created.Time, expires.ptr(), revoked.ptr(), used.ptr()
+	k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt = created.Time, expires.Ptr(), revoked.Ptr(), used.Ptr()
 	return &k, nil
 }
 

@@ -129,7 +129,7 @@ func (s *Store) queryMedia(ctx context.Context, where string, args ...any) ([]*M
 		if err := rows.Scan(&o.Key, &o.ShowID, &o.State, &o.Servable, &created, &released); err != nil {
 			return nil, fmt.Errorf("episodes: read media object: %w", err)
 		}
-		o.CreatedAt, o.ReleasedAt = created.Time, released.ptr()
+		o.CreatedAt, o.ReleasedAt = created.Time, released.Ptr()
 		out = append(out, &o)
 	}
 	if err := rows.Err(); err != nil {

@@ -36,6 +36,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/lyssna/lyssna/internal/dbtime"
 )
 
 // Dialect is the SQL database the queue runs on.
@@ -316,7 +318,7 @@ func (q *Queue) Get(ctx context.Context, kind, key string) (*Job, error) {
 // Now returns the database's clock, the one every lease and run time is
 // measured by.
 func (q *Queue) Now(ctx context.Context) (time.Time, error) {
-	var t dbTime
+	var t dbtime.Time
 	if err := q.db.QueryRowContext(ctx, q.pick(`SELECT now()`, `SELECT `+sqliteNow)).Scan(&t); err != nil {
 		return time.Time{}, fmt.Errorf("jobs: read the database clock: %w", err)
 	}
@@ -358,7 +360,7 @@ func scanJob(r scanner) (*Job, error) {
 	var j Job
 	var payload string
 	var state string
-	var runAt, created, finished dbTime
+	var runAt, created, finished dbtime.Time
 	if err := r.Scan(&j.ID, &j.Kind, &j.Key, &payload, &state, &j.Attempts, &j.MaxAttempts,
 		&runAt, &j.LastError, &created, &finished); err != nil {
 		return nil, err
@@ -366,33 +368,4 @@ func scanJob(r scanner) (*Job, error) {
 	j.Payload, j.State = json.RawMessage(payload), State(state)
 	j.RunAt, j.CreatedAt, j.FinishedAt = runAt.Time, created.Time, finished.Time
 	return &j, nil
-}
-
-// dbTime scans a time from either dialect (SQLite keeps text).
-type dbTime struct{ Time time.Time }
-
-// Scan implements sql.Scanner.
-func (d *dbTime) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		d.Time = time.Time{}
-		return nil
-	case time.Time:
-		d.Time = x.UTC()
-		return nil
-	case string:
-		return d.parse(x)
-	case []byte:
-		return d.parse(string(x))
-	}
-	return fmt.Errorf("jobs: cannot scan %T as a time", v)
-}
-
-func (d *dbTime) parse(s string) error {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("jobs: bad stored time %q: %w", s, err)
-	}
-	d.Time = t.UTC()
-	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/lyssna/lyssna/internal/dbtime"
 )
 
 // Status is the last notification of a show to one target.
@@ -40,11 +42,11 @@ func (n *Notifier) Status(ctx context.Context, showID int64) ([]Status, error) {
 	for rows.Next() {
 		var name string
 		var s Status
-		var at, sent dbTime
+		var at, sent dbtime.Time
 		if err := rows.Scan(&name, &s.Version, &s.State, &s.Attempts, &s.Error, &at, &sent); err != nil {
 			return nil, fmt.Errorf("notify: read the notifications of show %d: %w", showID, err)
 		}
-		s.At, s.SentAt = at.t, sent.t
+		s.At, s.SentAt = at.Time, sent.Time
 		byName[name] = s
 	}
 	if err := rows.Err(); err != nil {
@@ -57,33 +59,4 @@ func (n *Notifier) Status(ctx context.Context, showID int64) ([]Status, error) {
 		out = append(out, s)
 	}
 	return out, nil
-}
-
-// dbTime scans a time from either database (SQLite keeps text).
-type dbTime struct{ t time.Time }
-
-// Scan implements sql.Scanner.
-func (d *dbTime) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		d.t = time.Time{}
-	case time.Time:
-		d.t = x.UTC()
-	case string:
-		return d.parse(x)
-	case []byte:
-		return d.parse(string(x))
-	default:
-		return fmt.Errorf("notify: cannot scan %T as a time", v)
-	}
-	return nil
-}
-
-func (d *dbTime) parse(s string) error {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("notify: bad stored time %q: %w", s, err)
-	}
-	d.t = t.UTC()
-	return nil
 }
