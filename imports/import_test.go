@@ -3,6 +3,10 @@ package imports
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -385,5 +389,69 @@ func TestImportPostgres(t *testing.T) {
 	r.drain(t)
 	if got, _ := r.im.Get(ctx, again.ID); got.State != StateDone || got.ItemsTotal != 0 {
 		t.Fatalf("re-sync on PostgreSQL = %+v", got)
+	}
+}
+
+// TestGuardRefusesLoopbackEnclosureInPublicFeed imports, with the guard
+// on, a feed from a public-looking host (podcasts.example.com, which the
+// test's dialer stands in for DNS for) whose second item's enclosure
+// points at 127.0.0.1: that item fails with the guard's message and the
+// loopback server is never asked for it; the public item comes across.
+func TestGuardRefusesLoopbackEnclosureInPublicFeed(t *testing.T) {
+	t.Parallel()
+	o := newOrigin(t)
+	const public = "podcasts.example.com:80"
+	feedXML := `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>
+<title>Open Ward</title><description>Ward notes.</description><language>en</language><link>http://podcasts.example.com/</link>
+<item><title>Public</title><guid isPermaLink="false">open-1</guid><pubDate>Mon, 06 Nov 2023 08:00:00 GMT</pubDate>
+<enclosure url="http://podcasts.example.com/media/open-1.mp3" length="1" type="audio/mpeg"/></item>
+<item><title>Internal</title><guid isPermaLink="false">open-2</guid><pubDate>Mon, 13 Nov 2023 08:00:00 GMT</pubDate>
+<enclosure url="LOOPBACK/media/open-2.mp3" length="1" type="audio/mpeg"/></item>
+</channel></rss>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/open.xml" {
+			io.WriteString(w, strings.ReplaceAll(feedXML, "LOOPBACK", "http://"+r.Context().Value(http.LocalAddrContextKey).(net.Addr).String()))
+			return
+		}
+		o.serve(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	r := newRig(t, "sqlite")
+	f := NewFetcher(Limits{}, false, "")
+	tr := f.client.Transport.(*http.Transport)
+	guarded := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if addr == public { // a public address, as far as the guard knows
+			return (&net.Dialer{}).DialContext(ctx, network, srv.Listener.Addr().String())
+		}
+		return guarded(ctx, network, addr)
+	}
+	r.im.Fetcher = f
+	ctx := context.Background()
+	job, err := r.im.StartFeed(ctx, "http://podcasts.example.com/open.xml", "ward")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.drain(t)
+	got, _ := r.im.Get(ctx, job.ID)
+	if got.State != StateDone || got.ItemsTotal != 2 || got.ItemsDone != 1 || got.ItemsFailed != 1 || len(got.Errors) != 1 {
+		t.Fatalf("import = %+v", got)
+	}
+	if e := got.Errors[0]; e.GUID != "open-2" || !strings.Contains(e.Message, "not a public internet address") {
+		t.Errorf("the loopback item's error = %+v", e)
+	}
+	show, _ := r.store.GetShow(ctx, "ward")
+	eps, _, _ := r.store.ListEpisodes(ctx, show.ID, episodes.ListOptions{})
+	if len(eps) != 1 || eps[0].GUID != "open-1" || eps[0].Audio == nil {
+		t.Errorf("episodes = %d, want only open-1 with its audio", len(eps))
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.hits["/media/open-1.mp3"] != 1 {
+		t.Errorf("the public host was not asked as expected: %v", o.hits)
+	}
+	if n := o.hits["/media/open-2.mp3"]; n != 0 {
+		t.Errorf("the loopback enclosure was fetched %d times with the guard on", n)
 	}
 }
