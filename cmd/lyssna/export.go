@@ -23,19 +23,7 @@ func runExport(ctx context.Context, c *cli, args []string) error {
 	if err := c.parse(fs, "export", args); err != nil {
 		return err
 	}
-	if server == "" {
-		server, _ = c.lookupEnv("LYSSNA_SERVER")
-	}
-	if token == "" {
-		token, _ = c.lookupEnv("LYSSNA_TOKEN")
-	}
-	var problems []string
-	if u, err := url.Parse(server); server == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		problems = append(problems, "no server: give --server URL (http:// or https://) or set LYSSNA_SERVER")
-	}
-	if token == "" {
-		problems = append(problems, "no API token: give --token TOKEN or set LYSSNA_TOKEN")
-	}
+	problems := c.apiTarget(&server, &token)
 	if show == "" {
 		problems = append(problems, "no show: give --show SLUG")
 	}

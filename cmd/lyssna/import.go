@@ -7,11 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
-
-	"golang.org/x/term"
 )
 
 // importStatus is the import resource of the API.
@@ -50,19 +47,7 @@ func runImport(ctx context.Context, c *cli, args []string) error {
 		feeds = append(feeds, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	if server == "" {
-		server, _ = c.lookupEnv("LYSSNA_SERVER")
-	}
-	if token == "" {
-		token, _ = c.lookupEnv("LYSSNA_TOKEN")
-	}
-	var problems []string
-	if u, err := url.Parse(server); server == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		problems = append(problems, "no server: give --server URL (http:// or https://) or set LYSSNA_SERVER")
-	}
-	if token == "" {
-		problems = append(problems, "no API token: give --token TOKEN or set LYSSNA_TOKEN (make one with `lyssna token create --name NAME`)")
-	}
+	problems := c.apiTarget(&server, &token)
 	if slug == "" {
 		problems = append(problems, "no show: give --slug SLUG")
 	}
@@ -72,10 +57,7 @@ func runImport(ctx context.Context, c *cli, args []string) error {
 	if len(problems) > 0 {
 		return usageError{fmt.Errorf("lyssna import: %s; run `lyssna import --help`", strings.Join(problems, "\n  "))}
 	}
-	var bar io.Writer
-	if fd, ok := c.stderr.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(fd.Fd())) {
-		bar = c.stderr
-	}
+	bar := c.bar()
 	cl := &apiClient{base: strings.TrimRight(server, "/"), token: token, http: &http.Client{Timeout: time.Minute}}
 	body, _ := json.Marshal(map[string]string{"feed_url": feeds[0], "slug": slug})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cl.base+"/api/v1/imports", bytes.NewReader(body))

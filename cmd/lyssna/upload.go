@@ -46,21 +46,7 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 		files = append(files, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	if f.server == "" {
-		f.server, _ = c.lookupEnv("LYSSNA_SERVER")
-	}
-	if f.token == "" {
-		f.token, _ = c.lookupEnv("LYSSNA_TOKEN")
-	}
-	var problems []string
-	if f.server == "" {
-		problems = append(problems, "no server: give --server URL or set LYSSNA_SERVER")
-	} else if u, err := url.Parse(f.server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		problems = append(problems, fmt.Sprintf("--server %q is not an http:// or https:// URL", f.server))
-	}
-	if f.token == "" {
-		problems = append(problems, "no API token: give --token TOKEN or set LYSSNA_TOKEN (make one with `lyssna token create --name NAME`)")
-	}
+	problems := c.apiTarget(&f.server, &f.token)
 	if f.show == "" {
 		problems = append(problems, "no show: give --show SLUG")
 	}
@@ -73,12 +59,8 @@ func runUpload(ctx context.Context, c *cli, args []string) error {
 		return usageError{fmt.Errorf("lyssna upload: %s; run `lyssna upload --help`", strings.Join(problems, "\n  "))}
 	}
 
-	var bar io.Writer
-	if fd, ok := c.stderr.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(fd.Fd())) {
-		bar = c.stderr
-	}
 	cl := &apiClient{base: strings.TrimRight(f.server, "/"), token: f.token, http: &http.Client{}}
-	ep, err := cl.upload(ctx, f.show, f.file, f.title, bar, c.stderr)
+	ep, err := cl.upload(ctx, f.show, f.file, f.title, c.bar(), c.stderr)
 	if err != nil {
 		return err
 	}
@@ -110,6 +92,36 @@ type uploadedEpisode struct {
 		URL        string `json:"url"`
 		DurationMS int64  `json:"duration_ms"`
 	} `json:"audio"`
+}
+
+// apiTarget completes the --server and --token of upload, import and
+// export from LYSSNA_SERVER and LYSSNA_TOKEN when they were not given, and
+// says what is still missing or wrong, for the command's usage error.
+func (c *cli) apiTarget(server, token *string) (problems []string) {
+	if *server == "" {
+		*server, _ = c.lookupEnv("LYSSNA_SERVER")
+	}
+	if *token == "" {
+		*token, _ = c.lookupEnv("LYSSNA_TOKEN")
+	}
+	if *server == "" {
+		problems = append(problems, "no server: give --server URL or set LYSSNA_SERVER")
+	} else if u, err := url.Parse(*server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, fmt.Sprintf("--server %q is not an http:// or https:// URL", *server))
+	}
+	if *token == "" {
+		problems = append(problems, "no API token: give --token TOKEN or set LYSSNA_TOKEN (make one with `lyssna token create --name NAME`)")
+	}
+	return problems
+}
+
+// bar is where a progress bar goes: stderr when it is a terminal, else nil
+// (no bar).
+func (c *cli) bar() io.Writer {
+	if fd, ok := c.stderr.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(fd.Fd())) {
+		return c.stderr
+	}
+	return nil
 }
 
 // apiClient talks to a Lyssna server's API with a token.
