@@ -2,8 +2,6 @@ package imports
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -153,9 +151,4 @@ func (r *rig) drain(t testing.TB) {
 		}
 	}
 	t.Fatal("imports still waiting after 20 runs")
-}
-
-func sha(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }
