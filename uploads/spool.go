@@ -53,9 +53,10 @@ func (f *File) reader() io.Reader { return io.NewSectionReader(f.f, 0, f.Size) }
 
 // Spool reads body to its end into a temp file in TempDir, sniffing it from
 // its first bytes and computing SHA-256, size and (for an MP3) the frame walk
-// as the bytes pass, then probes the tags and the end of the file. The body is never held in memory: at
-// most one copy buffer is. It stops reading at MaxSize+1 bytes and answers a
-// TooLarge *episodes.Error (its cause a *TooLargeError); bytes that are not MP3 or M4A are refused after the first
+// as the bytes pass, then probes the tags and the end of the file. The body
+// is never held in memory: at most one copy buffer is. It stops reading at
+// MaxSize+1 bytes and answers a TooLarge *episodes.Error (its cause a
+// *TooLargeError); bytes that are not MP3 or M4A are refused after the first
 // few KB. On error nothing is left in TempDir.
 func (in *Ingester) Spool(ctx context.Context, body io.Reader) (*File, error) {
 	f, err := in.spool(ctx, body)

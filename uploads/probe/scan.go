@@ -66,7 +66,7 @@ func (s *Scan) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// at is a ReaderAt over the buffered bytes, at their file offsets.
+// scanReaderAt is a ReaderAt over the buffered bytes, at their file offsets.
 type scanReaderAt struct{ s *Scan }
 
 func (r scanReaderAt) ReadAt(p []byte, off int64) (int, error) {
