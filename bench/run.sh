@@ -173,7 +173,8 @@ start_lyssna() {
 	PIDS+=("$LY_PID")
 	local i
 	for i in $(seq 100); do
-		LY_URL=$(sed -n 's|^Lyssna is listening on \(http://[^/]*\)/.*|\1|p' "$dir/stdout")
+		# 2>/dev/null: under load the background job may not have made the file yet.
+		LY_URL=$(sed -n 's|^Lyssna is listening on \(http://[^/]*\)/.*|\1|p' "$dir/stdout" 2>/dev/null || true)
 		[[ -n $LY_URL ]] && break
 		kill -0 "$LY_PID" 2>/dev/null || die "Lyssna ($name) exited: $(tail -5 "$dir/log")"
 		sleep 0.1
@@ -354,7 +355,7 @@ bench_feed() {
 	bare_pid=$!
 	PIDS+=("$bare_pid")
 	for i in $(seq 50); do
-		bare_url=$(sed -n 's|^listening on ||p' "$WORK/bareserve.out")
+		bare_url=$(sed -n 's|^listening on ||p' "$WORK/bareserve.out" 2>/dev/null || true)
 		[[ -n $bare_url ]] && break
 		sleep 0.1
 	done

@@ -1,20 +1,9 @@
 package server
 
 import (
-	"bytes"
-	"context"
-	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/lyssna/lyssna/episodes"
-	"github.com/lyssna/lyssna/links"
-	"github.com/lyssna/lyssna/storage/filesystem"
 )
 
 func TestRequestIDs(t *testing.T) {
@@ -51,45 +40,9 @@ func TestRequestIDs(t *testing.T) {
 // The figure that counts is ns/op and allocs/op: under wrk on this machine the
 // client shares the cores with the server, so CPU per request is throughput.
 func BenchmarkServeFeedAndMedia(b *testing.B) {
-	ctx := context.Background()
-	dir := b.TempDir()
-	now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	store, err := episodes.Open(ctx, "sqlite:"+filepath.Join(dir, "lyssna.db"), clock)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	bucket, err := filesystem.New(filepath.Join(dir, "media"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer bucket.Close()
-	audio := bytes.Repeat([]byte{0xff, 0xfb, 0x90, 0x64}, 1<<20) // 4 MiB
-	info, err := bucket.Put(ctx, "audio/1/bench-episode.mp3", "audio/mpeg", bytes.NewReader(audio))
-	if err != nil {
-		b.Fatal(err)
-	}
-	show := &episodes.Show{Slug: "bench", Title: "Bench", Description: "A *bench* show.", Language: "en",
-		Author: "A. Host", Categories: []episodes.Category{{Category: "Education"}},
-		GUID: episodes.PodcastGUID("http://lyssna.test/bench/feed.xml")}
-	if err := store.CreateShow(ctx, show); err != nil {
-		b.Fatal(err)
-	}
-	for i := range 300 {
-		ep := &episodes.Episode{ShowID: show.ID, Title: fmt.Sprintf("Episode %d", i+1),
-			Notes:     "We discuss *greetings*, with [a link](https://example.org/x).\n\n- one\n- two",
-			Takeaways: []string{"Say hej."}, StudyQuestions: []string{"How do you greet?"},
-			Audio: &episodes.Audio{Key: info.Key, Size: info.Size, ContentType: "audio/mpeg", DurationMS: 60000}}
-		if err := store.CreateEpisode(ctx, ep); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := store.Publish(ctx, ep.ID, now.Add(-time.Duration(300-i)*time.Hour)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	h := serve(b, Deps{Store: store, Bucket: bucket, Links: links.New("http://lyssna.test"), Now: clock,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	site := newBenchSite(b)
+	h := serve(b, site.deps)
+	info := site.audio
 
 	first := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "/bench/feed.xml", nil)
