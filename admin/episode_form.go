@@ -247,9 +247,7 @@ func episodeToForm(ep *episodes.Episode) *formState {
 	}
 	x := ep.Extras
 	v["license.identifier"], v["license.url"] = x.License.Identifier, x.License.URL
-	if l := x.Location; l != nil {
-		v["location.name"], v["location.geo"], v["location.osm"], v["location.rel"] = l.Name, l.Geo, l.OSM, l.Rel
-	}
+	locationToForm(v, x.Location)
 	for _, sb := range x.Soundbites {
 		f.Lists["soundbites"] = append(f.Lists["soundbites"], map[string]string{
 			"start_ms": episodes.ChapterTime(sb.StartMS), "duration_ms": episodes.ChapterTime(sb.DurationMS), "title": sb.Title})
@@ -266,15 +264,7 @@ func formToEpisodeExtras(f *formState, ep *episodes.Episode) error {
 	v := f.Values
 	x := &ep.Extras
 	x.License = episodes.License{Identifier: strings.TrimSpace(v["license.identifier"]), URL: strings.TrimSpace(v["license.url"])}
-	loc := episodes.Location{Name: strings.TrimSpace(v["location.name"]), Geo: strings.TrimSpace(v["location.geo"]),
-		OSM: strings.TrimSpace(v["location.osm"]), Rel: v["location.rel"]}
-	if x.Location != nil {
-		loc.Country = x.Location.Country
-	}
-	x.Location = nil
-	if loc.Name != "" || loc.Geo != "" || loc.OSM != "" {
-		x.Location = &loc
-	}
+	x.Location = formToLocation(v)
 	x.Soundbites = nil
 	for i, row := range f.Lists["soundbites"] {
 		name := fmt.Sprintf("soundbites[%d].", i)

@@ -30,6 +30,7 @@ func newFormState() *formState {
 type fieldView struct {
 	Name, ID, Label, Kind, Value, Hint, Error string
 	Required                                  bool
+	Options                                   []string // the choices of a "select"
 }
 
 // inputID turns an input name into an element id: "references[2].doi" -> "f-references-2-doi".
@@ -132,9 +133,11 @@ type listDef struct {
 	Fields []listField
 }
 
-// listField is one input of a list item; Key "" means the item is a plain string.
+// listField is one input of a list item; Key "" means the item is a plain
+// string. A Kind "select" offers Options.
 type listField struct {
 	Key, Label, Kind, Hint string
+	Options                []string
 }
 
 // listView is one list as the "list" template renders it.
@@ -177,7 +180,7 @@ func (f *formState) row(def listDef, i int, row map[string]string, last bool) ro
 		if lf.Key != "" {
 			name += "." + lf.Key
 		}
-		fv := fieldView{Name: name, ID: inputID(name), Label: lf.Label, Kind: lf.Kind, Hint: lf.Hint, Value: row[lf.Key]}
+		fv := fieldView{Name: name, ID: inputID(name), Label: lf.Label, Kind: lf.Kind, Hint: lf.Hint, Value: row[lf.Key], Options: lf.Options}
 		if i != rowPlaceholder {
 			fv.Error = f.ErrorFor(name)
 		}
@@ -296,4 +299,23 @@ func intField(f *formState, name, what string) (int, error) {
 		return 0, &episodes.Error{Field: name, Message: fmt.Sprintf("%q is not a whole number; give the %s as digits, or leave it blank", s, what)}
 	}
 	return n, nil
+}
+
+// locationToForm fills the podcast:location inputs (location.name, .rel,
+// .geo, .osm, .country) of the show and episode forms.
+func locationToForm(v map[string]string, l *episodes.Location) {
+	if l != nil {
+		v["location.name"], v["location.rel"], v["location.geo"], v["location.osm"], v["location.country"] = l.Name, l.Rel, l.Geo, l.OSM, l.Country
+	}
+}
+
+// formToLocation reads the podcast:location inputs: nil when all are blank
+// (no location); the owner's Validate checks the rest.
+func formToLocation(v map[string]string) *episodes.Location {
+	l := episodes.Location{Name: strings.TrimSpace(v["location.name"]), Rel: v["location.rel"], Geo: strings.TrimSpace(v["location.geo"]),
+		OSM: strings.TrimSpace(v["location.osm"]), Country: strings.TrimSpace(v["location.country"])}
+	if l.Name == "" && l.Geo == "" && l.OSM == "" && l.Country == "" {
+		return nil
+	}
+	return &l
 }

@@ -287,3 +287,89 @@ func TestAlternateUploadForm(t *testing.T) {
 		t.Errorf("deleting a missing alternate: %d, want 404", p.status)
 	}
 }
+
+// TestShowLocationAndSocialForm saves the show's podcast:location and
+// podcast:socialInteract through the edit form, reads them back from the
+// store, the form and the feed, and shows Show.Validate's message beside
+// the input of a bad value, saving nothing.
+func TestShowLocationAndSocialForm(t *testing.T) {
+	e := newEnv(t, false)
+	c := e.client(t)
+	c.signIn()
+	c.mustCreateShow("ns", "Namespace")
+	f := formOf(t, c.get("/admin/shows/ns/edit"), "/admin/shows/ns/edit")
+	if f.Get("social_interact[0].protocol") != "" {
+		t.Fatal("a new show's form has a social row")
+	}
+	f.Set("location.name", "Uppsala University")
+	f.Set("location.rel", "creator")
+	f.Set("location.geo", "geo:59.8586,17.6389")
+	f.Set("location.osm", "R1234")
+	f.Set("location.country", "se")
+	f.Set("social_interact[0].protocol", "activitypub")
+	f.Set("social_interact[0].uri", "https://mastodon.example/@uni/1")
+	f.Set("social_interact[0].account_id", "@uni")
+	f.Set("social_interact[0].priority", "1")
+	f.Set("social_interact[1].protocol", "atproto") // an added row left blank
+	f.Set("social_interact[1].uri", "")
+	f.Set("action", "save")
+	if p := c.post("/admin/shows/ns/edit", f); p.status != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", p.status, text(p.doc))
+	}
+	sh := e.mustShow(t, "ns")
+	x := sh.Extras
+	if x.Location == nil || *x.Location != (episodes.Location{Name: "Uppsala University", Rel: "creator", Geo: "geo:59.8586,17.6389", OSM: "R1234", Country: "se"}) {
+		t.Errorf("location %+v", x.Location)
+	}
+	if len(x.SocialInteract) != 1 || x.SocialInteract[0] != (episodes.SocialInteract{Protocol: "activitypub", URI: "https://mastodon.example/@uni/1", AccountID: "@uni", Priority: 1}) {
+		t.Errorf("social interact %+v", x.SocialInteract)
+	}
+	f = formOf(t, c.get("/admin/shows/ns/edit"), "/admin/shows/ns/edit")
+	for name, want := range map[string]string{"location.name": "Uppsala University", "location.rel": "creator", "location.country": "se",
+		"social_interact[0].protocol": "activitypub", "social_interact[0].uri": "https://mastodon.example/@uni/1", "social_interact[0].priority": "1"} {
+		if got := f.Get(name); got != want {
+			t.Errorf("edit form %s = %q, want %q", name, got, want)
+		}
+	}
+	if f.Has("social_interact[1].protocol") {
+		t.Error("the blank row was kept")
+	}
+	body, err := feed.Build(sh, nil, links.New(e.srv.URL), e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`rel="creator"`, `geo="geo:59.8586,17.6389"`, `>Uppsala University</podcast:location>`,
+		`<podcast:socialInteract protocol="activitypub" uri="https://mastodon.example/@uni/1" accountId="@uni" priority="1">`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("feed misses %s\n%s", want, body)
+		}
+	}
+
+	before := e.mustShow(t, "ns")
+	tests := []struct{ name, input, value, want string }{
+		{"location without name", "location.name", "", "is required"},
+		{"bad geo", "location.geo", "59,18", "is not a geo URI"},
+		{"bad country", "location.country", "Sweden", "is not an ISO 3166-1 country code"},
+		{"linkedin", "social_interact[0].protocol", "linkedin", "LinkedIn post has none"},
+		{"no root post", "social_interact[0].uri", "", "is required"},
+		{"bad priority", "social_interact[0].priority", "first", "is not a whole number"},
+		{"bad account url", "social_interact[0].account_url", "mastodon.example/@uni", "absolute"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := formOf(t, c.get("/admin/shows/ns/edit"), "/admin/shows/ns/edit")
+			f.Set(tc.input, tc.value)
+			f.Set("action", "save")
+			p := c.post("/admin/shows/ns/edit", f)
+			if p.status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400", p.status)
+			}
+			if msg := p.fieldError(t, tc.input); !strings.Contains(msg, tc.want) {
+				t.Errorf("error beside %s = %q, want it to contain %q", tc.input, msg, tc.want)
+			}
+		})
+	}
+	if after := e.mustShow(t, "ns"); after.Version != before.Version {
+		t.Errorf("an invalid form changed the show: version %d -> %d", before.Version, after.Version)
+	}
+}

@@ -142,11 +142,20 @@ func (h *Handler) funcs() template.FuncMap {
 		"versus":     versus,
 		"breakdowns": breakdowns,
 		"episodeURL": episodeAdminURL,
+		// location is the data of the "location" inputs: the form, and
+		// what it is the location of ("show", "episode").
+		"location": func(f *formState, what string) locationInputs { return locationInputs{Form: f, What: what} },
 		// artworkUpload is the data of the "artwork-upload" form.
 		"artworkUpload": func(f *formState, action, csrf string) artworkUpload {
 			return artworkUpload{Form: f, Action: action, CSRF: csrf}
 		},
 	}
+}
+
+// locationInputs are the podcast:location inputs of a form.
+type locationInputs struct {
+	Form *formState
+	What string
 }
 
 // artworkUpload is an artwork upload form: its state, where it posts, and

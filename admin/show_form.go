@@ -47,7 +47,29 @@ var podrollDef = listDef{Name: "podroll", Legend: "Podroll: shows you recommend"
 	{Key: "feed_url", Label: "Feed URL", Kind: "url", Hint: "Recommended"},
 }}
 
-var showLists = []listDef{hostsDef, fundingDef, txtDef, podrollDef}
+var socialDef = listDef{Name: "social_interact", Legend: "Comments on social media (podcast:socialInteract)", Item: "social thread",
+	Hint: "Where listeners comment on the show: the root post of its thread. A LinkedIn post has no protocol here: put its link in the notes.", Fields: []listField{
+		{Key: "protocol", Label: "Protocol", Kind: "select", Options: socialProtocolChoices(), Hint: "disabled says comments are off."},
+		{Key: "uri", Label: "Root post URL", Kind: "url"},
+		{Key: "account_id", Label: "Account", Kind: "text", Hint: "Optional, such as @lyssna@mastodon.social"},
+		{Key: "account_url", Label: "Account URL", Kind: "url", Hint: "Optional"},
+		{Key: "priority", Label: "Priority", Kind: "number", Hint: "Optional: 1 comes first when there are several"},
+	}}
+
+// socialProtocolChoices are the namespace's social protocols with
+// "disabled" last: a row added and left alone (the first choice, no URL)
+// is no thread, while one set to disabled says comments are off.
+func socialProtocolChoices() []string {
+	var out []string
+	for _, p := range episodes.SocialProtocols {
+		if p != "disabled" {
+			out = append(out, p)
+		}
+	}
+	return append(out, "disabled")
+}
+
+var showLists = []listDef{hostsDef, fundingDef, txtDef, podrollDef, socialDef}
 
 // categoryGroup is one Apple category with its subcategories, for the picker.
 type categoryGroup struct {
@@ -79,6 +101,7 @@ type showFormPage struct {
 	Funding     listDef
 	Txt         listDef
 	Podroll     listDef
+	Social      listDef
 	Media       []string
 	Platforms   []string
 	Chats       []string
@@ -92,7 +115,7 @@ func (h *Handler) showFormPage(s *session, sh *episodes.Show, f *formState) show
 	p := showFormPage{
 		Form: f, Show: sh, New: sh == nil, Categories: categoryGroups(),
 		Directories: directories, Hosts: hostsDef, Funding: fundingDef, Artwork: newFormState(),
-		Txt: txtDef, Podroll: podrollDef, Media: episodes.Media, Platforms: episodes.ServiceSlugs,
+		Txt: txtDef, Podroll: podrollDef, Social: socialDef, Media: episodes.Media, Platforms: episodes.ServiceSlugs,
 		Chats: episodes.ChatProtocols,
 	}
 	for i := range maxCategories {
@@ -252,13 +275,21 @@ func extrasToForm(f *formState, sh *episodes.Show) {
 	for _, p := range x.BlockPlatforms {
 		v["block_platforms."+p] = "on"
 	}
+	locationToForm(v, x.Location)
+	for _, si := range x.SocialInteract {
+		row := map[string]string{"protocol": si.Protocol, "uri": si.URI, "account_id": si.AccountID, "account_url": si.AccountURL}
+		if si.Priority != 0 {
+			row["priority"] = strconv.Itoa(si.Priority)
+		}
+		f.Lists["social_interact"] = append(f.Lists["social_interact"], row)
+	}
 	if c := x.Chat; c != nil {
 		v["chat.server"], v["chat.protocol"], v["chat.account_id"], v["chat.space"] = c.Server, c.Protocol, c.AccountID, c.Space
 	}
 }
 
-// formToExtras copies the Podcasting 2.0 inputs onto sh; the tags the form
-// does not edit (location, socialInteract) stay as they were.
+// formToExtras copies the Podcasting 2.0 inputs onto sh; Show.Validate
+// checks them.
 func formToExtras(f *formState, sh *episodes.Show) error {
 	v := f.Values
 	var err error
@@ -295,6 +326,29 @@ func formToExtras(f *formState, sh *episodes.Show) error {
 		if f.Checked("block_platforms." + p) {
 			x.BlockPlatforms = append(x.BlockPlatforms, p)
 		}
+	}
+	x.Location = formToLocation(v)
+	x.SocialInteract = nil
+	// A row with only the protocol (the select always sends one) is empty.
+	var social []map[string]string
+	for _, row := range f.Lists["social_interact"] {
+		if filled := filledRows([]map[string]string{{"uri": row["uri"], "account_id": row["account_id"],
+			"account_url": row["account_url"], "priority": row["priority"]}}); len(filled) > 0 || row["protocol"] == "disabled" {
+			social = append(social, row)
+		}
+	}
+	f.Lists["social_interact"] = social
+	for i, row := range social {
+		si := episodes.SocialInteract{Protocol: row["protocol"], URI: strings.TrimSpace(row["uri"]),
+			AccountID: strings.TrimSpace(row["account_id"]), AccountURL: strings.TrimSpace(row["account_url"])}
+		if p := strings.TrimSpace(row["priority"]); p != "" {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				return &episodes.Error{Field: fmt.Sprintf("social_interact[%d].priority", i), Message: fmt.Sprintf("%q is not a whole number; give the priority as digits, or leave it blank", p)}
+			}
+			si.Priority = n
+		}
+		x.SocialInteract = append(x.SocialInteract, si)
 	}
 	x.Chat = nil
 	c := episodes.Chat{Server: strings.TrimSpace(v["chat.server"]), Protocol: strings.TrimSpace(v["chat.protocol"]),
