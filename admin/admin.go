@@ -1,9 +1,10 @@
 // Package admin owns the producer web UI under /admin/: signing in with a
-// producer token, creating and editing shows, uploading episodes with a
-// progress bar, editing their learning materials, transcripts and
-// publication, and reading download statistics (charts drawn on the server,
-// tables, CSV). Pages are plain HTML forms rendered on the server from
-// embedded templates; small scripts only improve what works without them.
+// producer token, creating and editing shows and networks, uploading
+// episodes with a progress bar, editing their learning materials,
+// transcripts and publication, and reading download statistics (charts
+// drawn on the server, tables, CSV). Pages are plain HTML forms rendered on
+// the server from embedded templates; small scripts only improve what works
+// without them.
 package admin
 
 import (
@@ -136,7 +137,8 @@ func New(d Deps) (*Handler, error) {
 	h.pages, err = kit.ParsePages(templateFS, "templates", []string{"base.html", "fields.html", "stats_parts.html"},
 		[]string{"signin.html", "shows.html", "show_form.html", "show.html", "episode.html", "error.html",
 			"stats.html", "episode_stats.html", "confirm.html",
-			"invitation.html", "password_reset.html", "account.html", "members.html", "audit.html", "lti.html", "listeners.html", "import_form.html", "import.html"}, h.funcs(),
+			"invitation.html", "password_reset.html", "account.html", "members.html", "audit.html", "lti.html", "listeners.html", "import_form.html", "import.html",
+			"networks.html", "network.html"}, h.funcs(),
 		kit.Options{CSP: contentSecurityPolicy, Referrer: "same-origin", Logger: h.log, Prefix: "admin"})
 	if err != nil {
 		return nil, err

@@ -267,3 +267,46 @@ func (h *Handler) ImportProgress(w http.ResponseWriter, r *http.Request) {
 // ImportJSON serves GET /admin/imports/{id}.json: the progress, for the
 // page's script.
 func (h *Handler) ImportJSON(w http.ResponseWriter, r *http.Request) { h.get(h.importJSON)(w, r) }
+
+// NetworkList serves GET /admin/networks/: every network.
+func (h *Handler) NetworkList(w http.ResponseWriter, r *http.Request) { h.get(h.networkList)(w, r) }
+
+// NetworkNewForm serves GET /admin/networks/new.
+func (h *Handler) NetworkNewForm(w http.ResponseWriter, r *http.Request) {
+	h.get(h.networkNewForm)(w, r)
+}
+
+// NetworkCreate serves POST /admin/networks/new.
+func (h *Handler) NetworkCreate(w http.ResponseWriter, r *http.Request) {
+	h.post(h.networkCreate)(w, r)
+}
+
+// NetworkView serves GET /admin/networks/{network}/: its details, shows
+// and publisher feed.
+func (h *Handler) NetworkView(w http.ResponseWriter, r *http.Request) { h.get(h.networkView)(w, r) }
+
+// NetworkUpdate serves POST /admin/networks/{network}/.
+func (h *Handler) NetworkUpdate(w http.ResponseWriter, r *http.Request) {
+	h.post(h.networkUpdate)(w, r)
+}
+
+// NetworkDeleteForm serves GET /admin/networks/{network}/delete.
+func (h *Handler) NetworkDeleteForm(w http.ResponseWriter, r *http.Request) {
+	h.get(h.networkDeleteForm)(w, r)
+}
+
+// NetworkDelete serves POST /admin/networks/{network}/delete.
+func (h *Handler) NetworkDelete(w http.ResponseWriter, r *http.Request) {
+	h.post(h.networkDelete)(w, r)
+}
+
+// NetworkShowAdd serves POST /admin/networks/{network}/shows/{show}: put
+// the show in the network.
+func (h *Handler) NetworkShowAdd(w http.ResponseWriter, r *http.Request) {
+	h.post(h.networkShowAdd)(w, r)
+}
+
+// NetworkShowRemove serves POST /admin/networks/{network}/shows/{show}/remove.
+func (h *Handler) NetworkShowRemove(w http.ResponseWriter, r *http.Request) {
+	h.post(h.networkShowRemove)(w, r)
+}

@@ -144,6 +144,17 @@ func (h *handler) routes() *mux.Router {
 	h.may(accounts.Settings, ui.HandleFunc("/lti/", adm.LTIPlatforms).Methods(http.MethodGet, http.MethodHead))
 	h.may(accounts.Settings, ui.HandleFunc("/lti/", adm.LTIPlatformAdd).Methods(http.MethodPost))
 	h.may(accounts.Settings, ui.HandleFunc("/lti/{id}/delete", adm.LTIPlatformRemove).Methods(http.MethodPost))
+	// Networks: as the API, creating, editing and deleting one is an
+	// instance setting; moving a show in or out is an Edit of the show.
+	h.may(accounts.SignedIn, ui.HandleFunc("/networks/", adm.NetworkList).Methods(http.MethodGet, http.MethodHead))
+	h.may(accounts.Settings, ui.HandleFunc("/networks/new", adm.NetworkNewForm).Methods(http.MethodGet, http.MethodHead))
+	h.may(accounts.Settings, ui.HandleFunc("/networks/new", adm.NetworkCreate).Methods(http.MethodPost))
+	h.may(accounts.SignedIn, ui.HandleFunc("/networks/{network}/", adm.NetworkView).Methods(http.MethodGet, http.MethodHead))
+	h.may(accounts.Settings, ui.HandleFunc("/networks/{network}/", adm.NetworkUpdate).Methods(http.MethodPost))
+	h.may(accounts.Settings, ui.HandleFunc("/networks/{network}/delete", adm.NetworkDeleteForm).Methods(http.MethodGet, http.MethodHead))
+	h.may(accounts.Settings, ui.HandleFunc("/networks/{network}/delete", adm.NetworkDelete).Methods(http.MethodPost))
+	h.may(accounts.Edit, ui.HandleFunc("/networks/{network}/shows/{show}", adm.NetworkShowAdd).Methods(http.MethodPost))
+	h.may(accounts.Edit, ui.HandleFunc("/networks/{network}/shows/{show}/remove", adm.NetworkShowRemove).Methods(http.MethodPost))
 	h.may(accounts.Read, ui.HandleFunc("/shows/{show}/members", adm.ShowMembers).Methods(http.MethodGet, http.MethodHead))
 	h.may(accounts.Members, ui.HandleFunc("/shows/{show}/members", adm.ShowMemberSet).Methods(http.MethodPost))
 	h.may(accounts.Members, ui.HandleFunc("/shows/{show}/members/remove", adm.ShowMemberRemove).Methods(http.MethodPost))
