@@ -200,27 +200,33 @@ func TestPagedFeedChain(t *testing.T) {
 	}
 }
 
-// BenchmarkPagedFeed measures building the first page (100 episodes) of a
-// paged feed from the store, as a request after a change does it (the
-// database reads, the build and gzip), for a show of 1,000 and one of
-// 10,000 episodes: the cost follows the page, not the show.
+// BenchmarkPagedFeed measures building a page of 100 episodes of a paged
+// feed from the store, as a request after a change does it (the database
+// reads, the build and gzip), for a show of 1,000 and one of 10,000
+// episodes: the first page, and the last (the deepest OFFSET). The cost
+// follows the page, not the show.
 func BenchmarkPagedFeed(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
-		b.Run(fmt.Sprintf("episodes=%d", n), func(b *testing.B) {
-			st, show := pagedStore(b, n, 100)
-			c := NewCache(st, testLinks, func() time.Time { return testNow }, Options{Logger: slog.New(slog.DiscardHandler)})
-			r := httptest.NewRequest(http.MethodGet, "/big/feed.xml", nil)
-			var size int
-			b.ReportAllocs()
-			for b.Loop() {
-				c.Invalidate(show.ID)
-				w := httptest.NewRecorder()
-				if err := c.Serve(w, r, show.Slug); err != nil || w.Code != http.StatusOK {
-					b.Fatalf("Serve = %d, %v", w.Code, err)
+		st, show := pagedStore(b, n, 100)
+		for _, pg := range []struct {
+			name string
+			n    int
+		}{{"first", 1}, {"last", n / 100}} {
+			b.Run(fmt.Sprintf("episodes=%d/page=%s", n, pg.name), func(b *testing.B) {
+				c := NewCache(st, testLinks, func() time.Time { return testNow }, Options{Logger: slog.New(slog.DiscardHandler)})
+				r := httptest.NewRequest(http.MethodGet, testLinks.FeedPage(show.Slug, pg.n), nil)
+				var size int
+				b.ReportAllocs()
+				for b.Loop() {
+					c.Invalidate(show.ID)
+					w := httptest.NewRecorder()
+					if err := c.Serve(w, r, show.Slug); err != nil || w.Code != http.StatusOK {
+						b.Fatalf("Serve = %d, %v", w.Code, err)
+					}
+					size = w.Body.Len()
 				}
-				size = w.Body.Len()
-			}
-			b.ReportMetric(float64(size), "bytes/feed")
-		})
+				b.ReportMetric(float64(size), "bytes/feed")
+			})
+		}
 	}
 }
