@@ -302,7 +302,7 @@ func (c *Cache) refresh(ctx context.Context, slug string, n int) (*entry, error)
 		}
 	}
 
-	show, err := c.loadShow(ctx, slug, now)
+	show, err := loadShow(ctx, c.src, slug, now)
 	if isNotFound(err) {
 		c.store(key, nil)
 		if old != nil {
@@ -326,25 +326,11 @@ func (c *Cache) refresh(ctx context.Context, slug string, n int) (*entry, error)
 		c.store(key, e)
 		return e, nil
 	}
-	var eps []*episodes.Episode
-	var pg page
-	if show.FeedLimit > 0 {
-		// A paged feed (RFC 5005): read only this page's episodes, so the
-		// cost of a page follows the limit, not the size of the show.
-		var total int
-		eps, total, err = c.src.PublicFeedPage(ctx, show.ID, now, (n-1)*show.FeedLimit, show.FeedLimit)
-		if err != nil {
-			return nil, fmt.Errorf("feed: unable to load page %d of the episodes of %q: %w", n, slug, err)
-		}
-		e.pages = max(1, (total+show.FeedLimit-1)/show.FeedLimit)
-		pg = page{n: n, last: e.pages}
-	} else if n == 1 {
-		eps, err = c.src.PublicEpisodes(ctx, show.ID, now)
-		if err != nil {
-			return nil, fmt.Errorf("feed: unable to load the episodes of %q: %w", slug, err)
-		}
+	eps, pg, pages, err := listPage(ctx, c.src, show, now, n)
+	if err != nil {
+		return nil, err
 	}
-	eps = Listed(show, eps)
+	e.pages = pages
 	next, ok, err := c.src.NextScheduled(ctx, show.ID, now)
 	if err != nil {
 		return nil, fmt.Errorf("feed: unable to find the next scheduled episode of %q: %w", slug, err)
@@ -375,23 +361,51 @@ func (c *Cache) refresh(ctx context.Context, slug string, n int) (*entry, error)
 // loadShow reads the show, first promoting its scheduled episodes whose
 // time has come (Store.PromoteDue), so that what the feed lists is decided
 // by rows every replica reads alike rather than by this replica's clock.
-func (c *Cache) loadShow(ctx context.Context, slug string, now time.Time) (*episodes.Show, error) {
-	show, err := c.src.GetShow(ctx, slug)
+func loadShow(ctx context.Context, src Source, slug string, now time.Time) (*episodes.Show, error) {
+	show, err := src.GetShow(ctx, slug)
 	if err != nil {
 		return nil, wrapUnlessNotFound(err, "unable to load show %q", slug)
 	}
-	next, ok, err := c.src.NextScheduled(ctx, show.ID, time.Time{})
+	next, ok, err := src.NextScheduled(ctx, show.ID, time.Time{})
 	if err != nil {
 		return nil, fmt.Errorf("feed: unable to find the next scheduled episode of %q: %w", slug, err)
 	}
 	if !ok || next.After(now) {
 		return show, nil
 	}
-	if _, err := c.src.PromoteDue(ctx, show.ID, now); err != nil {
+	if _, err := src.PromoteDue(ctx, show.ID, now); err != nil {
 		return nil, fmt.Errorf("feed: unable to publish the scheduled episodes of %q: %w", slug, err)
 	}
-	show, err = c.src.GetShow(ctx, slug)
+	show, err = src.GetShow(ctx, slug)
 	return show, wrapUnlessNotFound(err, "unable to load show %q", slug)
+}
+
+// listPage reads the episodes page n of the show's shared feed lists, the
+// page to build and how many pages the feed has (1 when it is not paged;
+// a page past the last lists nothing).
+func listPage(ctx context.Context, src Source, show *episodes.Show, now time.Time, n int) ([]*episodes.Episode, page, int, error) {
+	var eps []*episodes.Episode
+	var pg page
+	pages := 1
+	if show.FeedLimit > 0 {
+		// A paged feed (RFC 5005): read only this page's episodes, so the
+		// cost of a page follows the limit, not the size of the show.
+		var total int
+		var err error
+		eps, total, err = src.PublicFeedPage(ctx, show.ID, now, (n-1)*show.FeedLimit, show.FeedLimit)
+		if err != nil {
+			return nil, page{}, 0, fmt.Errorf("feed: unable to load page %d of the episodes of %q: %w", n, show.Slug, err)
+		}
+		pages = max(1, (total+show.FeedLimit-1)/show.FeedLimit)
+		pg = page{n: n, last: pages}
+	} else if n == 1 {
+		var err error
+		eps, err = src.PublicEpisodes(ctx, show.ID, now)
+		if err != nil {
+			return nil, page{}, 0, fmt.Errorf("feed: unable to load the episodes of %q: %w", show.Slug, err)
+		}
+	}
+	return Listed(show, eps), pg, pages, nil
 }
 
 func wrapUnlessNotFound(err error, format string, args ...any) error {

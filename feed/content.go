@@ -1,0 +1,90 @@
+package feed
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+
+	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/links"
+)
+
+// Content is what a show's shared feed says, in the form package notify
+// compares to decide whether apps are told of a change: a write that
+// leaves the feed as it was (a draft's edit, a show's time zone) must not
+// reach WebSub hubs, Podcast Index or Podping.
+type Content struct {
+	// ShowID and Version are the show's, and the version the feed was
+	// built at.
+	ShowID  int64
+	Version int64
+	// Visibility is the show's (EffectiveVisibility): who may hear of it.
+	Visibility string
+	// Hash digests the feed's content (contentHash); "" when the show has
+	// no shared feed (a private one answers 404).
+	Hash string
+}
+
+// PublicContent builds the first page of the show's shared feed, the page
+// podcast apps poll, and digests it. Like the Cache, it first promotes the
+// show's scheduled episodes whose time has come. A show that moved away
+// (NewFeedURL) is digested as its move. episodes.ErrNotFound says the show
+// is gone.
+func PublicContent(ctx context.Context, src Source, lb links.Builder, slug string, now time.Time) (Content, error) {
+	show, err := loadShow(ctx, src, slug, now)
+	if err != nil {
+		return Content{}, err
+	}
+	c := Content{ShowID: show.ID, Version: show.Version, Visibility: episodes.EffectiveVisibility(show, nil)}
+	switch {
+	case c.Visibility == episodes.VisibilityPrivate:
+		return c, nil
+	case show.NewFeedURL != "":
+		sum := sha256.Sum256([]byte("moved to " + show.NewFeedURL))
+		c.Hash = hex.EncodeToString(sum[:])
+		return c, nil
+	}
+	eps, pg, _, err := listPage(ctx, src, show, now, 1)
+	if err != nil {
+		return Content{}, err
+	}
+	body, _, err := build(show, eps, lb, now, nil, pg)
+	if err != nil {
+		return Content{}, err
+	}
+	c.Hash = contentHash(body)
+	return c, nil
+}
+
+// contentHash digests a built feed without its channel's lastBuildDate and
+// pubDate. build derives both from the latest write to the show or to a
+// listed episode, and such a write may change nothing else in the feed (a
+// show's time zone, a published episode's producer-only fields); a change
+// that does shows in the other elements. An item's pubDate is kept. The
+// two come early in the channel, before any text a producer wrote, so the
+// first of each is the channel's.
+func contentHash(body []byte) string {
+	head, items, hasItems := bytes.Cut(body, []byte("<item>"))
+	h := sha256.New()
+	for _, name := range []string{"lastBuildDate", "pubDate"} {
+		open, end := []byte("<"+name+">"), []byte("</"+name+">")
+		i := bytes.Index(head, open)
+		if i < 0 {
+			continue
+		}
+		j := bytes.Index(head[i:], end)
+		if j < 0 {
+			continue
+		}
+		h.Write(head[:i])
+		head = head[i+j+len(end):]
+	}
+	h.Write(head)
+	if hasItems {
+		h.Write([]byte("<item>"))
+		h.Write(items)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

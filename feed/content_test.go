@@ -1,0 +1,124 @@
+package feed
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/lyssna/lyssna/episodes"
+)
+
+func TestPublicContent(t *testing.T) {
+	ctx := context.Background()
+	src := newFakeSource(episodicShow)
+	const slug = "weekly-science"
+	content := func() Content {
+		t.Helper()
+		c, err := PublicContent(ctx, src, testLinks, slug, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	feedBytes := func() []byte {
+		t.Helper()
+		show, err := src.GetShow(ctx, slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Build(show, src.eps[show.ID], testLinks, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	c0, b0 := content(), feedBytes()
+	if c0.Hash == "" || c0.Visibility != episodes.VisibilityPublic || c0.Version != 7 {
+		t.Fatalf("PublicContent = %+v", c0)
+	}
+
+	// Writes that change nothing a listener sees: the time zone, a public
+	// episode's updated time (as a producer-only edit moves it), a draft.
+	src.edit(slug, func(s *episodes.Show, eps []*episodes.Episode) {
+		s.TimeZone = "Europe/Stockholm"
+		s.UpdatedAt = testNow.Add(-time.Hour)
+		eps[2].UpdatedAt = testNow.Add(-time.Minute)
+		eps[3].Title = "Draft, retitled"
+	})
+	c1, b1 := content(), feedBytes()
+	if bytes.Equal(b0, b1) {
+		t.Fatal("the test is void: the feed's bytes did not change (its lastBuildDate should)")
+	}
+	if c1.Hash != c0.Hash || c1.Version != 8 {
+		t.Errorf("after edits that leave the feed's content alone: %+v, want hash %s at version 8", c1, c0.Hash)
+	}
+
+	steps := []struct {
+		name string
+		edit func(*episodes.Show, []*episodes.Episode)
+		vis  string
+		none bool // no shared feed
+	}{
+		{"a published episode's title", func(_ *episodes.Show, eps []*episodes.Episode) { eps[0].Title = "Why the sky is blue, redux" }, episodes.VisibilityPublic, false},
+		{"a draft published", func(_ *episodes.Show, eps []*episodes.Episode) {
+			eps[3].Status, eps[3].PublishAt = episodes.StatusPublished, at(-1)
+		}, episodes.VisibilityPublic, false},
+		{"the show unlisted", func(s *episodes.Show, _ []*episodes.Episode) { s.Visibility = episodes.VisibilityUnlisted }, episodes.VisibilityUnlisted, false},
+		{"the show private", func(s *episodes.Show, _ []*episodes.Episode) { s.Visibility = episodes.VisibilityPrivate }, episodes.VisibilityPrivate, true},
+		{"the show public again, moved away", func(s *episodes.Show, _ []*episodes.Episode) {
+			s.Visibility, s.NewFeedURL = episodes.VisibilityPublic, "https://elsewhere.example.org/feed.xml"
+		}, episodes.VisibilityPublic, false},
+	}
+	prev := c1
+	for _, st := range steps {
+		src.edit(slug, st.edit)
+		c := content()
+		if c.Visibility != st.vis || (c.Hash == "") != st.none || c.Hash == prev.Hash || c.Version != prev.Version+1 {
+			t.Errorf("after %s: %+v (before: %+v); want visibility %s, a new hash, no hash %v", st.name, c, prev, st.vis, st.none)
+		}
+		prev = c
+	}
+
+	if _, err := PublicContent(ctx, src, testLinks, "nobody", testNow); !isNotFound(err) {
+		t.Errorf("PublicContent of a missing show: %v, want not found", err)
+	}
+}
+
+// A scheduled episode whose time has come is promoted, as the feed the
+// cache serves would be, and then digested with it.
+func TestPublicContentPromotesDueEpisodes(t *testing.T) {
+	ctx := context.Background()
+	src := newFakeSource(episodicShow)
+	before, err := PublicContent(ctx, src, testLinks, "weekly-science", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := PublicContent(ctx, src, testLinks, "weekly-science", testNow.AddDate(0, 0, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Version != before.Version+1 || after.Hash == before.Hash {
+		t.Errorf("after the scheduled episode's time: %+v (before: %+v); want it promoted and digested", after, before)
+	}
+}
+
+func TestContentHashIgnoresOnlyTheChannelDates(t *testing.T) {
+	feed := "<rss><channel><title>T</title><lastBuildDate>Mon, 02 Jun 2025</lastBuildDate><pubDate>Sun, 01 Jun 2025</pubDate>" +
+		"<item><title>A</title><pubDate>Sun, 01 Jun 2025</pubDate></item></channel></rss>"
+	base := contentHash([]byte(feed))
+	same := bytes.Replace([]byte(feed), []byte("Mon, 02 Jun"), []byte("Tue, 03 Jun"), 1)
+	same = bytes.Replace(same, []byte("<pubDate>Sun, 01 Jun 2025</pubDate><item>"), []byte("<pubDate>Wed, 04 Jun 2025</pubDate><item>"), 1)
+	if contentHash(same) != base {
+		t.Error("a new lastBuildDate or channel pubDate changed the hash")
+	}
+	for _, changed := range []string{
+		"<rss><channel><title>U</title><lastBuildDate>Mon, 02 Jun 2025</lastBuildDate><pubDate>Sun, 01 Jun 2025</pubDate><item><title>A</title><pubDate>Sun, 01 Jun 2025</pubDate></item></channel></rss>",
+		"<rss><channel><title>T</title><lastBuildDate>Mon, 02 Jun 2025</lastBuildDate><pubDate>Sun, 01 Jun 2025</pubDate><item><title>A</title><pubDate>Mon, 02 Jun 2025</pubDate></item></channel></rss>",
+		"<rss><channel><title>T</title><lastBuildDate>Mon, 02 Jun 2025</lastBuildDate><pubDate>Sun, 01 Jun 2025</pubDate></channel></rss>",
+	} {
+		if contentHash([]byte(changed)) == base {
+			t.Errorf("hash unchanged for %s", changed)
+		}
+	}
+}
