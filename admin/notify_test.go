@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/jobs"
 	"github.com/lyssna/lyssna/notify"
 )
@@ -37,6 +38,10 @@ func TestShowPageListsNotifications(t *testing.T) {
 		q = jobs.New(d.Store.DB(), jobs.SQLite, jobs.Options{Poll: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 		var err error
 		n, err = notify.New(notify.Deps{Store: d.Store, Jobs: q, FeedURL: d.Links.Feed, Interval: 50 * time.Millisecond,
+			Feed: func(ctx context.Context, slug string) (notify.FeedState, error) {
+				c, err := feed.PublicContent(ctx, d.Store, d.Links, slug, time.Now())
+				return notify.FeedState(c), err
+			},
 			Backoff:  func(int) time.Duration { return 20 * time.Millisecond },
 			Settings: notify.Settings{WebSubHubs: []string{hub.URL + "/"}}, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {

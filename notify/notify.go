@@ -4,11 +4,24 @@
 //
 // Notifications go through a durable outbox: the jobs table (package jobs),
 // one job per change of a show per target, retried with backoff and kept
-// across restarts. The change is the show's version, which every committed
-// write to the show or its episodes raises. notify_shows holds the version
-// whose notifications are enqueued; raising it and enqueueing its jobs is
-// one transaction, and the job keys are (show, version, target), so
-// replicas that notice the same change enqueue it once.
+// across restarts. A change is noticed as a new show version, which every
+// committed write to the show or its episodes raises; but many writes (a
+// draft's edit, a private show's, a field no feed carries) leave the feed
+// as it was, and pinging for those would have every hub and directory
+// fetch an unchanged feed. So the notifier builds the show's shared feed
+// (Deps.Feed, feed.PublicContent: its first page, the one apps poll) and
+// notifies only when the feed's digest differs from the one recorded with
+// the last version compared. notify_shows holds, per show, that version
+// and digest and the last version notified; comparing, raising them and
+// enqueueing the jobs is one transaction that locks the show's row, and
+// the job keys are (show, version, target), so replicas that notice the
+// same change enqueue it once.
+//
+// Who is told depends on the show's visibility: every target for a public
+// show; for an unlisted one only the WebSub hubs, which pass the ping on
+// to those who subscribed to the feed by its link (pubnotify and Podping
+// announce a feed to directories, a listing an unlisted show is never in);
+// nobody for a private show, whose shared feed answers 404.
 //
 // A change is noticed two ways. The store announces this process's writes
 // (Notifier.Changed, registered with episodes.Store.Listen), which makes
@@ -60,7 +73,10 @@ type Deps struct {
 	Store *episodes.Store
 	Jobs  *jobs.Queue
 	// FeedURL is the public URL of a show's feed, the topic of every ping.
-	FeedURL  func(showSlug string) string
+	FeedURL func(showSlug string) string
+	// Feed builds the show's shared feed and digests it (feed.PublicContent);
+	// episodes.ErrNotFound when there is no such show.
+	Feed     func(ctx context.Context, showSlug string) (FeedState, error)
 	Settings Settings
 	// Client sends the pings. Default: an http.Client with a 15 s timeout.
 	Client *http.Client
@@ -72,6 +88,19 @@ type Deps struct {
 	// Backoff is the wait after a failed attempt. Default jobs.DefaultBackoff.
 	Backoff func(attempt int) time.Duration
 	Logger  *slog.Logger
+}
+
+// FeedState is a show's shared feed as the notifier compares it; the
+// fields are feed.Content's.
+type FeedState struct {
+	// ShowID and Version are the show's, and the version the feed was
+	// built at.
+	ShowID  int64
+	Version int64
+	// Visibility is the show's, which decides who is told.
+	Visibility string
+	// Hash digests what the feed says; "" when the show has no shared feed.
+	Hash string
 }
 
 // JobKind is the kind of the outbox's jobs.
@@ -87,6 +116,20 @@ const (
 // target is one place to notify. name is what the outbox stores.
 type target struct {
 	kind, url, name string
+}
+
+// tells reports whether t hears of a show of the given visibility: a
+// public show is announced everywhere; an unlisted one only to the WebSub
+// hubs, which pass it on to the feed's subscribers alone; a private one
+// (whose shared feed answers 404) nowhere.
+func (t target) tells(visibility string) bool {
+	switch visibility {
+	case episodes.VisibilityPublic:
+		return true
+	case episodes.VisibilityUnlisted:
+		return t.kind == WebSub
+	}
+	return false
 }
 
 // Notifier enqueues and sends the notifications of feed changes.
@@ -106,8 +149,8 @@ const maxPending = 10000
 
 // New builds a Notifier and registers its kind of job on d.Jobs.
 func New(d Deps) (*Notifier, error) {
-	if d.Store == nil || d.Jobs == nil || d.FeedURL == nil {
-		return nil, errors.New("notify: Store, Jobs and FeedURL are required")
+	if d.Store == nil || d.Jobs == nil || d.FeedURL == nil || d.Feed == nil {
+		return nil, errors.New("notify: Store, Jobs, FeedURL and Feed are required")
 	}
 	if d.Client == nil {
 		d.Client = &http.Client{Timeout: 15 * time.Second}
@@ -229,13 +272,39 @@ func (n *Notifier) promote(ctx context.Context) {
 }
 
 // sync enqueues the notifications of the shows (showID, or every show when
-// 0) whose version moved past the one notified. heard says this process
+// 0) whose version moved past the one compared. heard says this process
 // made the change: a show not seen before is then notified, where a
-// periodic pass only records its version.
+// periodic pass only records its version. A show that fails is left for
+// the next pass; the others go on.
 func (n *Notifier) sync(ctx context.Context, showID int64, heard bool) error {
+	changes, err := n.moved(ctx, showID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range changes {
+		if err := n.compare(ctx, c.id, c.slug, heard); err != nil {
+			errs = append(errs, err)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// show names a show whose version moved.
+type show struct {
+	id   int64
+	slug string
+}
+
+// moved lists the shows (showID, or every show when 0) whose version
+// moved past the one compared, or that were never compared.
+func (n *Notifier) moved(ctx context.Context, showID int64) ([]show, error) {
 	ctx, cancel := context.WithTimeout(ctx, passTimeout)
 	defer cancel()
-	q := `SELECT s.id, s.version, n.version FROM shows s LEFT JOIN notify_shows n ON n.show_id = s.id
+	q := `SELECT s.id, s.slug FROM shows s LEFT JOIN notify_shows n ON n.show_id = s.id
 		WHERE (n.version IS NULL OR n.version < s.version)`
 	var args []any
 	if showID != 0 {
@@ -244,33 +313,36 @@ func (n *Notifier) sync(ctx context.Context, showID int64, heard bool) error {
 	}
 	rows, err := n.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return fmt.Errorf("notify: compare show versions: %w", err)
+		return nil, fmt.Errorf("notify: compare show versions: %w", err)
 	}
-	type change struct {
-		show, version int64
-		seen          bool
-	}
-	var changes []change
+	defer rows.Close()
+	var out []show
 	for rows.Next() {
-		var c change
-		var notified sql.NullInt64
-		if err := rows.Scan(&c.show, &c.version, &notified); err != nil {
-			rows.Close()
-			return fmt.Errorf("notify: compare show versions: %w", err)
+		var s show
+		if err := rows.Scan(&s.id, &s.slug); err != nil {
+			return nil, fmt.Errorf("notify: compare show versions: %w", err)
 		}
-		c.seen = notified.Valid
-		changes = append(changes, c)
+		out = append(out, s)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("notify: compare show versions: %w", err)
+		return nil, fmt.Errorf("notify: compare show versions: %w", err)
 	}
-	for _, c := range changes {
-		if err := n.enqueue(ctx, c.show, c.version, c.seen || heard); err != nil {
-			return err
-		}
+	return out, nil
+}
+
+// compare builds the show's feed and records it, enqueueing notifications
+// when it says something new.
+func (n *Notifier) compare(ctx context.Context, showID int64, slug string, heard bool) error {
+	ctx, cancel := context.WithTimeout(ctx, passTimeout)
+	defer cancel()
+	f, err := n.d.Feed(ctx, slug)
+	if errors.Is(err, episodes.ErrNotFound) || (err == nil && f.ShowID != showID) {
+		return nil // deleted or renamed meanwhile: the next pass looks again
 	}
-	return nil
+	if err != nil {
+		return fmt.Errorf("notify: build the feed of %q: %w", slug, err)
+	}
+	return n.enqueue(ctx, showID, f, heard)
 }
 
 // payload is a notification job's.
@@ -280,39 +352,84 @@ type payload struct {
 	Target  string `json:"target"`
 }
 
-// enqueue raises the show's notified version to version and, when notify
-// is set and this transaction raised it, enqueues one job per target.
-func (n *Notifier) enqueue(ctx context.Context, showID, version int64, notify bool) error {
+// enqueue records f as the show's feed when it is newer than the one
+// recorded and, when its digest differs from that one's, enqueues one job
+// per target its visibility allows. A show not recorded before is notified
+// only when heard is set.
+func (n *Notifier) enqueue(ctx context.Context, showID int64, f FeedState, heard bool) error {
 	tx, err := n.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("notify: begin: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO notify_shows (show_id, version) VALUES ($1, $2)
-		ON CONFLICT (show_id) DO UPDATE SET version = excluded.version WHERE notify_shows.version < excluded.version`,
-		showID, version)
-	if err != nil {
-		if isForeignKey(err) {
-			return nil // the show was deleted meanwhile
-		}
-		return fmt.Errorf("notify: record version %d of show %d: %w", version, showID, err)
-	}
-	raised, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("notify: record version %d of show %d: %w", version, showID, err)
-	}
-	if raised == 1 && notify {
-		for _, t := range n.targets {
-			_, err := n.d.Jobs.EnqueueTx(ctx, tx, jobs.Work{Kind: JobKind,
-				Key:     fmt.Sprintf("%d/%d/%s", showID, version, t.name),
-				Payload: payload{ShowID: showID, Version: version, Target: t.name}})
-			if err != nil {
-				return fmt.Errorf("notify: %w", err)
+	// The no-op write locks the show's row, and reads it as the last
+	// writer left it: on PostgreSQL a concurrent replica's same statement
+	// waits for this transaction and then reads what it wrote (SQLite's
+	// transactions are IMMEDIATE: one at a time).
+	var version int64
+	var hash string
+	var tell bool
+	err = tx.QueryRowContext(ctx, `UPDATE notify_shows SET version = version WHERE show_id = $1 RETURNING version, feed_hash`,
+		showID).Scan(&version, &hash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		res, err := tx.ExecContext(ctx, `INSERT INTO notify_shows (show_id, version, feed_hash) VALUES ($1, $2, $3)
+			ON CONFLICT (show_id) DO NOTHING`, showID, f.Version, f.Hash)
+		if err != nil {
+			if isForeignKey(err) {
+				return nil // the show was deleted meanwhile
 			}
+			return fmt.Errorf("notify: record version %d of show %d: %w", f.Version, showID, err)
+		}
+		if added, err := res.RowsAffected(); err != nil || added == 0 {
+			return err // another replica recorded it just now; the next pass compares with that
+		}
+		tell = heard
+	case err != nil:
+		return fmt.Errorf("notify: read the recorded version of show %d: %w", showID, err)
+	case version >= f.Version:
+		return nil // recorded already, by another pass or replica
+	default:
+		_, err := tx.ExecContext(ctx, `UPDATE notify_shows SET version = $2, feed_hash = $3 WHERE show_id = $1`,
+			showID, f.Version, f.Hash)
+		if err != nil {
+			return fmt.Errorf("notify: record version %d of show %d: %w", f.Version, showID, err)
+		}
+		tell = hash != f.Hash
+	}
+	if tell && f.Hash != "" {
+		if err := n.enqueueJobs(ctx, tx, showID, f); err != nil {
+			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("notify: commit version %d of show %d: %w", version, showID, err)
+		return fmt.Errorf("notify: commit version %d of show %d: %w", f.Version, showID, err)
+	}
+	return nil
+}
+
+// enqueueJobs enqueues, inside tx, the notifications of f to every target
+// its visibility allows, and records its version as the last notified.
+func (n *Notifier) enqueueJobs(ctx context.Context, tx *sql.Tx, showID int64, f FeedState) error {
+	queued := false
+	for _, t := range n.targets {
+		if !t.tells(f.Visibility) {
+			continue
+		}
+		_, err := n.d.Jobs.EnqueueTx(ctx, tx, jobs.Work{Kind: JobKind,
+			Key:     fmt.Sprintf("%d/%d/%s", showID, f.Version, t.name),
+			Payload: payload{ShowID: showID, Version: f.Version, Target: t.name}})
+		if err != nil {
+			return fmt.Errorf("notify: %w", err)
+		}
+		queued = true
+	}
+	if !queued {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE notify_shows SET notified = $2 WHERE show_id = $1`, showID, f.Version)
+	if err != nil {
+		return fmt.Errorf("notify: record version %d of show %d as notified: %w", f.Version, showID, err)
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package notify_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,8 +14,10 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/jobs"
+	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/notify"
 )
 
@@ -144,8 +148,14 @@ func newReplica(t *testing.T, url, name string, s notify.Settings) *replica {
 	}
 	logger := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	q := jobs.New(st.DB(), d, jobs.Options{Owner: name, Poll: 20 * time.Millisecond, Logger: logger})
+	// The feeds name the hubs and Podping, as lyssna serve's do.
+	lb := links.New("https://pod.example.org").WithHubs(s.WebSubHubs...).WithPodping(s.PodpingToken != "")
 	n, err := notify.New(notify.Deps{Store: st, Jobs: q, Settings: s, Interval: interval,
-		FeedURL: func(slug string) string { return "https://pod.example.org/" + slug + "/feed.xml" },
+		FeedURL: lb.Feed,
+		Feed: func(ctx context.Context, slug string) (notify.FeedState, error) {
+			c, err := feed.PublicContent(ctx, st, lb, slug, time.Now())
+			return notify.FeedState(c), err
+		},
 		Backoff: func(int) time.Duration { return 30 * time.Millisecond },
 		Logger:  logger,
 	})
@@ -158,13 +168,26 @@ func newReplica(t *testing.T, url, name string, s notify.Settings) *replica {
 // start runs the replica's notifier and queue until the test ends; the
 // notifier hears of the store's changes from now on.
 func (r *replica) start(t *testing.T) {
+	r.startNotifier(t)
+	r.startQueue(t)
+}
+
+// startNotifier runs the notifier alone: it enqueues, nobody sends.
+func (r *replica) startNotifier(t *testing.T) {
 	r.store.Listen(r.n.Changed)
+	runUntilCleanup(t, r.n.Run)
+}
+
+// startQueue runs the queue, which sends what is enqueued.
+func (r *replica) startQueue(t *testing.T) {
+	runUntilCleanup(t, func(ctx context.Context) { r.jobs.Run(ctx) })
+}
+
+func runUntilCleanup(t *testing.T, run func(context.Context)) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); r.jobs.Run(ctx) }()
-	go func() { defer wg.Done(); r.n.Run(ctx) }()
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	done := make(chan struct{})
+	go func() { defer close(done); run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
 }
 
 // newShow makes a show with one draft episode that has audio.
@@ -201,6 +224,31 @@ func waitRecorded(t *testing.T, r *replica, showID int64) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("no pass recorded the show")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitCompared waits until a pass has compared the show's feed at its
+// current version, so that whatever it enqueued is enqueued.
+func waitCompared(t *testing.T, r *replica, showID int64) {
+	t.Helper()
+	want, err := r.store.ShowVersion(context.Background(), showID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var v int64
+		err := r.store.DB().QueryRow(`SELECT version FROM notify_shows WHERE show_id = $1`, showID).Scan(&v)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			t.Fatal(err)
+		}
+		if v >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no pass compared version %d of the show (at %d)", want, v)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -365,4 +413,180 @@ type testLog struct{ t *testing.T }
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(string(p))
 	return len(p), nil
+}
+
+// Only a change of what the shared feed says is announced: a draft's edit
+// and an edit of a field no feed carries raise the show's version but send
+// nothing; publishing and a published episode's new title send one each.
+func TestOnlyFeedChangesNotify(t *testing.T) {
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		tg := newTargets(t)
+		r := newReplica(t, url, "a", tg.settings())
+		show, ep := newShow(t, r.store)
+		r.start(t)
+		waitRecorded(t, r, show.ID)
+		quiet := func(what string) {
+			t.Helper()
+			waitCompared(t, r, show.ID)
+			tg.waitCounts(t, map[string]int{"/hub": 0, "/pubnotify": 0, "/podping": 0})
+			if t.Failed() {
+				t.Fatalf("%s was notified", what)
+			}
+		}
+
+		ep.Title = "Greetings, first take"
+		if err := r.store.UpdateEpisode(ctx, ep); err != nil {
+			t.Fatal(err)
+		}
+		quiet("a draft's edit")
+		show.TimeZone = "Europe/Stockholm"
+		show.Directories = map[string]string{"apple": "https://podcasts.apple.com/podcast/id1"}
+		if err := r.store.UpdateShow(ctx, show); err != nil {
+			t.Fatal(err)
+		}
+		quiet("an edit of the show's time zone and directory links")
+
+		if _, err := r.store.Publish(ctx, ep.ID, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		tg.waitCounts(t, map[string]int{"/hub": 1, "/pubnotify": 1, "/podping": 1})
+
+		// A published episode's producer-only change moves its updated
+		// time, and with it the feed's lastBuildDate, but nothing else.
+		ep, err := r.store.GetEpisode(ctx, show.ID, ep.Slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ep.Guests = []episodes.Person{{Name: "Greta Guest", Bio: "Teaches Swedish."}}
+		if err := r.store.UpdateEpisode(ctx, ep); err != nil {
+			t.Fatal(err)
+		}
+		ep.Guests[0].Bio = "Teaches Swedish in Lund."
+		if err := r.store.UpdateEpisode(ctx, ep); err != nil {
+			t.Fatal(err)
+		}
+		waitCompared(t, r, show.ID)
+		tg.waitCounts(t, map[string]int{"/hub": 2, "/pubnotify": 2, "/podping": 2}) // the guest, not the bio
+
+		ep.Title = "Greetings and goodbyes"
+		if err := r.store.UpdateEpisode(ctx, ep); err != nil {
+			t.Fatal(err)
+		}
+		tg.waitCounts(t, map[string]int{"/hub": 3, "/pubnotify": 3, "/podping": 3})
+		checkStatus(t, r, show.ID, map[string]int{notify.WebSub: 1, notify.PubNotify: 1, notify.Podping: 1})
+	})
+}
+
+// A private show is announced nowhere, an unlisted one only to the WebSub
+// hubs; a show made public is announced everywhere.
+func TestVisibilityDecidesWhoIsTold(t *testing.T) {
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		tg := newTargets(t)
+		r := newReplica(t, url, "a", tg.settings())
+		show, ep := newShow(t, r.store)
+		show.Visibility = episodes.VisibilityPrivate
+		if err := r.store.UpdateShow(ctx, show); err != nil {
+			t.Fatal(err)
+		}
+		r.start(t)
+		waitRecorded(t, r, show.ID)
+		if _, err := r.store.Publish(ctx, ep.ID, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		show.Title = "Learn Swedish (cohort 3)"
+		if err := r.store.UpdateShow(ctx, show); err != nil {
+			t.Fatal(err)
+		}
+		waitCompared(t, r, show.ID)
+		tg.waitCounts(t, map[string]int{"/hub": 0, "/pubnotify": 0, "/podping": 0})
+
+		show.Visibility = episodes.VisibilityUnlisted
+		if err := r.store.UpdateShow(ctx, show); err != nil {
+			t.Fatal(err)
+		}
+		tg.waitCounts(t, map[string]int{"/hub": 1, "/pubnotify": 0, "/podping": 0})
+		ep, err := r.store.GetEpisode(ctx, show.ID, ep.Slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ep.Title = "Greetings and goodbyes"
+		if err := r.store.UpdateEpisode(ctx, ep); err != nil {
+			t.Fatal(err)
+		}
+		tg.waitCounts(t, map[string]int{"/hub": 2, "/pubnotify": 0, "/podping": 0})
+
+		show.Visibility = episodes.VisibilityPublic
+		if err := r.store.UpdateShow(ctx, show); err != nil {
+			t.Fatal(err)
+		}
+		tg.waitCounts(t, map[string]int{"/hub": 3, "/pubnotify": 1, "/podping": 1})
+	})
+}
+
+// A queued notification stands when later changes leave the feed as it
+// is: only a later notification supersedes it.
+func TestUnchangedFeedDoesNotSupersedeAQueuedNotification(t *testing.T) {
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		tg := newTargets(t)
+		r := newReplica(t, url, "a", tg.settings())
+		show, ep := newShow(t, r.store)
+		r.startNotifier(t)
+		waitRecorded(t, r, show.ID)
+		if _, err := r.store.Publish(ctx, ep.ID, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		waitCompared(t, r, show.ID)
+		draft := &episodes.Episode{ShowID: show.ID, Title: "Numbers"}
+		if err := r.store.CreateEpisode(ctx, draft); err != nil {
+			t.Fatal(err)
+		}
+		waitCompared(t, r, show.ID)
+		r.startQueue(t)
+		tg.waitCounts(t, map[string]int{"/hub": 1, "/pubnotify": 1, "/podping": 1})
+	})
+}
+
+// A notification queued while the show was public is not sent once the
+// show is private.
+func TestQueuedNotificationOfAShowMadePrivateIsNotSent(t *testing.T) {
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		tg := newTargets(t)
+		r := newReplica(t, url, "a", tg.settings())
+		show, ep := newShow(t, r.store)
+		r.startNotifier(t)
+		waitRecorded(t, r, show.ID)
+		if _, err := r.store.Publish(ctx, ep.ID, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		waitCompared(t, r, show.ID)
+		var queued int
+		if err := r.store.DB().QueryRow(`SELECT COUNT(*) FROM jobs WHERE kind = $1`, notify.JobKind).Scan(&queued); err != nil || queued != 3 {
+			t.Fatalf("%d notifications queued (%v), want 3", queued, err)
+		}
+		show.Visibility = episodes.VisibilityPrivate
+		if err := r.store.UpdateShow(ctx, show); err != nil {
+			t.Fatal(err)
+		}
+		waitCompared(t, r, show.ID)
+		r.startQueue(t)
+		tg.waitCounts(t, map[string]int{"/hub": 0, "/pubnotify": 0, "/podping": 0})
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var left int
+			if err := r.store.DB().QueryRow(`SELECT COUNT(*) FROM jobs WHERE kind = $1 AND state <> 'done'`, notify.JobKind).Scan(&left); err != nil {
+				t.Fatal(err)
+			}
+			if left == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d notifications are still not done", left)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
 }

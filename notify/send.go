@@ -31,10 +31,13 @@ func (n *Notifier) handle(ctx context.Context, j *jobs.Job) error {
 	if err != nil {
 		return fmt.Errorf("notify: load show %d: %w", p.ShowID, err)
 	}
-	// A later change's notification to this target is queued already: it
-	// announces this change too.
+	if !t.tells(episodes.EffectiveVisibility(show, nil)) {
+		return nil // the show was closed since: its feed is no longer for t
+	}
+	// A later change's notification is queued already: it announces this
+	// change too.
 	var latest int64
-	err = n.db.QueryRowContext(ctx, `SELECT version FROM notify_shows WHERE show_id = $1`, p.ShowID).Scan(&latest)
+	err = n.db.QueryRowContext(ctx, `SELECT notified FROM notify_shows WHERE show_id = $1`, p.ShowID).Scan(&latest)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("notify: read notified version of show %d: %w", p.ShowID, err)
 	}

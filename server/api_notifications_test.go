@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/jobs"
 	"github.com/lyssna/lyssna/notify"
 )
@@ -37,6 +38,10 @@ func TestShowNotificationsAPI(t *testing.T) {
 	defer hub.Close()
 	q := jobs.New(a.store.DB(), jobs.SQLite, jobs.Options{Poll: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 	n, err := notify.New(notify.Deps{Store: a.store, Jobs: q, FeedURL: a.deps.Links.Feed, Interval: 50 * time.Millisecond,
+		Feed: func(ctx context.Context, slug string) (notify.FeedState, error) {
+			c, err := feed.PublicContent(ctx, a.store, a.deps.Links, slug, time.Now())
+			return notify.FeedState(c), err
+		},
 		Settings: notify.Settings{WebSubHubs: []string{hub.URL + "/"}}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/lyssna/lyssna/config"
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/jobs"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/notify"
@@ -32,6 +34,10 @@ func newNotifier(cfg *config.Config, store *episodes.Store, q *jobs.Queue, lb li
 		s.PubNotifyURL = cfg.PubNotifyURL
 	}
 	n, err := notify.New(notify.Deps{Store: store, Jobs: q, FeedURL: lb.Feed, Settings: s,
+		Feed: func(ctx context.Context, slug string) (notify.FeedState, error) {
+			c, err := feed.PublicContent(ctx, store, lb, slug, time.Now())
+			return notify.FeedState(c), err
+		},
 		UserAgent: "Lyssna/" + version, Logger: logger})
 	if err != nil {
 		return nil, err
