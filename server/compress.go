@@ -3,8 +3,8 @@ package server
 import (
 	"compress/gzip"
 	"io"
-	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -32,7 +32,13 @@ func compress(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		cw := &gzipWriter{ResponseWriter: w, accepts: acceptsGzip(r.Header.Get("Accept-Encoding"))}
+		var cw *gzipWriter
+		if x := exchangeOf(r.Context()); x != nil {
+			cw = &x.gz // made with the request's exchange: no allocation of its own
+		} else {
+			cw = new(gzipWriter)
+		}
+		*cw = gzipWriter{ResponseWriter: w, accepts: acceptsGzip(r.Header.Get("Accept-Encoding"))}
 		defer cw.close()
 		next.ServeHTTP(cw, r)
 	})
@@ -40,6 +46,14 @@ func compress(next http.Handler) http.Handler {
 
 // acceptsGzip reads Accept-Encoding for gzip with a non-zero weight.
 func acceptsGzip(h string) bool { return kit.AcceptsGzip(h) }
+
+// baseType is a Content-Type's media type, lower case, without parameters
+// ("text/html" of "text/html; charset=utf-8"), as mime.ParseMediaType reads it
+// but without parsing the parameters into a map for every answer.
+func baseType(ct string) string {
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.ToLower(strings.TrimSpace(mt))
+}
 
 // gzipWriter decides at the answer's header whether to compress it.
 type gzipWriter struct {
@@ -55,11 +69,10 @@ func (g *gzipWriter) decide(status int) {
 	}
 	g.decided = true
 	h := g.Header()
-	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
-	if !compressible[mt] {
+	if !compressible[baseType(h.Get("Content-Type"))] {
 		return
 	}
-	if !strings.Contains(strings.Join(h.Values("Vary"), ","), "Accept-Encoding") {
+	if !slices.ContainsFunc(h.Values("Vary"), func(v string) bool { return strings.Contains(v, "Accept-Encoding") }) {
 		h.Add("Vary", "Accept-Encoding")
 	}
 	if !g.accepts || status != http.StatusOK || h.Get("Content-Encoding") != "" || h.Get("Content-Range") != "" {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/subtle"
 	"net/http"
 	"strings"
@@ -28,25 +27,14 @@ type feedCacheWatcher interface {
 // unmatchedRoute is the route label of a request no route matched.
 const unmatchedRoute = "unmatched"
 
-// routeKey holds, in a request's context, where the router writes the
-// pattern that matched, for the access log's observer to read afterwards.
-const routeKey = requestIDKey + 1
-
-// withRouteSlot gives the request a slot for its route pattern.
-func withRouteSlot(r *http.Request) (*http.Request, *string) {
-	slot := new(string)
-	*slot = unmatchedRoute
-	return r.WithContext(context.WithValue(r.Context(), routeKey, slot)), slot
-}
-
 // noteRoute is router middleware (it runs only once a route matched) that
-// writes the matched pattern into the request's slot.
+// writes the matched pattern into the request's exchange.
 func noteRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if slot, ok := r.Context().Value(routeKey).(*string); ok {
+		if x := exchangeOf(r.Context()); x != nil {
 			if route := mux.CurrentRoute(r); route != nil {
 				if tpl, err := route.GetPathTemplate(); err == nil {
-					*slot = tpl
+					x.route = tpl
 				}
 			}
 		}

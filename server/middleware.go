@@ -19,12 +19,32 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+const exchangeKey ctxKey = iota
+
+// exchange is what the middleware keeps of one request, made in one
+// allocation and put in the request's context once: its ID, the route that
+// matched (for the metrics; noteRoute writes it), and the writers that
+// record the answer for the access log and gzip it.
+type exchange struct {
+	id    string
+	route string
+	rec   recorder
+	gz    gzipWriter
+}
+
+// exchangeOf is the exchange of the request whose context is ctx; nil
+// outside the middleware.
+func exchangeOf(ctx context.Context) *exchange {
+	x, _ := ctx.Value(exchangeKey).(*exchange)
+	return x
+}
 
 // requestID is the request's ID, as sent back in X-Request-Id.
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if x := exchangeOf(ctx); x != nil {
+		return x.id
+	}
+	return ""
 }
 
 // requestLogger is the logger with the request's method, path, client and ID,
@@ -44,7 +64,7 @@ func (h *handler) requestLogger(r *http.Request) *slog.Logger {
 // guard (a size cap and an idle deadline on every body) and, innermost,
 // gzip for pages, JSON and transcripts.
 func (h *handler) middleware(next http.Handler) http.Handler {
-	return withRequestID(newRequestIDs(), clientip.Resolver{Trusted: h.TrustedProxies}.Middleware(h.accessLog(h.recoverPanics(h.bodyGuard().Wrap(compress(next))))))
+	return h.accessLog(newRequestIDs(), clientip.Resolver{Trusted: h.TrustedProxies}, h.recoverPanics(h.bodyGuard().Wrap(compress(next))))
 }
 
 // bodyGuard is the guard on every request body: the idle deadline, and a cap
@@ -77,19 +97,6 @@ func (ids *requestIDs) next() string {
 	return string(strconv.AppendUint(b, ids.n.Add(1), 16))
 }
 
-// withRequestID gives each request an ID: a sane incoming X-Request-Id (from a
-// proxy in front) or a new one, echoed in the answer.
-func withRequestID(ids *requestIDs, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if !validRequestID(id) {
-			id = ids.next()
-		}
-		w.Header()["X-Request-Id"] = []string{id}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
-	})
-}
-
 func validRequestID(id string) bool {
 	if id == "" || len(id) > 64 {
 		return false
@@ -102,35 +109,54 @@ func validRequestID(id string) bool {
 	return true
 }
 
-// accessLog writes one line per request: method, path, status, bytes,
-// duration and client (its /24 or /64 network, never the full address),
-// and tells the metrics. Health probes log at debug so they do not drown
-// the rest.
-func (h *handler) accessLog(next http.Handler) http.Handler {
+// accessLog gives each request its exchange: an ID (a sane incoming
+// X-Request-Id from a proxy in front, or a new one, echoed in the answer) and
+// the client's address, in one new context; then it writes one line per
+// request: method, path, status, bytes, duration and client (its /24 or /64
+// network, never the full address), and tells the metrics. Health probes
+// log at debug so they do not drown the rest. The line is handed to the
+// logger's handler directly, as Logger.LogAttrs would, less the caller's
+// program counter (no source position), which costs a stack walk per request.
+func (h *handler) accessLog(ids *requestIDs, clients clientip.Resolver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w}
-		r, route := withRouteSlot(r)
-		next.ServeHTTP(rec, r)
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			id = ids.next()
+		}
+		w.Header()["X-Request-Id"] = []string{id}
+		x := &exchange{id: id, route: unmatchedRoute}
+		x.rec.ResponseWriter = w
+		r = r.WithContext(clientip.NewContext(context.WithValue(r.Context(), exchangeKey, x), clients.Addr(r)))
+		next.ServeHTTP(&x.rec, r)
+		end := time.Now()
+		status := x.rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		if h.Metrics != nil {
+			h.Metrics.ObserveRequest(x.route, r.Method, status, end.Sub(start))
+		}
 		level := slog.LevelInfo
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			level = slog.LevelDebug
 		}
-		if rec.status == 0 {
-			rec.status = http.StatusOK
+		ctx := r.Context()
+		log := h.Logger.Handler()
+		if !log.Enabled(ctx, level) {
+			return
 		}
-		if h.Metrics != nil {
-			h.Metrics.ObserveRequest(*route, r.Method, rec.status, time.Since(start))
-		}
-		h.Logger.LogAttrs(r.Context(), level, "request",
+		line := slog.NewRecord(end, level, "request", 0)
+		line.AddAttrs(
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status),
-			slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", time.Since(start)),
+			slog.Int("status", status),
+			slog.Int64("bytes", x.rec.bytes),
+			slog.Duration("duration", end.Sub(start)),
 			slog.String("client", clientip.Logged(r)),
-			slog.String("request_id", requestID(r.Context())),
+			slog.String("request_id", id),
 		)
+		_ = log.Handle(ctx, line)
 	})
 }
 

@@ -116,17 +116,14 @@ func Truncate(a netip.Addr) netip.Prefix {
 
 type ctxKey struct{}
 
-// Middleware resolves each request's client address once and keeps it in
-// the request's context for From.
-func (r Resolver) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		a := r.Addr(req)
-		next.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), ctxKey{}, a)))
-	})
+// NewContext returns ctx carrying a, the address Addr resolved for a
+// request, for From. The server's middleware resolves it once per request.
+func NewContext(ctx context.Context, a netip.Addr) context.Context {
+	return context.WithValue(ctx, ctxKey{}, a)
 }
 
-// From is the client address Middleware resolved for req; without the
-// middleware (a test calling a handler directly), the connection's address.
+// From is the client address NewContext put in req's context; without it
+// (a test calling a handler directly), the connection's address.
 func From(req *http.Request) netip.Addr {
 	if a, ok := req.Context().Value(ctxKey{}).(netip.Addr); ok {
 		return a

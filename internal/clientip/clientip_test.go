@@ -51,17 +51,15 @@ func TestTruncate(t *testing.T) {
 	}
 }
 
-// TestMiddlewareAndLogged: From gives what the middleware resolved, and the
-// log form never holds the full address.
-func TestMiddlewareAndLogged(t *testing.T) {
-	var from, logged string
-	h := Resolver{Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		from, logged = From(r).String(), Logged(r)
-	}))
+// TestContextAndLogged: From gives what was resolved into the request's
+// context, and the log form never holds the full address.
+func TestContextAndLogged(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	req.RemoteAddr = "127.0.0.1:5000"
 	req.Header.Set("X-Forwarded-For", "198.51.100.23")
-	h.ServeHTTP(httptest.NewRecorder(), req)
+	a := Resolver{Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}.Addr(req)
+	req = req.WithContext(NewContext(req.Context(), a))
+	from, logged := From(req).String(), Logged(req)
 	if from != "198.51.100.23" || logged != "198.51.100.0/24" {
 		t.Errorf("From %q Logged %q, want 198.51.100.23 and 198.51.100.0/24", from, logged)
 	}
