@@ -25,6 +25,7 @@ type Metrics struct {
 
 	requests        *prometheus.CounterVec
 	requestDuration *prometheus.HistogramVec
+	requestSeries   requestSeriesCache
 
 	storageCalls    *prometheus.CounterVec
 	storageErrors   *prometheus.CounterVec
