@@ -102,7 +102,8 @@ func FromContext(ctx context.Context) *Grant {
 // a grant, a signed path or a listener key. Such answers are never stored
 // in a shared cache (pages, feeds).
 func Personal(r *http.Request) bool {
-	return FromContext(r.Context()) != nil || strings.HasPrefix(r.URL.Path, PathPrefix) || r.URL.Query().Has("key")
+	return FromContext(r.Context()) != nil || strings.HasPrefix(r.URL.Path, PathPrefix) ||
+		(r.URL.RawQuery != "" && r.URL.Query().Has("key")) // no query: no map to parse
 }
 
 // Signer signs and checks grants with the server's secret.

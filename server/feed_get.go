@@ -18,11 +18,16 @@ import (
 // request with a grant (a listener key's signed URL or ?key=) gets its
 // personal feed instead, built for it alone.
 func (h *handler) feedGet(w http.ResponseWriter, r *http.Request) {
+	h.serveFeed(w, r, mux.Vars(r)["show"])
+}
+
+// serveFeed answers a GET or HEAD of the feed of the show with slug.
+func (h *handler) serveFeed(w http.ResponseWriter, r *http.Request, slug string) {
 	if g := access.FromContext(r.Context()); g != nil {
-		h.personalFeed(w, r, g)
+		h.personalFeed(w, r, slug, g)
 		return
 	}
-	if err := h.Feeds.Serve(w, r, mux.Vars(r)["show"]); err != nil {
+	if err := h.Feeds.Serve(w, r, slug); err != nil {
 		h.requestLogger(r).LogAttrs(r.Context(), slog.LevelError, "feed failed", slog.Any("error", err))
 	}
 }
@@ -31,9 +36,9 @@ func (h *handler) feedGet(w http.ResponseWriter, r *http.Request) {
 // of the show, private and unlisted ones too, with each URL signed for the
 // grant, itunes:block and podcast:block set. It is built per request and
 // never stored in the shared feed cache, so no key's feed reaches another.
-func (h *handler) personalFeed(w http.ResponseWriter, r *http.Request, g *access.Grant) {
+func (h *handler) personalFeed(w http.ResponseWriter, r *http.Request, slug string, g *access.Grant) {
 	ctx := r.Context()
-	show, err := h.Store.GetShow(ctx, mux.Vars(r)["show"])
+	show, err := h.Store.GetShow(ctx, slug)
 	if err == nil && show.ID != g.ShowID {
 		err = episodes.ErrNotFound // a key opens its own show only
 	}

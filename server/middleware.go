@@ -27,6 +27,7 @@ const exchangeKey ctxKey = iota
 // record the answer for the access log and gzip it.
 type exchange struct {
 	id    string
+	idv   [1]string // X-Request-Id's value
 	route string
 	rec   recorder
 	gz    gzipWriter
@@ -60,11 +61,11 @@ func (h *handler) requestLogger(r *http.Request) *slog.Logger {
 
 // middleware wraps next in what every request passes: a request ID, the
 // client's address (clientip: forwarding headers only from trusted
-// proxies), the access log, panic recovery (so a panic is logged as a 500), and the body
-// guard (a size cap and an idle deadline on every body) and, innermost,
-// gzip for pages, JSON and transcripts.
+// proxies), the access log, panic recovery (so a panic is logged as a 500),
+// and the body guard (a size cap and an idle deadline on every body). Inside
+// it, compress gzips pages, JSON and transcripts (see New).
 func (h *handler) middleware(next http.Handler) http.Handler {
-	return h.accessLog(newRequestIDs(), clientip.Resolver{Trusted: h.TrustedProxies}, h.recoverPanics(h.bodyGuard().Wrap(compress(next))))
+	return h.accessLog(newRequestIDs(), clientip.Resolver{Trusted: h.TrustedProxies}, h.recoverPanics(h.bodyGuard().Wrap(next)))
 }
 
 // bodyGuard is the guard on every request body: the idle deadline, and a cap
@@ -124,9 +125,9 @@ func (h *handler) accessLog(ids *requestIDs, clients clientip.Resolver, next htt
 		if !validRequestID(id) {
 			id = ids.next()
 		}
-		w.Header()["X-Request-Id"] = []string{id}
-		x := &exchange{id: id, route: unmatchedRoute}
+		x := &exchange{id: id, idv: [1]string{id}, route: unmatchedRoute}
 		x.rec.ResponseWriter = w
+		w.Header()["X-Request-Id"] = x.idv[:1:1]
 		r = r.WithContext(clientip.NewContext(context.WithValue(r.Context(), exchangeKey, x), clients.Addr(r)))
 		next.ServeHTTP(&x.rec, r)
 		end := time.Now()

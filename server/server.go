@@ -111,14 +111,16 @@ type handler struct {
 	actions  map[*mux.Route]accounts.Action // each API and UI route's action (may)
 }
 
-// New returns the whole HTTP handler: the route table wrapped in the
-// middleware. It fails when a part is missing.
+// New returns the whole HTTP handler: the route table behind compress and
+// the hot routes (hot.go), wrapped in the middleware. It fails when a part
+// is missing.
 func New(deps Deps) (http.Handler, error) {
 	h, err := newHandler(deps)
 	if err != nil {
 		return nil, err
 	}
-	return h.middleware(h.routes()), nil
+	table := h.routes()
+	return h.middleware(h.hot(compress(table))), nil
 }
 
 // newHandler checks that every part is there.

@@ -68,7 +68,7 @@ type episodePage struct {
 // notes, chapters, transcript and learning materials; cached per transcript
 // language.
 func (h *Handler) EpisodePage(w http.ResponseWriter, r *http.Request) {
-	h.cached(w, r, "transcript", h.episodePage)
+	h.cached(w, r, episodePageParam, h.episodePage)
 }
 
 func (h *Handler) episodePage(w http.ResponseWriter, r *http.Request) {

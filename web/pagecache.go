@@ -179,12 +179,10 @@ func (h *Handler) cached(w http.ResponseWriter, r *http.Request, param string, r
 		render(w, r)
 		return
 	}
-	c := h.cache
-	if p := c.lookup(r.Context(), key); p != nil {
-		c.hits.Add(1)
-		c.serve(w, r, p)
+	if h.serveCached(w, r, key) {
 		return
 	}
+	c := h.cache
 	gen := c.gen.Load()
 	// Render as a plain GET with no validators, so the capture holds the
 	// whole page whatever this request asked.
@@ -209,6 +207,39 @@ func (h *Handler) cached(w http.ResponseWriter, r *http.Request, param string, r
 	}
 	c.store(key, p, cw.version, gen)
 	c.serve(w, r, p)
+}
+
+// Show and episode pages are selected by these query parameters.
+const (
+	showPageParam    = "page"
+	episodePageParam = "transcript"
+)
+
+// CachedShowPage answers r, a GET or HEAD of /{show}/, when the page cache
+// holds its page and reports whether it did; ShowPage answers the rest. The
+// server asks it before its route table, for a spike of listeners.
+func (h *Handler) CachedShowPage(w http.ResponseWriter, r *http.Request) bool {
+	key, ok := pageKey(r, showPageParam)
+	return ok && h.serveCached(w, r, key)
+}
+
+// CachedEpisodePage is CachedShowPage for /{show}/{episode}/, the episode page.
+func (h *Handler) CachedEpisodePage(w http.ResponseWriter, r *http.Request) bool {
+	key, ok := pageKey(r, episodePageParam)
+	return ok && h.serveCached(w, r, key)
+}
+
+// serveCached answers r from the page kept under key, when there is a
+// current one, and reports whether it did.
+func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, key string) bool {
+	c := h.cache
+	p := c.lookup(r.Context(), key)
+	if p == nil {
+		return false
+	}
+	c.hits.Add(1)
+	c.serve(w, r, p)
+	return true
 }
 
 // pageKey is the cache key of r: its path and the value of param. ok is

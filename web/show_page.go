@@ -43,7 +43,7 @@ type showPage struct {
 // ShowPage serves GET /{show}/: the show and its public episodes, a page at
 // a time; cached per page.
 func (h *Handler) ShowPage(w http.ResponseWriter, r *http.Request) {
-	h.cached(w, r, "page", h.showPage)
+	h.cached(w, r, showPageParam, h.showPage)
 }
 
 func (h *Handler) showPage(w http.ResponseWriter, r *http.Request) {
