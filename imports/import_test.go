@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -100,6 +101,9 @@ func checkShow(t *testing.T, got, want *episodes.Show) {
 	eq("medium", got.Medium, want.Medium)
 	eq("complete", got.Complete, want.Complete)
 	eq("block (unlisted until confirmed)", got.Block, true)
+	if !reflect.DeepEqual(got.Extras, want.Extras) {
+		t.Errorf("show namespace tags = %+v, want %+v", got.Extras, want.Extras)
+	}
 	if got.ImageKey == "" {
 		t.Error("show artwork not imported")
 	}
@@ -122,6 +126,17 @@ func checkEpisode(t *testing.T, ep *episodes.Episode, it *Item, show *episodes.S
 	eq("guests", len(ep.Guests), len(it.Persons))
 	if ep.Audio == nil {
 		return // the failed item: a draft without audio is not made
+	}
+	// The feed's tags, but for soundbites past the end of the audio.
+	want := it.Extras
+	want.Soundbites = nil
+	for _, s := range it.Extras.Soundbites {
+		if s.StartMS+s.DurationMS <= ep.Audio.DurationMS {
+			want.Soundbites = append(want.Soundbites, s)
+		}
+	}
+	if !reflect.DeepEqual(ep.Extras, want) {
+		t.Errorf("episode %q namespace tags = %+v, want %+v", it.GUID, ep.Extras, want)
 	}
 	eq("status", ep.Status, episodes.StatusPublished)
 	if it.PubDate == nil || ep.PublishedAt == nil || !ep.PublishedAt.Equal(*it.PubDate) {

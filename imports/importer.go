@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -566,6 +567,14 @@ func (im *Importer) createEpisode(ctx context.Context, show *episodes.Show, it *
 		ep.Notes = it.Notes
 		ep.Season, ep.Number, ep.Type, ep.Explicit = it.Season, it.Number, it.Type, it.Explicit
 		ep.Guests = it.Persons
+		ep.Extras = it.Extras
+		if ep.Audio != nil && ep.Audio.DurationMS > 0 {
+			// The feed's duration may be wrong or missing: a soundbite
+			// must end within the audio as it is.
+			ep.Extras.Soundbites = slices.DeleteFunc(slices.Clone(ep.Extras.Soundbites), func(s episodes.Soundbite) bool {
+				return s.StartMS+s.DurationMS > ep.Audio.DurationMS
+			})
+		}
 		return nil
 	}
 	if it.Enclosure.URL == "" {

@@ -45,6 +45,8 @@ type Item struct {
 	// Chapters are Podlove Simple Chapters (psc:chapters) in the feed itself.
 	Chapters  []episodes.Chapter
 	Enclosure Enclosure
+	// Extras are the item's Podcast Index tags that passed validation.
+	Extras episodes.EpisodeExtras
 }
 
 // TranscriptRef is a podcast:transcript tag.
@@ -142,6 +144,10 @@ func (src *Source) mapShow(ch *node) {
 		src.ArtworkURL = absURL(ch.kid("image").str("url"))
 	}
 	sh.GUID = line(ch.str("podcast:guid"), episodes.MaxShortLen)
+	if sh.GUID != "" && !episodes.ValidFeedGUID(sh.GUID) {
+		src.warnf("podcast:guid: %q is not a UUID; computed from the feed's URL instead, as for a feed without one", sh.GUID)
+		sh.GUID = ""
+	}
 	if sh.GUID == "" {
 		// The show's identity for life: computed from the feed it had.
 		sh.GUID = episodes.PodcastGUID(src.FeedURL)
@@ -152,15 +158,7 @@ func (src *Source) mapShow(ch *node) {
 		}
 	}
 	sh.Hosts = persons(ch.all("podcast:person"), false)
-	switch m := strings.ToLower(ch.str("podcast:medium")); m {
-	case episodes.MediumCourse:
-		sh.Medium = episodes.MediumCourse
-	case "", episodes.MediumPodcast:
-		sh.Medium = episodes.MediumPodcast
-	default:
-		sh.Medium = episodes.MediumPodcast
-		src.warnf("the medium %q is not one Lyssna serves; imported as podcast", m)
-	}
+	sh.Medium = src.readMedium(ch.str("podcast:medium"))
 	if l := ch.kid("podcast:locked"); l != nil {
 		src.Locked = strings.EqualFold(strings.TrimSpace(l.text), "yes")
 		src.LockedOwner = l.attr("owner")
@@ -172,6 +170,7 @@ func (src *Source) mapShow(ch *node) {
 		}
 	}
 	sh.Complete = strings.EqualFold(ch.str("itunes:complete"), "yes")
+	src.mapShowExtras(ch)
 }
 
 func (src *Source) addCategory(cat, sub string) {
@@ -259,6 +258,7 @@ func (src *Source) mapItem(it *node) Item {
 		// Apps key an item without a guid by its enclosure URL; so does Lyssna.
 		item.GUID = item.Enclosure.URL
 	}
+	src.mapItemExtras(it, &item)
 	return item
 }
 
@@ -358,12 +358,14 @@ func parseDate(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// line makes s a one-line field: valid UTF-8, no control characters,
-// trimmed, at most max bytes.
-func line(s string, max int) string {
-	return clip(strings.TrimSpace(strings.Join(strings.FieldsFunc(strings.ToValidUTF8(s, "\uFFFD"), func(r rune) bool {
+// line makes s a one-line field of at most max bytes (oneLine).
+func line(s string, max int) string { return clip(oneLine(s), max) }
+
+// oneLine makes s one line: valid UTF-8, no control characters, trimmed.
+func oneLine(s string) string {
+	return strings.TrimSpace(strings.Join(strings.FieldsFunc(strings.ToValidUTF8(s, "\uFFFD"), func(r rune) bool {
 		return r == '\n' || r == '\r' || r == '\t' || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)
-	}), " ")), max)
+	}), " "))
 }
 
 // clip cuts s to at most max bytes at a rune boundary.

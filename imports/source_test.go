@@ -18,7 +18,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files of the feed fixtures")
 
 // fixtureFeeds are the fixture feeds shaped like what each host publishes.
-var fixtureFeeds = []string{"libsyn", "anchor", "buzzsprout", "podbean", "transistor", "castopod", "podlove", "powerpress", "podcastindex"}
+var fixtureFeeds = []string{"libsyn", "anchor", "buzzsprout", "podbean", "transistor", "castopod", "podlove", "powerpress", "podcastindex", "namespace"}
 
 // renderFixture fills a fixture feed's template: Base is the test server's
 // URL, Host its host:port, Len the size of a generated MP3 by name.
