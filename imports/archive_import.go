@@ -144,6 +144,7 @@ func (im *Importer) archiveEpisode(ctx context.Context, zr *zip.Reader, show *ep
 		ep.Season, ep.Number, ep.Type, ep.Explicit = x.Season, x.Number, x.Type, x.Explicit
 		ep.Chapters, ep.Takeaways, ep.StudyQuestions, ep.References = x.Chapters, x.Takeaways, x.StudyQuestions, x.References
 		ep.Guests, ep.DiscussionURL = x.Guests, x.DiscussionURL
+		ep.Visibility, ep.Extras = x.Visibility, x.Extras
 		return nil
 	}
 	ep, err := im.Store.EpisodeByGUID(ctx, show.ID, x.GUID)
