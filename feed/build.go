@@ -5,12 +5,13 @@ package feed
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/eduncan911/podcast"
@@ -40,7 +41,9 @@ type rss struct {
 }
 
 // channel extends podcast.Podcast with what it lacks. Fields named like one
-// of the embedded struct's XML elements (description) replace it.
+// of the embedded struct's XML elements (description) replace it. Its items
+// are not in it (podcast.Podcast's Items stays nil): build encodes each
+// apart and puts them in before the channel's end tag.
 type channel struct {
 	podcast.Podcast
 	Description cdata     `xml:"description"`
@@ -55,7 +58,6 @@ type channel struct {
 	// depth hides the embedded one): self and RFC 5005's paging links.
 	AtomLinks   []atomLink `xml:"atom:link"`
 	channelTags            // namespace.go
-	Items       []*item    // untagged: a tag would write the items twice
 }
 
 // item extends podcast.Item.
@@ -126,9 +128,11 @@ func Build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now t
 
 // build is Build that also reports the feed's modification time: the latest
 // change of the show or of an included episode (now when nothing says). It
-// takes the episodes' rendered show notes from hc when it has them (nil: no
-// cache). A page other than the zero page is one page of a paged feed: eps
-// are its episodes, and the channel links the other pages.
+// takes each episode's item from hc, as encoded in an earlier build, when
+// nothing the item reads changed since, and keeps the items it encodes
+// there (nil: no cache; a personal feed's are not kept). A page other than
+// the zero page is one page of a paged feed: eps are its episodes, and the
+// channel links the other pages.
 func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now time.Time, hc *htmlCache, pg page) ([]byte, time.Time, error) {
 	if show == nil {
 		return nil, time.Time{}, errors.New("feed: no show to build")
@@ -166,28 +170,109 @@ func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now t
 	}
 	addChannelTags(ch, show, public, lb, pg)
 	blockHidden(ch, show, lb)
-	ch.Items = make([]*item, 0, len(public))
-	hb := hc.start(show.ID)
-	for _, ep := range public {
-		it, err := buildItem(r, hb, show, ep, lb)
-		if err != nil {
-			return nil, time.Time{}, fmt.Errorf("feed: episode %q: %w", ep.GUID, err)
-		}
-		ch.Items = append(ch.Items, it)
-	}
-	hb.finish()
 
-	var buf bytes.Buffer
-	buf.Grow(2048 + 3072*len(ch.Items))
-	buf.WriteString(xml.Header)
-	enc := xml.NewEncoder(&buf)
+	// The channel is encoded without its items, which go in before its end
+	// tag: each item is encoded alone, indented as it stands in the feed,
+	// or copied from the cache as it was encoded in an earlier build.
+	var head bytes.Buffer
+	head.WriteString(xml.Header)
+	enc := xml.NewEncoder(&head)
 	enc.Indent("", "  ")
 	doc := rss{Version: "2.0", ITunesNS: nsITunes, PodcastNS: nsPodcast, AtomNS: nsAtom, ContentNS: nsContent, Channel: ch}
 	if err := enc.Encode(doc); err != nil {
 		return nil, time.Time{}, fmt.Errorf("feed: unable to encode the feed of %q: %w", show.Slug, err)
 	}
-	buf.WriteByte('\n')
-	return buf.Bytes(), modified, nil
+	head.WriteByte('\n')
+	cut := bytes.LastIndex(head.Bytes(), []byte(channelEnd))
+	if cut < 0 {
+		return nil, time.Time{}, fmt.Errorf("feed: the encoded channel of %q has no end tag", show.Slug)
+	}
+	start, end := head.Bytes()[:cut], head.Bytes()[cut:]
+
+	items := itemEncoder{r: r, show: itemShow(show), lb: lb}
+	if lb.IsSigned() {
+		// A personal feed's URLs are signed for one listener: its items are
+		// not kept for anyone else's feed.
+		hc = nil
+	}
+	if hc == nil {
+		// Stream the items into the feed.
+		items.buf.Grow(len(start) + 3072*len(public) + len(end))
+		items.buf.Write(start)
+		for _, ep := range public {
+			page := items.page(ep)
+			notes, err := renderItemHTML(r, ep, page)
+			if err == nil {
+				_, err = items.encode(ep, page, notes)
+			}
+			if err != nil {
+				return nil, time.Time{}, fmt.Errorf("feed: episode %q: %w", ep.GUID, err)
+			}
+		}
+		items.buf.Write(end)
+		return items.buf.Bytes(), modified, nil
+	}
+
+	// Through the cache: hold the items' bytes (kept in the cache, or new
+	// ones that it keeps now) and copy them once into a feed of the exact
+	// size.
+	hb := hc.start(show.ID, items.show, lb)
+	parts := make([][]byte, 0, len(public)+2)
+	parts = append(parts, start)
+	for _, ep := range public {
+		x, err := hb.item(&items, ep)
+		if err != nil {
+			return nil, time.Time{}, fmt.Errorf("feed: episode %q: %w", ep.GUID, err)
+		}
+		parts = append(parts, x)
+	}
+	hb.finish()
+	// Join sizes its result exactly and does not zero it first.
+	return bytes.Join(append(parts, end), nil), modified, nil
+}
+
+// channelEnd is how the encoded feed ends, after the last item (build
+// appends the final newline).
+const channelEnd = "\n  </channel>\n</rss>\n"
+
+// itemEncoder encodes a feed's items one at a time, each as it stands in
+// the whole feed: a newline, then the item indented two levels deep.
+type itemEncoder struct {
+	r    *renderer
+	show *episodes.Show // itemShow's part of the show
+	lb   links.Builder
+	buf  bytes.Buffer // where enc writes
+	enc  *xml.Encoder
+}
+
+// page is the URL of the episode's page.
+func (e *itemEncoder) page(ep *episodes.Episode) string {
+	return e.lb.EpisodePage(e.show.Slug, ep.Slug)
+}
+
+// encode appends ep's item to e.buf, with its page's URL and its rendered
+// show notes, and returns its bytes there (valid until e.buf is written
+// again).
+func (e *itemEncoder) encode(ep *episodes.Episode, page string, notes itemHTML) ([]byte, error) {
+	it := buildItem(e.show, ep, e.lb, page, notes)
+	at := e.buf.Len()
+	if e.enc == nil {
+		// The encoder starts every element but its first on a new line.
+		e.enc = xml.NewEncoder(&e.buf)
+		e.enc.Indent("    ", "  ")
+		e.buf.WriteByte('\n')
+	}
+	if err := e.enc.Encode(it); err != nil {
+		return nil, fmt.Errorf("unable to encode the item: %w", err)
+	}
+	return e.buf.Bytes()[at:], nil
+}
+
+// itemShow is the part of the show that an item reads, all that buildItem
+// gets of it: the cache's fingerprint of an item hashes this (itemContext),
+// so an item cannot come to read a field of the show the fingerprint misses.
+func itemShow(show *episodes.Show) *episodes.Show {
+	return &episodes.Show{Slug: show.Slug, Language: show.Language, ImageKey: show.ImageKey}
 }
 
 // blockHidden asks every directory to leave the feed out (itunes:block and
@@ -230,22 +315,26 @@ func publicEpisodes(show *episodes.Show, eps []*episodes.Episode, now time.Time)
 		}
 		out = append(out, ep)
 	}
-	serial := show.Type == episodes.TypeSerial
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if !a.PublishAt.Equal(*b.PublishAt) {
-			return a.PublishAt.Before(*b.PublishAt) == serial
+	// Oldest first for a serial show, newest first otherwise; the GUID
+	// breaks the last ties the same way for both.
+	dir := -1
+	if show.Type == episodes.TypeSerial {
+		dir = 1
+	}
+	slices.SortStableFunc(out, func(a, b *episodes.Episode) int {
+		if c := a.PublishAt.Compare(*b.PublishAt); c != 0 {
+			return c * dir
 		}
-		if a.Season != b.Season {
-			return (a.Season < b.Season) == serial
+		if c := cmp.Compare(a.Season, b.Season); c != 0 {
+			return c * dir
 		}
-		if a.Number != b.Number {
-			return (a.Number < b.Number) == serial
+		if c := cmp.Compare(a.Number, b.Number); c != 0 {
+			return c * dir
 		}
-		if a.ID != b.ID {
-			return (a.ID < b.ID) == serial
+		if c := cmp.Compare(a.ID, b.ID); c != 0 {
+			return c * dir
 		}
-		return a.GUID < b.GUID
+		return strings.Compare(a.GUID, b.GUID)
 	})
 	return out
 }
@@ -306,12 +395,9 @@ func buildChannel(r *renderer, show *episodes.Show, lb links.Builder, pubDate, m
 	return ch, nil
 }
 
-func buildItem(r *renderer, hb *htmlBuild, show *episodes.Show, ep *episodes.Episode, lb links.Builder) (*item, error) {
-	page := lb.EpisodePage(show.Slug, ep.Slug)
-	notes, err := hb.render(r, ep, page)
-	if err != nil {
-		return nil, err
-	}
+// buildItem makes the episode's item, with its page's URL and its rendered
+// show notes; show is itemShow's part of the show.
+func buildItem(show *episodes.Show, ep *episodes.Episode, lb links.Builder, page string, notes itemHTML) *item {
 	title := cleanText(ep.Title)
 	it := &item{
 		Item: podcast.Item{
@@ -369,7 +455,7 @@ func buildItem(r *renderer, hb *htmlBuild, show *episodes.Show, ep *episodes.Epi
 	}
 	it.Persons = persons(ep.Guests, "guest")
 	addItemTags(it, show, ep, lb)
-	return it, nil
+	return it
 }
 
 // transcriptType is the podcast:transcript type of a stored transcript format.

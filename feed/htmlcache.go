@@ -1,12 +1,15 @@
 package feed
 
 import (
+	"bytes"
 	"container/list"
+	"encoding/binary"
 	"hash/maphash"
-	"strconv"
 	"sync"
+	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/links"
 )
 
 // itemHTML is an episode's rendered show notes as an item carries them.
@@ -15,16 +18,20 @@ type itemHTML struct {
 	description string // the same, cut to Apple's limit
 }
 
-// htmlCache keeps episodes' rendered show notes between builds of a feed, so
-// that a rebuild after one change renders only the changed episodes
-// (Markdown and sanitising are most of a build's time). An entry is keyed by
-// the episode's ID and a fingerprint of everything episodeHTML reads, so a
-// change of any of it, or of the episode page's URL (the show's or the
-// episode's slug, the base URL), renders again; a clock that did not move
-// between two edits cannot leave old notes in the feed. Entries of episodes
-// that left their show's feed are dropped after its next build, and the
-// least recently used go first when the entries' bytes pass max. It is safe
-// for concurrent use.
+// htmlCache keeps, between builds of a feed, each episode's item as it was
+// encoded and its rendered show notes, so that a rebuild after one change
+// copies the other items' bytes and encodes only the changed ones (Markdown
+// and sanitising, then encoding/xml, are most of a build's time; a rebuild
+// of 10,000 items otherwise makes hundreds of megabytes of garbage). An
+// entry is keyed by the episode's ID and holds two fingerprints: one of
+// everything the item reads (itemFingerprint: the episode's fields, the
+// show's part in itemShow, the URLs' base), one of what the notes read
+// (fingerprint). When the first differs the item is encoded again, with its
+// notes rendered again only when the second differs too; a clock that did
+// not move between two edits cannot leave an old item in the feed. Entries
+// of episodes that left their show's feed are dropped after its next build,
+// and the least recently used go first when the entries' bytes pass max.
+// It is safe for concurrent use.
 type htmlCache struct {
 	seed maphash.Seed
 	max  int64 // bytes
@@ -34,80 +41,102 @@ type htmlCache struct {
 	lru       list.List               // most recently used first
 	bytes     int64
 	evictions int64
+	encoded   int64  // items encoded (not found in the cache), for tests
 	builds    uint64 // numbers the builds, to find unused entries
 }
 
+// htmlEntry is one episode's. Only build and showID change once it is
+// stored (under the cache's lock); the rest may be read without it.
 type htmlEntry struct {
-	id     int64
-	showID int64
-	sum    uint64
-	html   itemHTML
-	build  uint64 // the last build that used it
+	id      int64
+	showID  int64
+	sum     uint64 // fingerprint of the notes' inputs
+	html    itemHTML
+	itemSum uint64 // itemFingerprint of the item's inputs
+	item    []byte // the encoded item, as itemEncoder writes it
+	build   uint64 // the last build that used it
 }
 
-// size is about what the entry holds in memory: both strings, the entry and
+// size is about what the entry holds in memory: its bytes, the entry and
 // its list element and map slot.
 func (e *htmlEntry) size() int64 {
-	return int64(len(e.html.content)+len(e.html.description)) + 160
+	n := len(e.html.content) + len(e.item)
+	if e.html.description != e.html.content {
+		n += len(e.html.description) // else the same string, held once
+	}
+	return int64(n) + 200
 }
 
 func newHTMLCache(max int64) *htmlCache {
 	return &htmlCache{seed: maphash.MakeSeed(), max: max, entries: map[int64]*list.Element{}}
 }
 
-// htmlBuild is one build's view of an htmlCache (nil: no cache).
+// htmlBuild is one build's view of an htmlCache.
 type htmlBuild struct {
 	c      *htmlCache
 	showID int64
 	n      uint64
+	ctx    uint64 // itemContext of the build
 }
 
-// start begins a build of the show's feed.
-func (c *htmlCache) start(showID int64) *htmlBuild {
-	if c == nil {
-		return nil
-	}
+// start begins a build of the show's feed; show is itemShow's part of it.
+func (c *htmlCache) start(showID int64, show *episodes.Show, lb links.Builder) *htmlBuild {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.builds++
-	return &htmlBuild{c: c, showID: showID, n: c.builds}
+	return &htmlBuild{c: c, showID: showID, n: c.builds, ctx: c.itemContext(show, lb)}
 }
 
-// render returns the episode's show notes from the cache or from r.
-func (b *htmlBuild) render(r *renderer, ep *episodes.Episode, pageURL string) (itemHTML, error) {
-	if b == nil {
-		return renderItemHTML(r, ep, pageURL)
-	}
+// item returns the episode's encoded item: the cached one when its inputs
+// are unchanged, else one that e encodes now and the cache keeps.
+func (b *htmlBuild) item(e *itemEncoder, ep *episodes.Episode) ([]byte, error) {
 	c := b.c
-	sum := c.fingerprint(ep, pageURL)
+	sum := c.itemFingerprint(b.ctx, ep)
+	var old *htmlEntry
 	c.mu.Lock()
 	if el, ok := c.entries[ep.ID]; ok {
-		e := el.Value.(*htmlEntry)
-		if e.sum == sum {
-			e.build, e.showID = b.n, b.showID
+		old = el.Value.(*htmlEntry)
+		if old.item != nil && old.itemSum == sum {
+			old.build, old.showID = b.n, b.showID
 			c.lru.MoveToFront(el)
 			c.mu.Unlock()
-			return e.html, nil
+			return old.item, nil
 		}
 	}
 	c.mu.Unlock()
-	h, err := renderItemHTML(r, ep, pageURL)
-	if err != nil {
-		return itemHTML{}, err
+
+	page := e.page(ep)
+	notesSum := c.fingerprint(ep, page)
+	var h itemHTML
+	if old != nil && old.sum == notesSum {
+		h = old.html
+	} else {
+		var err error
+		if h, err = renderItemHTML(e.r, ep, page); err != nil {
+			return nil, err
+		}
 	}
+	e.buf.Reset()
+	x, err := e.encode(ep, page, h)
+	if err != nil {
+		return nil, err
+	}
+	x = bytes.Clone(x)
+
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[ep.ID]; ok {
 		c.remove(el)
 	}
-	e := &htmlEntry{id: ep.ID, showID: b.showID, sum: sum, html: h, build: b.n}
-	c.entries[ep.ID] = c.lru.PushFront(e)
-	c.bytes += e.size()
+	c.encoded++
+	ne := &htmlEntry{id: ep.ID, showID: b.showID, sum: notesSum, html: h, itemSum: sum, item: x, build: b.n}
+	c.entries[ep.ID] = c.lru.PushFront(ne)
+	c.bytes += ne.size()
 	for c.bytes > c.max && c.lru.Len() > 1 {
 		c.remove(c.lru.Back())
 		c.evictions++
 	}
-	return h, nil
+	return x, nil
 }
 
 // remove drops an entry; c.mu is held.
@@ -119,9 +148,6 @@ func (c *htmlCache) remove(el *list.Element) {
 
 // finish drops the entries of the show's episodes this build did not use.
 func (b *htmlBuild) finish() {
-	if b == nil {
-		return
-	}
 	c := b.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -134,7 +160,7 @@ func (b *htmlBuild) finish() {
 
 // forgetShow drops the entries of a deleted show's episodes.
 func (c *htmlCache) forgetShow(showID int64) {
-	c.start(showID).finish() // a build that used nothing
+	c.start(showID, &episodes.Show{}, links.Builder{}).finish() // a build that used nothing
 }
 
 // stats returns the number of entries, their bytes and the evictions so far.
@@ -156,41 +182,195 @@ func renderItemHTML(r *renderer, ep *episodes.Episode, pageURL string) (itemHTML
 		return itemHTML{}, err
 	}
 	// A description cut to Apple's limit still ends with the discussion and
-	// the episode page's links.
-	return itemHTML{content: body + tail, description: truncateHTML(body, maxDescription-len(tail)) + tail}, nil
+	// the episode page's links. Uncut, it is the content itself: one string.
+	content := body + tail
+	if len(content) <= maxDescription {
+		return itemHTML{content: content, description: content}, nil
+	}
+	return itemHTML{content: content, description: truncateHTML(body, maxDescription-len(tail)) + tail}, nil
 }
 
-// fingerprint hashes every input of episodeHTML, each with its length so
-// that no two different inputs run together alike. Keep it in step with
+// hashWriter writes values into a maphash.Hash, each string and list with
+// its length, so that no two different inputs run together alike. It
+// gathers the small ones in buf: a Write per value would be most of a
+// fingerprint's time.
+type hashWriter struct {
+	h   maphash.Hash
+	buf [256]byte
+	n   int
+}
+
+func (h *hashWriter) flush() {
+	h.h.Write(h.buf[:h.n])
+	h.n = 0
+}
+
+// sum returns the hash of all that was written.
+func (h *hashWriter) sum() uint64 {
+	h.flush()
+	return h.h.Sum64()
+}
+
+func (h *hashWriter) int(v int64) {
+	if h.n+8 > len(h.buf) {
+		h.flush()
+	}
+	binary.LittleEndian.PutUint64(h.buf[h.n:], uint64(v))
+	h.n += 8
+}
+
+func (h *hashWriter) bool(v bool) {
+	if v {
+		h.int(1)
+	} else {
+		h.int(0)
+	}
+}
+
+func (h *hashWriter) str(s string) {
+	h.int(int64(len(s)))
+	if len(s) > len(h.buf)-h.n {
+		h.flush()
+		if len(s) > len(h.buf) {
+			h.h.WriteString(s)
+			return
+		}
+	}
+	h.n += copy(h.buf[h.n:], s)
+}
+
+func (h *hashWriter) strs(ss []string) {
+	h.int(int64(len(ss)))
+	for _, s := range ss {
+		h.str(s)
+	}
+}
+
+func (h *hashWriter) time(t *time.Time) {
+	h.bool(t != nil)
+	if t != nil {
+		h.int(t.Unix())
+		h.int(int64(t.Nanosecond()))
+	}
+}
+
+func (h *hashWriter) audio(a episodes.Audio) {
+	h.str(a.Key)
+	h.int(a.Size)
+	h.str(a.ContentType)
+	h.int(a.DurationMS)
+	h.str(a.SHA256)
+	h.int(int64(a.Bitrate))
+}
+
+// fingerprint hashes every input of episodeHTML. Keep it in step with
 // episodeHTML and referenceHTML (TestHTMLFingerprintCoversReference checks
 // that Reference gained no field).
 func (c *htmlCache) fingerprint(ep *episodes.Episode, pageURL string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(c.seed)
-	str := func(s string) {
-		var n [20]byte
-		h.Write(strconv.AppendInt(n[:0], int64(len(s)), 10))
-		h.WriteByte(':')
-		h.WriteString(s)
-	}
-	list := func(ss []string) {
-		str(strconv.Itoa(len(ss)))
-		for _, s := range ss {
-			str(s)
-		}
-	}
-	str(pageURL)
-	str(ep.DiscussionURL)
-	str(ep.Notes)
-	list(ep.Takeaways)
-	list(ep.StudyQuestions)
-	str(strconv.Itoa(len(ep.References)))
-	for _, ref := range ep.References {
-		list(ref.Authors)
-		str(strconv.Itoa(ref.Year))
+	var h hashWriter
+	h.h.SetSeed(c.seed)
+	h.str(pageURL)
+	h.str(ep.DiscussionURL)
+	h.str(ep.Notes)
+	h.strs(ep.Takeaways)
+	h.strs(ep.StudyQuestions)
+	h.references(ep.References)
+	return h.sum()
+}
+
+func (h *hashWriter) references(refs []episodes.Reference) {
+	h.int(int64(len(refs)))
+	for _, ref := range refs {
+		h.strs(ref.Authors)
+		h.int(int64(ref.Year))
 		for _, s := range [...]string{ref.Title, ref.Container, ref.Publisher, ref.URL, ref.DOI, ref.Note} {
-			str(s)
+			h.str(s)
 		}
 	}
-	return h.Sum64()
+}
+
+// itemContext hashes what every item of a build reads besides its episode:
+// the show's part that itemShow keeps, and how lb makes the URLs an item
+// holds (its base URL, OP3). Keep it in step with itemShow.
+func (c *htmlCache) itemContext(show *episodes.Show, lb links.Builder) uint64 {
+	var h hashWriter
+	h.h.SetSeed(c.seed)
+	h.str(show.Slug)
+	h.str(show.Language)
+	h.str(show.ImageKey)
+	h.str(lb.EpisodePage("s", "e"))
+	h.str(lb.Enclosure("k"))
+	h.str(lb.Media("k"))
+	return h.sum()
+}
+
+// itemFingerprint hashes every input of an episode's item: the build's
+// itemContext and each field of the episode that buildItem, addItemTags
+// and episodeHTML read. TestItemCacheSeesEveryField changes every field of
+// the episode and of the show, one at a time, and fails when a build through
+// the cache then differs from a fresh one: keep this in step with them.
+func (c *htmlCache) itemFingerprint(ctx uint64, ep *episodes.Episode) uint64 {
+	var h hashWriter
+	h.h.SetSeed(c.seed)
+	h.int(int64(ctx))
+	h.str(ep.Slug)
+	h.str(ep.GUID)
+	h.str(ep.Title)
+	h.str(ep.Notes)
+	h.int(int64(ep.Season))
+	h.int(int64(ep.Number))
+	h.str(ep.Type)
+	h.bool(ep.Explicit)
+	h.bool(ep.Audio != nil)
+	if ep.Audio != nil {
+		h.audio(*ep.Audio)
+	}
+	h.str(ep.ImageKey)
+	h.int(int64(ep.ImageWidth))
+	h.int(int64(ep.ImageHeight))
+	h.bool(len(ep.Chapters) > 0) // the item links the chapters file, served apart
+	h.time(ep.PublishAt)
+	h.strs(ep.Takeaways)
+	h.strs(ep.StudyQuestions)
+	h.references(ep.References)
+	h.int(int64(len(ep.Guests)))
+	for _, p := range ep.Guests {
+		for _, s := range [...]string{p.Name, p.Role, p.Group, p.Href, p.Img} {
+			h.str(s)
+		}
+	}
+	h.str(ep.DiscussionURL)
+	h.int(int64(len(ep.Transcripts)))
+	for _, t := range ep.Transcripts {
+		h.str(t.Language)
+		h.str(t.Format)
+		h.str(t.Key)
+	}
+	x := ep.Extras
+	h.str(x.License.Identifier)
+	h.str(x.License.URL)
+	h.int(int64(len(x.Soundbites)))
+	for _, sb := range x.Soundbites {
+		h.int(sb.StartMS)
+		h.int(sb.DurationMS)
+		h.str(sb.Title)
+	}
+	h.bool(x.Location != nil)
+	if l := x.Location; l != nil {
+		for _, s := range [...]string{l.Name, l.Rel, l.Geo, l.OSM, l.Country} {
+			h.str(s)
+		}
+	}
+	h.int(int64(len(x.ContentLinks)))
+	for _, cl := range x.ContentLinks {
+		h.str(cl.Href)
+		h.str(cl.Text)
+	}
+	h.int(int64(len(ep.Alternates)))
+	for _, a := range ep.Alternates {
+		h.audio(a.Audio)
+		h.str(a.Language)
+		h.str(a.Title)
+	}
+	return h.sum()
 }
