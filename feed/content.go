@@ -20,8 +20,10 @@ type Content struct {
 	// built at.
 	ShowID  int64
 	Version int64
-	// Visibility is the show's (EffectiveVisibility): who may hear of it.
+	// Visibility is the show's (EffectiveVisibility) and Blocked its
+	// block (every directory asked to leave it out): who may hear of it.
 	Visibility string
+	Blocked    bool
 	// Hash digests the feed's content (contentHash); "" when the show has
 	// no shared feed (a private one answers 404).
 	Hash string
@@ -37,7 +39,7 @@ func PublicContent(ctx context.Context, src Source, lb links.Builder, slug strin
 	if err != nil {
 		return Content{}, err
 	}
-	c := Content{ShowID: show.ID, Version: show.Version, Visibility: episodes.EffectiveVisibility(show, nil)}
+	c := Content{ShowID: show.ID, Version: show.Version, Visibility: episodes.EffectiveVisibility(show, nil), Blocked: show.Block}
 	switch {
 	case c.Visibility == episodes.VisibilityPrivate:
 		return c, nil

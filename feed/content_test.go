@@ -64,7 +64,10 @@ func TestPublicContent(t *testing.T) {
 		{"a draft published", func(_ *episodes.Show, eps []*episodes.Episode) {
 			eps[3].Status, eps[3].PublishAt = episodes.StatusPublished, at(-1)
 		}, episodes.VisibilityPublic, false},
-		{"the show unlisted", func(s *episodes.Show, _ []*episodes.Episode) { s.Visibility = episodes.VisibilityUnlisted }, episodes.VisibilityUnlisted, false},
+		{"the show blocked", func(s *episodes.Show, _ []*episodes.Episode) { s.Block = true }, episodes.VisibilityPublic, false},
+		{"the show unlisted", func(s *episodes.Show, _ []*episodes.Episode) {
+			s.Visibility, s.Block = episodes.VisibilityUnlisted, false
+		}, episodes.VisibilityUnlisted, false},
 		{"the show private", func(s *episodes.Show, _ []*episodes.Episode) { s.Visibility = episodes.VisibilityPrivate }, episodes.VisibilityPrivate, true},
 		{"the show public again, moved away", func(s *episodes.Show, _ []*episodes.Episode) {
 			s.Visibility, s.NewFeedURL = episodes.VisibilityPublic, "https://elsewhere.example.org/feed.xml"
@@ -74,7 +77,8 @@ func TestPublicContent(t *testing.T) {
 	for _, st := range steps {
 		src.edit(slug, st.edit)
 		c := content()
-		if c.Visibility != st.vis || (c.Hash == "") != st.none || c.Hash == prev.Hash || c.Version != prev.Version+1 {
+		show, _ := src.GetShow(ctx, slug)
+		if c.Visibility != st.vis || c.Blocked != show.Block || (c.Hash == "") != st.none || c.Hash == prev.Hash || c.Version != prev.Version+1 {
 			t.Errorf("after %s: %+v (before: %+v); want visibility %s, a new hash, no hash %v", st.name, c, prev, st.vis, st.none)
 		}
 		prev = c

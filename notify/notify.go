@@ -18,10 +18,11 @@
 // same change enqueue it once.
 //
 // Who is told depends on the show's visibility: every target for a public
-// show; for an unlisted one only the WebSub hubs, which pass the ping on
-// to those who subscribed to the feed by its link (pubnotify and Podping
-// announce a feed to directories, a listing an unlisted show is never in);
-// nobody for a private show, whose shared feed answers 404.
+// show; for an unlisted one, or one blocked from directories, only the
+// WebSub hubs, which pass the ping on to those who subscribed to the feed
+// by its link (pubnotify and Podping announce a feed to directories, a
+// listing such a show is never in); nobody for a private show, whose
+// shared feed answers 404.
 //
 // A change is noticed two ways. The store announces this process's writes
 // (Notifier.Changed, registered with episodes.Store.Listen), which makes
@@ -97,8 +98,9 @@ type FeedState struct {
 	// built at.
 	ShowID  int64
 	Version int64
-	// Visibility is the show's, which decides who is told.
+	// Visibility and Blocked (the show's block) decide who is told.
 	Visibility string
+	Blocked    bool
 	// Hash digests what the feed says; "" when the show has no shared feed.
 	Hash string
 }
@@ -118,15 +120,17 @@ type target struct {
 	kind, url, name string
 }
 
-// tells reports whether t hears of a show of the given visibility: a
-// public show is announced everywhere; an unlisted one only to the WebSub
-// hubs, which pass it on to the feed's subscribers alone; a private one
-// (whose shared feed answers 404) nowhere.
-func (t target) tells(visibility string) bool {
-	switch visibility {
-	case episodes.VisibilityPublic:
+// tells reports whether t hears of a show of the given visibility and
+// block: a public show is announced everywhere; an unlisted one, or one
+// that asks directories to leave it out (block, as an imported show does
+// until its move is confirmed), only to the WebSub hubs, which pass it on
+// to the feed's subscribers alone; a private one (whose shared feed
+// answers 404) nowhere.
+func (t target) tells(visibility string, blocked bool) bool {
+	switch {
+	case visibility == episodes.VisibilityPublic && !blocked:
 		return true
-	case episodes.VisibilityUnlisted:
+	case visibility == episodes.VisibilityPublic, visibility == episodes.VisibilityUnlisted:
 		return t.kind == WebSub
 	}
 	return false
@@ -413,7 +417,7 @@ func (n *Notifier) enqueue(ctx context.Context, showID int64, f FeedState, heard
 func (n *Notifier) enqueueJobs(ctx context.Context, tx *sql.Tx, showID int64, f FeedState) error {
 	queued := false
 	for _, t := range n.targets {
-		if !t.tells(f.Visibility) {
+		if !t.tells(f.Visibility, f.Blocked) {
 			continue
 		}
 		_, err := n.d.Jobs.EnqueueTx(ctx, tx, jobs.Work{Kind: JobKind,

@@ -478,8 +478,8 @@ func TestOnlyFeedChangesNotify(t *testing.T) {
 	})
 }
 
-// A private show is announced nowhere, an unlisted one only to the WebSub
-// hubs; a show made public is announced everywhere.
+// A private show is announced nowhere, an unlisted or blocked one only to
+// the WebSub hubs; a show made public is announced everywhere.
 func TestVisibilityDecidesWhoIsTold(t *testing.T) {
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
@@ -522,6 +522,19 @@ func TestVisibilityDecidesWhoIsTold(t *testing.T) {
 			t.Fatal(err)
 		}
 		tg.waitCounts(t, map[string]int{"/hub": 3, "/pubnotify": 1, "/podping": 1})
+
+		// A public show blocked from directories (as an imported one is
+		// until its move is confirmed) is announced to the hubs only.
+		show.Block = true
+		if err := r.store.UpdateShow(ctx, show); err != nil {
+			t.Fatal(err)
+		}
+		tg.waitCounts(t, map[string]int{"/hub": 4, "/pubnotify": 1, "/podping": 1})
+		show.Block = false
+		if err := r.store.UpdateShow(ctx, show); err != nil {
+			t.Fatal(err)
+		}
+		tg.waitCounts(t, map[string]int{"/hub": 5, "/pubnotify": 2, "/podping": 2})
 	})
 }
 

@@ -31,7 +31,7 @@ func (n *Notifier) handle(ctx context.Context, j *jobs.Job) error {
 	if err != nil {
 		return fmt.Errorf("notify: load show %d: %w", p.ShowID, err)
 	}
-	if !t.tells(episodes.EffectiveVisibility(show, nil)) {
+	if !t.tells(episodes.EffectiveVisibility(show, nil), show.Block) {
 		return nil // the show was closed since: its feed is no longer for t
 	}
 	// A later change's notification is queued already: it announces this
