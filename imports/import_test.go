@@ -29,15 +29,7 @@ func TestImportFixtures(t *testing.T) {
 			t.Parallel()
 			r := newRig(t, "sqlite")
 			ctx := context.Background()
-			job, err := r.im.StartFeed(ctx, o.feedURL(name), name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r.drain(t)
-			got, err := r.im.Get(ctx, job.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := r.importFeed(t, o.feedURL(name), name)
 			src, err := ParseFeed(renderFixture(t, name, o.URL), o.feedURL(name), 0)
 			if err != nil {
 				t.Fatal(err)
@@ -180,12 +172,7 @@ func TestLockedRefused(t *testing.T) {
 	o := newOrigin(t)
 	r := newRig(t, "sqlite")
 	ctx := context.Background()
-	job, err := r.im.StartFeed(ctx, o.feedURL("locked"), "locked")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.drain(t)
-	got, _ := r.im.Get(ctx, job.ID)
+	got := r.importFeed(t, o.feedURL("locked"), "locked")
 	if got.State != StateFailed || !strings.Contains(got.Message, "podcast:locked") || !strings.Contains(got.Message, "Unlock it at the old host") {
 		t.Fatalf("locked feed: %+v", got)
 	}

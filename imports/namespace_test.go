@@ -129,15 +129,7 @@ func TestImportNamespaceTags(t *testing.T) {
 	o := newOrigin(t)
 	r := newRig(t, "sqlite")
 	ctx := context.Background()
-	job, err := r.im.StartFeed(ctx, o.feedURL("namespace"), "swedish")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.drain(t)
-	got, err := r.im.Get(ctx, job.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := r.importFeed(t, o.feedURL("namespace"), "swedish")
 	if got.State != StateDone || got.ItemsDone != 2 || got.ItemsFailed != 0 {
 		t.Fatalf("import = %+v, want done, 2 items, none failed", got)
 	}

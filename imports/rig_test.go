@@ -152,3 +152,20 @@ func (r *rig) drain(t testing.TB) {
 	}
 	t.Fatal("imports still waiting after 20 runs")
 }
+
+// importFeed imports the feed at url into slug, runs the import to its
+// end and returns it as stored.
+func (r *rig) importFeed(t testing.TB, url, slug string) *Import {
+	t.Helper()
+	ctx := context.Background()
+	job, err := r.im.StartFeed(ctx, url, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.drain(t)
+	got, err := r.im.Get(ctx, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}

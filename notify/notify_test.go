@@ -229,6 +229,13 @@ func waitRecorded(t *testing.T, r *replica, showID int64) {
 	}
 }
 
+func updateShow(t *testing.T, r *replica, show *episodes.Show) {
+	t.Helper()
+	if err := r.store.UpdateShow(context.Background(), show); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // waitCompared waits until a pass has compared the show's feed at its
 // current version, so that whatever it enqueued is enqueued.
 func waitCompared(t *testing.T, r *replica, showID int64) {
@@ -442,9 +449,7 @@ func TestOnlyFeedChangesNotify(t *testing.T) {
 		quiet("a draft's edit")
 		show.TimeZone = "Europe/Stockholm"
 		show.Directories = map[string]string{"apple": "https://podcasts.apple.com/podcast/id1"}
-		if err := r.store.UpdateShow(ctx, show); err != nil {
-			t.Fatal(err)
-		}
+		updateShow(t, r, show)
 		quiet("an edit of the show's time zone and directory links")
 
 		if _, err := r.store.Publish(ctx, ep.ID, time.Time{}); err != nil {
@@ -487,25 +492,19 @@ func TestVisibilityDecidesWhoIsTold(t *testing.T) {
 		r := newReplica(t, url, "a", tg.settings())
 		show, ep := newShow(t, r.store)
 		show.Visibility = episodes.VisibilityPrivate
-		if err := r.store.UpdateShow(ctx, show); err != nil {
-			t.Fatal(err)
-		}
+		updateShow(t, r, show)
 		r.start(t)
 		waitRecorded(t, r, show.ID)
 		if _, err := r.store.Publish(ctx, ep.ID, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		show.Title = "Learn Swedish (cohort 3)"
-		if err := r.store.UpdateShow(ctx, show); err != nil {
-			t.Fatal(err)
-		}
+		updateShow(t, r, show)
 		waitCompared(t, r, show.ID)
 		tg.waitCounts(t, map[string]int{"/hub": 0, "/pubnotify": 0, "/podping": 0})
 
 		show.Visibility = episodes.VisibilityUnlisted
-		if err := r.store.UpdateShow(ctx, show); err != nil {
-			t.Fatal(err)
-		}
+		updateShow(t, r, show)
 		tg.waitCounts(t, map[string]int{"/hub": 1, "/pubnotify": 0, "/podping": 0})
 		ep, err := r.store.GetEpisode(ctx, show.ID, ep.Slug)
 		if err != nil {
@@ -518,24 +517,35 @@ func TestVisibilityDecidesWhoIsTold(t *testing.T) {
 		tg.waitCounts(t, map[string]int{"/hub": 2, "/pubnotify": 0, "/podping": 0})
 
 		show.Visibility = episodes.VisibilityPublic
-		if err := r.store.UpdateShow(ctx, show); err != nil {
-			t.Fatal(err)
-		}
+		updateShow(t, r, show)
 		tg.waitCounts(t, map[string]int{"/hub": 3, "/pubnotify": 1, "/podping": 1})
 
 		// A public show blocked from directories (as an imported one is
 		// until its move is confirmed) is announced to the hubs only.
 		show.Block = true
-		if err := r.store.UpdateShow(ctx, show); err != nil {
-			t.Fatal(err)
-		}
+		updateShow(t, r, show)
 		tg.waitCounts(t, map[string]int{"/hub": 4, "/pubnotify": 1, "/podping": 1})
 		show.Block = false
-		if err := r.store.UpdateShow(ctx, show); err != nil {
-			t.Fatal(err)
-		}
+		updateShow(t, r, show)
 		tg.waitCounts(t, map[string]int{"/hub": 5, "/pubnotify": 2, "/podping": 2})
 	})
+}
+
+// publishQueued starts a replica whose notifier runs without its queue,
+// and publishes its show's episode: the notifications are queued, none is
+// sent until the test starts the queue.
+func publishQueued(t *testing.T, url string) (*targets, *replica, *episodes.Show) {
+	t.Helper()
+	tg := newTargets(t)
+	r := newReplica(t, url, "a", tg.settings())
+	show, ep := newShow(t, r.store)
+	r.startNotifier(t)
+	waitRecorded(t, r, show.ID)
+	if _, err := r.store.Publish(context.Background(), ep.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	waitCompared(t, r, show.ID)
+	return tg, r, show
 }
 
 // A queued notification stands when later changes leave the feed as it
@@ -543,15 +553,7 @@ func TestVisibilityDecidesWhoIsTold(t *testing.T) {
 func TestUnchangedFeedDoesNotSupersedeAQueuedNotification(t *testing.T) {
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
-		tg := newTargets(t)
-		r := newReplica(t, url, "a", tg.settings())
-		show, ep := newShow(t, r.store)
-		r.startNotifier(t)
-		waitRecorded(t, r, show.ID)
-		if _, err := r.store.Publish(ctx, ep.ID, time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-		waitCompared(t, r, show.ID)
+		tg, r, show := publishQueued(t, url)
 		draft := &episodes.Episode{ShowID: show.ID, Title: "Numbers"}
 		if err := r.store.CreateEpisode(ctx, draft); err != nil {
 			t.Fatal(err)
@@ -566,24 +568,13 @@ func TestUnchangedFeedDoesNotSupersedeAQueuedNotification(t *testing.T) {
 // show is private.
 func TestQueuedNotificationOfAShowMadePrivateIsNotSent(t *testing.T) {
 	backends(t, func(t *testing.T, url string) {
-		ctx := context.Background()
-		tg := newTargets(t)
-		r := newReplica(t, url, "a", tg.settings())
-		show, ep := newShow(t, r.store)
-		r.startNotifier(t)
-		waitRecorded(t, r, show.ID)
-		if _, err := r.store.Publish(ctx, ep.ID, time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-		waitCompared(t, r, show.ID)
+		tg, r, show := publishQueued(t, url)
 		var queued int
 		if err := r.store.DB().QueryRow(`SELECT COUNT(*) FROM jobs WHERE kind = $1`, notify.JobKind).Scan(&queued); err != nil || queued != 3 {
 			t.Fatalf("%d notifications queued (%v), want 3", queued, err)
 		}
 		show.Visibility = episodes.VisibilityPrivate
-		if err := r.store.UpdateShow(ctx, show); err != nil {
-			t.Fatal(err)
-		}
+		updateShow(t, r, show)
 		waitCompared(t, r, show.ID)
 		r.startQueue(t)
 		tg.waitCounts(t, map[string]int{"/hub": 0, "/pubnotify": 0, "/podping": 0})
