@@ -126,3 +126,30 @@ func TestContentHashIgnoresOnlyTheChannelDates(t *testing.T) {
 		}
 	}
 }
+
+// A paged feed is digested by its first page, the one apps poll: an edit
+// of an episode on a later page changes no digest.
+func TestPublicContentOfAPagedFeed(t *testing.T) {
+	ctx := context.Background()
+	src := newFakeSource(episodicShow)
+	const slug = "weekly-science"
+	src.edit(slug, func(s *episodes.Show, _ []*episodes.Episode) { s.FeedLimit = 2 })
+	digest := func() string {
+		t.Helper()
+		c, err := PublicContent(ctx, src, testLinks, slug, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Hash
+	}
+	before := digest()
+	// Newest first: episode-1, the oldest, is alone on page 2.
+	src.edit(slug, func(_ *episodes.Show, eps []*episodes.Episode) { eps[0].Title = "Why the sky is blue, revisited" })
+	if digest() != before {
+		t.Error("an edit on page 2 changed the first page's digest")
+	}
+	src.edit(slug, func(_ *episodes.Show, eps []*episodes.Episode) { eps[2].Title = "Why the sky is blue, finale" })
+	if digest() == before {
+		t.Error("an edit on the first page left its digest as it was")
+	}
+}
