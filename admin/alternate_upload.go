@@ -59,7 +59,7 @@ func (h *Handler) alternateUpload(w http.ResponseWriter, r *http.Request, s *ses
 }
 
 func (h *Handler) putAlternate(r *http.Request, sh *episodes.Show, ep *episodes.Episode, part io.Reader, fields map[string]string) error {
-	f, err := h.uploads.Spool(r.Context(), part)
+	f, err := h.uploads.Spool(r.Context(), sh, part)
 	if err != nil {
 		return err
 	}

@@ -162,7 +162,7 @@ func (im *Importer) archiveEpisode(ctx context.Context, zr *zip.Reader, show *ep
 		if err != nil {
 			return 0, fmt.Errorf("the archive lacks %s", x.AudioFile)
 		}
-		spooled, err := im.Uploads.Spool(ctx, f)
+		spooled, err := im.Uploads.Spool(ctx, show, f)
 		f.Close()
 		if err != nil {
 			return 0, err

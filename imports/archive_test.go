@@ -23,7 +23,7 @@ func TestArchiveRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, want := range eps {
-		f, err := from.up.Spool(ctx, bytes.NewReader(fixtureMP3(want.GUID)))
+		f, err := from.up.Spool(ctx, show, bytes.NewReader(fixtureMP3(want.GUID)))
 		if err != nil {
 			t.Fatal(err)
 		}

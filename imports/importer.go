@@ -595,7 +595,7 @@ func (im *Importer) createEpisode(ctx context.Context, show *episodes.Show, it *
 			lastErr = err
 			continue
 		}
-		f, err := im.Uploads.Spool(ctx, res.Body)
+		f, err := im.Uploads.Spool(ctx, show, res.Body)
 		res.Close()
 		if err != nil {
 			lastErr = err

@@ -13,7 +13,7 @@ func (h *handler) apiAlternatePut(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	file, err := h.spoolAudioBody(w, r, in)
+	file, err := h.spoolAudioBody(w, r, s, in)
 	if err != nil {
 		h.respondError(w, r, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 
+	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/uploads"
 )
 
@@ -17,7 +18,7 @@ func (h *handler) apiEpisodeAudioPut(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	file, err := h.spoolAudioBody(w, r, in)
+	file, err := h.spoolAudioBody(w, r, s, in)
 	if err != nil {
 		h.respondError(w, r, err)
 		return
@@ -32,13 +33,13 @@ func (h *handler) apiEpisodeAudioPut(w http.ResponseWriter, r *http.Request) {
 }
 
 // spoolAudioBody spools the audio of a PUT that replaces or adds a file of
-// an episode: the raw body (any Content-Type but multipart) or the part
+// an episode of s: the raw body (any Content-Type but multipart) or the part
 // "audio" of a multipart/form-data body.
-func (h *handler) spoolAudioBody(w http.ResponseWriter, r *http.Request, in *uploads.Ingester) (*uploads.File, error) {
+func (h *handler) spoolAudioBody(w http.ResponseWriter, r *http.Request, s *episodes.Show, in *uploads.Ingester) (*uploads.File, error) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-		file, _, err := h.readUploadParts(w, r, in, false)
+		file, _, err := h.readUploadParts(w, r, s, in, false)
 		return file, err
 	}
 	h.limitUploadBody(w, r, 0)
-	return in.Spool(r.Context(), r.Body)
+	return in.Spool(r.Context(), s, r.Body)
 }

@@ -27,7 +27,7 @@ const (
 // Answers 201 with the episode. apiEpisodeCreate calls it for multipart bodies.
 func (h *handler) createEpisodeMultipart(w http.ResponseWriter, r *http.Request, s *episodes.Show) {
 	in := h.Uploads
-	file, patch, err := h.readUploadParts(w, r, in, true)
+	file, patch, err := h.readUploadParts(w, r, s, in, true)
 	if err != nil {
 		h.respondError(w, r, err)
 		return
@@ -43,9 +43,9 @@ func (h *handler) createEpisodeMultipart(w http.ResponseWriter, r *http.Request,
 }
 
 // readUploadParts reads a multipart upload to its end: the "audio" part is
-// spooled, the "episode" part (when withEpisode) decoded. On error it has
-// removed whatever it spooled.
-func (h *handler) readUploadParts(w http.ResponseWriter, r *http.Request, in *uploads.Ingester, withEpisode bool) (*uploads.File, uploads.Patch, error) {
+// spooled (and streamed into the bucket) for show s, the "episode" part
+// (when withEpisode) decoded. On error it has removed whatever it spooled.
+func (h *handler) readUploadParts(w http.ResponseWriter, r *http.Request, s *episodes.Show, in *uploads.Ingester, withEpisode bool) (*uploads.File, uploads.Patch, error) {
 	h.limitUploadBody(w, r, multipartSlack)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -68,7 +68,7 @@ func (h *handler) readUploadParts(w http.ResponseWriter, r *http.Request, in *up
 		}
 		switch name := part.FormName(); {
 		case name == "audio" && file == nil:
-			if file, err = in.Spool(r.Context(), part); err != nil {
+			if file, err = in.Spool(r.Context(), s, part); err != nil {
 				return fail(err)
 			}
 		case name == "episode" && withEpisode && patch == nil:

@@ -21,8 +21,9 @@ import (
 )
 
 // Media access policy: /media/{key} serves a stored object by its key and
-// nothing lists the bucket. Keys are made by the server from a content hash
-// plus a random suffix, so a key is only known to whoever was handed its URL
+// nothing lists the bucket. Keys are made by the server with a random part
+// (audio: 130 random bits; artwork and transcripts: a content hash plus a
+// random suffix), so a key is only known to whoever was handed its URL
 // (a feed, a page, or the producer's API answer). Objects under the
 // uploads' prefixes are also checked against the store's media lifecycle
 // (one primary-key lookup a request): the media of a deleted show or

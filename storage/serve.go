@@ -24,8 +24,9 @@ type Opener interface {
 	Open(ctx context.Context, key string) (io.ReadSeekCloser, ObjectInfo, error)
 }
 
-// CacheControl is the Cache-Control header sent with every object: keys carry
-// a content hash and an object is never overwritten, so caches may keep it.
+// CacheControl is the Cache-Control header sent with every object: a new
+// file always gets a new key and an object is never overwritten, so caches
+// may keep it.
 const CacheControl = "public, max-age=31536000, immutable"
 
 // DefaultPresignTTL is how long a presigned URL made by Redirect stays valid

@@ -50,6 +50,16 @@ type Bucket interface {
 	Ping(ctx context.Context) error
 }
 
+// IncompleteAborter is implemented by backends where a Put cut off by a
+// crash can leave an incomplete upload behind, stored but no object (an S3
+// multipart upload, a temp file): the sweep aborts those.
+type IncompleteAborter interface {
+	// AbortIncomplete aborts the incomplete uploads to keys under prefix
+	// that have been idle (or, where that is not known, started) since
+	// before cutoff, and returns how many it aborted.
+	AbortIncomplete(ctx context.Context, prefix string, cutoff time.Time) (int, error)
+}
+
 // URLSigner is implemented by backends that can hand out a time-limited URL
 // for downloading an object directly.
 type URLSigner interface {

@@ -16,10 +16,13 @@ import (
 // changes; the old object is released like replaced audio. It does not
 // close f.
 func (in *Ingester) PutAlternate(ctx context.Context, show *episodes.Show, ep *episodes.Episode, f *File, name, language, title string) (*episodes.Episode, error) {
+	if err := f.checkShow(show); err != nil {
+		return nil, err
+	}
 	if title == "" {
 		title = name
 	}
-	a := *in.audioOf(show, f)
+	a := *audioOf(f)
 	alt := episodes.AlternateEnclosure{Audio: a, Name: name, Language: language, Title: title}
 	next := *ep
 	next.Alternates = slices.Clone(ep.Alternates)
@@ -31,11 +34,11 @@ func (in *Ingester) PutAlternate(ctx context.Context, show *episodes.Show, ep *e
 	} else {
 		next.Alternates = append(next.Alternates, alt)
 	}
-	// Check before storing anything, so bad fields cost no upload.
+	// Check before committing anything, so bad fields leave no object.
 	if err := next.Validate(); err != nil {
 		return nil, err
 	}
-	if err := in.putNew(ctx, show.ID, a.Key, a.ContentType, f.reader()); err != nil {
+	if err := f.commit(ctx); err != nil {
 		return nil, err
 	}
 	if err := in.Store.UpdateEpisode(ctx, &next); err != nil {

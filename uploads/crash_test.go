@@ -107,6 +107,7 @@ func TestKilledMidUploadLeavesNothing(t *testing.T) {
 				t.Fatalf("Ingest: %v", err)
 			}
 			before := r.state(t)
+			pendingBefore := pendingCount(t, store)
 
 			cmd := exec.Command(exe, "-test.run=^$")
 			cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join([]string{mode, db, media, tmp, "crash"}, " "))
@@ -149,10 +150,20 @@ func TestKilledMidUploadLeavesNothing(t *testing.T) {
 			cmd.Wait()
 			killed = true
 
-			// The crash left something: a temp file, and for "put" an object.
+			// The crash left something: a temp file, a pending row (recorded
+			// before the first byte went to the bucket), and for "spool" the
+			// bucket's incomplete upload (the audio streams into the bucket
+			// while it arrives), for "put" an object.
 			crashed := r.state(t)
 			if len(crashed.temp) == 0 {
 				t.Errorf("no temp file after a kill mid-%s; the test did not kill mid-upload", mode)
+			}
+			if got := pendingCount(t, store) - pendingBefore; got != 1 {
+				t.Errorf("%d more pending objects after a kill mid-%s, want 1", got, mode)
+			}
+			incomplete := bucketTemps(t, media)
+			if mode == "spool" && incomplete == 0 {
+				t.Error("no incomplete upload in the bucket after a kill mid-spool; the audio was not streamed into the bucket as it arrived")
 			}
 			if mode == "put" && len(crashed.keys) != len(before.keys)+1 {
 				t.Errorf("bucket holds %q after a kill after the put; want one more than %q", crashed.keys, before.keys)
@@ -167,7 +178,7 @@ func TestKilledMidUploadLeavesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			opts := SweepOptions{Retention: time.Hour, Grace: time.Hour}
-			if rep, err := next.Sweep(t.Context(), opts); err != nil || len(rep.Deleted)+rep.TempFiles != 0 {
+			if rep, err := next.Sweep(t.Context(), opts); err != nil || len(rep.Deleted)+rep.TempFiles+rep.Aborted != 0 {
 				t.Fatalf("Sweep within the grace period deleted %+v (%v), want nothing", rep, err)
 			}
 			next.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
@@ -175,14 +186,41 @@ func TestKilledMidUploadLeavesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Sweep: %v", err)
 			}
-			n := len(rep.Deleted) + rep.TempFiles
-			if want := len(crashed.keys) - len(before.keys) + len(crashed.temp); n != want {
-				t.Errorf("Sweep deleted %d, want %d", n, want)
+			if len(rep.Deleted) != 1 || rep.TempFiles != len(crashed.temp) || rep.Aborted != incomplete {
+				t.Errorf("Sweep deleted %q, %d temp files and aborted %d incomplete uploads, want the pending key, %d and %d",
+					rep.Deleted, rep.TempFiles, rep.Aborted, len(crashed.temp), incomplete)
 			}
 			r.sameState(t, before)
+			if n := pendingCount(t, store); n != pendingBefore {
+				t.Errorf("%d pending objects after the sweep, want %d", n, pendingBefore)
+			}
+			if n := bucketTemps(t, media); n != 0 {
+				t.Errorf("%d incomplete uploads in the bucket after the sweep, want 0", n)
+			}
 			if got, err := store.GetEpisode(t.Context(), r.show.ID, strconv.FormatInt(kept.ID, 10)); err != nil || got.Audio.Key != kept.Audio.Key {
 				t.Errorf("the referenced episode: %v", err)
 			}
 		})
 	}
+}
+
+// pendingCount is how many objects the store has pending.
+func pendingCount(t *testing.T, store *episodes.Store) int {
+	t.Helper()
+	counts, err := store.MediaCounts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return counts["pending"]
+}
+
+// bucketTemps counts the filesystem bucket's temp files: its Puts under way
+// or cut off.
+func bucketTemps(t *testing.T, media string) int {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(media, ".tmp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
 }

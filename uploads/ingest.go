@@ -30,7 +30,7 @@ const DefaultTitle = "Untitled episode"
 // Ingest spools body and creates a draft episode of show from it: Spool, then
 // Create. patch (may be nil) applies the producer's fields over the tags.
 func (in *Ingester) Ingest(ctx context.Context, show *episodes.Show, body io.Reader, patch Patch) (*episodes.Episode, error) {
-	f, err := in.Spool(ctx, body)
+	f, err := in.Spool(ctx, show, body)
 	if err != nil {
 		return nil, err
 	}
@@ -38,12 +38,16 @@ func (in *Ingester) Ingest(ctx context.Context, show *episodes.Show, body io.Rea
 	return in.Create(ctx, show, f, patch)
 }
 
-// Create puts the spooled file (and its embedded artwork) into the bucket
-// under new keys and creates a draft episode of show that points at them,
-// filled in from the file's tags and then patch. The same file already in
-// the show is episodes.ErrConflict naming that episode. On any failure the
-// objects put are deleted again. It does not close f.
+// Create commits the spooled file's object (streamed into the bucket while
+// it was spooled), puts its embedded artwork under a new key and creates a
+// draft episode of show that points at them, filled in from the file's tags
+// and then patch. The same file already in the show is episodes.ErrConflict
+// naming that episode. On any failure the objects are deleted again (an
+// uncommitted one is aborted when f is closed). It does not close f.
 func (in *Ingester) Create(ctx context.Context, show *episodes.Show, f *File, patch Patch) (*episodes.Episode, error) {
+	if err := f.checkShow(show); err != nil {
+		return nil, err
+	}
 	if err := in.checkDuplicate(ctx, show, f, nil); err != nil {
 		return nil, err
 	}
@@ -57,7 +61,7 @@ func (in *Ingester) Create(ctx context.Context, show *episodes.Show, f *File, pa
 		ep.Number = info.Track
 	}
 	ep.Chapters = chaptersOf(info)
-	ep.Audio = in.audioOf(show, f)
+	ep.Audio = audioOf(f)
 	if info.Picture != nil {
 		ep.ImageKey = artKey(show, info.Picture)
 		ep.ImageWidth, ep.ImageHeight = pictureSize(info.Picture)
@@ -67,11 +71,11 @@ func (in *Ingester) Create(ctx context.Context, show *episodes.Show, f *File, pa
 			return nil, err
 		}
 	}
-	// Check before storing anything, so bad fields cost no upload.
+	// Check before committing anything, so bad fields leave no object.
 	if err := ep.Validate(); err != nil {
 		return nil, err
 	}
-	put, err := in.putObjects(ctx, show.ID, f, ep.Audio.Key, ep.ImageKey, info.Picture)
+	put, err := in.putObjects(ctx, show.ID, f, ep.ImageKey, info.Picture)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +96,7 @@ func (in *Ingester) Create(ctx context.Context, show *episodes.Show, f *File, pa
 // references it the sweep deletes it. The embedded artwork becomes the
 // episode's image only when it has none.
 func (in *Ingester) ReplaceAudio(ctx context.Context, show *episodes.Show, ep *episodes.Episode, body io.Reader) (*episodes.Episode, error) {
-	f, err := in.Spool(ctx, body)
+	f, err := in.Spool(ctx, show, body)
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +106,9 @@ func (in *Ingester) ReplaceAudio(ctx context.Context, show *episodes.Show, ep *e
 
 // Replace is ReplaceAudio for a file already spooled. It does not close f.
 func (in *Ingester) Replace(ctx context.Context, show *episodes.Show, ep *episodes.Episode, f *File) (*episodes.Episode, error) {
+	if err := f.checkShow(show); err != nil {
+		return nil, err
+	}
 	if ep.Audio != nil && ep.Audio.SHA256 == f.SHA256 {
 		return ep, nil // the same bytes: nothing to change
 	}
@@ -109,7 +116,7 @@ func (in *Ingester) Replace(ctx context.Context, show *episodes.Show, ep *episod
 		return nil, err
 	}
 	next := *ep
-	next.Audio = in.audioOf(show, f)
+	next.Audio = audioOf(f)
 	if cs := chaptersOf(f.Info); len(cs) > 0 {
 		next.Chapters = cs
 	}
@@ -126,7 +133,7 @@ func (in *Ingester) Replace(ctx context.Context, show *episodes.Show, ep *episod
 	if pic != nil {
 		artKey = next.ImageKey
 	}
-	put, err := in.putObjects(ctx, show.ID, f, next.Audio.Key, artKey, pic)
+	put, err := in.putObjects(ctx, show.ID, f, artKey, pic)
 	if err != nil {
 		return nil, err
 	}
@@ -166,9 +173,31 @@ func (in *Ingester) duplicateOr(ctx context.Context, show *episodes.Show, f *Fil
 	return err
 }
 
-func (in *Ingester) audioOf(show *episodes.Show, f *File) *episodes.Audio {
+// audioKey names a new audio object of the show: audio/{show}/{random}{ext},
+// the random part 26 base32 characters (130 bits), so a new file always
+// gets a new key that no one can guess or collide with.
+//
+// Unlike the house rule (ARCHITECTURE.md: keys include a content hash and a
+// random part), the key carries no content hash: the bytes go into the
+// bucket while they arrive, before the hash is known, so that the upload
+// is done soon after its last byte. The SHA-256 is recorded beside the key
+// (episodes.Audio.SHA256, the feed's podcast:integrity) instead. Artwork
+// keys, put after the file, keep their hash.
+func audioKey(showID int64, format probe.Format) string {
+	return fmt.Sprintf("%s%d/%s%s", AudioPrefix, showID, strings.ToLower(rand.Text()), format.Ext())
+}
+
+// checkShow refuses a file spooled for another show: its key is under that show's.
+func (f *File) checkShow(show *episodes.Show) error {
+	if f.showID != show.ID {
+		return fmt.Errorf("uploads: the file was spooled for show %d, not %d", f.showID, show.ID)
+	}
+	return nil
+}
+
+func audioOf(f *File) *episodes.Audio {
 	return &episodes.Audio{
-		Key:         fmt.Sprintf("%s%d/%s-%s%s", AudioPrefix, show.ID, f.SHA256[:20], randomSuffix(), f.Format.Ext()),
+		Key:         f.Key,
 		Size:        f.Size,
 		ContentType: f.Format.ContentType(),
 		DurationMS:  f.Info.DurationMS,
@@ -188,14 +217,14 @@ func artKey(show *episodes.Show, pic *probe.Picture) string {
 	return fmt.Sprintf("%s%d/%s-%s%s", ArtPrefix, show.ID, sha256Hex(pic.Data)[:20], randomSuffix(), ext)
 }
 
-// putObjects puts the audio and, when artKey is set, the picture; on failure
-// it deletes what it put. It returns the keys put.
-func (in *Ingester) putObjects(ctx context.Context, showID int64, f *File, audioKey, artKey string, pic *probe.Picture) ([]string, error) {
-	var put []string
-	if err := in.putNew(ctx, showID, audioKey, f.Format.ContentType(), f.reader()); err != nil {
+// putObjects commits the audio streamed while f was spooled and, when
+// artKey is set, puts the picture; on failure it deletes what it put. It
+// returns the keys put.
+func (in *Ingester) putObjects(ctx context.Context, showID int64, f *File, artKey string, pic *probe.Picture) ([]string, error) {
+	if err := f.commit(ctx); err != nil {
 		return nil, err
 	}
-	put = append(put, audioKey)
+	put := []string{f.Key}
 	if artKey != "" && pic != nil {
 		if err := in.putNew(ctx, showID, artKey, pic.MIME, bytes.NewReader(pic.Data)); err != nil {
 			in.deleteObjects(ctx, put)
@@ -206,11 +235,25 @@ func (in *Ingester) putObjects(ctx context.Context, showID int64, f *File, audio
 	return put, nil
 }
 
-// putNew puts r under key for the show after recording the key as pending
-// (episodes.Store.RecordPending) and making sure no object has it: keys are
-// never reused, so a published object is never overwritten, and an object
-// the upload leaves behind, however it dies, is known to the sweep.
+// putNew puts r under a new key for the show (reserve, then Put).
 func (in *Ingester) putNew(ctx context.Context, showID int64, key, contentType string, r io.Reader) error {
+	if err := in.reserve(ctx, showID, key); err != nil {
+		return err
+	}
+	if _, err := in.Bucket.Put(ctx, key, contentType, r); err != nil {
+		// A failed Put leaves nothing, but a Put cut off by a cancelled
+		// context may have finished on the server's side.
+		in.deleteObjects(ctx, []string{key})
+		return fmt.Errorf("uploads: store %s: %w", key, err)
+	}
+	return nil
+}
+
+// reserve records key as pending for the show (episodes.Store.RecordPending)
+// and makes sure no object has it, before any byte goes to the bucket: keys
+// are never reused, so a published object is never overwritten, and an
+// object the upload leaves behind, however it dies, is known to the sweep.
+func (in *Ingester) reserve(ctx context.Context, showID int64, key string) error {
 	if err := in.Store.RecordPending(ctx, key, showID); err != nil {
 		return fmt.Errorf("uploads: %w", err)
 	}
@@ -220,12 +263,6 @@ func (in *Ingester) putNew(ctx context.Context, showID int64, key, contentType s
 	case !errors.Is(err, storage.ErrNotFound):
 		in.forget(ctx, key)
 		return fmt.Errorf("uploads: check object %s: %w", key, err)
-	}
-	if _, err := in.Bucket.Put(ctx, key, contentType, r); err != nil {
-		// A failed Put leaves nothing, but a Put cut off by a cancelled
-		// context may have finished on the server's side.
-		in.deleteObjects(ctx, []string{key})
-		return fmt.Errorf("uploads: store %s: %w", key, err)
 	}
 	return nil
 }

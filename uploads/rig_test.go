@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/storage"
@@ -28,6 +31,9 @@ type rig struct {
 	store  *episodes.Store
 	bucket storage.Bucket
 	show   *episodes.Show
+	// incomplete counts the bucket's uploads under way or cut off: S3
+	// multipart uploads, or the filesystem bucket's temp files.
+	incomplete func(t testing.TB) int
 }
 
 // backends names a store and a bucket kind.
@@ -59,31 +65,50 @@ func openStore(t testing.TB, kind string) *episodes.Store {
 	return s
 }
 
-func openBucket(t testing.TB, kind string) storage.Bucket {
+// openBucket opens a fresh bucket of the kind, and a count of its
+// incomplete uploads looked at from outside it.
+func openBucket(t testing.TB, kind string) (storage.Bucket, func(testing.TB) int) {
 	t.Helper()
 	if kind == "s3" {
 		srv := testenv.S3(t)
+		name := srv.NewBucket(t)
 		b, err := s3.New(context.Background(), s3.Options{
-			Endpoint: srv.Endpoint, Region: srv.Region, Bucket: srv.NewBucket(t),
+			Endpoint: srv.Endpoint, Region: srv.Region, Bucket: name,
 			AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, PathStyle: true,
 		})
 		if err != nil {
 			t.Fatalf("s3.New: %v", err)
 		}
-		return b
+		return b, func(t testing.TB) int {
+			t.Helper()
+			out, err := srv.Client().ListMultipartUploads(context.Background(), &awss3.ListMultipartUploadsInput{Bucket: aws.String(name)})
+			if err != nil {
+				t.Fatalf("ListMultipartUploads: %v", err)
+			}
+			return len(out.Uploads)
+		}
 	}
-	b, err := filesystem.New(filepath.Join(t.TempDir(), "media"))
+	dir := filepath.Join(t.TempDir(), "media")
+	b, err := filesystem.New(dir)
 	if err != nil {
 		t.Fatalf("filesystem.New: %v", err)
 	}
-	return b
+	return b, func(t testing.TB) int {
+		t.Helper()
+		entries, err := os.ReadDir(filepath.Join(dir, ".tmp"))
+		if err != nil {
+			t.Fatalf("ReadDir: %v", err)
+		}
+		return len(entries)
+	}
 }
 
 // newRig makes a rig; wrap, when given, wraps the bucket the Ingester uses
 // (the rig's bucket stays the real one, for looking).
 func newRig(t testing.TB, b backends, wrap func(storage.Bucket) storage.Bucket) *rig {
 	t.Helper()
-	r := &rig{store: openStore(t, b.store), bucket: openBucket(t, b.bucket)}
+	r := &rig{store: openStore(t, b.store)}
+	r.bucket, r.incomplete = openBucket(t, b.bucket)
 	used := r.bucket
 	if wrap != nil {
 		used = wrap(r.bucket)
@@ -163,6 +188,11 @@ func (r *rig) sameState(t testing.TB, before state) {
 	}
 	if len(after.temp) != 0 {
 		t.Errorf("temp directory holds %q, want nothing", after.temp)
+	}
+	if r.incomplete != nil {
+		if n := r.incomplete(t); n != 0 {
+			t.Errorf("the bucket holds %d incomplete uploads, want none", n)
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/uploads/probe"
 )
 
@@ -20,20 +21,35 @@ const (
 	tempSuffix = ".part"
 )
 
-// File is an upload spooled to a temp file, hashed, sniffed and probed. Close
-// removes the temp file; call it on every path.
+// File is an upload spooled to a temp file, hashed, sniffed and probed, and
+// streamed into the bucket under Key while it arrived. Its object becomes
+// visible only once the pipeline commits it (Create, Replace, PutAlternate).
+// Close aborts a put not committed and removes the temp file; call it on
+// every path.
 type File struct {
 	Size   int64
 	SHA256 string // lowercase hex
 	Format probe.Format
 	Info   *probe.Info
+	// Key is the audio object's new key (audioKey).
+	Key string
 
-	f *os.File
+	showID int64
+	f      *os.File
+	put    *streamPut // nil once committed or aborted
 }
 
-// Close removes the temp file. It is safe to call more than once.
+// Close aborts the bucket put unless it was committed, then removes the
+// temp file. It is safe to call more than once.
 func (f *File) Close() error {
-	if f == nil || f.f == nil {
+	if f == nil {
+		return nil
+	}
+	if f.put != nil {
+		f.put.abort(context.Background(), errAbandoned)
+		f.put = nil
+	}
+	if f.f == nil {
 		return nil
 	}
 	name := f.f.Name()
@@ -48,31 +64,52 @@ func (f *File) Close() error {
 	return nil
 }
 
-// reader gives a fresh reader over the whole spooled file.
-func (f *File) reader() io.Reader { return io.NewSectionReader(f.f, 0, f.Size) }
+// commit ends the put's stream, so the object becomes visible under f.Key,
+// and waits for it. On error nothing is left under the key.
+func (f *File) commit(ctx context.Context) error {
+	if f.put == nil {
+		return fmt.Errorf("uploads: the object %s is already committed or aborted", f.Key)
+	}
+	p := f.put
+	f.put = nil
+	return p.commit(ctx)
+}
 
-// Spool reads body to its end into a temp file in TempDir, sniffing it from
-// its first bytes and computing SHA-256, size and (for an MP3) the frame walk
-// as the bytes pass, then probes the tags and the end of the file. The body
-// is never held in memory: at most one copy buffer is. It stops reading at
-// MaxSize+1 bytes and answers a TooLarge *episodes.Error (its cause a
-// *TooLargeError); bytes that are not MP3 or M4A are refused after the first
-// few KB. On error nothing is left in TempDir.
-func (in *Ingester) Spool(ctx context.Context, body io.Reader) (*File, error) {
-	f, err := in.spool(ctx, body)
+// errAbandoned breaks the stream of a spooled file closed without a commit
+// (a duplicate, an invalid field, the same bytes again), so its Put fails.
+var errAbandoned = errors.New("uploads: the upload was not committed")
+
+// Spool reads body to its end into a temp file in TempDir and, at the same
+// time, into the bucket under a new key of show (File.Key), sniffing it from
+// its first bytes and computing SHA-256, size and (for an MP3) the frame
+// walk as the bytes pass, then probes the tags and the end of the file. The
+// body is never held in memory: one copy buffer and the bucket's own bounded
+// buffers are. The key is recorded pending before the first byte goes to the
+// bucket, and the object becomes visible only when the file is committed; a
+// file that turns out bad breaks the stream, so the bucket keeps nothing. It
+// stops reading at MaxSize+1 bytes and answers a TooLarge *episodes.Error
+// (its cause a *TooLargeError); bytes that are not MP3 or M4A are refused
+// after the first few KB, before anything is recorded or put. On error
+// nothing is left in TempDir or the bucket.
+func (in *Ingester) Spool(ctx context.Context, show *episodes.Show, body io.Reader) (*File, error) {
+	f, err := in.spool(ctx, show, body)
 	return f, audioError(err)
 }
 
-func (in *Ingester) spool(ctx context.Context, body io.Reader) (_ *File, err error) {
+func (in *Ingester) spool(ctx context.Context, show *episodes.Show, body io.Reader) (_ *File, err error) {
 	tmp, err := os.CreateTemp(in.TempDir, tempPrefix+"*"+tempSuffix)
 	if err != nil {
 		return nil, fmt.Errorf("uploads: create temp file: %w", err)
 	}
-	file := &File{f: tmp}
+	file := &File{f: tmp, showID: show.ID}
 	var read int64
 	var probeTime time.Duration
 	defer func() {
 		if err != nil {
+			if file.put != nil {
+				file.put.abort(ctx, err)
+				file.put = nil
+			}
 			file.Close()
 		}
 		if in.Observer != nil {
@@ -96,9 +133,14 @@ func (in *Ingester) spool(ctx context.Context, body io.Reader) (_ *File, err err
 		return nil, fmt.Errorf("uploads: %w", err)
 	}
 
-	// One pass: the bytes are hashed and, for an MP3, their frames walked
-	// (probe.Scan) as they are spooled, so the probe after the last byte
-	// reads only the tags and the end of the file.
+	// One pass: the bytes are hashed, put into the bucket and, for an MP3,
+	// their frames walked (probe.Scan) as they are spooled, so after the
+	// last byte the probe reads only the tags and the end of the file, and
+	// the put has only its last part left.
+	file.Key = audioKey(show.ID, file.Format)
+	if file.put, err = in.startPut(ctx, show.ID, file.Key, file.Format.ContentType()); err != nil {
+		return nil, err
+	}
 	h := sha256.New()
 	var scan *probe.Scan
 	sinks := []io.Writer{tmp, h}
@@ -106,17 +148,16 @@ func (in *Ingester) spool(ctx context.Context, body io.Reader) (_ *File, err err
 		scan = probe.NewScan()
 		sinks = append(sinks, scan)
 	}
+	// The put comes last: its pipe blocks until the bucket has taken the bytes.
+	sinks = append(sinks, file.put)
 	dst := &countingWriter{w: io.MultiWriter(sinks...)}
 	if _, err := dst.Write(head); err != nil {
-		return nil, fmt.Errorf("uploads: write temp file: %w", err)
+		return nil, in.sinkError(ctx, file, err)
 	}
 	_, err = io.CopyBuffer(dst, src, make([]byte, 256<<10))
 	read = dst.n
 	if err != nil {
-		if errors.As(err, new(*readErr)) {
-			return nil, in.bodyError(ctx, err)
-		}
-		return nil, fmt.Errorf("uploads: write temp file: %w", err)
+		return nil, in.sinkError(ctx, file, err)
 	}
 	if limit > 0 && dst.n > limit {
 		return nil, &TooLargeError{Limit: limit}
@@ -131,6 +172,21 @@ func (in *Ingester) spool(ctx context.Context, body io.Reader) (_ *File, err err
 		return nil, fmt.Errorf("uploads: %w", err)
 	}
 	return file, nil
+}
+
+// sinkError classifies an error of the spooling copy: the body's (or the
+// request's end), the bucket put's, or the temp file's.
+func (in *Ingester) sinkError(ctx context.Context, file *File, err error) error {
+	switch {
+	case errors.As(err, new(*readErr)), ctx.Err() != nil:
+		// A cancelled request also fails the put, maybe first.
+		return in.bodyError(ctx, err)
+	case errors.As(err, new(*putErr)):
+		p := file.put
+		file.put = nil
+		return p.wait(ctx)
+	}
+	return fmt.Errorf("uploads: write temp file: %w", err)
 }
 
 // BodyError classifies an error from reading an upload's body, for callers

@@ -84,6 +84,10 @@ type SweepReport struct {
 	Kept map[string]int
 	// TempFiles is how many stale temp files were removed.
 	TempFiles int
+	// Aborted is how many of the bucket's incomplete uploads (an S3
+	// multipart upload or a filesystem temp file of a Put cut off by a
+	// crash) were aborted.
+	Aborted int
 	// Reconciled is true when the whole bucket was listed: Listed objects,
 	// Adopted of them found without a row and recorded.
 	Reconciled      bool
@@ -98,7 +102,8 @@ type SweepReport struct {
 // delete, not the bucket's size; the rare reconciliation (opts.ReconcileEvery)
 // lists the bucket at a gentle pace to record objects without a row. It
 // also removes temp files older than the grace. It goes on past single
-// failures and returns them joined.
+// failures and returns them joined. It also aborts the bucket's incomplete
+// uploads (storage.IncompleteAborter) idle longer than the grace.
 func (in *Ingester) Sweep(ctx context.Context, opts SweepOptions) (SweepReport, error) {
 	var rep SweepReport
 	if opts.Retention < MinRetention || opts.Grace < MinRetention {
@@ -173,12 +178,37 @@ func (in *Ingester) Sweep(ctx context.Context, opts SweepOptions) (SweepReport, 
 	if err != nil {
 		errs = append(errs, err)
 	}
+	if err := in.abortIncomplete(ctx, pendingBefore, &rep); err != nil {
+		errs = append(errs, err)
+	}
 	if opts.Count {
 		if rep.Kept, err = in.Store.MediaCounts(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("uploads: sweep: %w", err))
 		}
 	}
 	return rep, errors.Join(errs...)
+}
+
+// abortIncomplete aborts the bucket's incomplete uploads under
+// SweptPrefixes idle since before cutoff. An audio upload streams into the
+// bucket while it arrives, so a process killed mid-upload leaves one (an S3
+// multipart upload is no object: listings and the pending row's Delete
+// miss it). It costs one listing of incomplete uploads per prefix, which
+// are few, not of the objects.
+func (in *Ingester) abortIncomplete(ctx context.Context, cutoff time.Time, rep *SweepReport) error {
+	ab, ok := in.Bucket.(storage.IncompleteAborter)
+	if !ok {
+		return nil
+	}
+	var errs []error
+	for _, prefix := range SweptPrefixes {
+		n, err := ab.AbortIncomplete(ctx, prefix, cutoff)
+		rep.Aborted += n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("uploads: sweep: %w", err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // sweepOne claims the object (so no commit can reference it any more),
@@ -300,9 +330,9 @@ func (in *Ingester) RunSweeper(ctx context.Context, interval time.Duration, opts
 		switch {
 		case err != nil && ctx.Err() == nil:
 			in.Logger.ErrorContext(ctx, "uploads: sweep failed", "deleted", len(rep.Deleted), "error", err)
-		case len(rep.Deleted) > 0 || rep.TempFiles > 0 || rep.Adopted > 0:
+		case len(rep.Deleted) > 0 || rep.TempFiles > 0 || rep.Adopted > 0 || rep.Aborted > 0:
 			in.Logger.InfoContext(ctx, "uploads: sweep deleted objects done with", "deleted", len(rep.Deleted),
-				"temp_files", rep.TempFiles, "reconciled", rep.Reconciled, "listed", rep.Listed, "adopted", rep.Adopted)
+				"temp_files", rep.TempFiles, "aborted", rep.Aborted, "reconciled", rep.Reconciled, "listed", rep.Listed, "adopted", rep.Adopted)
 		}
 		select {
 		case <-ctx.Done():

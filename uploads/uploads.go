@@ -1,8 +1,8 @@
-// Package uploads owns the ingest pipeline: an uploaded audio file is spooled
-// to a temp file while its SHA-256 and size are computed, sniffed and probed,
-// put into the bucket under a new key made from its content hash, and turned
-// into a draft episode. Failures leave nothing behind; a sweep removes what a
-// killed process could not. It also owns the media lifecycle's side in the
+// Package uploads owns the ingest pipeline: an uploaded audio file is sniffed,
+// then in one pass spooled to a temp file, hashed, walked and streamed into
+// the bucket under a new random key, probed at its end, committed, and
+// turned into a draft episode. Failures leave nothing behind; a sweep
+// removes what a killed process could not. It also owns the media lifecycle's side in the
 // bucket: every key is recorded pending in the store before its object is
 // put (the store marks it referenced, released or withdrawn as shows and
 // episodes change), and Sweep deletes, one replica at a time, only what the

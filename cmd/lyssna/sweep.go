@@ -49,7 +49,7 @@ func runSweep(ctx context.Context, c *cli, args []string) error {
 	if rep.Reconciled {
 		fmt.Fprintf(c.stdout, "reconciled: listed %d objects, %d of them unknown to the database and now recorded\n", rep.Listed, rep.Adopted)
 	}
-	fmt.Fprintf(c.stdout, "deleted %d objects and %d temp files\n", len(rep.Deleted), rep.TempFiles)
+	fmt.Fprintf(c.stdout, "deleted %d objects and %d temp files, aborted %d incomplete uploads\n", len(rep.Deleted), rep.TempFiles, rep.Aborted)
 	states := make([]string, 0, len(rep.Kept))
 	for st := range rep.Kept {
 		states = append(states, st)

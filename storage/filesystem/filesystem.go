@@ -102,8 +102,9 @@ func (c *typeCache) forget(key string) {
 }
 
 var (
-	_ storage.Bucket = (*Bucket)(nil)
-	_ storage.Opener = (*Bucket)(nil)
+	_ storage.IncompleteAborter = (*Bucket)(nil)
+	_ storage.Bucket            = (*Bucket)(nil)
+	_ storage.Opener            = (*Bucket)(nil)
 )
 
 // New opens (creating it if needed) the directory root as a bucket.
@@ -137,15 +138,35 @@ func (b *Bucket) lock(key string) *sync.RWMutex {
 }
 
 func (b *Bucket) removeStaleTemps() {
+	b.AbortIncomplete(context.Background(), "", time.Now().Add(-staleTemp))
+}
+
+// AbortIncomplete removes the temp files of writes cut short (by a crash)
+// that have not been written to since before cutoff, whatever their key:
+// a temp file does not name it, so prefix is not looked at. A write under
+// way keeps its file's modification time fresh.
+func (b *Bucket) AbortIncomplete(ctx context.Context, prefix string, cutoff time.Time) (int, error) {
 	entries, err := fs.ReadDir(b.root.FS(), tmpDir)
 	if err != nil {
-		return
+		return 0, fmt.Errorf("filesystem: list temp files: %w", err)
 	}
+	n := 0
+	var errs []error
 	for _, e := range entries {
-		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleTemp {
-			b.root.Remove(path.Join(tmpDir, e.Name()))
+		if ctx.Err() != nil {
+			return n, ctx.Err()
 		}
+		fi, err := e.Info()
+		if err != nil || !fi.ModTime().Before(cutoff) {
+			continue
+		}
+		if err := b.root.Remove(path.Join(tmpDir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("filesystem: remove temp file: %w", err))
+			continue
+		}
+		n++
 	}
+	return n, errors.Join(errs...)
 }
 
 type meta struct {

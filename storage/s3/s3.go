@@ -71,8 +71,9 @@ type Bucket struct {
 }
 
 var (
-	_ storage.Bucket    = (*Bucket)(nil)
-	_ storage.URLSigner = (*Bucket)(nil)
+	_ storage.Bucket            = (*Bucket)(nil)
+	_ storage.URLSigner         = (*Bucket)(nil)
+	_ storage.IncompleteAborter = (*Bucket)(nil)
 )
 
 // New checks the options and sets up a client; it makes no request (use Ping).
@@ -343,6 +344,44 @@ func (b *Bucket) List(ctx context.Context, prefix string, fn func(storage.Object
 		}
 	}
 	return nil
+}
+
+// AbortIncomplete aborts the multipart uploads to keys under prefix
+// initiated before cutoff: a process killed mid-Put leaves one, invisible
+// but stored (and billed). A live Put's upload is younger than any cutoff
+// the sweep uses.
+func (b *Bucket) AbortIncomplete(ctx context.Context, prefix string, cutoff time.Time) (int, error) {
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(b.bucket), Prefix: aws.String(b.prefix + prefix)}
+	n := 0
+	for {
+		pctx, cancel := context.WithTimeout(ctx, b.timeout)
+		page, err := b.client.ListMultipartUploads(pctx, in)
+		cancel()
+		if err != nil {
+			if httpStatus(err) == 501 || errorCode(err) == "NotImplemented" {
+				return n, nil // a service without multipart listings
+			}
+			return n, b.mapErr("list incomplete uploads", prefix, err)
+		}
+		for _, u := range page.Uploads {
+			if u.Initiated == nil || !u.Initiated.Before(cutoff) {
+				continue
+			}
+			actx, cancel := context.WithTimeout(ctx, b.timeout)
+			_, err := b.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
+				Bucket: aws.String(b.bucket), Key: u.Key, UploadId: u.UploadId,
+			})
+			cancel()
+			if err != nil && httpStatus(err) != 404 { // already aborted or completed
+				return n, b.mapErr("abort incomplete upload", strings.TrimPrefix(aws.ToString(u.Key), b.prefix), err)
+			}
+			n++
+		}
+		if !aws.ToBool(page.IsTruncated) {
+			return n, nil
+		}
+		in.KeyMarker, in.UploadIdMarker = page.NextKeyMarker, page.NextUploadIdMarker
+	}
 }
 
 // Ping checks that the bucket exists and the credentials may use it.

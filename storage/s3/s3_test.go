@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -287,5 +288,43 @@ func TestRangeReadsOnlyRange(t *testing.T) {
 	got, _ := io.ReadAll(rc)
 	if string(got) != "ba" || info.Size != 1<<20 {
 		t.Errorf("GetRange(1, 2) = %q of %d, want \"ba\" of %d", got, info.Size, 1<<20)
+	}
+}
+
+// TestAbortIncomplete leaves multipart uploads in the bucket, as a process
+// killed mid-Put does, and aborts those under a prefix started before a
+// cutoff, and only those.
+func TestAbortIncomplete(t *testing.T) {
+	srv := testenv.S3(t)
+	name := srv.NewBucket(t)
+	o := options(srv, name)
+	o.Prefix = "media"
+	b := newBucket(t, o)
+	ctx := t.Context()
+	for _, key := range []string{"media/audio/1/a.mp3", "media/audio/2/b.mp3", "media/art/1/c.jpg", "elsewhere/audio/d.mp3"} {
+		if _, err := srv.Client().CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{Bucket: aws.String(name), Key: aws.String(key)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left := func() []string {
+		out, err := srv.Client().ListMultipartUploads(ctx, &awss3.ListMultipartUploadsInput{Bucket: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, u := range out.Uploads {
+			keys = append(keys, aws.ToString(u.Key))
+		}
+		slices.Sort(keys)
+		return keys
+	}
+	if n, err := b.AbortIncomplete(ctx, "audio/", time.Now().Add(-time.Hour)); err != nil || n != 0 {
+		t.Errorf("AbortIncomplete before the uploads began = %d, %v; want 0", n, err)
+	}
+	if n, err := b.AbortIncomplete(ctx, "audio/", time.Now().Add(time.Minute)); err != nil || n != 2 {
+		t.Errorf("AbortIncomplete = %d, %v; want 2", n, err)
+	}
+	if got, want := left(), []string{"elsewhere/audio/d.mp3", "media/art/1/c.jpg"}; !slices.Equal(got, want) {
+		t.Errorf("multipart uploads left: %q, want %q", got, want)
 	}
 }
