@@ -98,7 +98,8 @@ type Config struct {
 	MediaRetention time.Duration
 	// SweepReconcileInterval is how often the whole bucket is listed.
 	SweepReconcileInterval time.Duration
-	// CacheSize bounds the feed cache (built feeds and rendered notes), bytes.
+	// CacheSize bounds the page and feed caches (pages, built feeds and
+	// episodes' encoded feed items), bytes.
 	CacheSize int64
 	// PostgreSQL connection pool of one replica.
 	DBMaxOpenConns    int

@@ -352,7 +352,7 @@ func Settings() []Setting {
 		},
 		{
 			Name: "LYSSNA_CACHE_SIZE", Type: "size", Default: "256MiB",
-			Help: "Memory each replica keeps for rendered listener pages (a quarter), built feeds (the rest, three quarters of it) and rendered show notes (the rest, a quarter of it); the least recently used go first.",
+			Help: "Memory each replica keeps for rendered listener pages (a quarter), built feeds (half the rest) and episodes' encoded feed items (the other half); the least recently used go first.",
 			set: func(c *Config, v string) (err error) {
 				c.CacheSize, err = ParseSize(v)
 				if err == nil && c.CacheSize < 1<<20 {

@@ -40,8 +40,8 @@ type Options struct {
 	// MaxAge is the Cache-Control max-age of feed responses. Default 60 s.
 	MaxAge time.Duration
 	// MaxBytes bounds the memory the cache keeps: built feeds (identity and
-	// gzip) get three quarters, episodes' rendered show notes one quarter;
-	// the least recently used are dropped first. Default DefaultMaxBytes.
+	// gzip) get one half, episodes' encoded items (show notes included) the
+	// other; the least recently used are dropped first. Default DefaultMaxBytes.
 	// The feed being served is always kept, even when it alone is larger.
 	MaxBytes int64
 	// RefreshTimeout bounds one refresh's database calls. Default 30 s.
@@ -62,7 +62,7 @@ type Cache struct {
 	now    func() time.Time
 	opts   Options
 	flight singleflight.Group
-	html   *htmlCache // episodes' rendered show notes, kept between builds
+	items  *itemCache // episodes' encoded items, kept between builds
 
 	mu      sync.RWMutex
 	entries map[string]*entry // by show slug, and pageKey for a paged feed's later pages
@@ -84,7 +84,8 @@ type Stats struct {
 	Evictions int64 // feeds dropped to stay under the bound
 	Feeds     int   // feeds held now
 	Bytes     int64 // their size
-	// Notes* are the rendered show notes'.
+	// Notes* are the per-episode cache's: each episode's encoded item,
+	// show notes included (the names are older than the items in it).
 	NotesEntries   int
 	NotesBytes     int64
 	NotesEvictions int64
@@ -97,7 +98,7 @@ func (c *Cache) Stats() Stats {
 	c.mu.RLock()
 	n, b := len(c.entries), c.bytes
 	c.mu.RUnlock()
-	ne, nb, nev := c.html.stats()
+	ne, nb, nev := c.items.stats()
 	return Stats{
 		Served: c.hits.Load(), Builds: c.builds.Load(), Evictions: c.evictions.Load(),
 		Feeds: n, Bytes: b, NotesEntries: ne, NotesBytes: nb, NotesEvictions: nev, Outage: c.outage.Load(),
@@ -164,9 +165,11 @@ func NewCache(src Source, lb links.Builder, now func() time.Time, opts Options) 
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	notes := opts.MaxBytes / 4
-	return &Cache{src: src, lb: lb, now: now, opts: opts, html: newHTMLCache(notes),
-		entries: map[string]*entry{}, max: opts.MaxBytes - notes}
+	// A rebuild copies the items it finds here, so the items' share is
+	// about what the feeds' is: a feed is its items, plus its gzip form.
+	itemBytes := opts.MaxBytes / 2
+	return &Cache{src: src, lb: lb, now: now, opts: opts, items: newItemCache(itemBytes),
+		entries: map[string]*entry{}, max: opts.MaxBytes - itemBytes}
 }
 
 // Changed is Invalidate for a change the store announced: register it with
@@ -291,7 +294,7 @@ func (c *Cache) refresh(ctx context.Context, slug string, n int) (*entry, error)
 		case isNotFound(err):
 			// The show is gone, but another one may have its slug now:
 			// look the slug up below rather than answer 404 from memory.
-			c.html.forgetShow(old.showID)
+			c.items.forgetShow(old.showID)
 		case err != nil:
 			return nil, fmt.Errorf("feed: unable to check the version of %q: %w", slug, err)
 		case v == old.version:
@@ -306,7 +309,7 @@ func (c *Cache) refresh(ctx context.Context, slug string, n int) (*entry, error)
 	if isNotFound(err) {
 		c.store(key, nil)
 		if old != nil {
-			c.html.forgetShow(old.showID)
+			c.items.forgetShow(old.showID)
 		}
 		return nil, nil
 	}
@@ -420,7 +423,7 @@ func wrapUnlessNotFound(err error, format string, args ...any) error {
 // least a second, or the newest change build finds when that is later), so
 // every replica sends the same one for the same bytes.
 func (c *Cache) build(show *episodes.Show, eps []*episodes.Episode, now time.Time, pg page) (*built, error) {
-	body, modified, err := build(show, eps, c.lb, now, c.html, pg)
+	body, modified, err := build(show, eps, c.lb, now, c.items, pg)
 	if err != nil {
 		return nil, err
 	}

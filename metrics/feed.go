@@ -10,7 +10,7 @@ import (
 
 // WatchFeedCache exports the feed cache's counters, read from stats at each
 // scrape: hits, builds (the misses), evictions, feeds and bytes held, the
-// rendered notes' cache, and whether stale feeds are being served in a
+// per-episode cache of encoded items, and whether stale feeds are being served in a
 // database outage. Only the first cache given is watched.
 func (m *Metrics) WatchFeedCache(stats func() feed.Stats) {
 	m.register(newFeedCacheCollector(stats))
@@ -70,11 +70,11 @@ func newFeedCacheCollector(stats func() feed.Stats) funcCollector[feed.Stats] {
 			func(s feed.Stats) float64 { return float64(s.Feeds) }),
 		m("feed_cache_bytes", "Bytes of the feeds held in the cache.", prometheus.GaugeValue,
 			func(s feed.Stats) float64 { return float64(s.Bytes) }),
-		m("notes_cache_entries", "Rendered show notes held in the cache.", prometheus.GaugeValue,
+		m("notes_cache_entries", "Episodes' encoded feed items (show notes included) held in the cache.", prometheus.GaugeValue,
 			func(s feed.Stats) float64 { return float64(s.NotesEntries) }),
-		m("notes_cache_bytes", "Bytes of the rendered show notes held.", prometheus.GaugeValue,
+		m("notes_cache_bytes", "Bytes of the encoded feed items held.", prometheus.GaugeValue,
 			func(s feed.Stats) float64 { return float64(s.NotesBytes) }),
-		m("notes_cache_evictions_total", "Rendered show notes dropped to stay under the bound.", prometheus.CounterValue,
+		m("notes_cache_evictions_total", "Encoded feed items dropped to stay under the bound.", prometheus.CounterValue,
 			func(s feed.Stats) float64 { return float64(s.NotesEvictions) }),
 		m("feed_cache_outage", "1 while the database fails and stale feeds are served, else 0.", prometheus.GaugeValue,
 			func(s feed.Stats) float64 {

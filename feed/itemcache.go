@@ -18,26 +18,27 @@ type itemHTML struct {
 	description string // the same, cut to Apple's limit
 }
 
-// htmlCache keeps, between builds of a feed, each episode's item as it was
-// encoded and its rendered show notes, so that a rebuild after one change
-// copies the other items' bytes and encodes only the changed ones (Markdown
-// and sanitising, then encoding/xml, are most of a build's time; a rebuild
-// of 10,000 items otherwise makes hundreds of megabytes of garbage). An
-// entry is keyed by the episode's ID and holds two fingerprints: one of
-// everything the item reads (itemFingerprint: the episode's fields, the
-// show's part in itemShow, the URLs' base), one of what the notes read
-// (fingerprint). When the first differs the item is encoded again, with its
-// notes rendered again only when the second differs too; a clock that did
-// not move between two edits cannot leave an old item in the feed. Entries
-// of episodes that left their show's feed are dropped after its next build,
+// itemCache keeps each episode's item as it was encoded, between builds of
+// a feed, so that a rebuild after one change copies the other items' bytes
+// and renders and encodes only the changed ones (Markdown and sanitising,
+// then encoding/xml, are most of a build's time, and a rebuild of 10,000
+// items otherwise makes hundreds of megabytes of garbage). An entry is
+// keyed by the episode's ID and a fingerprint of everything its item reads
+// (itemFingerprint: the episode's fields, the show's part in itemShow, how
+// the URLs are made), so a change of any of it encodes the item again; a
+// clock that did not move between two edits cannot leave an old item in the
+// feed. The rendered notes are not kept beside the item: a change that
+// reaches every item (the show's language or artwork) renders them all
+// again, once, and the cache holds more episodes in its bound. Entries of
+// episodes that left their show's feed are dropped after its next build,
 // and the least recently used go first when the entries' bytes pass max.
 // It is safe for concurrent use.
-type htmlCache struct {
+type itemCache struct {
 	seed maphash.Seed
 	max  int64 // bytes
 
 	mu        sync.Mutex
-	entries   map[int64]*list.Element // by episode ID; values are *htmlEntry
+	entries   map[int64]*list.Element // by episode ID; values are *itemEntry
 	lru       list.List               // most recently used first
 	bytes     int64
 	evictions int64
@@ -45,58 +46,51 @@ type htmlCache struct {
 	builds    uint64 // numbers the builds, to find unused entries
 }
 
-// htmlEntry is one episode's. Only build and showID change once it is
-// stored (under the cache's lock); the rest may be read without it.
-type htmlEntry struct {
-	id      int64
-	showID  int64
-	sum     uint64 // fingerprint of the notes' inputs
-	html    itemHTML
-	itemSum uint64 // itemFingerprint of the item's inputs
-	item    []byte // the encoded item, as itemEncoder writes it
-	build   uint64 // the last build that used it
+// itemEntry is one episode's. Only build and showID change once it is
+// stored (under the cache's lock); sum and item may be read without it.
+type itemEntry struct {
+	id     int64
+	showID int64
+	sum    uint64 // itemFingerprint of the item's inputs
+	item   []byte // the encoded item, as itemEncoder writes it
+	build  uint64 // the last build that used it
 }
 
-// size is about what the entry holds in memory: its bytes, the entry and
-// its list element and map slot.
-func (e *htmlEntry) size() int64 {
-	n := len(e.html.content) + len(e.item)
-	if e.html.description != e.html.content {
-		n += len(e.html.description) // else the same string, held once
-	}
-	return int64(n) + 200
+// size is about what the entry holds in memory: the item's allocation
+// (bytes.Clone rounds its capacity up to it), the entry and its list
+// element and map slot.
+func (e *itemEntry) size() int64 { return int64(cap(e.item)) + 160 }
+
+func newItemCache(max int64) *itemCache {
+	return &itemCache{seed: maphash.MakeSeed(), max: max, entries: map[int64]*list.Element{}}
 }
 
-func newHTMLCache(max int64) *htmlCache {
-	return &htmlCache{seed: maphash.MakeSeed(), max: max, entries: map[int64]*list.Element{}}
-}
-
-// htmlBuild is one build's view of an htmlCache.
-type htmlBuild struct {
-	c      *htmlCache
+// itemBuild is one build's view of an itemCache.
+type itemBuild struct {
+	c      *itemCache
 	showID int64
 	n      uint64
 	ctx    uint64 // itemContext of the build
 }
 
 // start begins a build of the show's feed; show is itemShow's part of it.
-func (c *htmlCache) start(showID int64, show *episodes.Show, lb links.Builder) *htmlBuild {
+func (c *itemCache) start(showID int64, show *episodes.Show, lb links.Builder) *itemBuild {
+	ctx := c.itemContext(show, lb)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.builds++
-	return &htmlBuild{c: c, showID: showID, n: c.builds, ctx: c.itemContext(show, lb)}
+	return &itemBuild{c: c, showID: showID, n: c.builds, ctx: ctx}
 }
 
 // item returns the episode's encoded item: the cached one when its inputs
-// are unchanged, else one that e encodes now and the cache keeps.
-func (b *htmlBuild) item(e *itemEncoder, ep *episodes.Episode) ([]byte, error) {
+// are unchanged, else one that e renders and encodes now and the cache
+// keeps.
+func (b *itemBuild) item(e *itemEncoder, ep *episodes.Episode) ([]byte, error) {
 	c := b.c
 	sum := c.itemFingerprint(b.ctx, ep)
-	var old *htmlEntry
 	c.mu.Lock()
 	if el, ok := c.entries[ep.ID]; ok {
-		old = el.Value.(*htmlEntry)
-		if old.item != nil && old.itemSum == sum {
+		if old := el.Value.(*itemEntry); old.sum == sum {
 			old.build, old.showID = b.n, b.showID
 			c.lru.MoveToFront(el)
 			c.mu.Unlock()
@@ -106,18 +100,12 @@ func (b *htmlBuild) item(e *itemEncoder, ep *episodes.Episode) ([]byte, error) {
 	c.mu.Unlock()
 
 	page := e.page(ep)
-	notesSum := c.fingerprint(ep, page)
-	var h itemHTML
-	if old != nil && old.sum == notesSum {
-		h = old.html
-	} else {
-		var err error
-		if h, err = renderItemHTML(e.r, ep, page); err != nil {
-			return nil, err
-		}
+	notes, err := renderItemHTML(e.r, ep, page)
+	if err != nil {
+		return nil, err
 	}
 	e.buf.Reset()
-	x, err := e.encode(ep, page, h)
+	x, err := e.encode(ep, page, notes)
 	if err != nil {
 		return nil, err
 	}
@@ -125,11 +113,11 @@ func (b *htmlBuild) item(e *itemEncoder, ep *episodes.Episode) ([]byte, error) {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.encoded++
 	if el, ok := c.entries[ep.ID]; ok {
 		c.remove(el)
 	}
-	c.encoded++
-	ne := &htmlEntry{id: ep.ID, showID: b.showID, sum: notesSum, html: h, itemSum: sum, item: x, build: b.n}
+	ne := &itemEntry{id: ep.ID, showID: b.showID, sum: sum, item: x, build: b.n}
 	c.entries[ep.ID] = c.lru.PushFront(ne)
 	c.bytes += ne.size()
 	for c.bytes > c.max && c.lru.Len() > 1 {
@@ -140,38 +128,38 @@ func (b *htmlBuild) item(e *itemEncoder, ep *episodes.Episode) ([]byte, error) {
 }
 
 // remove drops an entry; c.mu is held.
-func (c *htmlCache) remove(el *list.Element) {
-	e := c.lru.Remove(el).(*htmlEntry)
+func (c *itemCache) remove(el *list.Element) {
+	e := c.lru.Remove(el).(*itemEntry)
 	delete(c.entries, e.id)
 	c.bytes -= e.size()
 }
 
 // finish drops the entries of the show's episodes this build did not use.
-func (b *htmlBuild) finish() {
+func (b *itemBuild) finish() {
 	c := b.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, el := range c.entries {
-		if e := el.Value.(*htmlEntry); e.showID == b.showID && e.build != b.n {
+		if e := el.Value.(*itemEntry); e.showID == b.showID && e.build != b.n {
 			c.remove(el)
 		}
 	}
 }
 
 // forgetShow drops the entries of a deleted show's episodes.
-func (c *htmlCache) forgetShow(showID int64) {
+func (c *itemCache) forgetShow(showID int64) {
 	c.start(showID, &episodes.Show{}, links.Builder{}).finish() // a build that used nothing
 }
 
 // stats returns the number of entries, their bytes and the evictions so far.
-func (c *htmlCache) stats() (int, int64, int64) {
+func (c *itemCache) stats() (int, int64, int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.entries), c.bytes, c.evictions
 }
 
 // len is the number of cached episodes, for tests.
-func (c *htmlCache) len() int {
+func (c *itemCache) len() int {
 	n, _, _ := c.stats()
 	return n
 }
@@ -182,12 +170,8 @@ func renderItemHTML(r *renderer, ep *episodes.Episode, pageURL string) (itemHTML
 		return itemHTML{}, err
 	}
 	// A description cut to Apple's limit still ends with the discussion and
-	// the episode page's links. Uncut, it is the content itself: one string.
-	content := body + tail
-	if len(content) <= maxDescription {
-		return itemHTML{content: content, description: content}, nil
-	}
-	return itemHTML{content: content, description: truncateHTML(body, maxDescription-len(tail)) + tail}, nil
+	// the episode page's links.
+	return itemHTML{content: body + tail, description: truncateHTML(body, maxDescription-len(tail)) + tail}, nil
 }
 
 // hashWriter writes values into a maphash.Hash, each string and list with
@@ -263,21 +247,6 @@ func (h *hashWriter) audio(a episodes.Audio) {
 	h.int(int64(a.Bitrate))
 }
 
-// fingerprint hashes every input of episodeHTML. Keep it in step with
-// episodeHTML and referenceHTML (TestHTMLFingerprintCoversReference checks
-// that Reference gained no field).
-func (c *htmlCache) fingerprint(ep *episodes.Episode, pageURL string) uint64 {
-	var h hashWriter
-	h.h.SetSeed(c.seed)
-	h.str(pageURL)
-	h.str(ep.DiscussionURL)
-	h.str(ep.Notes)
-	h.strs(ep.Takeaways)
-	h.strs(ep.StudyQuestions)
-	h.references(ep.References)
-	return h.sum()
-}
-
 func (h *hashWriter) references(refs []episodes.Reference) {
 	h.int(int64(len(refs)))
 	for _, ref := range refs {
@@ -292,7 +261,7 @@ func (h *hashWriter) references(refs []episodes.Reference) {
 // itemContext hashes what every item of a build reads besides its episode:
 // the show's part that itemShow keeps, and how lb makes the URLs an item
 // holds (its base URL, OP3). Keep it in step with itemShow.
-func (c *htmlCache) itemContext(show *episodes.Show, lb links.Builder) uint64 {
+func (c *itemCache) itemContext(show *episodes.Show, lb links.Builder) uint64 {
 	var h hashWriter
 	h.h.SetSeed(c.seed)
 	h.str(show.Slug)
@@ -305,11 +274,11 @@ func (c *htmlCache) itemContext(show *episodes.Show, lb links.Builder) uint64 {
 }
 
 // itemFingerprint hashes every input of an episode's item: the build's
-// itemContext and each field of the episode that buildItem, addItemTags
-// and episodeHTML read. TestItemCacheSeesEveryField changes every field of
+// itemContext and each field of the episode that buildItem, addItemTags,
+// episodeHTML and referenceHTML read. TestItemCacheSeesEveryField changes every field of
 // the episode and of the show, one at a time, and fails when a build through
 // the cache then differs from a fresh one: keep this in step with them.
-func (c *htmlCache) itemFingerprint(ctx uint64, ep *episodes.Episode) uint64 {
+func (c *itemCache) itemFingerprint(ctx uint64, ep *episodes.Episode) uint64 {
 	var h hashWriter
 	h.h.SetSeed(c.seed)
 	h.int(int64(ctx))
