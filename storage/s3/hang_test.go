@@ -169,3 +169,42 @@ func TestStalledServer(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// pausingReader gives first, waits for pause, then gives rest.
+type pausingReader struct {
+	first, rest io.Reader
+	pause       time.Duration
+	paused      bool
+}
+
+func (p *pausingReader) Read(b []byte) (int, error) {
+	n, err := p.first.Read(b)
+	if err != io.EOF {
+		return n, err
+	}
+	if !p.paused {
+		p.paused = true
+		time.Sleep(p.pause)
+	}
+	return p.rest.Read(b)
+}
+
+// TestSlowSourceIsNotAStall puts a stream whose source gives nothing for
+// longer than the timeout, as a client uploading slowly does while its bytes
+// stream into the bucket: the server is not stalled, so the Put succeeds.
+// (The source's own deadlines, such as the request body's idle time, bound it.)
+func TestSlowSourceIsNotAStall(t *testing.T) {
+	srv := testenv.S3(t)
+	o := options(srv, srv.NewBucket(t))
+	o.Timeout = 2 * time.Second
+	b := newBucket(t, o)
+	data := bytes.Repeat([]byte("lyssna "), 300_000) // 2.1 MB, one part: no request is open during the pause
+	r := &pausingReader{first: bytes.NewReader(data[:1<<20]), rest: bytes.NewReader(data[1<<20:]), pause: 5 * time.Second}
+	info, err := b.Put(t.Context(), "slow.bin", "application/octet-stream", r)
+	if err != nil {
+		t.Fatalf("Put from a slow source: %v", err)
+	}
+	if info.Size != int64(len(data)) {
+		t.Errorf("Put stored %d bytes, want %d", info.Size, len(data))
+	}
+}

@@ -51,7 +51,8 @@ type Options struct {
 	Concurrency int   // parts uploaded at once; 0: DefaultConcurrency
 	// Timeout bounds every call that is not a transfer (Stat, Delete, List
 	// pages, Ping), a response's headers, and how long a transfer may move
-	// no byte; 0: DefaultTimeout. A stalled server then fails the call
+	// no byte (for a Put, not counting the time its source takes to give
+	// them); 0: DefaultTimeout. A stalled server then fails the call
 	// instead of holding the request (and an upload is aborted).
 	Timeout time.Duration
 }
@@ -186,7 +187,7 @@ func (b *Bucket) Put(ctx context.Context, key, contentType string, r io.Reader) 
 	_, err := b.upload.UploadObject(wctx, &transfermanager.UploadObjectInput{
 		Bucket:      aws.String(b.bucket),
 		Key:         b.full(key),
-		Body:        stall.reader(storage.ContextReader(wctx, r)), // also hides any Seeker: the length is never needed
+		Body:        stall.sourceReader(storage.ContextReader(wctx, r)), // also hides any Seeker: the length is never needed
 		ContentType: aws.String(contentType),
 	})
 	err = stall.cause(err)
@@ -453,8 +454,12 @@ func (w *watchdog) stop() {
 	w.cancel(context.Canceled)
 }
 
-// reader kicks the watchdog on every read of r.
-func (w *watchdog) reader(r io.Reader) io.Reader { return &watchedReader{r: r, w: w} }
+// sourceReader kicks the watchdog on every read of r, a Put's source, and
+// holds the watch while a read waits for bytes: a source slow to give them
+// (a client uploading at its own pace, bounded by its own idle deadline) is
+// not the server stalling. A stalled server stops the reads, so the watch
+// runs and fires.
+func (w *watchdog) sourceReader(r io.Reader) io.Reader { return &watchedReader{r: r, w: w, hold: true} }
 
 // readCloser kicks the watchdog on every read of rc and stops it on Close.
 func (w *watchdog) readCloser(rc io.ReadCloser) io.ReadCloser {
@@ -462,11 +467,16 @@ func (w *watchdog) readCloser(rc io.ReadCloser) io.ReadCloser {
 }
 
 type watchedReader struct {
-	r io.Reader
-	w *watchdog
+	r    io.Reader
+	w    *watchdog
+	hold bool // stop the watch while a read waits
 }
 
 func (r *watchedReader) Read(p []byte) (int, error) {
+	if r.hold {
+		r.w.timer.Stop()
+		defer r.w.kick()
+	}
 	n, err := r.r.Read(p)
 	if n > 0 {
 		r.w.kick()
