@@ -285,7 +285,7 @@ func (im *Importer) run(ctx context.Context, job *Import) error {
 		guids[i] = src.Items[i].GUID
 	}
 	return im.runItems(ctx, job, show, src.Warnings, guids, func(ctx context.Context, show *episodes.Show, pos int) (int64, error) {
-		return im.importItem(ctx, show, &src.Items[pos])
+		return im.importItem(ctx, show, &src.Items[pos], func(msg string) error { return im.warn(ctx, job, msg) })
 	})
 }
 
@@ -405,7 +405,8 @@ func (im *Importer) runItems(ctx context.Context, job *Import, show *episodes.Sh
 				planned = append(planned, g)
 			}
 		}
-		if err := im.db.setWarnings(ctx, job.ID, append(job.Warnings, warnings...)); err != nil {
+		job.Warnings = append(job.Warnings, warnings...)
+		if err := im.db.setWarnings(ctx, job.ID, job.Warnings); err != nil {
 			return err
 		}
 		if err := im.db.plan(ctx, job.ID, positions, planned); err != nil {
@@ -460,6 +461,16 @@ func (im *Importer) runItems(ctx context.Context, job *Import, show *episodes.Sh
 	return im.db.finish(ctx, job.ID, StateDone, msg)
 }
 
+// warn adds msg to the import's warnings, once (an item tried again
+// would say it again).
+func (im *Importer) warn(ctx context.Context, job *Import, msg string) error {
+	if slices.Contains(job.Warnings, msg) {
+		return nil
+	}
+	job.Warnings = append(job.Warnings, msg)
+	return im.db.setWarnings(ctx, job.ID, job.Warnings)
+}
+
 // AuditImport is the audit trail's action for a finished import.
 const AuditImport = "show.import"
 
@@ -506,13 +517,20 @@ func itemMessage(err error) string {
 // pipeline (or no audio: a draft), then chapters, artwork and transcripts,
 // then its publication with the original date. Each step checks what is
 // there already, so an item cut off by a restart is finished, not doubled.
-func (im *Importer) importItem(ctx context.Context, show *episodes.Show, it *Item) (int64, error) {
+// What is left out of an item that comes across is told to warn.
+func (im *Importer) importItem(ctx context.Context, show *episodes.Show, it *Item, warn func(string) error) (int64, error) {
 	ep, err := im.Store.EpisodeByGUID(ctx, show.ID, it.GUID)
 	switch {
 	case errors.Is(err, episodes.ErrNotFound):
-		ep, err = im.createEpisode(ctx, show, it)
+		var left []string
+		ep, left, err = im.createEpisode(ctx, show, it)
 		if err != nil {
 			return 0, err
+		}
+		for _, msg := range left {
+			if err := warn(msg); err != nil {
+				return ep.ID, err
+			}
 		}
 	case err != nil:
 		return 0, err
@@ -557,8 +575,10 @@ func (im *Importer) importItem(ctx context.Context, show *episodes.Show, it *Ite
 
 // createEpisode fetches the enclosure (its own URL first, past any
 // measurement prefix, then the URL as published) and runs it through the
-// upload pipeline with the item's fields over the file's tags.
-func (im *Importer) createEpisode(ctx context.Context, show *episodes.Show, it *Item) (*episodes.Episode, error) {
+// upload pipeline with the item's fields over the file's tags. It says
+// what of the item it left out.
+func (im *Importer) createEpisode(ctx context.Context, show *episodes.Show, it *Item) (*episodes.Episode, []string, error) {
+	var left []string
 	patch := func(ep *episodes.Episode) error {
 		ep.GUID = it.GUID
 		if it.Title != "" {
@@ -571,9 +591,16 @@ func (im *Importer) createEpisode(ctx context.Context, show *episodes.Show, it *
 		if ep.Audio != nil && ep.Audio.DurationMS > 0 {
 			// The feed's duration may be wrong or missing: a soundbite
 			// must end within the audio as it is.
-			ep.Extras.Soundbites = slices.DeleteFunc(slices.Clone(ep.Extras.Soundbites), func(s episodes.Soundbite) bool {
-				return s.StartMS+s.DurationMS > ep.Audio.DurationMS
-			})
+			left = nil // a second attempt says it again
+			ep.Extras.Soundbites = nil
+			for _, sb := range it.Extras.Soundbites {
+				probe := episodes.EpisodeExtras{Soundbites: append(slices.Clone(ep.Extras.Soundbites), sb)}
+				if err := probe.Validate(ep.Audio.DurationMS); err != nil {
+					left = append(left, fmt.Sprintf("item %q: podcast:soundbite: %s; left out", it.GUID, itemMessage(err)))
+					continue
+				}
+				ep.Extras.Soundbites = probe.Soundbites
+			}
 		}
 		return nil
 	}
@@ -584,9 +611,9 @@ func (im *Importer) createEpisode(ctx context.Context, show *episodes.Show, it *
 			ep.Title = uploads.DefaultTitle
 		}
 		if err := im.Store.CreateEpisode(ctx, ep); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return ep, nil
+		return ep, nil, nil
 	}
 	var lastErr error
 	for _, u := range enclosureURLs(it.Enclosure.URL) {
@@ -606,9 +633,9 @@ func (im *Importer) createEpisode(ctx context.Context, show *episodes.Show, it *
 		}
 		ep, err := im.Uploads.Create(ctx, show, f, patch)
 		f.Close()
-		return ep, err
+		return ep, left, err
 	}
-	return nil, fmt.Errorf("the audio cannot be fetched from %s: %s", it.Enclosure.URL, itemMessage(lastErr))
+	return nil, nil, fmt.Errorf("the audio cannot be fetched from %s: %s", it.Enclosure.URL, itemMessage(lastErr))
 }
 
 func enclosureURLs(u string) []string {

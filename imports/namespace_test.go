@@ -143,6 +143,8 @@ func TestImportNamespaceTags(t *testing.T) {
 		`item "swe-eng-lesson-1": podcast:contentLink: content_links[1].href: "ftp://files.example.org/lesson-1"`,
 		`item "swe-eng-lesson-2": podcast:license: license.identifier: "Not-A-License" is not an SPDX license identifier`,
 		`item "swe-eng-lesson-2": podcast:soundbite: startTime "soon"`,
+		// The feed gives lesson 2 no duration: its audio's 2 s decide.
+		`item "swe-eng-lesson-2": podcast:soundbite: soundbites[0].duration_ms: the soundbite ends at 5200 ms, after the audio's end`,
 	} {
 		if !strings.Contains(strings.Join(got.Warnings, "\n"), want) {
 			t.Errorf("no warning says %s; warnings:\n%s", want, strings.Join(got.Warnings, "\n"))
@@ -163,8 +165,7 @@ func TestImportNamespaceTags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The 5 s soundbite passed the feed's check (it gives no duration) but
-	// not the audio's 2 s.
+	// The 5 s soundbite passed the feed's check but not the audio's.
 	if len(ep2.Extras.Soundbites) != 1 || ep2.Extras.Soundbites[0].Title != "Numbers" || ep2.Extras.License.Identifier != "" {
 		t.Errorf("lesson 2 tags = %+v", ep2.Extras)
 	}
