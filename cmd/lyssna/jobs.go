@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/lyssna/lyssna/config"
 	"github.com/lyssna/lyssna/episodes"
@@ -34,8 +33,16 @@ func newNotifier(cfg *config.Config, store *episodes.Store, q *jobs.Queue, lb li
 		s.PubNotifyURL = cfg.PubNotifyURL
 	}
 	n, err := notify.New(notify.Deps{Store: store, Jobs: q, FeedURL: lb.Feed, Settings: s,
+		// The digest is taken at the database's clock, the one the
+		// notifier promotes scheduled episodes by, so a replica whose own
+		// clock lags does not digest a feed without the episode it just
+		// promoted (and record that as the announced state).
 		Feed: func(ctx context.Context, slug string) (notify.FeedState, error) {
-			c, err := feed.PublicContent(ctx, store, lb, slug, time.Now())
+			now, err := q.Now(ctx)
+			if err != nil {
+				return notify.FeedState{}, err
+			}
+			c, err := feed.PublicContent(ctx, store, lb, slug, now)
 			return notify.FeedState(c), err
 		},
 		UserAgent: "Lyssna/" + version, Logger: logger})
