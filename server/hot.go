@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"path"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -71,29 +70,28 @@ func hotRoute(p string, reserved map[string]bool) string {
 	if reserved == nil || len(p) < 3 || p[0] != '/' {
 		return ""
 	}
+	// With every segment non-empty, p is clean (as mux's cleanPath, which
+	// is path.Clean keeping a trailing slash, has it) unless a segment is
+	// "." or "..".
 	show, rest, ok := strings.Cut(p[1:], "/")
-	if !ok || show == "" || reserved[show] {
+	if !ok || show == "" || dots(show) || reserved[show] {
 		return ""
 	}
-	var route string
 	switch {
 	case rest == "":
-		route = showPageRoute
+		return showPageRoute
 	case rest == "feed.xml":
-		route = feedRoute
-	default:
-		episode, tail, ok := strings.Cut(rest, "/")
-		if !ok || episode == "" || tail != "" {
-			return ""
-		}
-		route = episodePageRoute
+		return feedRoute
 	}
-	// mux's cleanPath: path.Clean, with a trailing slash kept.
-	if trimmed := strings.TrimSuffix(p, "/"); path.Clean(p) != trimmed {
+	episode, tail, ok := strings.Cut(rest, "/")
+	if !ok || episode == "" || dots(episode) || tail != "" {
 		return ""
 	}
-	return route
+	return episodePageRoute
 }
+
+// dots reports whether a path segment is "." or "..".
+func dots(seg string) bool { return seg == "." || seg == ".." }
 
 // literalFirstSegments are the first path segments that routes of the table
 // spell out ("api" of /api/v1/me, "media" of /media/{key:.+}); nil, which
