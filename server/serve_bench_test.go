@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -83,9 +84,12 @@ func newBenchSite(b *testing.B) benchSite {
 // table, feed and page caches) through a real loopback connection of
 // net/http's server, as wrk asks for it in bench/run.sh: a keep-alive
 // connection, one request at a time. The client reads the answers without
-// allocating, so allocs/op and B/op are the server's, and independent of the
-// machine's load; "bare" is a net/http handler that only copies prepared
-// headers and writes the same bytes (bench/cmd/bareserve), the floor.
+// allocating, so allocs/op and B/op are the server's and independent of the
+// machine's load; cpu-ns/op is the process's CPU time (server and client)
+// per request, less sensitive to the load than ns/op, which is wall time.
+// "bare" is a net/http handler that only copies prepared headers and writes
+// the same bytes (bench/cmd/bareserve), the floor; "bare-...-all-headers"
+// the same with every header Lyssna's answer has.
 func BenchmarkServeCached(b *testing.B) {
 	site := newBenchSite(b)
 	site.deps.Metrics = metrics.New(prometheus.NewRegistry())
@@ -105,10 +109,16 @@ func BenchmarkServeCached(b *testing.B) {
 	}
 	feedHeader, feedBody := answer(feedPath)
 	pageHeader, pageBody := answer(pagePath)
-	bare := func(hdr http.Header, body []byte) http.Handler {
+	// bare answers with bareserve's headers, or with all of Lyssna's
+	// (CORS, Last-Modified, X-Request-Id...): what the extra headers cost
+	// net/http itself, apart from Lyssna's code.
+	bare := func(hdr http.Header, body []byte, all bool) http.Handler {
 		keep := http.Header{}
 		for _, k := range []string{"Content-Type", "Etag", "Cache-Control", "Content-Length", "Vary", "Content-Encoding"} {
 			keep[k] = hdr[k]
+		}
+		if all {
+			keep = hdr.Clone()
 		}
 		etag := hdr.Get("Etag")
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -134,8 +144,10 @@ func BenchmarkServeCached(b *testing.B) {
 		{"feed-304", lyssna, feedPath, feedHeader.Get("Etag"), http.StatusNotModified},
 		{"page-gzip", lyssna, pagePath, "", http.StatusOK},
 		{"page-304", lyssna, pagePath, pageHeader.Get("Etag"), http.StatusNotModified},
-		{"bare-feed-gzip", bare(feedHeader, feedBody), feedPath, "", http.StatusOK},
-		{"bare-page-gzip", bare(pageHeader, pageBody), pagePath, "", http.StatusOK},
+		{"bare-feed-gzip", bare(feedHeader, feedBody, false), feedPath, "", http.StatusOK},
+		{"bare-page-gzip", bare(pageHeader, pageBody, false), pagePath, "", http.StatusOK},
+		{"bare-feed-gzip-all-headers", bare(feedHeader, feedBody, true), feedPath, "", http.StatusOK},
+		{"bare-page-gzip-all-headers", bare(pageHeader, pageBody, true), pagePath, "", http.StatusOK},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			srv := httptest.NewServer(tc.handler)
@@ -152,6 +164,7 @@ func BenchmarkServeCached(b *testing.B) {
 			raw := []byte(req + "\r\n")
 			br := bufio.NewReaderSize(conn, 64<<10)
 			b.ReportAllocs()
+			cpu0 := processCPU(b)
 			for b.Loop() {
 				if _, err := conn.Write(raw); err != nil {
 					b.Fatal(err)
@@ -160,8 +173,20 @@ func BenchmarkServeCached(b *testing.B) {
 					b.Fatalf("status %d, want %d (%v)", status, tc.want, err)
 				}
 			}
+			b.ReportMetric(float64(processCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
 		})
 	}
+}
+
+// processCPU is the user and system CPU time this process has used: the
+// server's and the client's, less sensitive to other work on the machine
+// than ns/op, which is wall time.
+func processCPU(b *testing.B) time.Duration {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
 
 // readAnswer reads one HTTP/1.1 answer from br and discards its body (sent
