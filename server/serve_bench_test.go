@@ -12,13 +12,13 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/metrics"
 	"github.com/lyssna/lyssna/storage"
@@ -164,7 +164,7 @@ func BenchmarkServeCached(b *testing.B) {
 			raw := []byte(req + "\r\n")
 			br := bufio.NewReaderSize(conn, 64<<10)
 			b.ReportAllocs()
-			cpu0 := processCPU(b)
+			cpu0 := testenv.ProcessCPU(b)
 			for b.Loop() {
 				if _, err := conn.Write(raw); err != nil {
 					b.Fatal(err)
@@ -173,20 +173,9 @@ func BenchmarkServeCached(b *testing.B) {
 					b.Fatalf("status %d, want %d (%v)", status, tc.want, err)
 				}
 			}
-			b.ReportMetric(float64(processCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(testenv.ProcessCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
 		})
 	}
-}
-
-// processCPU is the user and system CPU time this process has used: the
-// server's and the client's, less sensitive to other work on the machine
-// than ns/op, which is wall time.
-func processCPU(b *testing.B) time.Duration {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
 
 // readAnswer reads one HTTP/1.1 answer from br and discards its body (sent
