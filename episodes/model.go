@@ -76,14 +76,19 @@ type Show struct {
 	Link        string // website; empty means the show page
 	Copyright   string
 	ImageKey    string // artwork object key in the bucket; empty until uploaded
-	GUID        string // podcast:guid, set once at creation
-	Locked      bool
-	Funding     []Funding
-	Medium      string // "podcast" by default, or "course"
-	Hosts       []Person
-	Complete    bool
-	Block       bool
-	NewFeedURL  string // set when the show has moved away
+	// ImageWidth and ImageHeight are the pixel size of ImageKey's picture,
+	// 0 when not known (artwork stored before they were kept).
+	ImageWidth, ImageHeight int
+	// ImageRenditions are smaller copies of the artwork (see Rendition).
+	ImageRenditions []Rendition
+	GUID            string // podcast:guid, set once at creation
+	Locked          bool
+	Funding         []Funding
+	Medium          string // "podcast" by default, or "course"
+	Hosts           []Person
+	Complete        bool
+	Block           bool
+	NewFeedURL      string // set when the show has moved away
 	// Visibility is VisibilityPublic (the default), VisibilityUnlisted or
 	// VisibilityPrivate.
 	Visibility string
@@ -165,8 +170,11 @@ type Episode struct {
 	// ImageWidth and ImageHeight are the pixel size of ImageKey's picture,
 	// 0 when not known.
 	ImageWidth, ImageHeight int
-	Chapters                []Chapter
-	Status                  string
+	// ImageRenditions are smaller copies of ImageKey's picture (see
+	// Rendition).
+	ImageRenditions []Rendition
+	Chapters        []Chapter
+	Status          string
 	// Visibility is VisibilityPublic (the default), VisibilityUnlisted or
 	// VisibilityPrivate; the show's, when stricter, wins
 	// (EffectiveVisibility).

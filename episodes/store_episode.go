@@ -34,10 +34,12 @@ const maxSlugAttempts = 20
 
 const episodeColumns = `id, show_id, slug, guid, title, notes, season, number, type, explicit,
 	audio_key, audio_size, audio_type, audio_duration_ms, audio_sha256, audio_bitrate, image_key,
-	status, publish_at, published_at, discussion_url, created_at, updated_at, sort_at, image_width, image_height, namespace, visibility`
+	status, publish_at, published_at, discussion_url, created_at, updated_at, sort_at, image_width, image_height, namespace, visibility,
+	image_renditions`
 
 func setEpisodeDefaults(e *Episode) {
 	normalizeLicense(&e.Extras.License)
+	e.ImageRenditions = currentRenditions(e.ImageKey, e.ImageRenditions)
 	if e.Type == "" {
 		e.Type = EpisodeFull
 	}
@@ -194,7 +196,11 @@ func (s *Store) writeMaterials(ctx context.Context, tx *txn, e *Episode) error {
 	if err != nil {
 		return fmt.Errorf("episodes: encode the namespace tags: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE episodes SET namespace = $1 WHERE id = $2`, string(extras), e.ID); err != nil {
+	renditions, err := encodeRenditions(e.ImageRenditions)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE episodes SET namespace = $1, image_renditions = $2 WHERE id = $3`, string(extras), renditions, e.ID); err != nil {
 		return fmt.Errorf("episodes: write the namespace tags of episode %d: %w", e.ID, err)
 	}
 	for _, table := range []string{"episode_takeaways", "episode_study_questions", "episode_references",
@@ -456,12 +462,16 @@ func (s *Store) scanEpisode(r rowScanner) (*Episode, error) {
 	var a Audio
 	var audioKey sql.NullString
 	var publishAt, publishedAt, created, updated, sorted dbTime
-	var extras string
+	var extras, renditions string
 	err := r.Scan(&e.ID, &e.ShowID, &e.Slug, &e.GUID, &e.Title, &e.Notes, &e.Season, &e.Number, &e.Type, &e.Explicit,
 		&audioKey, &a.Size, &a.ContentType, &a.DurationMS, &a.SHA256, &a.Bitrate, &e.ImageKey,
-		&e.Status, &publishAt, &publishedAt, &e.DiscussionURL, &created, &updated, &sorted, &e.ImageWidth, &e.ImageHeight, &extras, &e.Visibility)
+		&e.Status, &publishAt, &publishedAt, &e.DiscussionURL, &created, &updated, &sorted, &e.ImageWidth, &e.ImageHeight, &extras, &e.Visibility,
+		&renditions)
 	if err != nil {
 		return nil, err
+	}
+	if e.ImageRenditions, err = decodeRenditions(renditions); err != nil {
+		return nil, fmt.Errorf("decode episode %d: %w", e.ID, err)
 	}
 	if err := json.Unmarshal([]byte(extras), &e.Extras); err != nil {
 		return nil, fmt.Errorf("decode the namespace tags of episode %d: %w", e.ID, err)
@@ -636,6 +646,9 @@ func (s *Store) UpdateEpisode(ctx context.Context, e *Episode) error {
 		}
 		if e.ImageKey == old.ImageKey && e.ImageWidth == 0 && e.ImageHeight == 0 {
 			e.ImageWidth, e.ImageHeight = old.ImageWidth, old.ImageHeight // the same picture keeps its size
+		}
+		if e.ImageKey == old.ImageKey && e.ImageRenditions == nil {
+			e.ImageRenditions = old.ImageRenditions // and its renditions
 		}
 		if e.Slug != old.Slug && old.PublishedAt != nil {
 			return &Error{Field: "slug", Message: fmt.Sprintf("cannot change once the episode has been published; it stays %q", old.Slug)}

@@ -305,9 +305,7 @@ func mediaKeys(e *Episode) []mediaSlot {
 	if e.Audio != nil && e.Audio.Key != "" {
 		keys = append(keys, mediaSlot{"audio", e.Audio.Key})
 	}
-	if e.ImageKey != "" {
-		keys = append(keys, mediaSlot{"image", e.ImageKey})
-	}
+	keys = append(keys, imageSlots(e.ImageKey, e.ImageRenditions)...)
 	for _, t := range e.Transcripts {
 		if t.Key != "" {
 			keys = append(keys, mediaSlot{"transcript:" + strings.ToLower(t.Language), t.Key})
@@ -323,9 +321,17 @@ func mediaKeys(e *Episode) []mediaSlot {
 
 // storedMediaKeys lists the objects the stored episode points at, inside tx.
 func (s *Store) storedMediaKeys(ctx context.Context, tx *txn, id int64) ([]mediaSlot, error) {
-	var keys []mediaSlot
+	var image, renditions string
+	err := tx.QueryRowContext(ctx, `SELECT image_key, image_renditions FROM episodes WHERE id = $1`, id).Scan(&image, &renditions)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("episodes: media of episode %d: %w", id, err)
+	}
+	rs, err := decodeRenditions(renditions)
+	if err != nil {
+		return nil, err
+	}
+	keys := imageSlots(image, rs)
 	rows, err := tx.QueryContext(ctx, `SELECT 'audio', audio_key FROM episodes WHERE id = $1 AND audio_key IS NOT NULL AND audio_key <> ''
-		UNION ALL SELECT 'image', image_key FROM episodes WHERE id = $1 AND image_key <> ''
 		UNION ALL SELECT 'transcript:' || LOWER(language), object_key FROM episode_transcripts WHERE episode_id = $1
 		UNION ALL SELECT 'alternate:' || object_key, object_key FROM episode_alternates WHERE episode_id = $1`, id)
 	if err != nil {
@@ -340,14 +346,6 @@ func (s *Store) storedMediaKeys(ctx context.Context, tx *txn, id int64) ([]media
 		keys = append(keys, m)
 	}
 	return keys, rows.Err()
-}
-
-// showImage is a show's artwork as a slot list.
-func showImage(key string) []mediaSlot {
-	if key == "" {
-		return nil
-	}
-	return []mediaSlot{{"image", key}}
 }
 
 // moveMedia records, inside the transaction that changes what a show or
@@ -411,6 +409,16 @@ func objectReferenced(ctx context.Context, q querier, key string) (bool, error) 
 		(SELECT COUNT(*) FROM episode_alternates WHERE object_key = $1)`, key).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("episodes: object references: %w", err)
+	}
+	// A rendition is referenced while a show or an episode has its picture
+	// and lists it.
+	if src, ok := renditionSource(key); ok && n == 0 {
+		err := q.QueryRowContext(ctx, `SELECT
+			(SELECT COUNT(*) FROM shows WHERE image_key = $1 AND image_renditions LIKE $2) +
+			(SELECT COUNT(*) FROM episodes WHERE image_key = $1 AND image_renditions LIKE $2)`, src, `%"`+key+`"%`).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("episodes: rendition references: %w", err)
+		}
 	}
 	return n > 0 && key != "", nil
 }

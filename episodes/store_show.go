@@ -14,10 +14,12 @@ const showColumns = `id, slug, guid, title, description, author, owner_name, own
 	feed_limit, namespace, COALESCE(network_id, 0),
 	COALESCE((SELECT n.slug FROM networks n WHERE n.id = shows.network_id), ''),
 	COALESCE((SELECT n.guid FROM networks n WHERE n.id = shows.network_id), ''),
-	COALESCE((SELECT n.title FROM networks n WHERE n.id = shows.network_id), ''), visibility`
+	COALESCE((SELECT n.title FROM networks n WHERE n.id = shows.network_id), ''), visibility,
+	image_width, image_height, image_renditions`
 
 func setShowDefaults(sh *Show) {
 	normalizeLicense(&sh.Extras.License)
+	sh.ImageRenditions = currentRenditions(sh.ImageKey, sh.ImageRenditions)
 	if sh.Type == "" {
 		sh.Type = TypeEpisodic
 	}
@@ -48,7 +50,7 @@ func setPeopleDefaults(people []Person, role string) {
 }
 
 // showJSON holds the show's list fields encoded for their JSON columns.
-type showJSON struct{ categories, funding, hosts, directories, namespace string }
+type showJSON struct{ categories, funding, hosts, directories, namespace, renditions string }
 
 func encodeShowJSON(sh *Show) (showJSON, error) {
 	var out showJSON
@@ -112,7 +114,7 @@ func (s *Store) CreateShow(ctx context.Context, sh *Show) error {
 		if err := s.Audit(ctx, tx, id, AuditShowCreate, sh.Slug, nil); err != nil {
 			return err
 		}
-		return s.moveMedia(ctx, tx, id, nil, showImage(sh.ImageKey), true)
+		return s.moveMedia(ctx, tx, id, nil, imageSlots(sh.ImageKey, sh.ImageRenditions), true)
 	})
 	if err != nil {
 		if _, ok := uniqueViolation(err); !ok {
@@ -187,9 +189,13 @@ func scanShow(r rowScanner) (*Show, error) {
 		&sh.Language, &js.categories, &sh.Explicit, &sh.Type, &sh.Link, &sh.Copyright, &sh.ImageKey, &sh.Locked,
 		&js.funding, &sh.Medium, &js.hosts, &sh.Complete, &sh.Block, &sh.NewFeedURL, &js.directories,
 		&created, &updated, &sh.Version, &changed, &sh.TimeZone,
-		&sh.FeedLimit, &js.namespace, &net.ID, &net.Slug, &net.GUID, &net.Title, &sh.Visibility)
+		&sh.FeedLimit, &js.namespace, &net.ID, &net.Slug, &net.GUID, &net.Title, &sh.Visibility,
+		&sh.ImageWidth, &sh.ImageHeight, &js.renditions)
 	if err != nil {
 		return nil, err
+	}
+	if sh.ImageRenditions, err = decodeRenditions(js.renditions); err != nil {
+		return nil, fmt.Errorf("decode show %d: %w", sh.ID, err)
 	}
 	if net.ID != 0 {
 		sh.Network = &net
@@ -224,6 +230,7 @@ func (s *Store) UpdateShow(ctx context.Context, sh *Show) error {
 		return invalid("guid", "cannot change once the show exists; it stays %q", old.GUID)
 	}
 	sh.GUID = old.GUID
+	keepImageSize(sh, old)
 	if err := sh.Validate(); err != nil {
 		return err
 	}
@@ -258,7 +265,7 @@ func (s *Store) UpdateShow(ctx context.Context, sh *Show) error {
 		if err := s.Audit(ctx, tx, sh.ID, AuditShowUpdate, sh.Slug, map[string]any{"changed": changedFields(old, sh)}); err != nil {
 			return err
 		}
-		return s.moveMedia(ctx, tx, sh.ID, showImage(old.ImageKey), showImage(sh.ImageKey), true)
+		return s.moveMedia(ctx, tx, sh.ID, imageSlots(old.ImageKey, old.ImageRenditions), imageSlots(sh.ImageKey, sh.ImageRenditions), true)
 	})
 	if err != nil {
 		return err
@@ -324,9 +331,30 @@ func (s *Store) ObjectReferenced(ctx context.Context, key string) (bool, error) 
 // writeShowExtras stores the show's feed limit and namespace tags, inside tx
 // (a statement of its own, after the show's row is written).
 func writeShowExtras(ctx context.Context, tx *txn, id int64, sh *Show, js showJSON) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE shows SET feed_limit = $1, namespace = $2 WHERE id = $3`,
-		sh.FeedLimit, js.namespace, id); err != nil {
+	renditions, err := encodeRenditions(sh.ImageRenditions)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE shows SET feed_limit = $1, namespace = $2, image_width = $3, image_height = $4,
+		image_renditions = $5 WHERE id = $6`,
+		sh.FeedLimit, js.namespace, sh.ImageWidth, sh.ImageHeight, renditions, id); err != nil {
 		return fmt.Errorf("episodes: write the namespace tags of show %d: %w", id, err)
 	}
 	return nil
+}
+
+// keepImageSize keeps the stored size and renditions of the show's artwork
+// when sh names the same picture without them (a caller that did not load
+// them), and drops those that are not of sh's picture.
+func keepImageSize(sh, old *Show) {
+	if sh.ImageKey == old.ImageKey && sh.ImageWidth == 0 && sh.ImageHeight == 0 {
+		sh.ImageWidth, sh.ImageHeight = old.ImageWidth, old.ImageHeight
+	}
+	if sh.ImageKey == old.ImageKey && sh.ImageRenditions == nil {
+		sh.ImageRenditions = old.ImageRenditions
+	}
+	sh.ImageRenditions = currentRenditions(sh.ImageKey, sh.ImageRenditions)
+	if sh.ImageKey == "" {
+		sh.ImageWidth, sh.ImageHeight = 0, 0
+	}
 }
