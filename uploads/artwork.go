@@ -76,15 +76,17 @@ func (in *Ingester) PutShowArtwork(ctx context.Context, show *episodes.Show, r i
 	}
 	key := prefix + randomSuffix() + art.ext
 	next := *show
-	next.ImageKey = key
+	next.ImageKey, next.ImageWidth, next.ImageHeight, next.ImageRenditions = key, art.px, art.px, nil
 	if err := next.Validate(); err != nil {
 		return nil, err
 	}
-	if err := in.putNew(ctx, show.ID, key, art.contentType, bytes.NewReader(art.data)); err != nil {
+	put, err := in.putArtwork(ctx, show.ID, key, art)
+	if err != nil {
 		return nil, err
 	}
+	next.ImageRenditions = art.renditions
 	if err := in.Store.UpdateShow(ctx, &next); err != nil {
-		in.deleteObjects(ctx, []string{key})
+		in.deleteObjects(ctx, put)
 		return nil, fmt.Errorf("uploads: store show artwork: %w", err)
 	}
 	return &next, nil
@@ -116,15 +118,17 @@ func (in *Ingester) PutEpisodeArtwork(ctx context.Context, show *episodes.Show, 
 	}
 	key := prefix + randomSuffix() + art.ext
 	next := *ep
-	next.ImageKey, next.ImageWidth, next.ImageHeight = key, art.px, art.px
+	next.ImageKey, next.ImageWidth, next.ImageHeight, next.ImageRenditions = key, art.px, art.px, nil
 	if err := next.Validate(); err != nil {
 		return nil, err
 	}
-	if err := in.putNew(ctx, ep.ShowID, key, art.contentType, bytes.NewReader(art.data)); err != nil {
+	put, err := in.putArtwork(ctx, ep.ShowID, key, art)
+	if err != nil {
 		return nil, err
 	}
+	next.ImageRenditions = art.renditions
 	if err := in.Store.UpdateEpisode(ctx, &next); err != nil {
-		in.deleteObjects(ctx, []string{key})
+		in.deleteObjects(ctx, put)
 		return nil, fmt.Errorf("uploads: store episode artwork: %w", err)
 	}
 	return &next, nil
@@ -167,6 +171,24 @@ type artwork struct {
 	contentType string // image/jpeg or image/png
 	ext         string // .jpg or .png
 	px          int    // width and height
+	img         image.Image
+	renditions  []episodes.Rendition // set by putArtwork
+}
+
+// putArtwork puts the picture under key and its renditions (see
+// RenditionWidths) under theirs, all pending until the show or episode is
+// saved, and returns the keys put; on failure it deletes what it put.
+func (in *Ingester) putArtwork(ctx context.Context, showID int64, key string, art *artwork) ([]string, error) {
+	if err := in.putNew(ctx, showID, key, art.contentType, bytes.NewReader(art.data)); err != nil {
+		return nil, err
+	}
+	rs, put, err := in.putRenditions(ctx, showID, key, art.contentType, art.data, art.img)
+	if err != nil {
+		in.deleteObjects(ctx, []string{key})
+		return nil, err
+	}
+	art.renditions = rs
+	return append([]string{key}, put...), nil
 }
 
 // prefix is the key of the picture's objects up to the random suffix.
@@ -261,8 +283,11 @@ func checkArtwork(data []byte) (*artwork, error) {
 	// The header alone proves little: a picture cut short or corrupt after
 	// it would break in every app. Decode it whole (at most 3000 × 3000 px,
 	// checked above) before accepting it.
-	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
+	// The decoded picture is kept for its renditions.
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
 		return nil, artworkError(episodes.Malformed, "The picture is damaged or cut short (%v). Export it again as JPEG or PNG.", err)
 	}
+	art.img = img
 	return art, nil
 }

@@ -75,10 +75,11 @@ func (in *Ingester) Create(ctx context.Context, show *episodes.Show, f *File, pa
 	if err := ep.Validate(); err != nil {
 		return nil, err
 	}
-	put, err := in.putObjects(ctx, show.ID, f, ep.ImageKey, info.Picture)
+	put, renditions, err := in.putObjects(ctx, show.ID, f, ep.ImageKey, info.Picture)
 	if err != nil {
 		return nil, err
 	}
+	ep.ImageRenditions = renditions
 	if err := in.checkDuplicate(ctx, show, f, nil); err != nil {
 		in.deleteObjects(ctx, put)
 		return nil, err
@@ -133,9 +134,12 @@ func (in *Ingester) Replace(ctx context.Context, show *episodes.Show, ep *episod
 	if pic != nil {
 		artKey = next.ImageKey
 	}
-	put, err := in.putObjects(ctx, show.ID, f, artKey, pic)
+	put, renditions, err := in.putObjects(ctx, show.ID, f, artKey, pic)
 	if err != nil {
 		return nil, err
+	}
+	if pic != nil {
+		next.ImageRenditions = renditions
 	}
 	if err := in.Store.UpdateEpisode(ctx, &next); err != nil {
 		in.deleteObjects(ctx, put)
@@ -218,21 +222,29 @@ func artKey(show *episodes.Show, pic *probe.Picture) string {
 }
 
 // putObjects commits the audio streamed while f was spooled and, when
-// artKey is set, puts the picture; on failure it deletes what it put. It
-// returns the keys put.
-func (in *Ingester) putObjects(ctx context.Context, showID int64, f *File, artKey string, pic *probe.Picture) ([]string, error) {
+// artKey is set, puts the picture and its renditions (a picture too large
+// for them is kept without); on failure it deletes what it put. It returns
+// the keys put and the renditions.
+func (in *Ingester) putObjects(ctx context.Context, showID int64, f *File, artKey string, pic *probe.Picture) ([]string, []episodes.Rendition, error) {
 	if err := f.commit(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	put := []string{f.Key}
+	var renditions []episodes.Rendition
 	if artKey != "" && pic != nil {
 		if err := in.putNew(ctx, showID, artKey, pic.MIME, bytes.NewReader(pic.Data)); err != nil {
 			in.deleteObjects(ctx, put)
-			return nil, err
+			return nil, nil, err
 		}
 		put = append(put, artKey)
+		rs, keys, err := in.putRenditions(ctx, showID, artKey, pic.MIME, pic.Data, nil)
+		if err != nil {
+			in.deleteObjects(ctx, put)
+			return nil, nil, err
+		}
+		put, renditions = append(put, keys...), rs
 	}
-	return put, nil
+	return put, renditions, nil
 }
 
 // putNew puts r under a new key for the show (reserve, then Put).
