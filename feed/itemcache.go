@@ -297,6 +297,12 @@ func (c *itemCache) itemFingerprint(ctx uint64, ep *episodes.Episode) uint64 {
 	h.str(ep.ImageKey)
 	h.int(int64(ep.ImageWidth))
 	h.int(int64(ep.ImageHeight))
+	h.int(int64(len(ep.ImageRenditions)))
+	for _, r := range ep.ImageRenditions {
+		h.str(r.Key)
+		h.int(int64(r.Width))
+		h.int(int64(r.Height))
+	}
 	h.bool(len(ep.Chapters) > 0) // the item links the chapters file, served apart
 	h.time(ep.PublishAt)
 	h.strs(ep.Takeaways)

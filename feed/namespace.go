@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +79,52 @@ type image struct {
 	AspectRatio string `xml:"aspect-ratio,attr,omitempty"`
 	Width       int    `xml:"width,attr,omitempty"`
 	Height      int    `xml:"height,attr,omitempty"`
+	Type        string `xml:"type,attr,omitempty"`
 	Alt         string `xml:"alt,attr,omitempty"`
+}
+
+// artworkImages are the podcast:image elements of an artwork picture and
+// its renditions, largest first, each with purpose "artwork", its width and
+// height (when known: artwork stored before sizes were kept has none), its
+// type, and the picture's aspect ratio (square when only that is known:
+// show artwork is checked to be).
+func artworkImages(lb links.Builder, key string, w, h int, rs []episodes.Rendition, square bool, alt string) []image {
+	if key == "" {
+		return nil
+	}
+	ratio := ""
+	switch {
+	case w > 0 && h > 0:
+		d := gcd(w, h)
+		ratio = strconv.Itoa(w/d) + "/" + strconv.Itoa(h/d)
+	case square:
+		ratio = "1/1"
+	}
+	typ := imageType(key)
+	out := []image{{Href: lb.Media(key), Purpose: "artwork", AspectRatio: ratio, Width: w, Height: h, Type: typ, Alt: alt}}
+	for _, r := range rs {
+		out = append(out, image{Href: lb.Media(r.Key), Purpose: "artwork", AspectRatio: ratio, Width: r.Width, Height: r.Height, Type: typ, Alt: alt})
+	}
+	return out
+}
+
+// imageType is the media type of an artwork object by its key's extension
+// (uploads names them by their sniffed type).
+func imageType(key string) string {
+	switch strings.ToLower(path.Ext(key)) {
+	case ".jpg", ".jpeg":
+		return "image/jpeg"
+	case ".png":
+		return "image/png"
+	}
+	return ""
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 type location struct {
@@ -200,9 +246,7 @@ func addChannelTags(ch *channel, show *episodes.Show, public []*episodes.Episode
 			t.UpdateFrequency.Complete = "true"
 		}
 	}
-	if show.ImageKey != "" {
-		t.Images = []image{{Href: lb.ShowImage(show), Purpose: "artwork", AspectRatio: "1/1", Alt: cleanText(show.Title)}}
-	}
+	t.Images = artworkImages(lb, show.ImageKey, show.ImageWidth, show.ImageHeight, show.ImageRenditions, true, cleanText(show.Title))
 	t.Locations = locationTags(x.Location)
 	for _, ep := range public {
 		if ep.Type != episodes.EpisodeTrailer {
@@ -240,13 +284,7 @@ func addItemTags(it *item, show *episodes.Show, ep *episodes.Episode, lb links.B
 	x := ep.Extras
 	t := &it.itemTags
 	t.License = licenseTag(x.License)
-	if ep.ImageKey != "" {
-		img := image{Href: lb.EpisodeImage(show, ep), Purpose: "artwork", Width: ep.ImageWidth, Height: ep.ImageHeight, Alt: cleanText(ep.Title)}
-		if ep.ImageWidth > 0 && ep.ImageWidth == ep.ImageHeight {
-			img.AspectRatio = "1/1"
-		}
-		t.Images = []image{img}
-	}
+	t.Images = artworkImages(lb, ep.ImageKey, ep.ImageWidth, ep.ImageHeight, ep.ImageRenditions, false, cleanText(ep.Title))
 	t.Locations = locationTags(x.Location)
 	for _, s := range x.Soundbites {
 		t.Soundbites = append(t.Soundbites, soundbite{StartTime: seconds(s.StartMS), Duration: seconds(s.DurationMS), Title: cleanText(s.Title)})

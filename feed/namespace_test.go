@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -49,6 +50,12 @@ func namespaceShow() (*episodes.Show, []*episodes.Episode) {
 		Name:  "en", Language: "en", Title: "English narration",
 	}}
 	ep.ImageKey, ep.ImageWidth, ep.ImageHeight = "shows/2/episodes/2/art.jpg", 1400, 1400
+	ep.ImageRenditions = []episodes.Rendition{{Key: episodes.RenditionKey(ep.ImageKey, 640), Width: 640, Height: 640},
+		{Key: episodes.RenditionKey(ep.ImageKey, 300), Width: 300, Height: 300}}
+	show.ImageWidth, show.ImageHeight = 3000, 3000
+	for _, w := range []int{1400, 640, 300} {
+		show.ImageRenditions = append(show.ImageRenditions, episodes.Rendition{Key: episodes.RenditionKey(show.ImageKey, w), Width: w, Height: w})
+	}
 	ep.DiscussionURL = "https://bsky.app/profile/uni.example/post/3k"
 	return show, eps
 }
@@ -74,6 +81,8 @@ var (
 	nsOSMRE    = regexp.MustCompile(`^[NWR][0-9]+(#[0-9]+)?$`)
 	twoLetters = regexp.MustCompile(`^[a-z]{2}$`)
 	sriRE      = regexp.MustCompile(`^sha(256|384|512)-[A-Za-z0-9+/]+=*$`)
+	// mediaTypeRE is a media type without parameters (RFC 6838 names).
+	mediaTypeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
 )
 
 func absURL(s string) bool {
@@ -86,7 +95,14 @@ func in(list ...string) func(string) bool {
 func maxLen(n int) func(string) bool {
 	return func(s string) bool { return strings.TrimSpace(s) != "" && len([]rune(s)) <= n }
 }
-func isInt(s string) bool { _, err := strconv.Atoi(s); return err == nil }
+func isInt(s string) bool  { _, err := strconv.Atoi(s); return err == nil }
+func posInt(s string) bool { n, err := strconv.Atoi(s); return err == nil && n > 0 }
+
+// purposeTokens: an unordered set of space-separated tokens, at most 128
+// characters, as podcast:image's purpose is.
+func purposeTokens(s string) bool {
+	return len(s) <= 128 && len(strings.Fields(s)) > 0 && !strings.ContainsAny(s, "\t\n\r\f")
+}
 func posDecimal(s string) bool {
 	f, err := strconv.ParseFloat(s, 64)
 	return err == nil && f > 0 && decimalRE.MatchString(s)
@@ -123,8 +139,12 @@ var nsRules = map[string]nsRule{
 		attrs: map[string]func(string) bool{"feedGuid": uuidRE.MatchString, "feedUrl": absURL, "medium": in(episodes.Media...)}},
 	"updateFrequency": {parents: []string{"channel"}, single: true, attrs: map[string]func(string) bool{"rrule": rrule, "complete": boolText, "dtstart": iso8601}, text: maxLen(128)},
 	"block":           {parents: []string{"channel"}, attrs: map[string]func(string) bool{"id": in(episodes.ServiceSlugs...)}, text: in("yes", "no")},
+	// docs/tags/image.md: href required; alt, aspect-ratio (CSS syntax,
+	// "1/1") and width recommended; height, type (a media type) and
+	// purpose (space-separated tokens, at most 128 characters) optional.
 	"image": {parents: []string{"channel", "item"}, required: []string{"href"}, attrs: map[string]func(string) bool{
-		"href": absURL, "aspect-ratio": aspectRE.MatchString, "width": isInt, "height": isInt, "purpose": maxLen(128), "alt": nonEmpty, "type": nonEmpty}},
+		"href": absURL, "aspect-ratio": aspectRE.MatchString, "width": posInt, "height": posInt, "purpose": purposeTokens,
+		"alt": nonEmpty, "type": mediaTypeRE.MatchString}},
 	"location": {parents: []string{"channel", "item"}, attrs: map[string]func(string) bool{
 		"rel": in("subject", "creator"), "geo": nsGeoRE.MatchString, "osm": nsOSMRE.MatchString, "country": twoLetters.MatchString}, text: maxLen(128)},
 	"trailer": {parents: []string{"channel"}, required: []string{"url", "pubdate"}, attrs: map[string]func(string) bool{
@@ -227,6 +247,17 @@ func checkNamespace(doc []byte) (problems []string, seen map[string]int) {
 				if o.children[nsPodcast+" remoteItem"] != 1 {
 					problems = append(problems, "podcast:publisher must hold one podcast:remoteItem")
 				}
+			case "podcast:image":
+				// An aspect ratio given with both sides must be theirs (to
+				// a rounded pixel).
+				w, _ := strconv.ParseFloat(attr(o.attrs, "width"), 64)
+				h, _ := strconv.ParseFloat(attr(o.attrs, "height"), 64)
+				num, den, ok := strings.Cut(attr(o.attrs, "aspect-ratio"), "/")
+				a, _ := strconv.ParseFloat(num, 64)
+				b, _ := strconv.ParseFloat(den, 64)
+				if ok && w > 0 && h > 0 && a > 0 && b > 0 && math.Abs(w/h-a/b) > 1/h {
+					problems = append(problems, fmt.Sprintf("podcast:image aspect-ratio %s/%s is not its %g × %g", num, den, w, h))
+				}
 			case "podcast:updateFrequency":
 				if r := attr(o.attrs, "rrule"); strings.Contains(";"+r, ";COUNT=") && attr(o.attrs, "dtstart") == "" {
 					problems = append(problems, "podcast:updateFrequency with a COUNT needs a dtstart")
@@ -306,6 +337,13 @@ func TestNamespaceRules(t *testing.T) {
 		{"block unknown platform", `<podcast:block id="myspace">yes</podcast:block>`, ""},
 		{"image without href", `<podcast:image purpose="artwork"/>`, ""},
 		{"image bad ratio", `<podcast:image href="https://x.example/a.jpg" aspect-ratio="square"/>`, ""},
+		{"image relative href", `<podcast:image href="/media/a.jpg"/>`, ""},
+		{"image zero width", `<podcast:image href="https://x.example/a.jpg" width="0"/>`, ""},
+		{"image height not a number", "", `<podcast:image href="https://x.example/a.jpg" height="tall"/>`},
+		{"image type not a media type", `<podcast:image href="https://x.example/a.jpg" type="jpeg"/>`, ""},
+		{"image purpose too long", `<podcast:image href="https://x.example/a.jpg" purpose="` + strings.Repeat("artwork ", 17) + `"/>`, ""},
+		{"image ratio not its size", `<podcast:image href="https://x.example/a.jpg" aspect-ratio="16/9" width="640" height="640"/>`, ""},
+		{"image unknown attribute", `<podcast:image href="https://x.example/a.jpg" srcset="x 1w"/>`, ""},
 		{"location bad rel", `<podcast:location rel="home">Here</podcast:location>`, ""},
 		{"location bad geo", `<podcast:location geo="59,18">Here</podcast:location>`, ""},
 		{"trailer without pubdate", `<podcast:trailer url="https://x.example/t.mp3">T</podcast:trailer>`, ""},

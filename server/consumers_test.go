@@ -10,11 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/internal/testenv"
+	"github.com/lyssna/lyssna/internal/testimage"
+	"github.com/lyssna/lyssna/uploads"
 )
 
 // consumerExpect is what feed/consumers/check.sh compares each parser's
@@ -41,7 +44,10 @@ type consumerNS struct {
 	ChatProtocol  string              `json:"chat_protocol"`
 	PublisherGUID string              `json:"publisher_guid"`
 	RRule         string              `json:"rrule"`
-	Item          struct {
+	// Images are the channel's podcast:image elements: href, width,
+	// height, type and purpose (feedparser keeps the last).
+	Images [][]string `json:"images"`
+	Item   struct {
 		GUID        string   `json:"guid"`
 		License     string   `json:"license"`
 		LicenseURL  string   `json:"license_url"`
@@ -98,6 +104,14 @@ func TestFeedConsumers(t *testing.T) {
 	}, http.StatusOK, nil)
 	var network struct {
 		GUID string `json:"guid"`
+	}
+	var art struct {
+		ImageURL string `json:"image_url"`
+	}
+	e.api(http.MethodPut, "/shows/lab/artwork", "image/jpeg", bytes.NewReader(testimage.Encode(t, "jpeg", 1600, 1600)), http.StatusOK, &art)
+	ns.Images = [][]string{{art.ImageURL, "1600", "1600", "image/jpeg", "artwork"}}
+	for _, w := range uploads.RenditionWidths {
+		ns.Images = append(ns.Images, []string{episodes.RenditionKey(art.ImageURL, w), strconv.Itoa(w), strconv.Itoa(w), "image/jpeg", "artwork"})
 	}
 	e.apiJSON(http.MethodPost, "/networks", map[string]any{"slug": "uni", "title": "The University"}, http.StatusCreated, &network)
 	e.api(http.MethodPut, "/networks/uni/shows/lab", "", nil, http.StatusOK, nil)

@@ -126,10 +126,12 @@ def check_feedparser(data, expect, p):
         "chat_protocol": (ch.get("podcast_chat") or {}).get("protocol"),
         "last_block": (ch.get("podcast_block") or {}).get("id"),
         "publisher_guid": (ch.get("podcast_remoteitem") or {}).get("feedguid"),
+        "last_image": [(ch.get("podcast_image") or {}).get(k) for k in ("href", "width", "height", "type", "purpose")],
     }
     want = {
         "medium": ns["medium"], "license_url": ns["license"]["url"], "rrule": ns["rrule"],
         "chat_protocol": ns["chat_protocol"], "last_block": ns["blocked"][-1], "publisher_guid": ns["publisher_guid"],
+        "last_image": ns["images"][-1],
     }
     for k, v in got.items():
         p.check(v == want[k], name, f"channel {k} {v!r}, want {want[k]!r}")
