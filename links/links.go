@@ -155,6 +155,37 @@ func (b Builder) EpisodeImage(s *episodes.Show, e *episodes.Episode) string {
 	return b.ShowImage(s)
 }
 
+// Srcset is an HTML srcset of a picture (w pixels wide, 0 when not
+// known) and its renditions, smallest first, so that a page's <img> loads
+// the smallest that fills it; "" when the picture has no renditions.
+func (b Builder) Srcset(key string, w int, rs []episodes.Rendition) string {
+	if key == "" || len(rs) == 0 {
+		return ""
+	}
+	var parts []string
+	for i := len(rs) - 1; i >= 0; i-- {
+		parts = append(parts, b.Media(rs[i].Key)+" "+strconv.Itoa(rs[i].Width)+"w")
+	}
+	if w > 0 {
+		parts = append(parts, b.Media(key)+" "+strconv.Itoa(w)+"w")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ShowImageSrcset is Srcset of the show's artwork.
+func (b Builder) ShowImageSrcset(s *episodes.Show) string {
+	return b.Srcset(s.ImageKey, s.ImageWidth, s.ImageRenditions)
+}
+
+// EpisodeImageSrcset is Srcset of the episode's artwork, falling back to
+// the show's.
+func (b Builder) EpisodeImageSrcset(s *episodes.Show, e *episodes.Episode) string {
+	if e.ImageKey != "" {
+		return b.Srcset(e.ImageKey, e.ImageWidth, e.ImageRenditions)
+	}
+	return b.ShowImageSrcset(s)
+}
+
 // ShowLink is the show's website: the producer's link, else the show page.
 func (b Builder) ShowLink(s *episodes.Show) string {
 	if s.Link != "" {

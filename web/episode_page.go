@@ -124,6 +124,7 @@ func (h *Handler) episodeHead(show *episodes.Show, e *episodes.Episode, descript
 	hd.Description = description
 	hd.Canonical = h.links.EpisodePage(show.Slug, e.Slug)
 	hd.Image = h.links.EpisodeImage(show, e)
+	hd.ImageSrcset = h.links.EpisodeImageSrcset(show, e)
 	hd.OGType = "article"
 	hd.OEmbedURL = h.links.OEmbed(h.links.EpisodePage(show.Slug, e.Slug))
 	if e.Audio != nil {

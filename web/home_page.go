@@ -15,7 +15,7 @@ type homePage struct {
 }
 
 type homeShow struct {
-	Title, URL, Summary, Image string
+	Title, URL, Summary, Image, Srcset string
 }
 
 // Home serves GET /: the shows, by title.
@@ -35,7 +35,7 @@ func (h *Handler) Home(w http.ResponseWriter, r *http.Request) {
 		}
 		hs := homeShow{Title: s.Title, URL: h.links.ShowPage(s.Slug), Summary: kit.Clip(s.Description, 200)}
 		if s.ImageKey != "" {
-			hs.Image = h.links.ShowImage(s)
+			hs.Image, hs.Srcset = h.links.ShowImage(s), h.links.ShowImageSrcset(s)
 		}
 		p.Shows = append(p.Shows, hs)
 	}

@@ -245,6 +245,9 @@ func TestShowPage(t *testing.T) {
 	}
 	if img := p.one(t, "img.artwork"); attr(img, "src") != lb.Media("shows/learning-lab/art.jpg") {
 		t.Errorf("artwork src = %q", attr(img, "src"))
+	} else if want := lb.Media("shows/learning-lab/art.w300.jpg") + " 300w, " + lb.Media("shows/learning-lab/art.w640.jpg") + " 640w, " +
+		lb.Media("shows/learning-lab/art.jpg") + " 1600w"; attr(img, "srcset") != want || attr(img, "sizes") != "240px" {
+		t.Errorf("artwork srcset = %q sizes %q, want %q (its renditions)", attr(img, "srcset"), attr(img, "sizes"), want)
 	}
 	copyBtn := p.one(t, "button")
 	if attr(copyBtn, "data-copy") != lb.Feed("learning-lab") || !hasAttr(copyBtn, "hidden") {

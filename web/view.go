@@ -27,6 +27,7 @@ type head struct {
 	ShowURL     string
 	FeedURL     string
 	Image       string
+	ImageSrcset string // the artwork's renditions, for the page's <img>
 	OGType      string
 	AudioURL    string
 	JSONLD      template.JS // already JSON, escaped for a <script> element
@@ -55,6 +56,7 @@ func (h *Handler) showHead(s *episodes.Show) head {
 	hd.ShowURL = h.links.ShowPage(s.Slug)
 	hd.FeedURL = h.links.Feed(s.Slug)
 	hd.Image = h.links.ShowImage(s)
+	hd.ImageSrcset = h.links.ShowImageSrcset(s)
 	hd.OGType = "website"
 	hd.OEmbedURL = h.links.OEmbed(h.links.ShowPage(s.Slug))
 	return hd
