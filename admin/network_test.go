@@ -22,7 +22,7 @@ func TestNetworkPages(t *testing.T) {
 	c := e.client(t)
 	c.signIn()
 	ctx := context.Background()
-	sh := c.mustCreateShow("bio", "Biology")
+	c.mustCreateShow("bio", "Biology")
 	if p := c.get("/admin/networks/"); p.status != http.StatusOK || !strings.Contains(text(p.doc), "No networks yet") {
 		t.Fatalf("empty list: %d", p.status)
 	}
@@ -73,7 +73,7 @@ func TestNetworkPages(t *testing.T) {
 	if p := c.post(add, url.Values{}); p.status != http.StatusSeeOther {
 		t.Fatalf("add: %d", p.status)
 	}
-	sh = e.mustShow(t, "bio")
+	sh := e.mustShow(t, "bio")
 	if sh.Network == nil || sh.Network.Slug != "uni" {
 		t.Fatalf("the show's network %+v", sh.Network)
 	}
