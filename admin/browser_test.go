@@ -29,10 +29,11 @@ const browserToken = "lys_browser-secret-token-0123456789"
 // sign in, create a show, upload a generated MP3 of about 96 MB while the
 // progress bar moves, add takeaways, a study question and a reference,
 // publish, then find them on the public episode page and in the feed; set
-// the show's time zone to Europe/Stockholm, add, reorder and remove
-// chapters, schedule at a Stockholm time and see it shown there (and UTC in
-// the API), delete the episode after its confirmation page; axe at 1280 and
-// 375 px on every admin page. It reuses web/e2e's npm packages
+// the show's time zone to Europe/Stockholm and its location and a social
+// thread, add, reorder and remove chapters, schedule at a Stockholm time and
+// see it shown there (and UTC in the API), delete the episode after its
+// confirmation page, create a network and put the show in it (its publisher
+// feed names the show); axe at 1280 and 375 px on every admin page. It reuses web/e2e's npm packages
 // (web/e2e/setup.sh installs them).
 func TestBrowser(t *testing.T) {
 	if testing.Short() {

@@ -204,6 +204,17 @@ try {
   await Promise.all([page.waitForURL(/edit\?done=saved$/), page.click('button:has-text("Save")')]);
   check(await page.inputValue('#f-time-zone') === 'Europe/Stockholm', 'the time zone is saved');
 
+  // The show's location and a social thread (podcast:location,
+  // podcast:socialInteract), a row added with the script.
+  await page.fill('#f-location-name', 'Uppsala University');
+  await page.click('#f-social-interact button[data-list-add]');
+  await page.selectOption('select[name="social_interact[0].protocol"]', 'activitypub');
+  await page.fill('input[name="social_interact[0].uri"]', 'https://mastodon.example/@lab/1');
+  await axe(page, 'show form with a social thread');
+  await Promise.all([page.waitForURL(/edit\?done=saved$/), page.click('button:has-text("Save")')]);
+  check(await page.inputValue('input[name="social_interact[0].uri"]') === 'https://mastodon.example/@lab/1' &&
+    await page.inputValue('#f-location-name') === 'Uppsala University', 'the location and the social thread are saved');
+
   // Chapters: add two with the script, save; reorder; remove one.
   await page.goto(episodeURL, { waitUntil: 'load' });
   await page.click('#f-chapters button[data-list-add]');
@@ -247,6 +258,23 @@ try {
   check((await page.textContent('main')).includes('was deleted'), 'the show page says the episode was deleted');
   check(!(await page.textContent('main')).includes('Spaced repetition in practice'), 'the episode is gone from the list');
   check((await page.request.get(publicURL)).status() === 404, 'its public page answers 404');
+
+  // Networks: an empty form names its field; a network is created, the
+  // show put in it, and its publisher feed lists the show.
+  await page.goto(base + '/admin/networks/', { waitUntil: 'load' });
+  await axe(page, 'networks');
+  await Promise.all([page.waitForURL(/\/admin\/networks\/new$/), page.click('a:has-text("New network")')]);
+  await page.click('button:has-text("Create network")');
+  check((await page.textContent('main')).includes('The changes were not saved'), 'an empty network form is refused with the reason');
+  await axe(page, 'network form with an error');
+  await page.fill('#f-slug', 'e2e-uni');
+  await page.fill('#f-title', 'E2E University');
+  await Promise.all([page.waitForURL(/\/admin\/networks\/e2e-uni\/\?done=created$/), page.click('button:has-text("Create network")')]);
+  await Promise.all([page.waitForURL(/\?done=added$/), page.click('form[action="/admin/networks/e2e-uni/shows/e2e-lab"] button')]);
+  check((await page.textContent('section[aria-labelledby="in-heading"]')).includes('/e2e-lab/'), 'the show is in the network');
+  await axe(page, 'network page');
+  const publisher = await page.request.get(base + '/e2e-uni/publisher.xml');
+  check(publisher.status() === 200 && (await publisher.text()).includes('/e2e-lab/feed.xml'), 'the publisher feed names the show');
 
   // The show list, with the new show.
   await page.goto(base + '/admin/', { waitUntil: 'load' });
