@@ -247,16 +247,15 @@ func (h *Handler) setShowNetwork(w http.ResponseWriter, r *http.Request, s *sess
 	if !ok {
 		return
 	}
-	id, done := n.ID, "added"
-	if !in {
-		if sh.Network == nil || sh.Network.ID != n.ID {
-			h.notFound(w, r, s, "show of this network")
-			return
-		}
-		id, done = 0, "removed"
+	var err error
+	done := "added"
+	if in {
+		err = h.store.SetShowNetwork(r.Context(), sh.ID, n.ID)
+	} else {
+		err, done = h.store.LeaveNetwork(r.Context(), sh, n), "removed"
 	}
-	if err := h.store.SetShowNetwork(r.Context(), sh.ID, id); err != nil {
-		h.serverError(w, r, err)
+	if err != nil {
+		h.Fail(w, r, err) // a show not in the network: 404, with the store's message
 		return
 	}
 	seeOther(w, r, networkURL(n)+"?done="+done)

@@ -1,6 +1,7 @@
 package episodes
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -142,6 +143,22 @@ func TestStoreNamespaceRoundTrip(t *testing.T) {
 		}
 		if shows, err := s.NetworkShows(ctx, n.ID); err != nil || len(shows) != 1 || shows[0].ID != sh.ID {
 			t.Errorf("NetworkShows = %v, %v", shows, err)
+		}
+		other := &Network{Slug: "other", Title: "Other", GUID: PodcastGUID("example.com/other/publisher.xml")}
+		if err := s.CreateNetwork(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.LeaveNetwork(ctx, got, other); !errors.Is(err, ErrNotFound) {
+			t.Errorf("leaving a network the show is not in: %v, want not found", err)
+		}
+		if err := s.LeaveNetwork(ctx, got, n); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ = s.GetShow(ctx, "ns"); got.Network != nil {
+			t.Errorf("after LeaveNetwork the show still has %+v", got.Network)
+		}
+		if err := s.SetShowNetwork(ctx, sh.ID, n.ID); err != nil {
+			t.Fatal(err)
 		}
 		if err := s.DeleteNetwork(ctx, n.ID); err != nil {
 			t.Fatal(err)

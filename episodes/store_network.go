@@ -231,6 +231,15 @@ func (s *Store) SetShowNetwork(ctx context.Context, showID, networkID int64) err
 	})
 }
 
+// LeaveNetwork takes the show out of the network n; a show that is not in
+// it is NotFound naming "show".
+func (s *Store) LeaveNetwork(ctx context.Context, sh *Show, n *Network) error {
+	if sh.Network == nil || sh.Network.ID != n.ID {
+		return Errorf(NotFound, "show", "show %q is not in network %q", sh.Slug, n.Slug)
+	}
+	return s.SetShowNetwork(ctx, sh.ID, 0)
+}
+
 // NetworkShows returns the network's shows, by title.
 func (s *Store) NetworkShows(ctx context.Context, networkID int64) ([]*Show, error) {
 	rows, err := s.reads.QueryContext(ctx, `SELECT `+showColumns+` FROM shows WHERE network_id = $1 ORDER BY title, id`, networkID)

@@ -190,15 +190,13 @@ func (h *handler) setShowNetwork(w http.ResponseWriter, r *http.Request, in bool
 	if !ok {
 		return
 	}
-	id := n.ID
-	if !in {
-		if s.Network == nil || s.Network.ID != n.ID {
-			h.respondError(w, r, episodes.Errorf(episodes.NotFound, "show", "show %q is not in network %q", s.Slug, n.Slug))
-			return
-		}
-		id = 0
+	var err error
+	if in {
+		err = h.Store.SetShowNetwork(r.Context(), s.ID, n.ID)
+	} else {
+		err = h.Store.LeaveNetwork(r.Context(), s, n)
 	}
-	if err := h.Store.SetShowNetwork(r.Context(), s.ID, id); err != nil {
+	if err != nil {
 		h.respondError(w, r, err)
 		return
 	}

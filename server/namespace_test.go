@@ -156,5 +156,6 @@ func TestNamespaceAPI(t *testing.T) {
 	if _, body = e.feed("lab"); bytes.Contains(body, []byte("podcast:publisher")) {
 		t.Error("the show left the network but its feed still names a publisher")
 	}
+	e.api(http.MethodDelete, "/networks/uni/shows/lab", "", nil, http.StatusNotFound, nil) // not in it any more
 	e.api(http.MethodDelete, "/networks/uni", "", nil, http.StatusNoContent, nil)
 }
