@@ -2,15 +2,19 @@ package episodes
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFeedPageQueryPlans: a paged feed's count (for rel="last") and the
 // choice of its page's episodes read episodes_show_publish_order_idx
 // alone (an index-only scan), so that neither visits the table row of every
-// episode the feed lists or the page's OFFSET skips. Without audio_key in
-// the index (migration 00200) both did.
+// episode the feed lists or the page's OFFSET skips, for a public show's
+// feed and an unlisted one's. Without audio_key in the index (migration
+// 00200), or visibility (00240), both did.
 func TestFeedPageQueryPlans(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
@@ -28,8 +32,10 @@ func TestFeedPageQueryPlans(t *testing.T) {
 			name, query string
 			args        []any
 		}{
-			{"count", feedCount, []any{f.show.ID, s.t(now)}},
-			{"deep page", feedPage, []any{f.show.ID, s.t(now), 2, 3}},
+			{"count", feedCount(VisibilityPublic), []any{f.show.ID, s.t(now)}},
+			{"deep page", feedPage(VisibilityPublic), []any{f.show.ID, s.t(now), 2, 3}},
+			{"unlisted show's count", feedCount(VisibilityUnlisted), []any{f.show.ID, s.t(now)}},
+			{"unlisted show's deep page", feedPage(VisibilityUnlisted), []any{f.show.ID, s.t(now), 2, 3}},
 		} {
 			plan := explain(t, s, b.name, q.query, q.args...)
 			indexOnly := false
@@ -56,6 +62,70 @@ func TestFeedPageQueryPlans(t *testing.T) {
 		}
 		if strings.Join(got, "|") != strings.Join(publicOrder, "|") {
 			t.Errorf("paged feed = %q, want %q", got, publicOrder)
+		}
+	})
+}
+
+// TestFeedPageListsWhatTheFeedShows: a paged feed counts and pages the
+// episodes its shared feed shows, and no others: a public show's feed
+// leaves out its unlisted and private episodes, an unlisted show's its
+// private ones (docs/classroom.md). Counted or skipped, a hidden episode
+// took a slot of a page the feed then dropped it from: pages came out
+// short, rel="last" counted pages that were not there.
+func TestFeedPageListsWhatTheFeedShows(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		clock := newClock()
+		s := b.open(t, clock)
+		sh := mustCreateShow(t, s, "mixed")
+		// Newest first: one visibility after another, with runs of each.
+		vis := []string{VisibilityPublic, VisibilityPrivate, VisibilityUnlisted, VisibilityPublic, VisibilityPrivate,
+			VisibilityPrivate, VisibilityPublic, VisibilityUnlisted, VisibilityUnlisted, VisibilityPublic, VisibilityPrivate,
+			VisibilityPublic, VisibilityPublic, VisibilityUnlisted, VisibilityPrivate}
+		want := map[string][]string{}
+		for i, v := range vis {
+			e := validEpisode()
+			e.ShowID, e.GUID, e.Visibility = sh.ID, "", v
+			e.Title = fmt.Sprintf("%s %d", v, i)
+			e.Audio.SHA256 = fmt.Sprintf("%x", sha256.Sum256([]byte(e.Title)))
+			if err := s.CreateEpisode(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Publish(ctx, e.ID, clock.Now().Add(-time.Duration(i+1)*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			for _, upTo := range []string{VisibilityPublic, VisibilityUnlisted} {
+				if visibilityRank(v) <= visibilityRank(upTo) {
+					want[upTo] = append(want[upTo], e.Title)
+				}
+			}
+		}
+		now := clock.Now()
+		for _, upTo := range []string{VisibilityPublic, VisibilityUnlisted} {
+			for _, limit := range []int{1, 2, 3, 4} {
+				var got []string
+				pages := (len(want[upTo]) + limit - 1) / limit
+				for n := 1; n <= pages+1; n++ {
+					page, total, err := s.VisibleFeedPage(ctx, sh.ID, now, upTo, (n-1)*limit, limit)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if total != len(want[upTo]) {
+						t.Errorf("%s show, by %d: page %d counts %d episodes, want %d", upTo, limit, n, total, len(want[upTo]))
+					}
+					wantLen := min(limit, max(0, len(want[upTo])-(n-1)*limit))
+					if len(page) != wantLen {
+						t.Errorf("%s show, by %d: page %d has %d episodes, want %d", upTo, limit, n, len(page), wantLen)
+					}
+					got = append(got, titles(page)...)
+				}
+				if strings.Join(got, "|") != strings.Join(want[upTo], "|") {
+					t.Errorf("%s show, by %d: the pages list %q, want %q", upTo, limit, got, want[upTo])
+				}
+			}
+		}
+		if _, total, err := s.PublicFeedPage(ctx, sh.ID, now, 0, 1); err != nil || total != len(want[VisibilityPublic]) {
+			t.Errorf("PublicFeedPage counts %d, %v; want %d", total, err, len(want[VisibilityPublic]))
 		}
 	})
 }

@@ -36,9 +36,9 @@ func (g genSource) PublicEpisodes(_ context.Context, showID int64, _ time.Time) 
 	return eps, nil
 }
 
-func (g genSource) PublicFeedPage(ctx context.Context, showID int64, now time.Time, offset, limit int) ([]*episodes.Episode, int, error) {
+func (g genSource) VisibleFeedPage(ctx context.Context, showID int64, now time.Time, upTo string, offset, limit int) ([]*episodes.Episode, int, error) {
 	eps, _ := g.PublicEpisodes(ctx, showID, now)
-	return pageOf(eps, offset, limit)
+	return pageOf(eps, upTo, offset, limit)
 }
 
 func (genSource) ShowVersion(context.Context, int64) (int64, error) { return 1, nil }

@@ -22,7 +22,7 @@ import (
 type Source interface {
 	GetShow(ctx context.Context, slug string) (*episodes.Show, error)
 	PublicEpisodes(ctx context.Context, showID int64, now time.Time) ([]*episodes.Episode, error)
-	PublicFeedPage(ctx context.Context, showID int64, now time.Time, offset, limit int) ([]*episodes.Episode, int, error)
+	VisibleFeedPage(ctx context.Context, showID int64, now time.Time, upTo string, offset, limit int) ([]*episodes.Episode, int, error)
 	ShowVersion(ctx context.Context, showID int64) (int64, error)
 	NextScheduled(ctx context.Context, showID int64, after time.Time) (time.Time, bool, error)
 	PromoteDue(ctx context.Context, showID int64, now time.Time) (int, error)
@@ -392,10 +392,13 @@ func listPage(ctx context.Context, src Source, show *episodes.Show, now time.Tim
 	pages := 1
 	if show.FeedLimit > 0 {
 		// A paged feed (RFC 5005): read only this page's episodes, so the
-		// cost of a page follows the limit, not the size of the show.
+		// cost of a page follows the limit, not the size of the show. The
+		// store counts and pages only the episodes Listed keeps (the
+		// show's visibility or more open), so that every page but the
+		// last is full and the count of pages is right.
 		var total int
 		var err error
-		eps, total, err = src.PublicFeedPage(ctx, show.ID, now, (n-1)*show.FeedLimit, show.FeedLimit)
+		eps, total, err = src.VisibleFeedPage(ctx, show.ID, now, episodes.EffectiveVisibility(show, nil), (n-1)*show.FeedLimit, show.FeedLimit)
 		if err != nil {
 			return nil, page{}, 0, fmt.Errorf("feed: unable to load page %d of the episodes of %q: %w", n, show.Slug, err)
 		}

@@ -88,17 +88,22 @@ func (f *fakeSource) PublicEpisodes(_ context.Context, showID int64, now time.Ti
 	return out, nil
 }
 
-// PublicFeedPage pages PublicEpisodes as the store does (newest first).
-func (f *fakeSource) PublicFeedPage(ctx context.Context, showID int64, now time.Time, offset, limit int) ([]*episodes.Episode, int, error) {
+// VisibleFeedPage pages PublicEpisodes as the store does (newest first,
+// only the episodes of visibility upTo or more open).
+func (f *fakeSource) VisibleFeedPage(ctx context.Context, showID int64, now time.Time, upTo string, offset, limit int) ([]*episodes.Episode, int, error) {
 	all, err := f.PublicEpisodes(ctx, showID, now)
 	if err != nil {
 		return nil, 0, err
 	}
-	return pageOf(all, offset, limit)
+	return pageOf(all, upTo, offset, limit)
 }
 
-// pageOf is one page of eps in the store's feed order.
-func pageOf(eps []*episodes.Episode, offset, limit int) ([]*episodes.Episode, int, error) {
+// pageOf is one page of the episodes of eps whose visibility is upTo or
+// more open, in the store's feed order.
+func pageOf(eps []*episodes.Episode, upTo string, offset, limit int) ([]*episodes.Episode, int, error) {
+	eps = slices.DeleteFunc(eps, func(ep *episodes.Episode) bool {
+		return episodes.Strictest(ep.Visibility, upTo) != episodes.Strictest(upTo, "")
+	})
 	slices.SortStableFunc(eps, func(a, b *episodes.Episode) int {
 		if c := b.PublishAt.Compare(*a.PublishAt); c != 0 {
 			return c

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -197,6 +198,87 @@ func TestPagedFeedChain(t *testing.T) {
 	}
 	if last := d.link("last"); last != testLinks.FeedPage(show.Slug, n/limit+1) {
 		t.Errorf("after a new episode the last page is %q, want page %d", last, n/limit+1)
+	}
+}
+
+// TestPagedFeedLeavesOutHiddenEpisodes: a paged show with private and
+// unlisted episodes among its public ones, some in runs longer than a page.
+// Its shared feed lists exactly the episodes the unpaged feed would (Listed:
+// a public show's public ones, an unlisted show's public and unlisted ones),
+// and pages them so that every page but the last is full, rel="last" is the
+// real last page and next walks every listed episode once. The pages used
+// to count and skip the hidden episodes and drop them after: short pages,
+// empty ones, and a rel="last" past the end.
+func TestPagedFeedLeavesOutHiddenEpisodes(t *testing.T) {
+	const n, limit = 300, 20
+	st, show := pagedStore(t, n, limit)
+	ctx := context.Background()
+	// Episode i (guid-%05d, one an hour, the highest newest) is private
+	// when i is a multiple of 3, unlisted when of 5 and not 3; 101-150 are
+	// all private, more than two pages' worth.
+	visibility := func(i int) string {
+		switch {
+		case i%3 == 0 || i > 100 && i <= 150:
+			return episodes.VisibilityPrivate
+		case i%5 == 0:
+			return episodes.VisibilityUnlisted
+		}
+		return episodes.VisibilityPublic
+	}
+	for i := 1; i <= n; i++ {
+		if v := visibility(i); v != episodes.VisibilityPublic {
+			if _, err := st.DB().ExecContext(ctx, `UPDATE episodes SET visibility = $1 WHERE show_id = $2 AND guid = $3`,
+				v, show.ID, fmt.Sprintf("guid-%05d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, showVis := range []string{episodes.VisibilityPublic, episodes.VisibilityUnlisted} {
+		t.Run(showVis+" show", func(t *testing.T) {
+			if _, err := st.DB().ExecContext(ctx, `UPDATE shows SET visibility = $1 WHERE id = $2`, showVis, show.ID); err != nil {
+				t.Fatal(err)
+			}
+			var want []string // newest first
+			for i := n; i >= 1; i-- {
+				if v := visibility(i); v == episodes.VisibilityPublic || v == episodes.VisibilityUnlisted && showVis == episodes.VisibilityUnlisted {
+					want = append(want, fmt.Sprintf("guid-%05d", i))
+				}
+			}
+			pages := (len(want) + limit - 1) / limit
+			c := NewCache(st, testLinks, func() time.Time { return testNow }, Options{Logger: slog.New(slog.DiscardHandler)})
+			var got []string
+			u := testLinks.Feed(show.Slug)
+			for pg := 1; u != ""; pg++ {
+				if pg > pages {
+					t.Fatalf("next leads on to page %d (%s); the feed shows %d episodes, %d pages of %d", pg, u, len(want), pages, limit)
+				}
+				w := httptest.NewRecorder()
+				if err := c.Serve(w, httptest.NewRequest(http.MethodGet, u, nil), show.Slug); err != nil || w.Code != http.StatusOK {
+					t.Fatalf("GET %s = %d, %v", u, w.Code, err)
+				}
+				var d pagedDoc
+				if err := xml.Unmarshal(w.Body.Bytes(), &d); err != nil {
+					t.Fatalf("page %d: %v", pg, err)
+				}
+				if wantLen := min(limit, len(want)-(pg-1)*limit); len(d.Items) != wantLen {
+					t.Errorf("page %d has %d items, want %d", pg, len(d.Items), wantLen)
+				}
+				if last := d.link("last"); last != testLinks.FeedPage(show.Slug, pages) {
+					t.Errorf("page %d: last = %q, want page %d", pg, last, pages)
+				}
+				for _, it := range d.Items {
+					got = append(got, it.GUID)
+				}
+				u = d.link("next")
+			}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("the chain lists %d episodes, want %d:\n got %v\nwant %v", len(got), len(want), got, want)
+			}
+			w := httptest.NewRecorder()
+			if err := c.Serve(w, httptest.NewRequest(http.MethodGet, testLinks.FeedPage(show.Slug, pages+1), nil), show.Slug); err != nil || w.Code != http.StatusNotFound {
+				t.Errorf("the page after the last = %d, %v; want 404", w.Code, err)
+			}
+		})
 	}
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -199,6 +201,74 @@ func checkConsumers(t *testing.T, u string) {
 	if err != nil {
 		t.Errorf("feed/consumers/check.sh %s: %v\n%s", u, err, out)
 	}
+}
+
+// TestPagedFeedListsOnlyItsEpisodes: a paged feed (feed_limit) lists the
+// episodes the unpaged one would, page by page: a public show's pages leave
+// its private and unlisted episodes out, an unlisted show's its private
+// ones, and neither takes a page's place nor counts for rel="last".
+func TestPagedFeedListsOnlyItsEpisodes(t *testing.T) {
+	e := newE2E(t, newFilesystemBucket(t), nil)
+	e.classroomShow("open", "public", "Open Lectures")
+	e.apiJSON(http.MethodPatch, "/shows/open", map[string]any{"feed_limit": 1}, http.StatusOK, nil)
+	for _, ep := range []struct{ fixture, title, visibility string }{
+		{"vbr-xing.mp3", "Secret Seminar", "private"},
+		{"v1.mp3", "Quiet Corner", "unlisted"},
+		{"chapters.mp3", "Newest Lecture", "public"},
+		{"v22.mp3", "Second Secret", "private"},
+	} {
+		e.clock.Advance(time.Hour)
+		got := e.upload("open", ep.fixture, map[string]any{"title": ep.title, "visibility": ep.visibility})
+		e.publish("open", got.Slug)
+	}
+	type page struct {
+		Links []struct {
+			Href string `xml:"href,attr"`
+			Rel  string `xml:"rel,attr"`
+		} `xml:"channel>link"`
+		Items []struct {
+			Title string `xml:"title"` // and itunes:title, the same
+		} `xml:"channel>item"`
+	}
+	walk := func(want ...string) {
+		t.Helper()
+		var got []string
+		u := e.base + "/open/feed.xml"
+		for n := 1; u != ""; n++ {
+			if n > len(want) {
+				t.Fatalf("next leads on to page %d, %s; the feed lists %d episodes, one a page", n, u, len(want))
+			}
+			res, body := e.do(http.MethodGet, u, nil, nil)
+			var p page
+			if err := xml.Unmarshal(body, &p); res.StatusCode != http.StatusOK || err != nil {
+				t.Fatalf("GET %s = %d, %v", u, res.StatusCode, err)
+			}
+			if len(p.Items) != 1 {
+				t.Errorf("page %d lists %d episodes, want one", n, len(p.Items))
+			}
+			for _, it := range p.Items {
+				got = append(got, it.Title)
+			}
+			u = ""
+			for _, l := range p.Links {
+				switch {
+				case l.Rel == "next":
+					u = l.Href
+				case l.Rel == "last" && l.Href != e.base+"/open/feed.xml?page="+strconv.Itoa(len(want)):
+					t.Errorf("page %d: last = %s, want page %d", n, l.Href, len(want))
+				}
+			}
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("the pages list %q, want %q", got, want)
+		}
+		if res, _ := e.do(http.MethodGet, e.base+"/open/feed.xml?page="+strconv.Itoa(len(want)+1), nil, nil); res.StatusCode != http.StatusNotFound {
+			t.Errorf("the page after the last = %d, want 404", res.StatusCode)
+		}
+	}
+	walk("Newest Lecture", "Open Lectures episode")
+	e.apiJSON(http.MethodPatch, "/shows/open", map[string]any{"visibility": "unlisted"}, http.StatusOK, nil)
+	walk("Newest Lecture", "Quiet Corner", "Open Lectures episode")
 }
 
 // TestNoPrivateInPublicCrawl crawls every URL reachable from the home page,
