@@ -84,6 +84,9 @@ func TestNetworkPages(t *testing.T) {
 	if !strings.Contains(string(body), `feedUrl="`+lb.PublisherFeed("uni")+`"`) {
 		t.Errorf("the show's feed does not name its publisher\n%s", body)
 	}
+	if edit := c.get("/admin/shows/bio/edit"); edit.find(func(x *htmlNode) bool { return x.Data == "a" && attr(x, "href") == "/admin/networks/uni/" }) == nil {
+		t.Error("the show's edit page does not link its network")
+	}
 	if list := c.get("/admin/networks/"); !strings.Contains(text(list.doc), "The University") {
 		t.Error("the list misses the network")
 	}
