@@ -127,9 +127,11 @@ func digest(t *testing.T, r io.Reader) [32]byte {
 func TestMultipart(t *testing.T) {
 	srv := testenv.S3(t)
 	name := srv.NewBucket(t)
-	b := newBucket(t, options(srv, name))
+	o := options(srv, name)
+	o.PartSize = 8 << 20
+	b := newBucket(t, o)
 	ctx := t.Context()
-	const size = 21<<20 + 123 // three parts, the last short
+	const size = 21<<20 + 123 // three parts of 8 MiB, the last short
 
 	info, err := b.Put(ctx, "big.bin", "audio/mpeg", &stream{n: size})
 	if err != nil {
