@@ -541,7 +541,9 @@ bench_upload() {
 		hwm=$(calc "$h > $hwm ? $h : $hwm")
 		# The 200 MB file: how long the producer waits after the last byte.
 		out=$("$BIN/upload" -url "$LY_URL" -token "$LY_TOKEN" -show upload -file "$MEDIA/vbr-200MB.mp3") || die "upload failed"
-		note "Lyssna round $round, 200 MB VBR: 201 $(cut -f2 <<<"$out") ms after the last byte"
+		h=$(rss_mb "$LY_PID" VmHWM)
+		note "Lyssna round $round, 200 MB VBR: 201 $(cut -f2 <<<"$out") ms after the last byte; peak RSS $h MB after both uploads"
+		hwm=$(calc "$h > $hwm ? $h : $hwm")
 		after=$(calc "$(cut -f2 <<<"$out") < $after ? $(cut -f2 <<<"$out") : $after")
 		stop "$LY_PID"
 
