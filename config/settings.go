@@ -382,7 +382,7 @@ func Settings() []Setting {
 		},
 		{
 			Name: "LYSSNA_SWEEP_GRACE", Type: "duration", Default: "24h",
-			Help: "How long an upload may stay uncommitted (its object pending) before the sweep deletes the object and any stale temp file; at least 1h.",
+			Help: "How long an upload may stay uncommitted (its object pending) before the sweep deletes the object, any stale temp file and the bucket's incomplete upload (an S3 multipart upload); at least 1h.",
 			set:  func(c *Config, v string) (err error) { c.SweepGrace, err = parseFloorDuration(v); return err },
 			get:  func(c *Config) string { return c.SweepGrace.String() },
 		},
