@@ -213,14 +213,3 @@ func pendingCount(t *testing.T, store *episodes.Store) int {
 	}
 	return counts["pending"]
 }
-
-// bucketTemps counts the filesystem bucket's temp files: its Puts under way
-// or cut off.
-func bucketTemps(t *testing.T, media string) int {
-	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(media, ".tmp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(entries)
-}

@@ -93,14 +93,18 @@ func openBucket(t testing.TB, kind string) (storage.Bucket, func(testing.TB) int
 	if err != nil {
 		t.Fatalf("filesystem.New: %v", err)
 	}
-	return b, func(t testing.TB) int {
-		t.Helper()
-		entries, err := os.ReadDir(filepath.Join(dir, ".tmp"))
-		if err != nil {
-			t.Fatalf("ReadDir: %v", err)
-		}
-		return len(entries)
+	return b, func(t testing.TB) int { t.Helper(); return bucketTemps(t, dir) }
+}
+
+// bucketTemps counts the temp files of the filesystem bucket at dir: its
+// Puts under way or cut off.
+func bucketTemps(t testing.TB, dir string) int {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, ".tmp"))
+	if err != nil {
+		t.Fatalf("ReadDir: %v", err)
 	}
+	return len(entries)
 }
 
 // newRig makes a rig; wrap, when given, wraps the bucket the Ingester uses
