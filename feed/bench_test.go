@@ -55,14 +55,14 @@ func BenchmarkBuild(b *testing.B) {
 
 // BenchmarkRebuild is what a show costs per edit: a build after one
 // episode's notes changed, with the encoded items of the others kept in the
-// Cache's itemCache (compare BenchmarkBuild, which renders and encodes every
+// Cache's ItemCache (compare BenchmarkBuild, which renders and encodes every
 // episode). cpu-ns/op is the process's CPU time per build (the collector's
 // included), less sensitive to the machine's load than ns/op.
 func BenchmarkRebuild(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("episodes=%d", n), func(b *testing.B) {
 			show, eps := benchShow(n)
-			hc := newItemCache(1 << 30)
+			hc := NewItemCache(1 << 30)
 			if _, _, err := build(show, eps, testLinks, testNow, hc, page{}); err != nil {
 				b.Fatal(err)
 			}

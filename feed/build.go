@@ -133,7 +133,7 @@ func Build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now t
 // there (nil: no cache; a personal feed's are not kept). A page other than
 // the zero page is one page of a paged feed: eps are its episodes, and the
 // channel links the other pages.
-func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now time.Time, hc *itemCache, pg page) ([]byte, time.Time, error) {
+func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now time.Time, hc *ItemCache, pg page) ([]byte, time.Time, error) {
 	if show == nil {
 		return nil, time.Time{}, errors.New("feed: no show to build")
 	}

@@ -44,6 +44,11 @@ type Options struct {
 	// other; the least recently used are dropped first. Default DefaultMaxBytes.
 	// The feed being served is always kept, even when it alone is larger.
 	MaxBytes int64
+	// Items, when set, is the per-episode cache the builds go through, to
+	// be shared with PublicContent; its own bound counts in MaxBytes (the
+	// built feeds get what is left). nil: one of half MaxBytes, for this
+	// Cache alone.
+	Items *ItemCache
 	// RefreshTimeout bounds one refresh's database calls. Default 30 s.
 	RefreshTimeout time.Duration
 	// StaleAfter is how long a request that has a feed, however old, waits
@@ -62,7 +67,7 @@ type Cache struct {
 	now    func() time.Time
 	opts   Options
 	flight singleflight.Group
-	items  *itemCache // episodes' encoded items, kept between builds
+	items  *ItemCache // episodes' encoded items, kept between builds
 
 	mu      sync.RWMutex
 	entries map[string]*entry // by show slug, and pageKey for a paged feed's later pages
@@ -141,6 +146,10 @@ type built struct {
 	plain, gzipped variant
 }
 
+// ItemBytes is the share of a Cache's MaxBytes that its items get: half.
+// lyssna serve makes the ItemCache it shares (Options.Items) of this size.
+func ItemBytes(maxBytes int64) int64 { return maxBytes / 2 }
+
 // NewCache returns a Cache that reads shows from src, builds URLs with lb and
 // takes the time from now (time.Now when nil).
 func NewCache(src Source, lb links.Builder, now func() time.Time, opts Options) *Cache {
@@ -167,9 +176,12 @@ func NewCache(src Source, lb links.Builder, now func() time.Time, opts Options) 
 	}
 	// A rebuild copies the items it finds here, so the items' share is
 	// about what the feeds' is: a feed is its items, plus its gzip form.
-	itemBytes := opts.MaxBytes / 2
-	return &Cache{src: src, lb: lb, now: now, opts: opts, items: newItemCache(itemBytes),
-		entries: map[string]*entry{}, max: opts.MaxBytes - itemBytes}
+	items := opts.Items
+	if items == nil {
+		items = NewItemCache(ItemBytes(opts.MaxBytes))
+	}
+	return &Cache{src: src, lb: lb, now: now, opts: opts, items: items,
+		entries: map[string]*entry{}, max: max(opts.MaxBytes-items.max, 0)}
 }
 
 // Changed is Invalidate for a change the store announced: register it with

@@ -18,8 +18,10 @@ type itemHTML struct {
 	description string // the same, cut to Apple's limit
 }
 
-// itemCache keeps each episode's item as it was encoded, between builds of
-// a feed, so that a rebuild after one change copies the other items' bytes
+// ItemCache keeps each episode's item as it was encoded, between builds of
+// a feed: a Cache's builds (Options.Items) and PublicContent's digests, which
+// build the same first page and share one (lyssna serve makes it once and
+// hands it to both), so that a rebuild after one change copies the other items' bytes
 // and renders and encodes only the changed ones (Markdown and sanitising,
 // then encoding/xml, are most of a build's time, and a rebuild of 10,000
 // items otherwise makes hundreds of megabytes of garbage). An entry is
@@ -32,8 +34,8 @@ type itemHTML struct {
 // again, once, and the cache holds more episodes in its bound. Entries of
 // episodes that left their show's feed are dropped after its next build,
 // and the least recently used go first when the entries' bytes pass max.
-// It is safe for concurrent use.
-type itemCache struct {
+// It is safe for concurrent use, by concurrent builds too.
+type ItemCache struct {
 	seed maphash.Seed
 	max  int64 // bytes
 
@@ -61,20 +63,21 @@ type itemEntry struct {
 // element and map slot.
 func (e *itemEntry) size() int64 { return int64(cap(e.item)) + 160 }
 
-func newItemCache(max int64) *itemCache {
-	return &itemCache{seed: maphash.MakeSeed(), max: max, entries: map[int64]*list.Element{}}
+// NewItemCache returns an ItemCache that keeps at most max bytes of items.
+func NewItemCache(max int64) *ItemCache {
+	return &ItemCache{seed: maphash.MakeSeed(), max: max, entries: map[int64]*list.Element{}}
 }
 
-// itemBuild is one build's view of an itemCache.
+// itemBuild is one build's view of an ItemCache.
 type itemBuild struct {
-	c      *itemCache
+	c      *ItemCache
 	showID int64
 	n      uint64
 	ctx    uint64 // itemContext of the build
 }
 
 // start begins a build of the show's feed; show is itemShow's part of it.
-func (c *itemCache) start(showID int64, show *episodes.Show, lb links.Builder) *itemBuild {
+func (c *ItemCache) start(showID int64, show *episodes.Show, lb links.Builder) *itemBuild {
 	ctx := c.itemContext(show, lb)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -91,7 +94,7 @@ func (b *itemBuild) item(e *itemEncoder, ep *episodes.Episode) ([]byte, error) {
 	c.mu.Lock()
 	if el, ok := c.entries[ep.ID]; ok {
 		if old := el.Value.(*itemEntry); old.sum == sum {
-			old.build, old.showID = b.n, b.showID
+			old.build, old.showID = max(old.build, b.n), b.showID
 			c.lru.MoveToFront(el)
 			c.mu.Unlock()
 			return old.item, nil
@@ -128,38 +131,41 @@ func (b *itemBuild) item(e *itemEncoder, ep *episodes.Episode) ([]byte, error) {
 }
 
 // remove drops an entry; c.mu is held.
-func (c *itemCache) remove(el *list.Element) {
+func (c *ItemCache) remove(el *list.Element) {
 	e := c.lru.Remove(el).(*itemEntry)
 	delete(c.entries, e.id)
 	c.bytes -= e.size()
 }
 
-// finish drops the entries of the show's episodes this build did not use.
+// finish drops the entries of the show's episodes that neither this build
+// nor one started after it used: a build that ran beside this one (the
+// Cache's and PublicContent's) keeps the items it used, and the later one
+// decides what stays.
 func (b *itemBuild) finish() {
 	c := b.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, el := range c.entries {
-		if e := el.Value.(*itemEntry); e.showID == b.showID && e.build != b.n {
+		if e := el.Value.(*itemEntry); e.showID == b.showID && e.build < b.n {
 			c.remove(el)
 		}
 	}
 }
 
 // forgetShow drops the entries of a deleted show's episodes.
-func (c *itemCache) forgetShow(showID int64) {
+func (c *ItemCache) forgetShow(showID int64) {
 	c.start(showID, &episodes.Show{}, links.Builder{}).finish() // a build that used nothing
 }
 
 // stats returns the number of entries, their bytes and the evictions so far.
-func (c *itemCache) stats() (int, int64, int64) {
+func (c *ItemCache) stats() (int, int64, int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.entries), c.bytes, c.evictions
 }
 
 // len is the number of cached episodes, for tests.
-func (c *itemCache) len() int {
+func (c *ItemCache) len() int {
 	n, _, _ := c.stats()
 	return n
 }
@@ -261,7 +267,7 @@ func (h *hashWriter) references(refs []episodes.Reference) {
 // itemContext hashes what every item of a build reads besides its episode:
 // the show's part that itemShow keeps, and how lb makes the URLs an item
 // holds (its base URL, OP3). Keep it in step with itemShow.
-func (c *itemCache) itemContext(show *episodes.Show, lb links.Builder) uint64 {
+func (c *ItemCache) itemContext(show *episodes.Show, lb links.Builder) uint64 {
 	var h hashWriter
 	h.h.SetSeed(c.seed)
 	h.str(show.Slug)
@@ -278,7 +284,7 @@ func (c *itemCache) itemContext(show *episodes.Show, lb links.Builder) uint64 {
 // episodeHTML and referenceHTML read. TestItemCacheSeesEveryField changes every field of
 // the episode and of the show, one at a time, and fails when a build through
 // the cache then differs from a fresh one: keep this in step with them.
-func (c *itemCache) itemFingerprint(ctx uint64, ep *episodes.Episode) uint64 {
+func (c *ItemCache) itemFingerprint(ctx uint64, ep *episodes.Episode) uint64 {
 	var h hashWriter
 	h.h.SetSeed(c.seed)
 	h.int(int64(ctx))

@@ -17,7 +17,7 @@ import (
 // see, even when UpdatedAt did not move, and that it keeps the items of the
 // episodes in the feed only (TestItemCacheSeesEveryField changes the rest).
 func TestBuildWithItemCache(t *testing.T) {
-	hc := newItemCache(1 << 30)
+	hc := NewItemCache(1 << 30)
 	show, eps := serialShow()
 	check := func(step string, lb links.Builder) {
 		t.Helper()
@@ -115,7 +115,7 @@ func itemCacheFixture() (*episodes.Show, []*episodes.Episode, *episodes.Episode)
 // reflection, so a field added to the model later is changed too.
 func TestItemCacheSeesEveryField(t *testing.T) {
 	show, eps, ep := itemCacheFixture()
-	hc := newItemCache(1 << 30)
+	hc := NewItemCache(1 << 30)
 	lb := testLinks
 	checks := 0
 	check := func(what string) {
@@ -228,5 +228,40 @@ func sweep(t *testing.T, path string, v reflect.Value, check func(string)) {
 		set("put back", old)
 	default:
 		t.Fatalf("%s is a %s, which sweep cannot change yet: teach it", path, v.Kind())
+	}
+}
+
+// TestItemCacheOverlappingBuilds: two builds of the same feed that overlap
+// (the feed Cache's and notify's digest through PublicContent, which share
+// the cache) leave every item of the feed cached, whichever finishes first:
+// an earlier build's end drops no item a later build used.
+func TestItemCacheOverlappingBuilds(t *testing.T) {
+	show, eps := benchShow(10)
+	hc := NewItemCache(1 << 30)
+	enc := func() *itemEncoder { return &itemEncoder{r: newRenderer(), show: itemShow(show), lb: testLinks} }
+	use := func(b *itemBuild, e *itemEncoder, eps []*episodes.Episode) {
+		t.Helper()
+		for _, ep := range eps {
+			if _, err := b.item(e, ep); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	early, late := hc.start(show.ID, itemShow(show), testLinks), hc.start(show.ID, itemShow(show), testLinks)
+	ee, le := enc(), enc()
+	use(early, ee, eps[:5])
+	use(late, le, eps) // the later build runs whole while the earlier one is half way
+	late.finish()
+	use(early, ee, eps[5:])
+	early.finish()
+	if n := hc.len(); n != len(eps) {
+		t.Errorf("after two overlapping builds of %d items the cache holds %d", len(eps), n)
+	}
+	// A build that no longer lists an episode drops its item.
+	hb := hc.start(show.ID, itemShow(show), testLinks)
+	use(hb, enc(), eps[1:])
+	hb.finish()
+	if n := hc.len(); n != len(eps)-1 {
+		t.Errorf("after a build of %d items the cache holds %d", len(eps)-1, n)
 	}
 }
