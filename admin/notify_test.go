@@ -39,7 +39,7 @@ func TestShowPageListsNotifications(t *testing.T) {
 		var err error
 		n, err = notify.New(notify.Deps{Store: d.Store, Jobs: q, FeedURL: d.Links.Feed, Interval: 50 * time.Millisecond,
 			Feed: func(ctx context.Context, slug string) (notify.FeedState, error) {
-				c, err := feed.PublicContent(ctx, d.Store, d.Links, slug, time.Now())
+				c, err := feed.PublicContent(ctx, d.Store, d.Links, nil, slug, time.Now())
 				return notify.FeedState(c), err
 			},
 			Backoff:  func(int) time.Duration { return 20 * time.Millisecond },

@@ -1,11 +1,13 @@
 package feed
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -77,6 +79,45 @@ func BenchmarkRebuild(b *testing.B) {
 			b.ReportMetric(float64(testenv.ProcessCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/episode")
 		})
+	}
+}
+
+// BenchmarkPublicContent is package notify's digest of a show's feed
+// after an edit (one episode's notes changed each time), for an unpaged
+// show of 1,000 and one of 10,000 episodes, once the feed has been built:
+// items=shared takes the items from the item cache the feed Cache built
+// through (as lyssna serve wires them), items=none renders and encodes
+// every episode again (what the digest did before it had the cache).
+func BenchmarkPublicContent(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range []int{1000, 10000} {
+		for _, shared := range []bool{true, false} {
+			name := fmt.Sprintf("episodes=%d/items=none", n)
+			if shared {
+				name = fmt.Sprintf("episodes=%d/items=shared", n)
+			}
+			b.Run(name, func(b *testing.B) {
+				show, eps := benchShow(n)
+				src := staticSource{show: show, eps: eps}
+				items := NewItemCache(1 << 30)
+				c := NewCache(src, testLinks, func() time.Time { return testNow }, Options{Items: items, Logger: slog.New(slog.DiscardHandler)})
+				if w := httptest.NewRecorder(); c.Serve(w, httptest.NewRequest(http.MethodGet, "/"+show.Slug+"/feed.xml", nil), show.Slug) != nil || w.Code != http.StatusOK {
+					b.Fatalf("the first build = %d", w.Code)
+				}
+				if !shared {
+					items = nil
+				}
+				b.ReportAllocs()
+				cpu0 := testenv.ProcessCPU(b)
+				for i := 0; b.Loop(); i++ {
+					eps[i%n].Notes = fmt.Sprintf("Revised notes, revision %d.", i)
+					if _, err := PublicContent(ctx, src, testLinks, items, show.Slug, testNow); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(testenv.ProcessCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
+			})
+		}
 	}
 }
 
@@ -168,3 +209,26 @@ func BenchmarkServeCached(b *testing.B) {
 		})
 	}
 }
+
+// staticSource hands out one show and its episodes as they are, without
+// copying them: what PublicContent costs beyond reading them.
+type staticSource struct {
+	show *episodes.Show
+	eps  []*episodes.Episode
+}
+
+func (s staticSource) GetShow(context.Context, string) (*episodes.Show, error) {
+	cp := *s.show
+	return &cp, nil
+}
+func (s staticSource) PublicEpisodes(context.Context, int64, time.Time) ([]*episodes.Episode, error) {
+	return s.eps, nil
+}
+func (s staticSource) VisibleFeedPage(_ context.Context, _ int64, _ time.Time, upTo string, offset, limit int) ([]*episodes.Episode, int, error) {
+	return pageOf(slices.Clone(s.eps), upTo, offset, limit)
+}
+func (staticSource) ShowVersion(context.Context, int64) (int64, error) { return 1, nil }
+func (staticSource) NextScheduled(context.Context, int64, time.Time) (time.Time, bool, error) {
+	return time.Time{}, false, nil
+}
+func (staticSource) PromoteDue(context.Context, int64, time.Time) (int, error) { return 0, nil }

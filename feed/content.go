@@ -33,8 +33,13 @@ type Content struct {
 // podcast apps poll, and digests it. Like the Cache, it first promotes the
 // show's scheduled episodes whose time has come. A show that moved away
 // (NewFeedURL) is digested as its move. episodes.ErrNotFound says the show
-// is gone.
-func PublicContent(ctx context.Context, src Source, lb links.Builder, slug string, now time.Time) (Content, error) {
+// is gone. It builds through items, the item cache the feed Cache builds
+// through (Options.Items), so that a digest after an edit encodes the
+// changed episodes only, as the Cache's rebuild does, and the rebuild then
+// finds them; nil renders and encodes every episode of the page (for a
+// 10,000-episode show without feed_limit, hundreds of megabytes of garbage
+// per digest).
+func PublicContent(ctx context.Context, src Source, lb links.Builder, items *ItemCache, slug string, now time.Time) (Content, error) {
 	show, err := loadShow(ctx, src, slug, now)
 	if err != nil {
 		return Content{}, err
@@ -52,7 +57,7 @@ func PublicContent(ctx context.Context, src Source, lb links.Builder, slug strin
 	if err != nil {
 		return Content{}, err
 	}
-	body, _, err := build(show, eps, lb, now, nil, pg)
+	body, _, err := build(show, eps, lb, now, items, pg)
 	if err != nil {
 		return Content{}, err
 	}

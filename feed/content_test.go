@@ -3,6 +3,8 @@ package feed
 import (
 	"bytes"
 	"context"
+	"log/slog"
+	"net/http"
 	"testing"
 	"time"
 
@@ -15,7 +17,7 @@ func TestPublicContent(t *testing.T) {
 	const slug = "weekly-science"
 	content := func() Content {
 		t.Helper()
-		c, err := PublicContent(ctx, src, testLinks, slug, testNow)
+		c, err := PublicContent(ctx, src, testLinks, nil, slug, testNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +86,7 @@ func TestPublicContent(t *testing.T) {
 		prev = c
 	}
 
-	if _, err := PublicContent(ctx, src, testLinks, "nobody", testNow); !isNotFound(err) {
+	if _, err := PublicContent(ctx, src, testLinks, nil, "nobody", testNow); !isNotFound(err) {
 		t.Errorf("PublicContent of a missing show: %v, want not found", err)
 	}
 }
@@ -94,11 +96,11 @@ func TestPublicContent(t *testing.T) {
 func TestPublicContentPromotesDueEpisodes(t *testing.T) {
 	ctx := context.Background()
 	src := newFakeSource(episodicShow)
-	before, err := PublicContent(ctx, src, testLinks, "weekly-science", testNow)
+	before, err := PublicContent(ctx, src, testLinks, nil, "weekly-science", testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := PublicContent(ctx, src, testLinks, "weekly-science", testNow.AddDate(0, 0, 4))
+	after, err := PublicContent(ctx, src, testLinks, nil, "weekly-science", testNow.AddDate(0, 0, 4))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +138,7 @@ func TestPublicContentOfAPagedFeed(t *testing.T) {
 	src.edit(slug, func(s *episodes.Show, _ []*episodes.Episode) { s.FeedLimit = 2 })
 	digest := func() string {
 		t.Helper()
-		c, err := PublicContent(ctx, src, testLinks, slug, testNow)
+		c, err := PublicContent(ctx, src, testLinks, nil, slug, testNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,5 +153,75 @@ func TestPublicContentOfAPagedFeed(t *testing.T) {
 	src.edit(slug, func(_ *episodes.Show, eps []*episodes.Episode) { eps[2].Title = "Why the sky is blue, finale" })
 	if digest() == before {
 		t.Error("an edit on the first page left its digest as it was")
+	}
+}
+
+// TestPublicContentSharesTheFeedsItems: the digest builds through the item
+// cache the feed Cache builds through (lyssna serve hands both the same
+// one), so after the feed was built it encodes no item, after an edit only
+// the edited one, and the Cache's rebuild then encodes none; the digests
+// and the feed are those of builds without the cache.
+func TestPublicContentSharesTheFeedsItems(t *testing.T) {
+	ctx := context.Background()
+	const n = 40
+	src := newFakeSource(func() (*episodes.Show, []*episodes.Episode) { return benchShow(n) })
+	show, _ := benchShow(0)
+	items := NewItemCache(1 << 30)
+	c := NewCache(src, testLinks, func() time.Time { return testNow }, Options{Items: items, Logger: slog.New(slog.DiscardHandler)})
+	encoded := func() int64 {
+		items.mu.Lock()
+		defer items.mu.Unlock()
+		return items.encoded
+	}
+	digest := func(items *ItemCache) string {
+		t.Helper()
+		got, err := PublicContent(ctx, src, testLinks, items, show.Slug, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Hash
+	}
+	serveFeed := func() []byte {
+		t.Helper()
+		w := serve(t, c, http.MethodGet, show.Slug, nil)
+		if w.Code != http.StatusOK {
+			t.Fatalf("feed = %d", w.Code)
+		}
+		return w.Body.Bytes()
+	}
+
+	serveFeed()
+	if got := encoded(); got != n {
+		t.Fatalf("the first build encoded %d items, want %d", got, n)
+	}
+	if got, want := digest(items), digest(nil); got != want {
+		t.Errorf("the digest through the cache is %s, without it %s", got, want)
+	}
+	if got := encoded(); got != n {
+		t.Errorf("the digest after the feed's build encoded %d items, want none", got-n)
+	}
+
+	src.edit(show.Slug, func(_ *episodes.Show, eps []*episodes.Episode) { eps[n/2].Notes = "Revised *notes*." })
+	if got, want := digest(items), digest(nil); got != want {
+		t.Errorf("after an edit the digest through the cache is %s, without it %s", got, want)
+	}
+	if got := encoded(); got != n+1 {
+		t.Errorf("the digest after an edit encoded %d items, want 1", got-n)
+	}
+	c.Invalidate(show.ID)
+	body := serveFeed()
+	if got := encoded(); got != n+1 {
+		t.Errorf("the feed's rebuild after the digest encoded %d items, want none", got-n-1)
+	}
+	cur, err := src.GetShow(ctx, show.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Build(cur, src.eps[cur.ID], testLinks, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(body, want) {
+		t.Error("the rebuilt feed differs from a fresh build")
 	}
 }

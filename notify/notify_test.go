@@ -153,7 +153,7 @@ func newReplica(t *testing.T, url, name string, s notify.Settings) *replica {
 	n, err := notify.New(notify.Deps{Store: st, Jobs: q, Settings: s, Interval: interval,
 		FeedURL: lb.Feed,
 		Feed: func(ctx context.Context, slug string) (notify.FeedState, error) {
-			c, err := feed.PublicContent(ctx, st, lb, slug, time.Now())
+			c, err := feed.PublicContent(ctx, st, lb, nil, slug, time.Now())
 			return notify.FeedState(c), err
 		},
 		Backoff: func(int) time.Duration { return 30 * time.Millisecond },

@@ -39,7 +39,7 @@ func TestShowNotificationsAPI(t *testing.T) {
 	q := jobs.New(a.store.DB(), jobs.SQLite, jobs.Options{Poll: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 	n, err := notify.New(notify.Deps{Store: a.store, Jobs: q, FeedURL: a.deps.Links.Feed, Interval: 50 * time.Millisecond,
 		Feed: func(ctx context.Context, slug string) (notify.FeedState, error) {
-			c, err := feed.PublicContent(ctx, a.store, a.deps.Links, slug, time.Now())
+			c, err := feed.PublicContent(ctx, a.store, a.deps.Links, nil, slug, time.Now())
 			return notify.FeedState(c), err
 		},
 		Settings: notify.Settings{WebSubHubs: []string{hub.URL + "/"}}, Logger: slog.New(slog.DiscardHandler)})

@@ -26,8 +26,10 @@ func newQueue(cfg *config.Config, store *episodes.Store, logger *slog.Logger) *j
 
 // newNotifier builds the notifier of feed changes (WebSub, pubnotify,
 // Podping) with its outbox on the queue, and registers it with the store's
-// change announcements.
-func newNotifier(cfg *config.Config, store *episodes.Store, q *jobs.Queue, lb links.Builder, logger *slog.Logger) (*notify.Notifier, error) {
+// change announcements. Its digest of a feed builds through items, the feed
+// cache's item cache (site.NewFeedItems), so that it encodes only what an
+// edit changed.
+func newNotifier(cfg *config.Config, store *episodes.Store, q *jobs.Queue, lb links.Builder, items *feed.ItemCache, logger *slog.Logger) (*notify.Notifier, error) {
 	s := notify.Settings{WebSubHubs: cfg.WebSubHubs, PodpingURL: cfg.PodpingURL, PodpingToken: cfg.PodpingToken}
 	if cfg.PubNotify {
 		s.PubNotifyURL = cfg.PubNotifyURL
@@ -42,7 +44,7 @@ func newNotifier(cfg *config.Config, store *episodes.Store, q *jobs.Queue, lb li
 			if err != nil {
 				return notify.FeedState{}, err
 			}
-			c, err := feed.PublicContent(ctx, store, lb, slug, now)
+			c, err := feed.PublicContent(ctx, store, lb, items, slug, now)
 			return notify.FeedState(c), err
 		},
 		UserAgent: "Lyssna/" + version, Logger: logger})

@@ -98,7 +98,8 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 
 	queue := newQueue(cfg, store, logger)
 	lb := feedLinks(cfg, baseURL)
-	notifier, err := newNotifier(cfg, store, queue, lb, logger)
+	feedItems := site.NewFeedItems(cfg.CacheSize) // the feed cache's and the notifier's
+	notifier, err := newNotifier(cfg, store, queue, lb, feedItems, logger)
 	if err != nil {
 		ln.Close()
 		return err
@@ -126,7 +127,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	handler, err := site.Build(site.Parts{
 		Store: store, Bucket: bucket, Uploads: ingester, Links: lb,
-		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize, Jobs: queue, Secret: secret, Imports: importer, OIDC: provider, Mail: sender,
+		Logger: logger, Now: time.Now, CacheSize: cfg.CacheSize, FeedItems: feedItems, Jobs: queue, Secret: secret, Imports: importer, OIDC: provider, Mail: sender,
 		Notifier: notifier,
 		Server: server.Deps{
 			BodyIdleTimeout: cfg.BodyIdleTimeout,

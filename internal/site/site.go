@@ -59,6 +59,11 @@ type Parts struct {
 	// CacheSize bounds the feed and page caches in bytes (a quarter for
 	// rendered pages, the rest for the feed cache); 0 is feed.DefaultMaxBytes.
 	CacheSize int64
+	// FeedItems is the feed cache's per-episode item cache, made by
+	// NewFeedItems with the same CacheSize, and shared with the notifier's
+	// digest of a feed (feed.PublicContent). nil: the feed cache makes its
+	// own.
+	FeedItems *feed.ItemCache
 	// Secret signs listener keys' URLs and embed grants (LYSSNA_SECRET);
 	// empty makes a random one for this process (tests), which no other
 	// replica or restart shares.
@@ -68,6 +73,23 @@ type Parts struct {
 	// the parts above and the ones it builds. "" MediaDelivery is
 	// server.DeliveryProxy.
 	Server server.Deps
+}
+
+// NewFeedItems makes the feed cache's per-episode item cache for a site
+// whose caches get size bytes (Parts.CacheSize): its share of the
+// feed cache's. lyssna serve makes it before the site, to share it with
+// the notifier.
+func NewFeedItems(size int64) *feed.ItemCache {
+	size = cacheSize(size)
+	return feed.NewItemCache(feed.ItemBytes(size - size/4))
+}
+
+// cacheSize is Parts.CacheSize, feed.DefaultMaxBytes for 0.
+func cacheSize(size int64) int64 {
+	if size <= 0 {
+		return feed.DefaultMaxBytes
+	}
+	return size
 }
 
 // Build builds every part and the server over them.
@@ -86,11 +108,12 @@ func Build(p Parts) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site: LYSSNA_SECRET: %w", err)
 	}
-	size := p.CacheSize
-	if size <= 0 {
-		size = feed.DefaultMaxBytes
+	size := cacheSize(p.CacheSize)
+	items := p.FeedItems
+	if items == nil {
+		items = NewFeedItems(p.CacheSize)
 	}
-	feeds := feed.NewCache(p.Store, p.Links, p.Now, feed.Options{Logger: p.Logger, MaxBytes: size - size/4})
+	feeds := feed.NewCache(p.Store, p.Links, p.Now, feed.Options{Logger: p.Logger, MaxBytes: size - size/4, Items: items})
 	p.Store.Listen(feeds.Changed)
 	pages, err := web.New(web.Deps{Store: p.Store, Bucket: p.Bucket, Links: p.Links, Now: p.Now, Logger: p.Logger,
 		CacheBytes: size / 4, EmbedOrigins: p.Server.EmbedOrigins})
