@@ -15,6 +15,7 @@ import (
 
 	"github.com/lyssna/lyssna/internal/bodyguard"
 	"github.com/lyssna/lyssna/internal/clientip"
+	"github.com/lyssna/lyssna/internal/logline"
 )
 
 type ctxKey int
@@ -117,7 +118,8 @@ func validRequestID(id string) bool {
 // network, never the full address), and tells the metrics. Health probes
 // log at debug so they do not drown the rest. The line is handed to the
 // logger's handler directly, as Logger.LogAttrs would, less the caller's
-// program counter (no source position), which costs a stack walk per request.
+// program counter (no source position), which costs a stack walk per request;
+// a logline.RequestLogger (the process's handler) writes it without a record.
 func (h *handler) accessLog(ids *requestIDs, clients clientip.Resolver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -147,17 +149,13 @@ func (h *handler) accessLog(ids *requestIDs, clients clientip.Resolver, next htt
 		if !log.Enabled(ctx, level) {
 			return
 		}
-		line := slog.NewRecord(end, level, "request", 0)
-		line.AddAttrs(
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", status),
-			slog.Int64("bytes", x.rec.bytes),
-			slog.Duration("duration", end.Sub(start)),
-			slog.String("client", clientip.Logged(r)),
-			slog.String("request_id", id),
-		)
-		_ = log.Handle(ctx, line)
+		line := logline.Request{Method: r.Method, Path: r.URL.Path, Status: status, Bytes: x.rec.bytes,
+			Duration: end.Sub(start), Client: clientip.Truncate(clientip.From(r)), RequestID: id}
+		if rl, ok := log.(logline.RequestLogger); ok {
+			_ = rl.LogRequest(ctx, end, level, line)
+			return
+		}
+		_ = log.Handle(ctx, line.Record(end, level))
 	})
 }
 

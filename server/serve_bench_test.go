@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/logline"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/metrics"
@@ -33,7 +34,8 @@ type benchSite struct {
 	episode string // the newest episode's slug
 }
 
-// newBenchSite seeds the show; the access log is formatted to io.Discard.
+// newBenchSite seeds the show; the access log is formatted to io.Discard by
+// the process's log handler (text).
 func newBenchSite(b *testing.B) benchSite {
 	b.Helper()
 	ctx := context.Background()
@@ -76,7 +78,7 @@ func newBenchSite(b *testing.B) benchSite {
 		last = ep.Slug
 	}
 	return benchSite{deps: Deps{Store: store, Bucket: bucket, Links: links.New("http://lyssna.test"), Now: clock,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, audio: info, episode: last}
+		Logger: slog.New(logline.New(io.Discard, false, nil))}, audio: info, episode: last}
 }
 
 // BenchmarkServeCached measures one cached answer of the whole server.New

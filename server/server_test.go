@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/logline"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/storage/filesystem"
@@ -155,57 +156,72 @@ func (b failingBucket) Ping(ctx context.Context) error {
 	return b.err
 }
 
+// TestAccessLog checks the access line through slog's JSON handler (a
+// record) and through logline's, the process's (written without one).
 func TestAccessLog(t *testing.T) {
-	deps, logs := realDeps(t)
-	h := serve(t, deps)
-	rec := get(t, h, http.MethodGet, "/api/v1/nothing-here")
-	if rec.Code != http.StatusNotFound {
-		t.Fatalf("status %d, want 404", rec.Code)
-	}
-	var line map[string]any
-	for _, r := range logs.records(t) {
-		if r["msg"] == "request" {
-			line = r
-		}
-	}
-	if line == nil {
-		t.Fatal("no access log line")
-	}
-	want := map[string]any{
-		"level": "INFO", "method": "GET", "path": "/api/v1/nothing-here", "status": float64(404),
-		"bytes": float64(rec.Body.Len()), "client": "192.0.2.0/24", "request_id": rec.Header().Get("X-Request-Id"),
-	}
-	for k, v := range want {
-		if line[k] != v {
-			t.Errorf("access log %s = %v, want %v (line %v)", k, line[k], v, line)
-		}
-	}
-	if _, ok := line["duration"]; !ok {
-		t.Errorf("access log has no duration: %v", line)
-	}
+	for _, tc := range []struct {
+		name    string
+		handler func(w io.Writer) slog.Handler
+	}{
+		{"slog", func(w io.Writer) slog.Handler {
+			return slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})
+		}},
+		{"logline", func(w io.Writer) slog.Handler { return logline.New(w, true, slog.LevelDebug) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			deps, logs := realDeps(t)
+			deps.Logger = slog.New(tc.handler(logs))
+			h := serve(t, deps)
+			rec := get(t, h, http.MethodGet, "/api/v1/nothing-here")
+			if rec.Code != http.StatusNotFound {
+				t.Fatalf("status %d, want 404", rec.Code)
+			}
+			var line map[string]any
+			for _, r := range logs.records(t) {
+				if r["msg"] == "request" {
+					line = r
+				}
+			}
+			if line == nil {
+				t.Fatal("no access log line")
+			}
+			want := map[string]any{
+				"level": "INFO", "method": "GET", "path": "/api/v1/nothing-here", "status": float64(404),
+				"bytes": float64(rec.Body.Len()), "client": "192.0.2.0/24", "request_id": rec.Header().Get("X-Request-Id"),
+			}
+			for k, v := range want {
+				if line[k] != v {
+					t.Errorf("access log %s = %v, want %v (line %v)", k, line[k], v, line)
+				}
+			}
+			if _, ok := line["duration"]; !ok {
+				t.Errorf("access log has no duration: %v", line)
+			}
 
-	// Forwarding headers count only from a trusted proxy, and the log keeps
-	// the client's network, never its full address.
-	deps.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
-	behind := serve(t, deps)
-	for _, c := range []struct {
-		h    http.Handler
-		want string
-	}{{h, "192.0.2.0/24"}, {behind, "2001:db8:1:2::/64"}} {
-		req := httptest.NewRequest(http.MethodGet, "/api/v1/nothing-here", nil)
-		req.RemoteAddr = "192.0.2.7:1234"
-		req.Header.Set("X-Forwarded-For", "2001:db8:1:2:3:4:5:6")
-		c.h.ServeHTTP(httptest.NewRecorder(), req)
-		recs := logs.records(t)
-		if got := recs[len(recs)-1]["client"]; got != c.want {
-			t.Errorf("logged client %v, want %s", got, c.want)
-		}
-	}
+			// Forwarding headers count only from a trusted proxy, and the log keeps
+			// the client's network, never its full address.
+			deps.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
+			behind := serve(t, deps)
+			for _, c := range []struct {
+				h    http.Handler
+				want string
+			}{{h, "192.0.2.0/24"}, {behind, "2001:db8:1:2::/64"}} {
+				req := httptest.NewRequest(http.MethodGet, "/api/v1/nothing-here", nil)
+				req.RemoteAddr = "192.0.2.7:1234"
+				req.Header.Set("X-Forwarded-For", "2001:db8:1:2:3:4:5:6")
+				c.h.ServeHTTP(httptest.NewRecorder(), req)
+				recs := logs.records(t)
+				if got := recs[len(recs)-1]["client"]; got != c.want {
+					t.Errorf("logged client %v, want %s", got, c.want)
+				}
+			}
 
-	get(t, h, http.MethodGet, "/healthz")
-	recs := logs.records(t)
-	if last := recs[len(recs)-1]; last["path"] != "/healthz" || last["level"] != "DEBUG" {
-		t.Errorf("health probe logged as %v, want at DEBUG", last)
+			get(t, h, http.MethodGet, "/healthz")
+			recs := logs.records(t)
+			if last := recs[len(recs)-1]; last["path"] != "/healthz" || last["level"] != "DEBUG" {
+				t.Errorf("health probe logged as %v, want at DEBUG", last)
+			}
+		})
 	}
 }
 

@@ -8,22 +8,19 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/config"
+	"github.com/lyssna/lyssna/internal/logline"
 )
 
-// newLogger builds the process's logger from LYSSNA_LOG_LEVEL and LYSSNA_LOG_FORMAT.
+// newLogger builds the process's logger from LYSSNA_LOG_LEVEL and LYSSNA_LOG_FORMAT
+// (logline's handler: slog's text or JSON handler, with the access log's lines
+// written without a record).
 // Over a *logBuffer, a record at warning level or above is written out at
 // once, with whatever access-log lines wait before it.
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	// The config has validated the name; UnmarshalText knows debug, info, warn and error.
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler
-	if cfg.LogFormat == "json" {
-		h = slog.NewJSONHandler(w, opts)
-	} else {
-		h = slog.NewTextHandler(w, opts)
-	}
+	var h slog.Handler = logline.New(w, cfg.LogFormat == "json", level)
 	if b, ok := w.(*logBuffer); ok {
 		h = flushingHandler{Handler: h, buf: b}
 	}
@@ -127,6 +124,23 @@ type flushingHandler struct {
 func (h flushingHandler) Handle(ctx context.Context, r slog.Record) error {
 	err := h.Handler.Handle(ctx, r)
 	if r.Level >= slog.LevelWarn {
+		if ferr := h.buf.Flush(); err == nil {
+			err = ferr
+		}
+	}
+	return err
+}
+
+// LogRequest writes an access line through the wrapped handler (a
+// logline.Handler), flushing as Handle does.
+func (h flushingHandler) LogRequest(ctx context.Context, t time.Time, level slog.Level, q logline.Request) error {
+	var err error
+	if rl, ok := h.Handler.(logline.RequestLogger); ok {
+		err = rl.LogRequest(ctx, t, level, q)
+	} else {
+		err = h.Handler.Handle(ctx, q.Record(t, level))
+	}
+	if level >= slog.LevelWarn {
 		if ferr := h.buf.Flush(); err == nil {
 			err = ferr
 		}
