@@ -134,6 +134,22 @@ func Build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now t
 // the zero page is one page of a paged feed: eps are its episodes, and the
 // channel links the other pages.
 func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now time.Time, hc *ItemCache, pg page) ([]byte, time.Time, error) {
+	parts, modified, err := buildParts(show, eps, lb, now, hc, pg)
+	switch {
+	case err != nil:
+		return nil, time.Time{}, err
+	case len(parts) == 1:
+		return parts[0], modified, nil
+	}
+	// Join sizes its result exactly and does not zero it first.
+	return bytes.Join(parts, nil), modified, nil
+}
+
+// buildParts is build without joining the feed's bytes: the feed is the
+// parts one after the other (the channel, then each item as the cache keeps
+// it, then the channel's end; or one part, when it streamed the items).
+// PublicContent digests them as they are, without a copy of the feed.
+func buildParts(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now time.Time, hc *ItemCache, pg page) ([][]byte, time.Time, error) {
 	if show == nil {
 		return nil, time.Time{}, errors.New("feed: no show to build")
 	}
@@ -210,7 +226,7 @@ func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now t
 			}
 		}
 		items.buf.Write(end)
-		return items.buf.Bytes(), modified, nil
+		return [][]byte{items.buf.Bytes()}, modified, nil
 	}
 
 	// Through the cache: hold the items' bytes (kept in the cache, or new
@@ -227,8 +243,7 @@ func build(show *episodes.Show, eps []*episodes.Episode, lb links.Builder, now t
 		parts = append(parts, x)
 	}
 	hb.finish()
-	// Join sizes its result exactly and does not zero it first.
-	return bytes.Join(append(parts, end), nil), modified, nil
+	return append(parts, end), modified, nil
 }
 
 // channelEnd is how the encoded feed ends, after the last item (build

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
@@ -57,24 +58,51 @@ func PublicContent(ctx context.Context, src Source, lb links.Builder, items *Ite
 	if err != nil {
 		return Content{}, err
 	}
-	body, _, err := build(show, eps, lb, now, items, pg)
+	parts, _, err := buildParts(show, eps, lb, now, items, pg)
 	if err != nil {
 		return Content{}, err
 	}
-	c.Hash = contentHash(body)
+	c.Hash = contentHash(parts...)
 	return c, nil
 }
 
-// contentHash digests a built feed without its channel's lastBuildDate and
+// contentHash digests a built feed, given as the parts that make it one
+// after the other (buildParts), without its channel's lastBuildDate and
 // pubDate. build derives both from the latest write to the show or to a
 // listed episode, and such a write may change nothing else in the feed (a
 // show's time zone, a published episode's producer-only fields); a change
 // that does shows in the other elements. An item's pubDate is kept. The
 // two come early in the channel, before any text a producer wrote, so the
-// first of each is the channel's.
-func contentHash(body []byte) string {
-	head, items, hasItems := bytes.Cut(body, []byte("<item>"))
+// first of each is the channel's. The digest is of the feed's bytes as one
+// (the parts are not copied together for it): the same feed gives the same
+// digest in parts or whole, as long as no part cuts an "<item>" tag.
+func contentHash(parts ...[]byte) string {
 	h := sha256.New()
+	var head []byte // the feed before its first item: the channel's part, small
+	for i, p := range parts {
+		before, after, found := bytes.Cut(p, []byte("<item>"))
+		if head == nil {
+			head = before[:len(before):len(before)] // appending must not write into p
+		} else {
+			head = append(head, before...)
+		}
+		if found {
+			writeHead(h, head)
+			h.Write([]byte("<item>"))
+			h.Write(after)
+			for _, rest := range parts[i+1:] {
+				h.Write(rest)
+			}
+			return hex.EncodeToString(h.Sum(nil))
+		}
+	}
+	writeHead(h, head)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// writeHead writes the feed's part before its first item to h, without the
+// channel's lastBuildDate and pubDate.
+func writeHead(h hash.Hash, head []byte) {
 	for _, name := range []string{"lastBuildDate", "pubDate"} {
 		open, end := []byte("<"+name+">"), []byte("</"+name+">")
 		i := bytes.Index(head, open)
@@ -89,9 +117,4 @@ func contentHash(body []byte) string {
 		head = head[i+j+len(end):]
 	}
 	h.Write(head)
-	if hasItems {
-		h.Write([]byte("<item>"))
-		h.Write(items)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

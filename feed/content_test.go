@@ -225,3 +225,31 @@ func TestPublicContentSharesTheFeedsItems(t *testing.T) {
 		t.Error("the rebuilt feed differs from a fresh build")
 	}
 }
+
+// TestContentHashOfParts: the digest of a feed in the parts buildParts
+// makes, through the item cache or not, is the digest of the whole feed
+// (what notify recorded for a show before the digest took parts).
+func TestContentHashOfParts(t *testing.T) {
+	show, eps := benchShow(30)
+	items := NewItemCache(1 << 30)
+	for _, hc := range []*ItemCache{nil, items, items} { // the second through the cache finds every item there
+		parts, _, err := buildParts(show, eps, testLinks, testNow, hc, page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, err := Build(show, eps, testLinks, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(bytes.Join(parts, nil), whole) {
+			t.Fatal("the parts are not the feed")
+		}
+		if got, want := contentHash(parts...), contentHash(whole); got != want {
+			t.Errorf("the digest of %d parts is %s, of the whole feed %s", len(parts), got, want)
+		}
+	}
+	if contentHash([]byte("<rss><channel><pubDate>x</pubDate><title>a</title>"), []byte("<item>1</item></channel></rss>")) ==
+		contentHash([]byte("<rss><channel><pubDate>y</pubDate><title>b</title>"), []byte("<item>1</item></channel></rss>")) {
+		t.Error("a change of the channel's title changes no digest")
+	}
+}
