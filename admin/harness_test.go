@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/internal/htmltest"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/lti"
@@ -60,7 +61,7 @@ func newEnv(t *testing.T, secure bool, opts ...func(d *Deps, base string)) *env 
 	e := &env{clock: &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}}
 	dir := t.TempDir()
 	var err error
-	e.store, err = episodes.Open(ctx, "sqlite:"+filepath.Join(dir, "lyssna.db"), e.clock.Now)
+	e.store, err = episodes.Open(ctx, episodestest.SQLiteAt(t, filepath.Join(dir, "lyssna.db")), e.clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,13 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 )
 
 // pagedStore opens a SQLite store holding one show, "big", with n public
@@ -23,7 +23,7 @@ import (
 func pagedStore(tb testing.TB, n, limit int) (*episodes.Store, *episodes.Show) {
 	tb.Helper()
 	ctx := context.Background()
-	st, err := episodes.Open(ctx, "sqlite:"+filepath.Join(tb.TempDir(), "lyssna.db"), func() time.Time { return testNow })
+	st, err := episodes.Open(ctx, episodestest.SQLite(tb), func() time.Time { return testNow })
 	if err != nil {
 		tb.Fatalf("episodes.Open: %v", err)
 	}

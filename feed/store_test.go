@@ -5,7 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/internal/testenv"
 )
 
@@ -31,7 +31,7 @@ func storeBackends(t *testing.T, clk *clock) map[string]func(t *testing.T) *epis
 	}
 	return map[string]func(t *testing.T) *episodes.Store{
 		"sqlite": func(t *testing.T) *episodes.Store {
-			return open(t, "sqlite:"+filepath.Join(t.TempDir(), "lyssna.db"))
+			return open(t, episodestest.SQLite(t))
 		},
 		"postgres": func(t *testing.T) *episodes.Store { return open(t, testenv.Postgres(t)) },
 	}

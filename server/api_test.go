@@ -15,6 +15,7 @@ import (
 
 	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/storage"
@@ -43,7 +44,7 @@ func newAPIEnv(t testing.TB, databaseURL string) *apiEnv {
 	t.Helper()
 	dir := t.TempDir()
 	if databaseURL == "" {
-		databaseURL = "sqlite:" + filepath.Join(dir, "lyssna.db")
+		databaseURL = episodestest.SQLiteAt(t, filepath.Join(dir, "lyssna.db"))
 	}
 	clock := testenv.NewClock(time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
 	store, err := episodes.Open(context.Background(), databaseURL, clock.Now)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/lyssna/lyssna/accounts"
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/storage"
@@ -60,7 +61,7 @@ type e2e struct {
 func newE2E(t *testing.T, bucket storage.Bucket, configure func(*Deps)) *e2e {
 	t.Helper()
 	clock := &e2eClock{now: time.Now().UTC().Truncate(time.Second)}
-	store, err := episodes.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "lyssna.db"), clock.Now)
+	store, err := episodes.Open(context.Background(), episodestest.SQLite(t), clock.Now)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

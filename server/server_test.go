@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/internal/logline"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/storage"
@@ -59,7 +60,7 @@ func (s *syncBuffer) records(t *testing.T) []map[string]any {
 func realDeps(t *testing.T) (Deps, *syncBuffer) {
 	t.Helper()
 	dir := t.TempDir()
-	store, err := episodes.Open(context.Background(), "sqlite:"+filepath.Join(dir, "lyssna.db"), time.Now)
+	store, err := episodes.Open(context.Background(), episodestest.SQLiteAt(t, filepath.Join(dir, "lyssna.db")), time.Now)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

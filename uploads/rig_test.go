@@ -12,6 +12,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/storage"
 	"github.com/lyssna/lyssna/storage/filesystem"
@@ -53,9 +54,11 @@ func eachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
 
 func openStore(t testing.TB, kind string) *episodes.Store {
 	t.Helper()
-	url := "sqlite:" + filepath.Join(t.TempDir(), "lyssna.db")
+	var url string
 	if kind == "postgres" {
 		url = testenv.Postgres(t)
+	} else {
+		url = episodestest.SQLite(t)
 	}
 	s, err := episodes.Open(context.Background(), url, time.Now)
 	if err != nil {
