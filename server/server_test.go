@@ -104,6 +104,7 @@ func TestHealthz(t *testing.T) {
 
 func TestReadyz(t *testing.T) {
 	t.Run("store and bucket answer", func(t *testing.T) {
+		t.Parallel()
 		deps, _ := realDeps(t)
 		rec := get(t, serve(t, deps), http.MethodGet, "/readyz")
 		if rec.Code != http.StatusOK || rec.Body.String() != "ok\n" {
@@ -122,6 +123,7 @@ func TestReadyz(t *testing.T) {
 		{"bucket hangs", "storage: context deadline exceeded", func(d *Deps) { d.Bucket = failingBucket{Bucket: d.Bucket, hang: true} }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // the hanging bucket waits out readyTimeout; the others need not wait for it
 			deps, logs := realDeps(t)
 			c.break_(&deps)
 			rec := get(t, serve(t, deps), http.MethodGet, "/readyz")
@@ -297,6 +299,7 @@ func TestRespondError(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each case has a store, bucket and log of its own
 			deps, logs := realDeps(t)
 			h := &handler{Deps: withParts(t, deps)}
 			rec := httptest.NewRecorder()
