@@ -5,14 +5,35 @@ package testimage
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"sync"
 	"testing"
 )
+
+// encoded keeps each picture made in this test process: a race-enabled
+// encoder takes a second or more over a 1400 × 1400 picture, and the same
+// ones are asked for again and again (each backend of a test, each test).
+var encoded struct {
+	sync.Mutex
+	m map[picture]*encoding
+}
+
+type picture struct {
+	format string
+	w, h   int
+}
+
+type encoding struct {
+	once sync.Once
+	b    []byte
+	err  error
+}
 
 // Encode returns a w × h picture in format:
 //
@@ -27,9 +48,29 @@ import (
 //	             image.DecodeConfig, and fast for sizes a race-enabled
 //	             encoder takes seconds over
 //
-// The real encodings are kept small and quick: one flat colour.
+// The real encodings are kept small and quick: one flat colour. Each picture
+// is made once per test process; every call returns a copy of its own.
 func Encode(t testing.TB, format string, w, h int) []byte {
 	t.Helper()
+	k := picture{format, w, h}
+	encoded.Lock()
+	if encoded.m == nil {
+		encoded.m = map[picture]*encoding{}
+	}
+	e := encoded.m[k]
+	if e == nil {
+		e = &encoding{}
+		encoded.m[k] = e
+	}
+	encoded.Unlock()
+	e.once.Do(func() { e.b, e.err = encode(format, w, h) })
+	if e.err != nil {
+		t.Fatalf("testimage: %v", e.err)
+	}
+	return bytes.Clone(e.b)
+}
+
+func encode(format string, w, h int) ([]byte, error) {
 	r := image.Rect(0, 0, w, h)
 	palette := color.Palette{color.RGBA{R: 200, G: 80, B: 20, A: 255}, color.RGBA{B: 160, A: 255}}
 	var buf bytes.Buffer
@@ -62,10 +103,10 @@ func Encode(t testing.TB, format string, w, h int) []byte {
 			binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
 		}
 	default:
-		t.Fatalf("testimage: unknown format %q", format)
+		return nil, fmt.Errorf("unknown format %q", format)
 	}
 	if err != nil {
-		t.Fatalf("testimage: encode %s: %v", format, err)
+		return nil, fmt.Errorf("encode %s: %w", format, err)
 	}
-	return buf.Bytes()
+	return buf.Bytes(), nil
 }
