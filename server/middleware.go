@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -23,15 +24,30 @@ type ctxKey int
 const exchangeKey ctxKey = iota
 
 // exchange is what the middleware keeps of one request, made in one
-// allocation and put in the request's context once: its ID, the route that
-// matched (for the metrics; noteRoute writes it), and the writers that
-// record the answer for the access log and gzip it.
+// allocation, and the request's context: its ID, the client's address (under
+// clientip.ContextKey), the route that matched (for the metrics; noteRoute
+// writes it), and the writers that record the answer for the access log and
+// gzip it. Being the context itself, it costs no context values of its own.
 type exchange struct {
-	id    string
-	idv   [1]string // X-Request-Id's value
-	route string
-	rec   recorder
-	gz    gzipWriter
+	context.Context // the request's, as the server made it
+	client          netip.Addr
+	id              string
+	idv             [1]string // X-Request-Id's value
+	route           string
+	rec             recorder
+	gz              gzipWriter
+}
+
+// Value is the exchange itself under exchangeKey and a pointer to the
+// client's address under clientip.ContextKey; other keys go to the parent.
+func (x *exchange) Value(key any) any {
+	switch key {
+	case exchangeKey:
+		return x
+	case clientip.ContextKey{}:
+		return &x.client
+	}
+	return x.Context.Value(key)
 }
 
 // exchangeOf is the exchange of the request whose context is ctx; nil
@@ -113,7 +129,7 @@ func validRequestID(id string) bool {
 
 // accessLog gives each request its exchange: an ID (a sane incoming
 // X-Request-Id from a proxy in front, or a new one, echoed in the answer) and
-// the client's address, in one new context; then it writes one line per
+// the client's address, as the request's new context; then it writes one line per
 // request: method, path, status, bytes, duration and client (its /24 or /64
 // network, never the full address), and tells the metrics. Health probes
 // log at debug so they do not drown the rest. The line is handed to the
@@ -127,10 +143,10 @@ func (h *handler) accessLog(ids *requestIDs, clients clientip.Resolver, next htt
 		if !validRequestID(id) {
 			id = ids.next()
 		}
-		x := &exchange{id: id, idv: [1]string{id}, route: unmatchedRoute}
+		x := &exchange{Context: r.Context(), client: clients.Addr(r), id: id, idv: [1]string{id}, route: unmatchedRoute}
 		x.rec.ResponseWriter = w
 		w.Header()["X-Request-Id"] = x.idv[:1:1]
-		r = r.WithContext(clientip.NewContext(context.WithValue(r.Context(), exchangeKey, x), clients.Addr(r)))
+		r = r.WithContext(x)
 		next.ServeHTTP(&x.rec, r)
 		end := time.Now()
 		status := x.rec.status

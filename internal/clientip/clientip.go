@@ -114,19 +114,25 @@ func Truncate(a netip.Addr) netip.Prefix {
 	return p
 }
 
-type ctxKey struct{}
+// ContextKey is the key of the client address in a request's context: its
+// value is a netip.Addr, or a *netip.Addr (a context that keeps the address
+// in a value of its own, as the server's per-request one does).
+type ContextKey struct{}
 
 // NewContext returns ctx carrying a, the address Addr resolved for a
 // request, for From. The server's middleware resolves it once per request.
 func NewContext(ctx context.Context, a netip.Addr) context.Context {
-	return context.WithValue(ctx, ctxKey{}, a)
+	return context.WithValue(ctx, ContextKey{}, a)
 }
 
-// From is the client address NewContext put in req's context; without it
+// From is the client address in req's context (see ContextKey); without it
 // (a test calling a handler directly), the connection's address.
 func From(req *http.Request) netip.Addr {
-	if a, ok := req.Context().Value(ctxKey{}).(netip.Addr); ok {
+	switch a := req.Context().Value(ContextKey{}).(type) {
+	case netip.Addr:
 		return a
+	case *netip.Addr:
+		return *a
 	}
 	return parseHost(req.RemoteAddr)
 }

@@ -1,6 +1,7 @@
 package clientip
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -62,5 +63,11 @@ func TestContextAndLogged(t *testing.T) {
 	from, logged := From(req).String(), Logged(req)
 	if from != "198.51.100.23" || logged != "198.51.100.0/24" {
 		t.Errorf("From %q Logged %q, want 198.51.100.23 and 198.51.100.0/24", from, logged)
+	}
+	// A context may hold the address as a pointer to its own copy.
+	held := netip.MustParseAddr("2001:db8::7")
+	req = req.WithContext(context.WithValue(req.Context(), ContextKey{}, &held))
+	if got := From(req); got != held {
+		t.Errorf("From with a *netip.Addr = %v, want %v", got, held)
 	}
 }
