@@ -36,7 +36,10 @@ type File struct {
 
 	showID int64
 	f      *os.File
-	put    *streamPut // nil once committed or aborted
+	// unlinked is set once the temp file's name is removed while it is
+	// open (every Unix): a crash then leaves nothing for the sweep.
+	unlinked bool
+	put      *streamPut // nil once committed or aborted
 }
 
 // Close aborts the bucket put unless it was committed, then removes the
@@ -52,9 +55,17 @@ func (f *File) Close() error {
 	if f.f == nil {
 		return nil
 	}
-	name := f.f.Name()
-	cerr := f.f.Close()
+	tmp := f.f
 	f.f = nil
+	if f.unlinked {
+		// The file has no name left; closing it frees its blocks, which
+		// for a big upload takes a while (~100 ms for 200 MB), so nothing
+		// waits for it.
+		go tmp.Close()
+		return nil
+	}
+	name := tmp.Name()
+	cerr := tmp.Close()
 	if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("uploads: remove temp file: %w", err)
 	}
@@ -102,6 +113,10 @@ func (in *Ingester) spool(ctx context.Context, show *episodes.Show, body io.Read
 		return nil, fmt.Errorf("uploads: create temp file: %w", err)
 	}
 	file := &File{f: tmp, showID: show.ID}
+	// The spool is read through its descriptor only, so its name can go
+	// at once where the system allows it (not on Windows; Close removes it
+	// there).
+	file.unlinked = os.Remove(tmp.Name()) == nil
 	var read int64
 	var probeTime time.Duration
 	defer func() {

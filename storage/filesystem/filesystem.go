@@ -186,7 +186,7 @@ func (b *Bucket) Put(ctx context.Context, key, contentType string, r io.Reader) 
 		contentType = "application/octet-stream"
 	}
 	data, err := b.writeTemp(func(f *os.File) error {
-		_, err := io.Copy(f, storage.ContextReader(ctx, r))
+		_, err := io.Copy(&writeback{f: f}, storage.ContextReader(ctx, r))
 		return err
 	})
 	if err != nil {
@@ -255,6 +255,28 @@ func (b *Bucket) writeTemp(write func(*os.File) error) (string, error) {
 		return "", err
 	}
 	return name, nil
+}
+
+// writebackEvery is how many written bytes of a Put start their writeback.
+const writebackEvery = 8 << 20
+
+// writeback writes to f and starts the writeback of each writebackEvery
+// bytes as they are written: an object streamed in while it is uploaded
+// (uploads) is then mostly on disk when its last byte arrives, and the
+// Sync that makes it durable no longer waits for the whole file.
+type writeback struct {
+	f          *os.File
+	off, start int64 // bytes written; the first not yet handed to writeback
+}
+
+func (w *writeback) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.off += int64(n)
+	if w.off-w.start >= writebackEvery {
+		startWriteback(w.f, w.start, w.off-w.start)
+		w.start = w.off
+	}
+	return n, err
 }
 
 // syncDir makes a rename in dir durable; failure only weakens durability.
