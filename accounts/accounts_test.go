@@ -3,11 +3,11 @@ package accounts
 import (
 	"context"
 	"net/netip"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 )
 
 // clock is a settable test clock.
@@ -17,7 +17,7 @@ func (c *clock) now() time.Time { return c.t }
 
 func open(t *testing.T, c *clock) *episodes.Store {
 	t.Helper()
-	store, err := episodes.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "a.db"), c.now)
+	store, err := episodes.Open(context.Background(), episodestest.SQLite(t), c.now)
 	if err != nil {
 		t.Fatal(err)
 	}

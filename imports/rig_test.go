@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/internal/testimage"
 	"github.com/lyssna/lyssna/storage"
@@ -106,9 +107,11 @@ type rig struct {
 
 func newRig(t testing.TB, kind string) *rig {
 	t.Helper()
-	url := "sqlite:" + filepath.Join(t.TempDir(), "lyssna.db")
+	var url string
 	if kind == "postgres" {
 		url = testenv.Postgres(t)
+	} else {
+		url = episodestest.SQLite(t)
 	}
 	store, err := episodes.Open(context.Background(), url, time.Now)
 	if err != nil {

@@ -5,19 +5,19 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/lti"
 )
 
 func openStore(t *testing.T, clock *testenv.Clock) *episodes.Store {
 	t.Helper()
-	st, err := episodes.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "lyssna.db"), clock.Now)
+	st, err := episodes.Open(context.Background(), episodestest.SQLite(t), clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/lti"
 	"github.com/lyssna/lyssna/lti/ltitest"
@@ -34,7 +34,7 @@ type site struct {
 }
 
 func newSite(t *testing.T, secret string) *site {
-	return newSiteOn(t, "sqlite:"+filepath.Join(t.TempDir(), "lyssna.db"), secret)
+	return newSiteOn(t, episodestest.SQLite(t), secret)
 }
 
 func newSiteOn(t *testing.T, databaseURL, secret string) *site {

@@ -14,6 +14,7 @@ import (
 	"github.com/maxmind/mmdbwriter/mmdbtype"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/internal/testenv"
 )
 
@@ -29,7 +30,7 @@ func newFixture(t testing.TB, n int) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	c := testenv.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	store, err := episodes.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"), c.Now)
+	store, err := episodes.Open(ctx, episodestest.SQLite(t), c.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

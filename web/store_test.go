@@ -4,10 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/links"
 )
 
@@ -18,7 +18,7 @@ import (
 func sqliteSite(t testing.TB, clk *fakeClock, show *episodes.Show, eps ...*episodes.Episode) (*episodes.Store, []*episodes.Episode) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := episodes.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "lyssna.db"), clk.Now)
+	st, err := episodes.Open(ctx, episodestest.SQLite(t), clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/internal/testenv"
 )
 
@@ -190,7 +190,7 @@ func refused(t *testing.T, res result, status int, msg, cause string) {
 }
 
 func backends(t *testing.T, fn func(t *testing.T, dbURL string)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, "sqlite:"+filepath.Join(t.TempDir(), "o.db")) })
+	t.Run("sqlite", func(t *testing.T) { fn(t, episodestest.SQLite(t)) })
 	t.Run("postgres", func(t *testing.T) { fn(t, testenv.Postgres(t)) })
 }
 
@@ -240,7 +240,7 @@ func TestSignInFlow(t *testing.T) {
 }
 
 func TestSignInRefusals(t *testing.T) {
-	f := newFixture(t, "sqlite:"+filepath.Join(t.TempDir(), "o.db"))
+	f := newFixture(t, episodestest.SQLite(t))
 
 	t.Run("state of another browser", func(t *testing.T) {
 		// The victim's browser is sent the attacker's callback (login CSRF):
@@ -325,7 +325,7 @@ func TestSignInRefusals(t *testing.T) {
 }
 
 func TestAllowedDomains(t *testing.T) {
-	f := newFixture(t, "sqlite:"+filepath.Join(t.TempDir(), "o.db"), " uni.example", "@Partner.Example")
+	f := newFixture(t, episodestest.SQLite(t), " uni.example", "@Partner.Example")
 	for _, c := range []struct {
 		user   *mockoidc.MockUser
 		status int
@@ -346,7 +346,7 @@ func TestAllowedDomains(t *testing.T) {
 }
 
 func TestProviderDown(t *testing.T) {
-	store, err := episodes.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "o.db"), nil)
+	store, err := episodes.Open(context.Background(), episodestest.SQLite(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

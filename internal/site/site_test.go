@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/lti"
 	"github.com/lyssna/lyssna/lti/ltitest"
@@ -30,7 +31,7 @@ func TestBuildWiresAnnouncements(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	store, err := episodes.Open(ctx, "sqlite:"+filepath.Join(dir, "lyssna.db"), clock)
+	store, err := episodes.Open(ctx, episodestest.SQLiteAt(t, filepath.Join(dir, "lyssna.db")), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestBuildWiresAnnouncements(t *testing.T) {
 func TestLTILaunchThroughTheSite(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := episodes.Open(ctx, "sqlite:"+filepath.Join(dir, "lyssna.db"), time.Now)
+	store, err := episodes.Open(ctx, episodestest.SQLiteAt(t, filepath.Join(dir, "lyssna.db")), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
