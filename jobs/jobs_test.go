@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/jobs"
 )
@@ -19,7 +19,7 @@ import (
 func backends(t *testing.T, f func(t *testing.T, url string)) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		f(t, "sqlite:"+filepath.Join(t.TempDir(), "lyssna.db"))
+		f(t, episodestest.SQLite(t))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()

@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/feed"
 	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/jobs"
@@ -25,7 +25,7 @@ import (
 func backends(t *testing.T, f func(t *testing.T, url string)) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		f(t, "sqlite:"+filepath.Join(t.TempDir(), "lyssna.db"))
+		f(t, episodestest.SQLite(t))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
@@ -404,7 +404,7 @@ func TestScheduledEpisodeGoingLiveNotifies(t *testing.T) {
 }
 
 func TestNoTargetsNoWork(t *testing.T) {
-	r := newReplica(t, "sqlite:"+filepath.Join(t.TempDir(), "lyssna.db"), "a", notify.Settings{})
+	r := newReplica(t, episodestest.SQLite(t), "a", notify.Settings{})
 	if r.n.Enabled() {
 		t.Fatal("a notifier without targets says it is enabled")
 	}
