@@ -81,7 +81,9 @@ verdict_min() {
 # verdict_max VALUE LIMIT UNIT: met when VALUE <= LIMIT.
 verdict_max() {
 	awk -v v="$1" -v l="$2" -v u="$3" 'BEGIN {
-		if (v <= l) print "yes"; else printf "no: %.1f %s over", v - l, u }'
+		if (v <= l) { print "yes"; exit }
+		d = v - l; f = (d < 0.1 && d >= 0.001) ? "%.3f" : (d < 1 ? "%.2f" : "%.1f")
+		printf "no: " f " %s over", d, u }'
 }
 
 # ---- tools ----
