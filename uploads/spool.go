@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
@@ -36,10 +37,7 @@ type File struct {
 
 	showID int64
 	f      *os.File
-	// unlinked is set once the temp file's name is removed while it is
-	// open (every Unix): a crash then leaves nothing for the sweep.
-	unlinked bool
-	put      *streamPut // nil once committed or aborted
+	put    *streamPut // nil once committed or aborted
 }
 
 // Close aborts the bucket put unless it was committed, then removes the
@@ -57,12 +55,17 @@ func (f *File) Close() error {
 	}
 	tmp := f.f
 	f.f = nil
-	if f.unlinked {
-		// The file has no name left; closing it frees its blocks, which
-		// for a big upload takes a while (~100 ms for 200 MB), so nothing
-		// waits for it.
+	// The name goes first, while the file is open: that is cheap, and no
+	// one finds the file after Close. Freeing its blocks happens when the
+	// last descriptor closes, which for a big upload takes a while (~100 ms
+	// for 200 MB), so that close is not waited for where the system allows
+	// removing an open file (not Windows).
+	if err := os.Remove(tmp.Name()); err == nil {
 		go tmp.Close()
 		return nil
+	} else if !errors.Is(err, os.ErrNotExist) && runtime.GOOS != "windows" {
+		tmp.Close()
+		return fmt.Errorf("uploads: remove temp file: %w", err)
 	}
 	name := tmp.Name()
 	cerr := tmp.Close()
@@ -113,10 +116,6 @@ func (in *Ingester) spool(ctx context.Context, show *episodes.Show, body io.Read
 		return nil, fmt.Errorf("uploads: create temp file: %w", err)
 	}
 	file := &File{f: tmp, showID: show.ID}
-	// The spool is read through its descriptor only, so its name can go
-	// at once where the system allows it (not on Windows; Close removes it
-	// there).
-	file.unlinked = os.Remove(tmp.Name()) == nil
 	var read int64
 	var probeTime time.Duration
 	defer func() {
