@@ -11,21 +11,8 @@ import (
 
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/episodes/episodestest"
-	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/jobs"
 )
-
-// backends runs f on SQLite and on PostgreSQL, with a fresh database URL.
-func backends(t *testing.T, f func(t *testing.T, url string)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		f(t, episodestest.SQLite(t))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		f(t, testenv.Postgres(t))
-	})
-}
 
 // replica opens the database at url as one more process would (a Store of
 // its own, so its own connections) and returns a queue over it.
@@ -81,7 +68,7 @@ func waitFor(t *testing.T, q *jobs.Queue, kind, key string, what string, cond fu
 func isDone(j *jobs.Job) bool { return j.State == jobs.Done }
 
 func TestEnqueueIsIdempotent(t *testing.T) {
-	backends(t, func(t *testing.T, url string) {
+	episodestest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		a, b := replica(t, url, "a"), replica(t, url, "b")
 		for _, q := range []*jobs.Queue{a, b} {
@@ -117,7 +104,7 @@ func TestEnqueueIsIdempotent(t *testing.T) {
 }
 
 func TestTwoReplicasRunEachJobOnce(t *testing.T) {
-	backends(t, func(t *testing.T, url string) {
+	episodestest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		var mu sync.Mutex
 		runs := map[string][]string{} // key -> owners that ran it
@@ -166,7 +153,7 @@ func TestTwoReplicasRunEachJobOnce(t *testing.T) {
 }
 
 func TestExpiredLeaseIsReclaimed(t *testing.T) {
-	backends(t, func(t *testing.T, url string) {
+	episodestest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		ran := make(chan string, 10)
 		kind := func(q *jobs.Queue) {
@@ -219,7 +206,7 @@ func TestExpiredLeaseIsReclaimed(t *testing.T) {
 }
 
 func TestFailuresRetryWithBackoff(t *testing.T) {
-	backends(t, func(t *testing.T, url string) {
+	episodestest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		q := replica(t, url, "q")
 		var mu sync.Mutex
@@ -283,7 +270,7 @@ func TestFailuresRetryWithBackoff(t *testing.T) {
 }
 
 func TestStopQueuesRunningJobsAgain(t *testing.T) {
-	backends(t, func(t *testing.T, url string) {
+	episodestest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		q := replica(t, url, "q")
 		started := make(chan struct{}, 1)

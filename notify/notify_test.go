@@ -15,23 +15,10 @@ import (
 	"github.com/lyssna/lyssna/episodes"
 	"github.com/lyssna/lyssna/episodes/episodestest"
 	"github.com/lyssna/lyssna/feed"
-	"github.com/lyssna/lyssna/internal/testenv"
 	"github.com/lyssna/lyssna/jobs"
 	"github.com/lyssna/lyssna/links"
 	"github.com/lyssna/lyssna/notify"
 )
-
-// backends runs f on SQLite and on PostgreSQL, with a fresh database URL.
-func backends(t *testing.T, f func(t *testing.T, url string)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		f(t, episodestest.SQLite(t))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		f(t, testenv.Postgres(t))
-	})
-}
 
 // targets are a local WebSub hub, pubnotify and Podping, recording what
 // they are sent.
@@ -298,7 +285,7 @@ func checkStatus(t *testing.T, r *replica, showID int64, wantAttempts map[string
 }
 
 func TestPublishNotifiesEveryTargetOnce(t *testing.T) {
-	backends(t, func(t *testing.T, url string) {
+	episodestest.Each(t, func(t *testing.T, url string) {
 		tg := newTargets(t)
 		r := newReplica(t, url, "a", tg.settings())
 		show, ep := newShow(t, r.store)
@@ -339,7 +326,7 @@ func TestPublishNotifiesEveryTargetOnce(t *testing.T) {
 }
 
 func TestFailedNotificationIsRetried(t *testing.T) {
-	backends(t, func(t *testing.T, url string) {
+	episodestest.Each(t, func(t *testing.T, url string) {
 		tg := newTargets(t)
 		tg.fails["/pubnotify"] = 1
 		r := newReplica(t, url, "a", tg.settings())
@@ -355,7 +342,7 @@ func TestFailedNotificationIsRetried(t *testing.T) {
 }
 
 func TestReplicasNotifyOnce(t *testing.T) {
-	backends(t, func(t *testing.T, url string) {
+	episodestest.Each(t, func(t *testing.T, url string) {
 		tg := newTargets(t)
 		a := newReplica(t, url, "a", tg.settings())
 		b := newReplica(t, url, "b", tg.settings())
@@ -374,7 +361,7 @@ func TestReplicasNotifyOnce(t *testing.T) {
 }
 
 func TestScheduledEpisodeGoingLiveNotifies(t *testing.T) {
-	backends(t, func(t *testing.T, url string) {
+	episodestest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		tg := newTargets(t)
 		a := newReplica(t, url, "a", tg.settings())
@@ -426,7 +413,7 @@ func (l testLog) Write(p []byte) (int, error) {
 // and an edit of a field no feed carries raise the show's version but send
 // nothing; publishing and a published episode's new title send one each.
 func TestOnlyFeedChangesNotify(t *testing.T) {
-	backends(t, func(t *testing.T, url string) {
+	episodestest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		tg := newTargets(t)
 		r := newReplica(t, url, "a", tg.settings())
@@ -486,7 +473,7 @@ func TestOnlyFeedChangesNotify(t *testing.T) {
 // A private show is announced nowhere, an unlisted or blocked one only to
 // the WebSub hubs; a show made public is announced everywhere.
 func TestVisibilityDecidesWhoIsTold(t *testing.T) {
-	backends(t, func(t *testing.T, url string) {
+	episodestest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		tg := newTargets(t)
 		r := newReplica(t, url, "a", tg.settings())
@@ -551,7 +538,7 @@ func publishQueued(t *testing.T, url string) (*targets, *replica, *episodes.Show
 // A queued notification stands when later changes leave the feed as it
 // is: only a later notification supersedes it.
 func TestUnchangedFeedDoesNotSupersedeAQueuedNotification(t *testing.T) {
-	backends(t, func(t *testing.T, url string) {
+	episodestest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		tg, r, show := publishQueued(t, url)
 		draft := &episodes.Episode{ShowID: show.ID, Title: "Numbers"}
@@ -567,7 +554,7 @@ func TestUnchangedFeedDoesNotSupersedeAQueuedNotification(t *testing.T) {
 // A notification queued while the show was public is not sent once the
 // show is private.
 func TestQueuedNotificationOfAShowMadePrivateIsNotSent(t *testing.T) {
-	backends(t, func(t *testing.T, url string) {
+	episodestest.Each(t, func(t *testing.T, url string) {
 		tg, r, show := publishQueued(t, url)
 		var queued int
 		if err := r.store.DB().QueryRow(`SELECT COUNT(*) FROM jobs WHERE kind = $1`, notify.JobKind).Scan(&queued); err != nil || queued != 3 {

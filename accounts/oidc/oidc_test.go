@@ -189,13 +189,8 @@ func refused(t *testing.T, res result, status int, msg, cause string) {
 	}
 }
 
-func backends(t *testing.T, fn func(t *testing.T, dbURL string)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, episodestest.SQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { fn(t, testenv.Postgres(t)) })
-}
-
 func TestSignInFlow(t *testing.T) {
-	backends(t, func(t *testing.T, dbURL string) {
+	episodestest.Each(t, func(t *testing.T, dbURL string) {
 		f := newFixture(t, dbURL)
 		b := browser(t)
 		authURL := f.start(t, b, "/admin/shows/x/")

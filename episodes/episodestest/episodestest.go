@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lyssna/lyssna/episodes"
+	"github.com/lyssna/lyssna/internal/testenv"
 )
 
 var template struct {
@@ -78,4 +79,18 @@ func migrated() ([]byte, error) {
 		return nil, fmt.Errorf("the template database left a write-ahead log of %d bytes", fi.Size())
 	}
 	return os.ReadFile(path)
+}
+
+// Each runs f, in parallel subtests, on a new SQLite database (SQLite) and
+// on a new PostgreSQL schema (testenv.Postgres, which skips without
+// LYSSNA_TEST_POSTGRES_URL unless CI is set), with the database's URL.
+func Each(t *testing.T, f func(t *testing.T, url string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		f(t, SQLite(t))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		f(t, testenv.Postgres(t))
+	})
 }
