@@ -25,9 +25,10 @@ type variant struct {
 
 // newVariant makes the 200 headers for body. Content-Length is set here
 // because http.ServeContent leaves it out when Content-Encoding is set, which
-// sends the gzip answer chunked. With X-Request-Id and Vary they are eight,
-// which keeps a response's header map in one small-map group (no
-// Accept-Ranges: Range requests are still answered, by ServeContent).
+// sends the gzip answer chunked. With Vary and the server's CORS origin they
+// are eight, which keeps a response's header map in one small-map group (no
+// Accept-Ranges: Range requests are still answered, by ServeContent; and no
+// X-Request-Id on an answer a shared cache keeps: see the server's recorder).
 func newVariant(body []byte, etag, encoding, cacheCtrl string, modified time.Time) variant {
 	one := func(s string) []string { return []string{s}[:1:1] }
 	h := http.Header{

@@ -32,7 +32,7 @@ type exchange struct {
 	context.Context // the request's, as the server made it
 	client          netip.Addr
 	id              string
-	idv             [1]string // X-Request-Id's value
+	idv             [1]string // X-Request-Id's value, which rec adds
 	route           string
 	rec             recorder
 	gz              gzipWriter
@@ -128,7 +128,8 @@ func validRequestID(id string) bool {
 }
 
 // accessLog gives each request its exchange: an ID (a sane incoming
-// X-Request-Id from a proxy in front, or a new one, echoed in the answer) and
+// X-Request-Id from a proxy in front, or a new one, echoed in the answer
+// unless a shared cache may keep it: see recorder.begin) and
 // the client's address, as the request's new context; then it writes one line per
 // request: method, path, status, bytes, duration and client (its /24 or /64
 // network, never the full address), and tells the metrics. Health probes
@@ -145,7 +146,7 @@ func (h *handler) accessLog(ids *requestIDs, clients clientip.Resolver, next htt
 		}
 		x := &exchange{Context: r.Context(), client: clients.Addr(r), id: id, idv: [1]string{id}, route: unmatchedRoute}
 		x.rec.ResponseWriter = w
-		w.Header()["X-Request-Id"] = x.idv[:1:1]
+		x.rec.id = x.idv[:1:1]
 		r = r.WithContext(x)
 		next.ServeHTTP(&x.rec, r)
 		end := time.Now()
@@ -206,16 +207,54 @@ func (h *handler) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// recorder notes the status and byte count of an answer for the access log.
+// recorder notes the status and byte count of an answer for the access log,
+// and puts the request's ID on it as it begins.
 // It passes io.ReaderFrom through, so http.ServeContent can still use sendfile
 // for media, and Unwrap lets http.ResponseController reach Flush and the like.
 type recorder struct {
 	http.ResponseWriter
+	id     []string // X-Request-Id's value; nil for none
+	began  bool     // the final answer's header is out
 	status int
 	bytes  int64
 }
 
+// begin adds X-Request-Id to the final answer's header, with status, as it
+// goes out; but not to a success that a shared cache may keep
+// (Cache-Control: public: feeds, pages, media): a CDN or proxy cache would
+// hand this request's ID to every later client, each of whom would then
+// name a log line that is not theirs. The access log has the ID either way.
+func (rw *recorder) begin(status int) {
+	if rw.began {
+		return
+	}
+	rw.began = true
+	h := rw.ResponseWriter.Header()
+	if rw.id == nil || status < 400 && sharedCacheable(h["Cache-Control"]) {
+		return
+	}
+	h["X-Request-Id"] = rw.id
+}
+
+// sharedCacheable reports whether Cache-Control's values have the public
+// directive.
+func sharedCacheable(cc []string) bool {
+	for _, v := range cc {
+		for v != "" {
+			var d string
+			d, v, _ = strings.Cut(v, ",")
+			if strings.EqualFold(strings.TrimSpace(d), "public") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (rw *recorder) WriteHeader(status int) {
+	if status >= 200 {
+		rw.begin(status)
+	}
 	if rw.status == 0 || rw.status < 200 { // 1xx answers may precede the final one
 		rw.status = status
 	}
@@ -223,18 +262,20 @@ func (rw *recorder) WriteHeader(status int) {
 }
 
 func (rw *recorder) Write(p []byte) (int, error) {
-	if rw.status == 0 {
+	if rw.status < 200 { // none yet, or a 1xx: the final answer is a 200
 		rw.status = http.StatusOK
 	}
+	rw.begin(http.StatusOK)
 	n, err := rw.ResponseWriter.Write(p)
 	rw.bytes += int64(n)
 	return n, err
 }
 
 func (rw *recorder) ReadFrom(src io.Reader) (int64, error) {
-	if rw.status == 0 {
+	if rw.status < 200 { // none yet, or a 1xx: the final answer is a 200
 		rw.status = http.StatusOK
 	}
+	rw.begin(http.StatusOK)
 	var n int64
 	var err error
 	if rf, ok := rw.ResponseWriter.(io.ReaderFrom); ok {
@@ -248,9 +289,10 @@ func (rw *recorder) ReadFrom(src io.Reader) (int64, error) {
 
 // Flush sends buffered data to the client, for streaming answers.
 func (rw *recorder) Flush() {
-	if rw.status == 0 {
+	if rw.status < 200 { // none yet, or a 1xx: the final answer is a 200
 		rw.status = http.StatusOK
 	}
+	rw.begin(http.StatusOK)
 	_ = http.NewResponseController(rw.ResponseWriter).Flush()
 }
 

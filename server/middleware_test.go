@@ -80,3 +80,58 @@ func BenchmarkServeFeedAndMedia(b *testing.B) {
 		})
 	}
 }
+
+// TestRequestIDLeftOffSharedAnswers: the request ID goes on every answer but
+// a success marked Cache-Control: public, which a shared cache would replay
+// to other clients; an error keeps it, whatever its Cache-Control.
+func TestRequestIDLeftOffSharedAnswers(t *testing.T) {
+	for _, c := range []struct {
+		cacheControl string
+		status       int
+		want         bool
+	}{
+		{"", http.StatusOK, true},
+		{"no-store", http.StatusOK, true},
+		{"private, max-age=60", http.StatusOK, true},
+		{"max-age=60, publicity", http.StatusOK, true},
+		{"public, max-age=60", http.StatusOK, false},
+		{"max-age=60, Public", http.StatusNotModified, false},
+		{"public, max-age=60", http.StatusNotFound, true},
+		{"public", http.StatusInternalServerError, true},
+	} {
+		for _, write := range []bool{false, true} {
+			rec := httptest.NewRecorder()
+			rw := &recorder{ResponseWriter: rec, id: []string{"id-1"}}
+			if c.cacheControl != "" {
+				rw.Header().Set("Cache-Control", c.cacheControl)
+			}
+			if write && c.status == http.StatusOK {
+				_, _ = rw.Write([]byte("x"))
+			} else {
+				rw.WriteHeader(http.StatusEarlyHints) // a 1xx does not decide
+				rw.WriteHeader(c.status)
+			}
+			if got := rec.Header().Get("X-Request-Id") == "id-1"; got != c.want {
+				t.Errorf("Cache-Control %q, %d: X-Request-Id sent %v, want %v", c.cacheControl, c.status, got, c.want)
+			}
+		}
+	}
+
+	e := newE2E(t, newFilesystemBucket(t), nil)
+	ep := e.publishSample("lab", "cbr.mp3")
+	for _, c := range []struct {
+		url  string
+		want bool
+	}{
+		{e.base + "/lab/feed.xml", false},
+		{e.base + "/lab/" + ep.Slug + "/", false},
+		{ep.Audio.URL, false},
+		{e.base + "/no-such-show/feed.xml", true},
+		{e.base + "/healthz", true},
+	} {
+		res, _ := e.do(http.MethodGet, c.url, nil, nil)
+		if got := res.Header.Get("X-Request-Id") != ""; got != c.want {
+			t.Errorf("GET %s: %d, X-Request-Id %q, want one: %v", c.url, res.StatusCode, res.Header.Get("X-Request-Id"), c.want)
+		}
+	}
+}

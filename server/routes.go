@@ -192,7 +192,7 @@ func (h *handler) routes() *mux.Router {
 	r.HandleFunc("/oembed", h.Pages.OEmbed).Methods(http.MethodGet, http.MethodHead)
 
 	// ---- Media (/media/{key...}: audio, artwork, transcripts from the bucket) ----
-	r.HandleFunc("/media/{key:.+}", publicCORS(h.mediaGet)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/media/{key:.+}", mediaCORS(h.mediaGet)).Methods(http.MethodGet, http.MethodHead)
 
 	// ---- Static files of the listener pages (/static/{file}) ----
 	r.HandleFunc("/static/{file}", h.Pages.Static).Methods(http.MethodGet, http.MethodHead)
