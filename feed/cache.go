@@ -210,12 +210,8 @@ func (c *Cache) Invalidate(showID int64) {
 // when it has none.
 func (c *Cache) lookup(ctx context.Context, slug string, n int) (*entry, error) {
 	key := pageKey(slug, n)
-	c.mu.RLock()
-	e := c.entries[key]
-	c.mu.RUnlock()
-	now := c.now()
-	if e != nil && (now.Before(e.retryAt) ||
-		(e.version >= 0 && now.Sub(e.checked) < c.opts.CheckInterval && !due(e, now))) {
+	e := c.held(key)
+	if e != nil && c.current(e, c.now()) {
 		return e, nil
 	}
 	// One refresh per show at a time; waiting requests share its result.
@@ -283,6 +279,21 @@ func (c *Cache) noteOutcome(slug string, err error) {
 		stale.retryAt = c.now().Add(c.opts.CheckInterval)
 		c.keep(slug, e, &stale)
 	}
+}
+
+// held is the entry under key, current or not; nil for none.
+func (c *Cache) held(key string) *entry {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.entries[key]
+}
+
+// current reports whether e can be served at now as it is, without reading
+// the database: it was checked within the check interval and no scheduled
+// episode has gone public since, or a failed refresh left it to be served
+// until retryAt.
+func (c *Cache) current(e *entry, now time.Time) bool {
+	return now.Before(e.retryAt) || e.version >= 0 && now.Sub(e.checked) < c.opts.CheckInterval && !due(e, now)
 }
 
 // due reports whether a scheduled episode has become public since the build.

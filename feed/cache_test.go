@@ -587,3 +587,75 @@ func TestCacheDatabaseHangs(t *testing.T) {
 		t.Errorf("a feed never built, with the database hanging: %d, want 503", w.Code)
 	}
 }
+
+// TestCachedIsTheCurrentFeed: Cached hands out a feed only for a plain GET
+// or HEAD of a current, public, unmoved feed the cache holds, and its Serve
+// answers as Serve does; anything else (cold, due for a check, a query, a
+// Range, a moved show) is left to Serve, which reads the database.
+func TestCachedIsTheCurrentFeed(t *testing.T) {
+	src := newFakeSource(episodicShow)
+	c, clk := newTestCache(src)
+	show, _ := episodicShow()
+	req := func(method, target string, header map[string]string) *http.Request {
+		r := httptest.NewRequest(method, target, nil)
+		for k, v := range header {
+			r.Header.Set(k, v)
+		}
+		return r
+	}
+	plain := "/" + show.Slug + "/feed.xml"
+	if _, ok := c.Cached(req(http.MethodGet, plain, nil), show.Slug); ok {
+		t.Fatal("Cached before the feed was built")
+	}
+	want := serve(t, c, http.MethodGet, show.Slug, http.Header{"Accept-Encoding": {"gzip"}})
+	versions, builds := src.versions, c.builds.Load()
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		r := req(method, plain, map[string]string{"Accept-Encoding": "gzip"})
+		f, ok := c.Cached(r, show.Slug)
+		if !ok {
+			t.Fatalf("%s: not Cached with the feed current", method)
+		}
+		w := httptest.NewRecorder()
+		f.Serve(w, r)
+		if w.Code != http.StatusOK || w.Header().Get("ETag") != want.Header().Get("ETag") ||
+			method == http.MethodGet && !bytes.Equal(w.Body.Bytes(), want.Body.Bytes()) {
+			t.Errorf("%s: Cached answered %d, ETag %q; Serve %d, %q", method, w.Code, w.Header().Get("ETag"), want.Code, want.Header().Get("ETag"))
+		}
+	}
+	r := req(http.MethodGet, plain, map[string]string{"If-None-Match": want.Header().Get("ETag"), "Accept-Encoding": "gzip"})
+	f, ok := c.Cached(r, show.Slug)
+	w := httptest.NewRecorder()
+	if ok {
+		f.Serve(w, r)
+	}
+	if w.Code != http.StatusNotModified {
+		t.Errorf("conditional: Cached %v, answered %d, want 304", ok, w.Code)
+	}
+	if src.versions != versions || c.builds.Load() != builds {
+		t.Errorf("Cached read the database: %d version checks, %d builds after the first", src.versions-versions, c.builds.Load()-builds)
+	}
+	for _, r := range []*http.Request{
+		req(http.MethodPost, plain, nil),
+		req(http.MethodGet, plain+"?page=1", nil),
+		req(http.MethodGet, plain, map[string]string{"Range": "bytes=0-9"}),
+		req(http.MethodGet, plain, map[string]string{"If-Match": "*"}),
+	} {
+		if _, ok := c.Cached(r, show.Slug); ok {
+			t.Errorf("%s %s %v: Cached, want it left to Serve", r.Method, r.URL, r.Header)
+		}
+	}
+	if _, ok := c.Cached(req(http.MethodGet, "/nobody/feed.xml", nil), "nobody"); ok {
+		t.Error("Cached an unknown show")
+	}
+	clk.add(2 * time.Second) // past the check interval
+	if _, ok := c.Cached(req(http.MethodGet, plain, nil), show.Slug); ok {
+		t.Error("Cached a feed due for a check")
+	}
+	src.edit(show.Slug, func(s *episodes.Show, _ []*episodes.Episode) { s.NewFeedURL = "https://new.example.com/feed.xml" })
+	if w := serve(t, c, http.MethodGet, show.Slug, nil); w.Code != http.StatusMovedPermanently {
+		t.Fatalf("moved show: %d", w.Code)
+	}
+	if _, ok := c.Cached(req(http.MethodGet, plain, nil), show.Slug); ok {
+		t.Error("Cached a moved show's feed")
+	}
+}

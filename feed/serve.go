@@ -97,7 +97,42 @@ func (c *Cache) Serve(w http.ResponseWriter, r *http.Request, showSlug string) e
 		http.Error(w, "feed: the feed of "+strconv.Quote(showSlug)+" has "+strconv.Itoa(e.pages)+" page(s); there is no page "+strconv.Itoa(n), http.StatusNotFound)
 		return nil
 	}
+	c.answer(w, r, e)
+	return nil
+}
 
+// Cached is a feed the cache holds, current for the request it was looked
+// up for; its Serve answers that request.
+type Cached struct {
+	c *Cache
+	e *entry
+}
+
+// Cached returns the show's feed when the cache can answer r with it as it
+// stands, without reading the database: r is a GET or HEAD of the feed's
+// first page with no query, conditional at most on If-None-Match or
+// If-Modified-Since, for a public show that has not moved, and the feed is
+// current (see Cache.current). ok is false otherwise, and Serve answers r.
+// It is for the server's fast path, which skips the route table for
+// a podcast app's poll.
+func (c *Cache) Cached(r *http.Request, showSlug string) (f Cached, ok bool) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead || r.URL.RawQuery != "" || !plainConditional(r.Header) {
+		return Cached{}, false
+	}
+	e := c.held(pageKey(showSlug, 1))
+	if e == nil || e.moved != "" || e.private || e.noPage || !c.current(e, c.now()) {
+		return Cached{}, false
+	}
+	return Cached{c, e}, true
+}
+
+// Serve answers the request f was looked up for as Cache.Serve would: 200
+// or 304.
+func (f Cached) Serve(w http.ResponseWriter, r *http.Request) { f.c.answer(w, r, f.e) }
+
+// answer writes e as the answer to a GET or HEAD: gzip when accepted, 304
+// when the client's copy is current, a range through ServeContent.
+func (c *Cache) answer(w http.ResponseWriter, r *http.Request, e *entry) {
 	c.hits.Add(1)
 	e.b.used.Store(c.tick.Add(1))
 	v := &e.b.plain
@@ -119,7 +154,7 @@ func (c *Cache) Serve(w http.ResponseWriter, r *http.Request, showSlug string) e
 			}
 		}
 		http.ServeContent(w, r, "", e.b.modified, bytes.NewReader(v.body))
-		return nil
+		return
 	}
 	for k, vals := range v.header {
 		h[k] = vals
@@ -132,13 +167,12 @@ func (c *Cache) Serve(w http.ResponseWriter, r *http.Request, showSlug string) e
 		delete(h, "Content-Encoding")
 		delete(h, "Last-Modified")
 		w.WriteHeader(http.StatusNotModified)
-		return nil
+		return
 	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(v.body)
 	}
-	return nil
 }
 
 // plainConditional reports whether a request's headers ask for nothing but

@@ -144,11 +144,14 @@ func (g *gzipWriter) close() {
 func publicCORS(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			w.Header()["Access-Control-Allow-Origin"] = corsAnyOrigin
+			allowAnyOrigin(w.Header())
 		}
 		next(w, r)
 	}
 }
+
+// allowAnyOrigin is publicCORS's header.
+func allowAnyOrigin(h http.Header) { h["Access-Control-Allow-Origin"] = corsAnyOrigin }
 
 // mediaCORS is publicCORS for media, which players fetch in ranges: it also
 // exposes the range headers to them. The other public answers leave this out,

@@ -10,56 +10,59 @@ import (
 // The hot routes are the public GETs that most requests are: a podcast
 // app's poll of /{show}/feed.xml and a spike of listeners on a show or
 // episode page. They are routes of the table (routes.go) like any other;
-// hot matches them before it, by their shape, so that a cached answer skips
-// gorilla/mux's walk of the regexp routes above them (API, producer UI,
-// media, static files) and its two copies of the request. What hot does not
-// answer, and every other request, goes to the table, which answers it as
-// if hot were not there; TestHotRoutesAnswerAsTheTable compares the two.
+// hot answers them first, from the feed and page caches, so that a cached
+// answer skips gorilla/mux's walk of the regexp routes above them (API,
+// producer UI, media, static files) and its two copies of the request, and
+// the middleware's own copy for its context (see accessLog). What hot does
+// not answer, and every other request, goes through the middleware to the
+// table, which answers it as if hot were not there;
+// TestHotRoutesAnswerAsTheTable compares the two.
 const (
 	feedRoute        = "/{show}/feed.xml"
 	showPageRoute    = "/{show}/"
 	episodePageRoute = "/{show}/{episode}/"
 )
 
-// hot answers the hot routes before table: the feed (whatever the feed
-// cache answers: it builds a feed it does not hold) and the show and episode
-// pages when the page cache holds them (already encoded, so they skip
-// compress). A path whose first segment is the literal first segment of any
-// route in the table (/api, /admin, /media...) is never taken for a show,
-// nor is a path the table would first redirect to its clean form, nor a
-// request with a listener key.
-func (h *handler) hot(table http.Handler) http.Handler {
+// hotPath answers r from a cache when it can and returns the route of the
+// table it answered for; it returns "" and writes nothing when it cannot.
+// It runs with the request as the server made it, whose context is not the
+// exchange's.
+type hotPath func(w http.ResponseWriter, r *http.Request) (route string)
+
+// hot is the hot path: a GET or HEAD of a feed the feed cache holds current
+// (Cache.Cached: no query, no Range), and the show and episode pages the
+// page cache holds (already encoded, so they skip compress). A path whose
+// first segment is the literal first segment of any route in the table
+// (/api, /admin, /media...) is never taken for a show, nor is a path the
+// table would first redirect to its clean form.
+func (h *handler) hot() hotPath {
 	reserved := literalFirstSegments(h.router)
-	feed := compress(publicCORS(h.hotFeed))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			route := hotRoute(r.URL.Path, reserved)
-			switch {
-			case route == feedRoute && !strings.Contains(r.URL.RawQuery, "key"):
-				noteHotRoute(r, route)
-				feed.ServeHTTP(w, r)
-				return
-			case route == showPageRoute && h.Pages.CachedShowPage(w, r),
-				route == episodePageRoute && h.Pages.CachedEpisodePage(w, r):
-				noteHotRoute(r, route)
-				return
-			}
+	return func(w http.ResponseWriter, r *http.Request) string {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return ""
 		}
-		table.ServeHTTP(w, r)
-	})
-}
-
-// hotFeed is feedGet for a request hot matched: the show is the path's
-// first segment, and there is no grant.
-func (h *handler) hotFeed(w http.ResponseWriter, r *http.Request) {
-	show, _, _ := strings.Cut(r.URL.Path[1:], "/")
-	h.serveFeed(w, r, show)
-}
-
-// noteHotRoute is noteRoute for a route hot matched.
-func noteHotRoute(r *http.Request, route string) {
-	if x := exchangeOf(r.Context()); x != nil {
-		x.route = route
+		route := hotRoute(r.URL.Path, reserved)
+		switch route {
+		case feedRoute:
+			show, _, _ := strings.Cut(r.URL.Path[1:], "/")
+			f, ok := h.Feeds.Cached(r, show)
+			if !ok {
+				return ""
+			}
+			allowAnyOrigin(w.Header()) // as publicCORS does on the table's route
+			f.Serve(w, r)
+		case showPageRoute:
+			if !h.Pages.CachedShowPage(w, r) {
+				return ""
+			}
+		case episodePageRoute:
+			if !h.Pages.CachedEpisodePage(w, r) {
+				return ""
+			}
+		default:
+			return ""
+		}
+		return route
 	}
 }
 

@@ -78,7 +78,7 @@ func TestHotRoutesAnswerAsTheTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	table := th.middleware(compress(th.routes()))
+	table := th.middleware(nil, compress(th.routes()))
 
 	type answer struct {
 		route  string

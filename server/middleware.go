@@ -80,9 +80,11 @@ func (h *handler) requestLogger(r *http.Request) *slog.Logger {
 // client's address (clientip: forwarding headers only from trusted
 // proxies), the access log, panic recovery (so a panic is logged as a 500),
 // and the body guard (a size cap and an idle deadline on every body). Inside
-// it, compress gzips pages, JSON and transcripts (see New).
-func (h *handler) middleware(next http.Handler) http.Handler {
-	return h.accessLog(newRequestIDs(), clientip.Resolver{Trusted: h.TrustedProxies}, h.recoverPanics(h.bodyGuard().Wrap(next)))
+// it, compress gzips pages, JSON and transcripts (see New). hot, when not
+// nil, answers the cached feeds and pages first, inside the access log and
+// panic recovery (it reads no body).
+func (h *handler) middleware(hot hotPath, next http.Handler) http.Handler {
+	return h.accessLog(newRequestIDs(), clientip.Resolver{Trusted: h.TrustedProxies}, hot, h.recoverPanics(h.bodyGuard().Wrap(next)))
 }
 
 // bodyGuard is the guard on every request body: the idle deadline, and a cap
@@ -137,7 +139,9 @@ func validRequestID(id string) bool {
 // logger's handler directly, as Logger.LogAttrs would, less the caller's
 // program counter (no source position), which costs a stack walk per request;
 // a logline.RequestLogger (the process's handler) writes it without a record.
-func (h *handler) accessLog(ids *requestIDs, clients clientip.Resolver, next http.Handler) http.Handler {
+// A request hot answers keeps the context the server gave it: nothing on
+// that path reads the exchange from it, which saves the request's copy.
+func (h *handler) accessLog(ids *requestIDs, clients clientip.Resolver, hot hotPath, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -147,8 +151,12 @@ func (h *handler) accessLog(ids *requestIDs, clients clientip.Resolver, next htt
 		x := &exchange{Context: r.Context(), client: clients.Addr(r), id: id, idv: [1]string{id}, route: unmatchedRoute}
 		x.rec.ResponseWriter = w
 		x.rec.id = x.idv[:1:1]
-		r = r.WithContext(x)
-		next.ServeHTTP(&x.rec, r)
+		if route := h.serveHot(hot, x, r); route != "" {
+			x.route = route
+		} else {
+			r = r.WithContext(x)
+			next.ServeHTTP(&x.rec, r)
+		}
 		end := time.Now()
 		status := x.rec.status
 		if status == 0 {
@@ -167,7 +175,7 @@ func (h *handler) accessLog(ids *requestIDs, clients clientip.Resolver, next htt
 			return
 		}
 		line := logline.Request{Method: r.Method, Path: r.URL.Path, Status: status, Bytes: x.rec.bytes,
-			Duration: end.Sub(start), Client: clientip.Truncate(clientip.From(r)), RequestID: id}
+			Duration: end.Sub(start), Client: clientip.Truncate(x.client), RequestID: id}
 		if rl, ok := log.(logline.RequestLogger); ok {
 			_ = rl.LogRequest(ctx, end, level, line)
 			return
@@ -176,35 +184,53 @@ func (h *handler) accessLog(ids *requestIDs, clients clientip.Resolver, next htt
 	})
 }
 
-// recoverPanics turns a panic in a handler into a 500 (JSON under /api/, text
-// elsewhere) and logs it once with its stack. http.ErrAbortHandler is passed on:
-// it is the standard way to abort a response and not a bug.
+// serveHot answers r on the hot path, as recoverPanics runs a handler, and
+// returns the route it answered for ("" for none: r goes to the table).
+func (h *handler) serveHot(hot hotPath, x *exchange, r *http.Request) (route string) {
+	if hot == nil {
+		return ""
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			h.panicked(v, &x.rec, r.WithContext(x))
+			route = unmatchedRoute // answered, with a 500
+		}
+	}()
+	return hot(&x.rec, r)
+}
+
+// recoverPanics turns a panic in a handler into a 500 (see panicked).
 func (h *handler) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
-			v := recover()
-			if v == nil {
-				return
+			if v := recover(); v != nil {
+				h.panicked(v, w, r)
 			}
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			h.requestLogger(r).LogAttrs(r.Context(), slog.LevelError, "panic serving request",
-				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
-			if rec, ok := w.(*recorder); ok && rec.status != 0 {
-				return // the answer has begun; the client sees it cut short
-			}
-			msg := "internal error; the server log has the details under request id " + requestID(r.Context())
-			if strings.HasPrefix(r.URL.Path, "/api/") {
-				writeError(w, http.StatusInternalServerError, codeInternal, msg, "")
-				return
-			}
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			w.WriteHeader(http.StatusInternalServerError)
-			_, _ = io.WriteString(w, msg+"\n")
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// panicked answers a handler's panic v with a 500 (JSON under /api/, text
+// elsewhere) and logs it once with its stack. http.ErrAbortHandler is passed
+// on: it is the standard way to abort a response and not a bug.
+func (h *handler) panicked(v any, w http.ResponseWriter, r *http.Request) {
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	h.requestLogger(r).LogAttrs(r.Context(), slog.LevelError, "panic serving request",
+		slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+	if rec, ok := w.(*recorder); ok && rec.status != 0 {
+		return // the answer has begun; the client sees it cut short
+	}
+	msg := "internal error; the server log has the details under request id " + requestID(r.Context())
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		writeError(w, http.StatusInternalServerError, codeInternal, msg, "")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	_, _ = io.WriteString(w, msg+"\n")
 }
 
 // recorder notes the status and byte count of an answer for the access log,

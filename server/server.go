@@ -120,7 +120,7 @@ func New(deps Deps) (http.Handler, error) {
 		return nil, err
 	}
 	table := h.routes()
-	return h.middleware(h.hot(compress(table))), nil
+	return h.middleware(h.hot(), compress(table)), nil
 }
 
 // newHandler checks that every part is there.

@@ -238,7 +238,13 @@ func TestRecovery(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 		panic("after the header")
 	})
-	srv := h.middleware(mux)
+	hot := func(w http.ResponseWriter, r *http.Request) string {
+		if r.URL.Path == "/hot-boom" {
+			panic("on the hot path")
+		}
+		return ""
+	}
+	srv := h.middleware(hot, mux)
 
 	rec := get(t, srv, http.MethodGet, "/api/v1/boom")
 	var body errorBody
@@ -256,6 +262,10 @@ func TestRecovery(t *testing.T) {
 	if rec.Code != http.StatusAccepted {
 		t.Errorf("a panic after the header changed the status to %d", rec.Code)
 	}
+	rec = get(t, srv, http.MethodGet, "/hot-boom")
+	if id := rec.Header().Get("X-Request-Id"); rec.Code != 500 || id == "" || !strings.Contains(rec.Body.String(), "request id "+id) {
+		t.Errorf("hot path panic: %d, X-Request-Id %q, %q; want a 500 naming its request id", rec.Code, id, rec.Body.String())
+	}
 
 	panics, accessed := 0, 0
 	for _, r := range logs.records(t) {
@@ -269,8 +279,8 @@ func TestRecovery(t *testing.T) {
 			accessed++
 		}
 	}
-	if panics != 3 || accessed != 3 {
-		t.Errorf("logged %d panics and %d requests, want each 3 (once per request)", panics, accessed)
+	if panics != 4 || accessed != 4 {
+		t.Errorf("logged %d panics and %d requests, want each 4 (once per request)", panics, accessed)
 	}
 }
 
