@@ -73,6 +73,10 @@ type Cache struct {
 	entries map[string]*entry // by show slug, and pageKey for a paged feed's later pages
 	bytes   int64             // the built feeds' sizes, under mu
 	max     int64             // the feeds' share of MaxBytes
+	// read holds what entries holds, for held: a request reads it without
+	// a lock, whose read side would bounce a counter between the cores
+	// serving requests. put and drop keep the two the same.
+	read sync.Map
 
 	tick          atomic.Int64 // orders uses, for least-recently-used eviction
 	builds        atomic.Int64 // feeds built
@@ -199,7 +203,7 @@ func (c *Cache) Invalidate(showID int64) {
 		if e.showID == showID {
 			stale := *e
 			stale.version = -1
-			c.entries[slug] = &stale
+			c.put(slug, &stale)
 		}
 	}
 }
@@ -271,10 +275,7 @@ func (c *Cache) noteOutcome(slug string, err error) {
 		c.opts.Logger.Error("feed: the database failed; serving the last feeds built, and 503 for the others, until it answers",
 			"show", slug, "error", err)
 	}
-	c.mu.RLock()
-	e := c.entries[slug]
-	c.mu.RUnlock()
-	if e != nil {
+	if e := c.held(slug); e != nil {
 		stale := *e
 		stale.retryAt = c.now().Add(c.opts.CheckInterval)
 		c.keep(slug, e, &stale)
@@ -283,9 +284,30 @@ func (c *Cache) noteOutcome(slug string, err error) {
 
 // held is the entry under key, current or not; nil for none.
 func (c *Cache) held(key string) *entry {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.entries[key]
+	v, _ := c.read.Load(key)
+	e, _ := v.(*entry)
+	return e
+}
+
+// put sets key's entry; c.mu must be held.
+func (c *Cache) put(key string, e *entry) {
+	c.entries[key] = e
+	c.read.Store(key, e)
+}
+
+// drop deletes key's entry; c.mu must be held.
+func (c *Cache) drop(key string) {
+	delete(c.entries, key)
+	c.read.Delete(key)
+}
+
+// touch marks b as just used, for the least-recently-used eviction. A feed
+// that is the last one used already is left as it is, so that a run of
+// polls of one feed writes nothing the cores share.
+func (c *Cache) touch(b *built) {
+	if b.used.Load() != c.tick.Load() {
+		b.used.Store(c.tick.Add(1))
+	}
 }
 
 // current reports whether e can be served at now as it is, without reading
@@ -305,9 +327,7 @@ func due(e *entry, now time.Time) bool {
 // it changed.
 func (c *Cache) refresh(ctx context.Context, slug string, n int) (*entry, error) {
 	key := pageKey(slug, n)
-	c.mu.RLock()
-	old := c.entries[key]
-	c.mu.RUnlock()
+	old := c.held(key)
 	now := c.now()
 	gen := c.invalidations.Load()
 
@@ -481,7 +501,7 @@ func (c *Cache) keep(slug string, old, fresh *entry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if cur := c.entries[slug]; cur != nil && cur.b == old.b {
-		c.entries[slug] = fresh
+		c.put(slug, fresh)
 	}
 }
 
@@ -492,12 +512,12 @@ func (c *Cache) store(slug string, e *entry) {
 	defer c.mu.Unlock()
 	if old := c.entries[slug]; old != nil {
 		c.bytes -= old.b.size
-		delete(c.entries, slug)
+		c.drop(slug)
 	}
 	if e == nil {
 		return
 	}
-	c.entries[slug] = e
+	c.put(slug, e)
 	c.bytes += e.b.size
 	for c.bytes > c.max && len(c.entries) > 1 {
 		victim, oldest := "", int64(0)
@@ -507,7 +527,7 @@ func (c *Cache) store(slug string, e *entry) {
 			}
 		}
 		c.bytes -= c.entries[victim].b.size
-		delete(c.entries, victim)
+		c.drop(victim)
 		c.evictions.Add(1)
 	}
 }

@@ -134,7 +134,7 @@ func (f Cached) Serve(w http.ResponseWriter, r *http.Request) { f.c.answer(w, r,
 // when the client's copy is current, a range through ServeContent.
 func (c *Cache) answer(w http.ResponseWriter, r *http.Request, e *entry) {
 	c.hits.Add(1)
-	e.b.used.Store(c.tick.Add(1))
+	c.touch(e.b)
 	v := &e.b.plain
 	if acceptsGzip(r.Header["Accept-Encoding"]) {
 		v = &e.b.gzipped
