@@ -527,6 +527,15 @@ s3_lyssna_env() {
 		LYSSNA_S3_PREFIX="$2" LYSSNA_S3_ACCESS_KEY=$S3_KEY LYSSNA_S3_SECRET_KEY=$S3_SECRET LYSSNA_S3_PATH_STYLE=true
 }
 
+# settle writes out the page cache's dirty pages and, when it may (root),
+# drops the page cache before a timed transfer, so that each round starts
+# from the same state: without it the second round of either client ran
+# 1.3-1.5x slower than the first, by how much depending on what ran before.
+settle() {
+	sync
+	echo 1 >/proc/sys/vm/drop_caches 2>/dev/null || true
+}
+
 bench_upload() {
 	local file=$MEDIA/upload-1GiB.mp3 size
 	size=$(stat -c %s "$file")
@@ -541,12 +550,14 @@ bench_upload() {
 		# shellcheck disable=SC2046
 		start_lyssna "lyssna-s3-$round" $(s3_lyssna_env lyssna-bench "round$round/")
 		"$BIN/seed" -url "$LY_URL" -token "$LY_TOKEN" -show upload -n 0 -audio "$MEDIA/tiny.mp3" >/dev/null
+		settle
 		out=$("$BIN/upload" -url "$LY_URL" -token "$LY_TOKEN" -show upload -file "$file") || die "upload failed"
 		h=$(rss_mb "$LY_PID" VmHWM)
 		note "Lyssna round $round: $(cut -f1 <<<"$out") s, peak RSS $h MB"
 		best_l=$(calc "$(cut -f1 <<<"$out") < $best_l ? $(cut -f1 <<<"$out") : $best_l")
 		hwm=$(calc "$h > $hwm ? $h : $hwm")
 		# The 200 MB file: how long the producer waits after the last byte.
+		settle
 		out=$("$BIN/upload" -url "$LY_URL" -token "$LY_TOKEN" -show upload -file "$MEDIA/vbr-200MB.mp3") || die "upload failed"
 		h=$(rss_mb "$LY_PID" VmHWM)
 		note "Lyssna round $round, 200 MB VBR: 201 $(cut -f2 <<<"$out") ms after the last byte; peak RSS $h MB after both uploads"
@@ -556,11 +567,13 @@ bench_upload() {
 		# versitygw's own floor: completing a multipart upload of the same
 		# file in the same 5 MiB parts, timed alone (its posix backend copies
 		# the parts into one file; a multipart client pays it after its last byte).
+		settle
 		out=$("$BIN/s3complete" -endpoint "$S3_URL" -bucket lyssna-bench -key "floor/round$round.mp3" \
 			-file "$MEDIA/vbr-200MB.mp3" -part $((5 * 1024 * 1024))) || die "s3complete failed"
 		note "versitygw round $round: CompleteMultipartUpload of the 200 MB VBR file alone: $out ms"
 		floor=$(calc "$out < $floor ? $out : $floor")
 
+		settle
 		t0=$(date +%s%N)
 		$AWS --endpoint-url "$S3_URL" s3 cp --only-show-errors "$file" "s3://lyssna-bench/aws/round$round.mp3"
 		t1=$(date +%s%N)
@@ -594,6 +607,7 @@ bench_upload() {
 	for round in 1 2; do
 		# A show per round: a second upload of the same bytes to one show is a duplicate (409).
 		"$BIN/seed" -url "$LY_URL" -token "$LY_TOKEN" -show "upload$round" -n 0 -audio "$MEDIA/tiny.mp3" >/dev/null
+		settle
 		out=$("$BIN/upload" -url "$LY_URL" -token "$LY_TOKEN" -show "upload$round" -file "$MEDIA/vbr-200MB.mp3") ||
 			die "upload failed"
 		note "Lyssna (filesystem) round $round, 200 MB VBR: 201 $(cut -f2 <<<"$out") ms after the last byte"
