@@ -318,3 +318,28 @@ func BenchmarkDashboard10k(b *testing.B) {
 		}
 	})
 }
+
+// TestQueueHoldsOnlyWhatWaits: the queue takes events up to its bound, in
+// order, and after a round holds no memory for the next, so an idle server
+// keeps none of the bound's worth of events.
+func TestQueueHoldsOnlyWhatWaits(t *testing.T) {
+	q := queue{max: 3}
+	for i := range 4 {
+		if ok := q.push(Event{Start: int64(i)}); ok != (i < 3) {
+			t.Errorf("push %d = %v, want %v (the bound is 3)", i, ok, i < 3)
+		}
+	}
+	if q.len() != 3 {
+		t.Errorf("len = %d, want 3", q.len())
+	}
+	got := q.take()
+	if len(got) != 3 || got[0].Start != 0 || got[2].Start != 2 {
+		t.Errorf("take = %v, want the first three in order", got)
+	}
+	if q.len() != 0 || cap(q.events) != 0 {
+		t.Errorf("after take: len %d, capacity %d; want nothing held", q.len(), cap(q.events))
+	}
+	if !q.push(Event{}) {
+		t.Error("push after take refused")
+	}
+}
