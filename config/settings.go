@@ -213,7 +213,7 @@ func Settings() []Setting {
 		},
 		{
 			Name: "LYSSNA_MAX_UPLOAD_SIZE", Type: "size", Default: "2GiB",
-			Help: "Largest accepted upload, in bytes or with a unit: 500MB, 2GiB (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024).",
+			Help: "Largest accepted upload, in bytes or with a unit: 500MB, 2GiB (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024). On S3, past 48.8 GiB the upload's parts grow to fit it in S3's 10,000.",
 			set: func(c *Config, v string) (err error) {
 				c.MaxUploadSize, err = ParseSize(v)
 				if err == nil && c.MaxUploadSize <= 0 {

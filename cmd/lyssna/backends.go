@@ -99,6 +99,8 @@ func openBucket(ctx context.Context, cfg *config.Config) (storage.Bucket, io.Clo
 			AccessKey: cfg.S3AccessKey,
 			SecretKey: cfg.S3SecretKey,
 			PathStyle: cfg.S3PathStyle,
+			// Parts large enough for the biggest upload in S3's 10,000.
+			MaxObjectSize: cfg.MaxUploadSize,
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("open the S3 bucket (LYSSNA_S3_*): %w", err)

@@ -36,13 +36,27 @@ import (
 // speed of aws s3 cp); S3's smallest part, one at a time, keeps a replica
 // taking a 1 GiB and then a 200 MB upload under 100 MB of memory (3 parts
 // of 8 MiB peaked at 108 MB). A part size of 5 MiB limits an object to
-// 10,000 parts, 48.8 GiB.
+// 10,000 parts, 48.8 GiB; PartSize grows it for a larger Options.MaxObjectSize.
 const (
 	DefaultPartSize    = minPartSize
 	DefaultConcurrency = 1
 	DefaultRegion      = "us-east-1"
 	minPartSize        = 5 << 20 // S3's smallest part but the last
+	maxParts           = 10000   // S3's most parts in one upload
 )
+
+// PartSize is the part size that lets a multipart upload of maxObject bytes
+// fit in S3's 10,000 parts: DefaultPartSize, or the next whole MiB above
+// maxObject/10,000 when that is larger (a 100 GiB limit: 11 MiB parts). An
+// upload streams in with no length known, so the size must be chosen before
+// its first byte; one past the last part would fail after the 10,000th.
+func PartSize(maxObject int64) int64 {
+	need := (maxObject + maxParts - 1) / maxParts
+	if need <= DefaultPartSize {
+		return DefaultPartSize
+	}
+	return (need + 1<<20 - 1) &^ (1<<20 - 1)
+}
 
 // Options configure a Bucket. Endpoint, Region, Bucket, Prefix, AccessKey,
 // SecretKey and PathStyle mirror the LYSSNA_S3_* settings.
@@ -55,8 +69,11 @@ type Options struct {
 	SecretKey string
 	PathStyle bool // address the bucket as ENDPOINT/BUCKET, as most S3-compatible services need
 
-	PartSize    int64 // bytes per multipart part; 0: DefaultPartSize
+	PartSize    int64 // bytes per multipart part; 0: PartSize(MaxObjectSize)
 	Concurrency int   // parts uploaded at once; 0: DefaultConcurrency
+	// MaxObjectSize is the largest object a Put must take
+	// (LYSSNA_MAX_UPLOAD_SIZE); 0: no bound is checked.
+	MaxObjectSize int64
 	// Timeout bounds every call that is not a transfer (Stat, Delete, List
 	// pages, Ping), a response's headers, and how long a transfer may move
 	// no byte (for a Put, not counting the time its source takes to give
@@ -107,10 +124,14 @@ func New(ctx context.Context, o Options) (*Bucket, error) {
 		prefix += "/"
 	}
 	if o.PartSize == 0 {
-		o.PartSize = DefaultPartSize
+		o.PartSize = PartSize(o.MaxObjectSize)
 	}
 	if o.PartSize < minPartSize {
 		problems = append(problems, fmt.Sprintf("part size %d is below S3's minimum of %d bytes", o.PartSize, minPartSize))
+	}
+	if o.MaxObjectSize > maxParts*o.PartSize {
+		problems = append(problems, fmt.Sprintf("part size %d puts at most %d bytes in S3's %d parts, less than the upload limit LYSSNA_MAX_UPLOAD_SIZE (%d bytes)",
+			o.PartSize, maxParts*o.PartSize, maxParts, o.MaxObjectSize))
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency

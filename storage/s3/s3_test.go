@@ -330,3 +330,22 @@ func TestAbortIncomplete(t *testing.T) {
 		t.Errorf("multipart uploads left: %q, want %q", got, want)
 	}
 }
+
+// TestPartSizeFitsTheLargestUpload: the part size grows with the upload
+// limit so that the largest upload fits in S3's 10,000 parts, and New
+// refuses a part size set too small for it.
+func TestPartSizeFitsTheLargestUpload(t *testing.T) {
+	for _, max := range []int64{0, 2 << 30, 48 << 30, 49 << 30, 100 << 30, 5 << 40} {
+		p := s3.PartSize(max)
+		if p < s3.DefaultPartSize || p*10000 < max || p%(1<<20) != 0 {
+			t.Errorf("PartSize(%d) = %d: want whole MiB of at least %d holding it in 10,000 parts", max, p, s3.DefaultPartSize)
+		}
+		if max <= 48<<30 && p != s3.DefaultPartSize {
+			t.Errorf("PartSize(%d) = %d, want the default %d", max, p, s3.DefaultPartSize)
+		}
+	}
+	_, err := s3.New(t.Context(), s3.Options{Bucket: "b", PartSize: s3.DefaultPartSize, MaxObjectSize: 100 << 30})
+	if err == nil || !strings.Contains(err.Error(), "LYSSNA_MAX_UPLOAD_SIZE") {
+		t.Errorf("New with 5 MiB parts for a 100 GiB limit = %v, want an error naming LYSSNA_MAX_UPLOAD_SIZE", err)
+	}
+}
