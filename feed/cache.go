@@ -69,14 +69,15 @@ type Cache struct {
 	flight singleflight.Group
 	items  *ItemCache // episodes' encoded items, kept between builds
 
-	mu      sync.RWMutex
-	entries map[string]*entry // by show slug, and pageKey for a paged feed's later pages
-	bytes   int64             // the built feeds' sizes, under mu
-	max     int64             // the feeds' share of MaxBytes
-	// read holds what entries holds, for held: a request reads it without
-	// a lock, whose read side would bounce a counter between the cores
-	// serving requests. put and drop keep the two the same.
-	read sync.Map
+	// entries holds the *entry of each show slug, and of pageKey for a paged
+	// feed's later pages. A request reads it without a lock (held), whose
+	// read side would bounce a counter between the cores serving requests;
+	// writers change it under mu (put, drop), which also guards n and bytes.
+	entries sync.Map
+	mu      sync.Mutex
+	n       int   // entries held
+	bytes   int64 // the built feeds' sizes
+	max     int64 // the feeds' share of MaxBytes
 
 	tick          atomic.Int64 // orders uses, for least-recently-used eviction
 	builds        atomic.Int64 // feeds built
@@ -104,9 +105,9 @@ type Stats struct {
 
 // Stats returns the cache's counters.
 func (c *Cache) Stats() Stats {
-	c.mu.RLock()
-	n, b := len(c.entries), c.bytes
-	c.mu.RUnlock()
+	c.mu.Lock()
+	n, b := c.n, c.bytes
+	c.mu.Unlock()
 	ne, nb, nev := c.items.stats()
 	return Stats{
 		Served: c.hits.Load(), Builds: c.builds.Load(), Evictions: c.evictions.Load(),
@@ -185,7 +186,7 @@ func NewCache(src Source, lb links.Builder, now func() time.Time, opts Options) 
 		items = NewItemCache(ItemBytes(opts.MaxBytes))
 	}
 	return &Cache{src: src, lb: lb, now: now, opts: opts, items: items,
-		entries: map[string]*entry{}, max: max(opts.MaxBytes-items.max, 0)}
+		max: max(opts.MaxBytes-items.max, 0)}
 }
 
 // Changed is Invalidate for a change the store announced: register it with
@@ -199,7 +200,7 @@ func (c *Cache) Invalidate(showID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.invalidations.Add(1)
-	for slug, e := range c.entries {
+	for slug, e := range c.all() {
 		if e.showID == showID {
 			stale := *e
 			stale.version = -1
@@ -284,21 +285,30 @@ func (c *Cache) noteOutcome(slug string, err error) {
 
 // held is the entry under key, current or not; nil for none.
 func (c *Cache) held(key string) *entry {
-	v, _ := c.read.Load(key)
+	v, _ := c.entries.Load(key)
 	e, _ := v.(*entry)
 	return e
 }
 
+// all yields every entry held with its key.
+func (c *Cache) all() func(yield func(string, *entry) bool) {
+	return func(yield func(string, *entry) bool) {
+		c.entries.Range(func(k, v any) bool { return yield(k.(string), v.(*entry)) })
+	}
+}
+
 // put sets key's entry; c.mu must be held.
 func (c *Cache) put(key string, e *entry) {
-	c.entries[key] = e
-	c.read.Store(key, e)
+	if _, loaded := c.entries.Swap(key, e); !loaded {
+		c.n++
+	}
 }
 
 // drop deletes key's entry; c.mu must be held.
 func (c *Cache) drop(key string) {
-	delete(c.entries, key)
-	c.read.Delete(key)
+	if _, loaded := c.entries.LoadAndDelete(key); loaded {
+		c.n--
+	}
 }
 
 // touch marks b as just used, for the least-recently-used eviction. A feed
@@ -500,7 +510,7 @@ const builtOverhead = 2 << 10
 func (c *Cache) keep(slug string, old, fresh *entry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cur := c.entries[slug]; cur != nil && cur.b == old.b {
+	if cur := c.held(slug); cur != nil && cur.b == old.b {
 		c.put(slug, fresh)
 	}
 }
@@ -510,7 +520,7 @@ func (c *Cache) keep(slug string, old, fresh *entry) {
 func (c *Cache) store(slug string, e *entry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old := c.entries[slug]; old != nil {
+	if old := c.held(slug); old != nil {
 		c.bytes -= old.b.size
 		c.drop(slug)
 	}
@@ -519,14 +529,14 @@ func (c *Cache) store(slug string, e *entry) {
 	}
 	c.put(slug, e)
 	c.bytes += e.b.size
-	for c.bytes > c.max && len(c.entries) > 1 {
-		victim, oldest := "", int64(0)
-		for s, x := range c.entries {
+	for c.bytes > c.max && c.n > 1 {
+		victim, oldest, size := "", int64(0), int64(0)
+		for s, x := range c.all() {
 			if u := x.b.used.Load(); s != slug && (victim == "" || u < oldest) {
-				victim, oldest = s, u
+				victim, oldest, size = s, u, x.b.size
 			}
 		}
-		c.bytes -= c.entries[victim].b.size
+		c.bytes -= size
 		c.drop(victim)
 		c.evictions.Add(1)
 	}
