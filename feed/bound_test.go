@@ -120,3 +120,33 @@ func BenchmarkCacheBoundedHeap(b *testing.B) {
 		b.Errorf("%d MiB stayed live, over the cache's bound of %d MiB", retained>>20, maxBytes>>20)
 	}
 }
+
+// TestCacheEvictsTheLeastRecentlyUsed: a feed polled again after another was
+// built is kept, and the other goes, however many polls of the first came
+// before (a run of polls of one feed leaves the LRU clock alone).
+func TestCacheEvictsTheLeastRecentlyUsed(t *testing.T) {
+	clk := &clock{t: testNow}
+	opts := Options{Logger: slog.New(slog.DiscardHandler)}
+	probe := NewCache(genSource{n: 50}, testLinks, clk.now, Options{MaxBytes: 64 << 20, Logger: opts.Logger})
+	serve(t, probe, http.MethodGet, "show-1", nil)
+	one := probe.Stats().Bytes
+	opts.MaxBytes = 5 * one // the feeds get half: room for two feeds, not three
+	c := NewCache(genSource{n: 50}, testLinks, clk.now, opts)
+	for _, slug := range []string{"show-1", "show-1", "show-1", "show-2", "show-1", "show-3"} {
+		if w := serve(t, c, http.MethodGet, slug, nil); w.Code != http.StatusOK {
+			t.Fatalf("%s = %d", slug, w.Code)
+		}
+	}
+	if st := c.Stats(); st.Evictions != 1 || st.Feeds != 2 {
+		t.Fatalf("after three feeds in room for two: %+v, want one eviction", st)
+	}
+	builds := c.Stats().Builds
+	serve(t, c, http.MethodGet, "show-1", nil)
+	if c.Stats().Builds != builds {
+		t.Error("show-1, used after show-2, was evicted")
+	}
+	serve(t, c, http.MethodGet, "show-2", nil)
+	if c.Stats().Builds != builds+1 {
+		t.Error("show-2, the least recently used, was kept")
+	}
+}

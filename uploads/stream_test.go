@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -208,4 +209,32 @@ func (f *failingAfter) Read(p []byte) (int, error) {
 	n, err := f.r.Read(p)
 	f.left -= int64(n)
 	return n, err
+}
+
+// smallReads gives its bytes at most 4 KiB a Read, as a multipart part does.
+type smallReads struct{ r io.Reader }
+
+func (s smallReads) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), 4<<10)]) }
+
+// writeSizes records the size of each Write.
+type writeSizes []int
+
+func (w *writeSizes) Write(p []byte) (int, error) { *w = append(*w, len(p)); return len(p), nil }
+
+// TestCopyGathersBigWrites: the spooling copy writes a buffer's worth at a
+// time, whatever size its source's reads are, then the rest; every byte once.
+func TestCopyGathersBigWrites(t *testing.T) {
+	const size = 3<<18 + 1000 // three buffers of 256 KiB and a bit
+	var sizes writeSizes
+	n, err := copyFull(&sizes, smallReads{bytes.NewReader(make([]byte, size))}, make([]byte, 256<<10))
+	if err != nil || n != size {
+		t.Fatalf("copyFull = %d, %v; want %d, nil", n, err, size)
+	}
+	if want := []int{256 << 10, 256 << 10, 256 << 10, 1000}; !slices.Equal(sizes, want) {
+		t.Errorf("writes of %v bytes, want %v", sizes, want)
+	}
+	boom := errors.New("the client went away")
+	if _, err := copyFull(&sizes, io.MultiReader(bytes.NewReader(make([]byte, 10)), iotest.ErrReader(boom)), make([]byte, 64)); !errors.Is(err, boom) {
+		t.Errorf("a failing source: %v, want its error", err)
+	}
 }
