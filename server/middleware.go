@@ -157,13 +157,17 @@ func (h *handler) accessLog(ids *requestIDs, clients clientip.Resolver, hot hotP
 			r = r.WithContext(x)
 			next.ServeHTTP(&x.rec, r)
 		}
-		end := time.Now()
+		// One clock read for the end: the monotonic clock's (time.Since
+		// reads no wall clock when start has a monotonic reading), from
+		// which the end's wall time follows.
+		took := time.Since(start)
+		end := start.Add(took)
 		status := x.rec.status
 		if status == 0 {
 			status = http.StatusOK
 		}
 		if h.Metrics != nil {
-			h.Metrics.ObserveRequest(x.route, r.Method, status, end.Sub(start))
+			h.Metrics.ObserveRequest(x.route, r.Method, status, took)
 		}
 		level := slog.LevelInfo
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
@@ -175,7 +179,7 @@ func (h *handler) accessLog(ids *requestIDs, clients clientip.Resolver, hot hotP
 			return
 		}
 		line := logline.Request{Method: r.Method, Path: r.URL.Path, Status: status, Bytes: x.rec.bytes,
-			Duration: end.Sub(start), Client: clientip.Truncate(x.client), RequestID: id}
+			Duration: took, Client: clientip.Truncate(x.client), RequestID: id}
 		if rl, ok := log.(logline.RequestLogger); ok {
 			_ = rl.LogRequest(ctx, end, level, line)
 			return

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -64,6 +65,34 @@ type Handler struct {
 	json  bool
 	level slog.Leveler
 	w     *lockedWriter
+	last  atomic.Pointer[second] // the second of the latest line
+}
+
+// second is the start of a line's time, its date and clock to the second,
+// and the zone after its fraction, for one second in one location: the
+// lines of a busy server fall mostly in the second of the line before, so
+// LogRequest formats the date once a second, not once a line.
+type second struct {
+	unix int64
+	loc  *time.Location
+	date []byte // "2006-01-02T15:04:05"
+	zone []byte // "Z" or "+01:00"
+}
+
+// second is t's second, made anew when t is not in the latest line's; nil
+// for a year RFC 3339 cannot write in four digits.
+func (h *Handler) second(t time.Time) *second {
+	unix, loc := t.Unix(), t.Location()
+	if s := h.last.Load(); s != nil && s.unix == unix && s.loc == loc {
+		return s
+	}
+	if y := t.Year(); y < 0 || y >= 10000 {
+		return nil
+	}
+	f := t.Truncate(time.Second).AppendFormat(nil, time.RFC3339)
+	s := &second{unix: unix, loc: loc, date: f[:len("2006-01-02T15:04:05")], zone: f[len("2006-01-02T15:04:05"):]}
+	h.last.Store(s)
+	return s
 }
 
 // New is the handler writing to w, as JSON when json is set, and text
@@ -104,15 +133,19 @@ func (h *Handler) LogRequest(ctx context.Context, t time.Time, level slog.Level,
 	if level < h.level.Level() {
 		return nil
 	}
-	if !plain(q.Method) || !plain(q.Path) || !plain(q.RequestID) || t.IsZero() || t.Year() >= 10000 {
+	var sec *second
+	if plain(q.Method) && plain(q.Path) && plain(q.RequestID) && !t.IsZero() {
+		t = t.Round(0)
+		sec = h.second(t)
+	}
+	if sec == nil {
 		return h.Handler.Handle(ctx, q.Record(t, level))
 	}
 	bp := buffers.Get().(*[]byte)
 	b := (*bp)[:0]
-	t = t.Round(0)
 	if h.json {
 		b = append(b, `{"time":"`...)
-		b = t.AppendFormat(b, time.RFC3339Nano)
+		b = sec.appendNano(b, t)
 		b = append(b, `","level":"`...)
 		b = append(b, level.String()...)
 		b = append(b, `","msg":"request","method":"`...)
@@ -132,7 +165,7 @@ func (h *Handler) LogRequest(ctx context.Context, t time.Time, level slog.Level,
 		b = append(b, "\"}\n"...)
 	} else {
 		b = append(b, "time="...)
-		b = appendRFC3339Millis(b, t)
+		b = sec.appendMillis(b, t)
 		b = append(b, " level="...)
 		b = append(b, level.String()...)
 		b = append(b, " msg=request method="...)
@@ -182,14 +215,33 @@ func appendClient(b []byte, p netip.Prefix) []byte {
 	return p.AppendTo(b)
 }
 
-// appendRFC3339Millis is TextHandler's time: RFC 3339 with exactly three
-// digits of milliseconds (log/slog's function of the same name).
-func appendRFC3339Millis(b []byte, t time.Time) []byte {
-	const prefixLen = len("2006-01-02T15:04:05.000")
-	n := len(b)
-	t = t.Truncate(time.Millisecond).Add(time.Millisecond / 10)
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	return append(b[:n+prefixLen], b[n+prefixLen+1:]...) // drop the 4th digit
+// appendMillis appends t, which falls in s, as TextHandler writes a time:
+// RFC 3339 with exactly three digits of milliseconds, truncated.
+func (s *second) appendMillis(b []byte, t time.Time) []byte {
+	ms := t.Nanosecond() / 1e6
+	b = append(b, s.date...)
+	b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	return append(b, s.zone...)
+}
+
+// appendNano appends t, which falls in s, as JSONHandler writes a time:
+// RFC 3339 with the nanoseconds less their trailing zeros (time.RFC3339Nano).
+func (s *second) appendNano(b []byte, t time.Time) []byte {
+	b = append(b, s.date...)
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i >= 1; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, s.zone...)
 }
 
 // appendDuration appends d.String() without making the string.

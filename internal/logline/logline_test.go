@@ -71,6 +71,49 @@ func TestRequestLineAsSlog(t *testing.T) {
 	}
 }
 
+// TestRequestLineTimesInARow writes many lines through one handler, as a
+// server does, so that each line's time may fall in the second the handler
+// formatted for the line before, or in another second, zone or year: every
+// line must still read as slog writes it alone.
+func TestRequestLineTimesInARow(t *testing.T) {
+	q := Request{Method: "GET", Path: "/bench/feed.xml", Status: 200, Bytes: 1, Duration: time.Millisecond,
+		Client: netip.MustParsePrefix("203.0.113.0/24"), RequestID: "a-1"}
+	at := time.Date(2026, 11, 30, 23, 59, 59, 998_000_000, time.UTC)
+	east, west := time.FixedZone("", 3600), time.FixedZone("", -9*3600-30*60)
+	times := []time.Time{
+		at, at.Add(time.Millisecond), at.Add(1500 * time.Microsecond), // the same second
+		at.Add(2 * time.Millisecond), at.Add(3 * time.Millisecond), // the next second, the next day
+		at.Add(3 * time.Millisecond).In(east), at.Add(3 * time.Millisecond).In(west), // the same instant elsewhere
+		at.Add(3 * time.Millisecond), at.Add(time.Second + 7), // back in UTC; nanoseconds
+		time.Date(1969, 12, 31, 23, 59, 59, 500_000_000, time.UTC), time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, east), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC),
+		time.Now(), time.Now().Add(10 * time.Millisecond), time.Now().Add(time.Second),
+	}
+	ctx := context.Background()
+	for _, json := range []bool{false, true} {
+		var fast, std bytes.Buffer
+		h := New(&fast, json, slog.LevelDebug)
+		var sh slog.Handler = slog.NewTextHandler(&std, &slog.HandlerOptions{Level: slog.LevelDebug})
+		if json {
+			sh = slog.NewJSONHandler(&std, &slog.HandlerOptions{Level: slog.LevelDebug})
+		}
+		for i, tm := range times {
+			fast.Reset()
+			std.Reset()
+			if err := h.LogRequest(ctx, tm, slog.LevelInfo, q); err != nil {
+				t.Fatal(err)
+			}
+			if err := sh.Handle(ctx, q.Record(tm, slog.LevelInfo)); err != nil {
+				t.Fatal(err)
+			}
+			if fast.String() != std.String() {
+				t.Errorf("json %v, line %d (%v):\n got %q\nwant %q", json, i, tm, fast.String(), std.String())
+			}
+		}
+	}
+}
+
 func TestRequestLineLevel(t *testing.T) {
 	var out bytes.Buffer
 	h := New(&out, false, nil)
