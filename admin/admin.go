@@ -134,11 +134,14 @@ func New(d Deps) (*Handler, error) {
 	if h.static, err = kit.LoadAssets(staticFS, "static"); err != nil {
 		return nil, err
 	}
-	h.pages, err = kit.ParsePages(templateFS, "templates", []string{"base.html", "fields.html", "stats_parts.html"},
+	forms, stats := []string{"fields.html"}, []string{"stats_parts.html"}
+	h.pages, err = kit.ParsePages(templateFS, "templates", []string{"base.html"},
 		[]string{"signin.html", "shows.html", "show_form.html", "show.html", "episode.html", "error.html",
 			"stats.html", "episode_stats.html", "confirm.html",
 			"invitation.html", "password_reset.html", "account.html", "members.html", "audit.html", "lti.html", "listeners.html", "import_form.html", "import.html",
-			"networks.html", "network.html"}, h.funcs(),
+			"networks.html", "network.html"},
+		map[string][]string{"show_form.html": forms, "show.html": forms, "episode.html": forms, "lti.html": forms,
+			"import_form.html": forms, "network.html": forms, "stats.html": stats, "episode_stats.html": stats}, h.funcs(),
 		kit.Options{CSP: contentSecurityPolicy, Referrer: "same-origin", Logger: h.log, Prefix: "admin"})
 	if err != nil {
 		return nil, err

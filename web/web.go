@@ -116,7 +116,7 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	h.pages, err = kit.ParsePages(templateFS, "templates", []string{"base.html"},
-		[]string{"home.html", "show.html", "episode.html", "study_guide.html", "error.html"}, h.funcs(),
+		[]string{"home.html", "show.html", "episode.html", "study_guide.html", "error.html"}, nil, h.funcs(),
 		kit.Options{CSP: contentSecurityPolicy, Referrer: "strict-origin-when-cross-origin", Logger: h.log, Prefix: "web"})
 	if err != nil {
 		return nil, err
@@ -124,7 +124,7 @@ func New(d Deps) (*Handler, error) {
 	// The embed's CSP is set per answer (embedCSP): frame-ancestors
 	// depends on the content.
 	h.embed, err = kit.ParsePages(templateFS, "templates", []string{"embed_base.html"},
-		[]string{"embed.html"}, h.funcs(),
+		[]string{"embed.html"}, nil, h.funcs(),
 		kit.Options{CSP: embedCSP(nil), Referrer: "strict-origin-when-cross-origin", Logger: h.log, Prefix: "web"})
 	if err != nil {
 		return nil, err

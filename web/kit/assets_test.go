@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -73,5 +74,16 @@ func TestAssets(t *testing.T) {
 	}
 	if _, err := LoadAssets(fsys, "missing"); err == nil {
 		t.Error("Load of a missing folder succeeded")
+	}
+}
+
+// TestAssetTypesAreMimes: the asset types are those mime.TypeByExtension
+// gives (called here, in the test, where loading the system's MIME database
+// costs nothing).
+func TestAssetTypesAreMimes(t *testing.T) {
+	for ext, ct := range assetTypes {
+		if want := mime.TypeByExtension(ext); want != "" && ct != want {
+			t.Errorf("%s: %q, mime says %q", ext, ct, want)
+		}
 	}
 }

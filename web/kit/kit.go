@@ -15,8 +15,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"text/template/parse"
 
 	"github.com/lyssna/lyssna/episodes"
 )
@@ -41,24 +43,80 @@ type Pages struct {
 }
 
 // ParsePages parses each page in names from dir of fsys together with the
-// shared files (the layout defines "base"), with funcs available to all.
-func ParsePages(fsys fs.FS, dir string, shared, names []string, funcs template.FuncMap, opts Options) (*Pages, error) {
+// shared files (the layout defines "base") and the page's own partials (the
+// files partials names for it: a page parses only the partials it uses, so
+// that no page holds parse trees it never runs, since html/template cannot
+// share them between pages), with funcs available to all. A page that calls
+// a template none of its files defines is an error here, not at its first
+// view.
+func ParsePages(fsys fs.FS, dir string, shared, names []string, partials map[string][]string, funcs template.FuncMap, opts Options) (*Pages, error) {
 	p := &Pages{pages: map[string]*template.Template{}, opts: opts}
 	if p.opts.Logger == nil {
 		p.opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	for name := range partials {
+		if !slices.Contains(names, name) {
+			return nil, fmt.Errorf("kit: partials for %s, which is not a page", name)
+		}
+	}
 	for _, name := range names {
-		files := make([]string, 0, len(shared)+1)
-		for _, f := range shared {
+		files := make([]string, 0, len(shared)+len(partials[name])+1)
+		for _, f := range append(slices.Clip(shared), partials[name]...) {
 			files = append(files, dir+"/"+f)
 		}
 		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, append(files, dir+"/"+name)...)
 		if err != nil {
 			return nil, fmt.Errorf("kit: parse template %s: %w", name, err)
 		}
+		if err := calledDefined(t); err != nil {
+			return nil, fmt.Errorf("kit: template %s: %w", name, err)
+		}
 		p.pages[name] = t
 	}
 	return p, nil
+}
+
+// calledDefined fails when a template of t's set calls one the set does not
+// define.
+func calledDefined(t *template.Template) error {
+	for _, d := range t.Templates() {
+		if d.Tree == nil {
+			continue
+		}
+		var missing error
+		walkTemplateCalls(d.Tree.Root, func(called string) {
+			if missing == nil && t.Lookup(called) == nil {
+				missing = fmt.Errorf("%q calls template %q, which none of its files defines", d.Name(), called)
+			}
+		})
+		if missing != nil {
+			return missing
+		}
+	}
+	return nil
+}
+
+// walkTemplateCalls calls f with the name of every {{template}} under n.
+func walkTemplateCalls(n parse.Node, f func(string)) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n != nil {
+			for _, c := range n.Nodes {
+				walkTemplateCalls(c, f)
+			}
+		}
+	case *parse.TemplateNode:
+		f(n.Name)
+	case *parse.IfNode:
+		walkTemplateCalls(n.List, f)
+		walkTemplateCalls(n.ElseList, f)
+	case *parse.RangeNode:
+		walkTemplateCalls(n.List, f)
+		walkTemplateCalls(n.ElseList, f)
+	case *parse.WithNode:
+		walkTemplateCalls(n.List, f)
+		walkTemplateCalls(n.ElseList, f)
+	}
 }
 
 // Render executes the page's "base" template with data into a buffer and
