@@ -356,28 +356,42 @@ bench_feed() {
 		"$(fmt "$(calc "$L_P99 / $N_P99")" 2)×" "" ""
 
 	# Server CPU per cached feed answer: Lyssna against a bare net/http server
-	# returning the same bytes (bench/cmd/bareserve), each alone under wrk.
-	local bare_pid bare_url i ly_cpu bare_cpu
-	"$BIN/bareserve" -file "$WORK/nginx/root$FEED_PATH.gz" -encoding gzip -etag "$ly_etag" >"$WORK/bareserve.out" 2>&1 &
-	bare_pid=$!
-	PIDS+=("$bare_pid")
-	for i in $(seq 50); do
-		bare_url=$(sed -n 's|^listening on ||p' "$WORK/bareserve.out" 2>/dev/null || true)
-		[[ -n $bare_url ]] && break
-		sleep 0.1
-	done
-	[[ -n $bare_url ]] || die "bareserve did not start: $(cat "$WORK/bareserve.out")"
-	ly_cpu=999999 bare_cpu=999999
+	# returning the same bytes (bench/cmd/bareserve), each alone under wrk;
+	# beside them, for the findings, the bare server with lyssna serve's
+	# connection timeouts (bareserve -timeouts), which it has no target against.
+	local bare_pid bare_url guarded_pid guarded_url i ly_cpu bare_cpu guarded_cpu
+	start_bareserve() { # OUT [flags...]: sets BARE_PID and BARE_URL
+		local out=$1 j
+		shift
+		"$BIN/bareserve" -file "$WORK/nginx/root$FEED_PATH.gz" -encoding gzip -etag "$ly_etag" "$@" >"$out" 2>&1 &
+		BARE_PID=$!
+		PIDS+=("$BARE_PID")
+		for j in $(seq 50); do
+			BARE_URL=$(sed -n 's|^listening on ||p' "$out" 2>/dev/null || true)
+			[[ -n $BARE_URL ]] && return
+			sleep 0.1
+		done
+		die "bareserve did not start: $(cat "$out")"
+	}
+	start_bareserve "$WORK/bareserve.out"
+	bare_pid=$BARE_PID bare_url=$BARE_URL
+	start_bareserve "$WORK/bareserve-timeouts.out" -timeouts
+	guarded_pid=$BARE_PID guarded_url=$BARE_URL
+	ly_cpu=999999 bare_cpu=999999 guarded_cpu=999999
 	for i in $(seq "$CPU_ROUNDS"); do
 		CPU_PIDS=$FS_PID wrk_run "feed-cpu-lyssna-$i" "$ly" "${gz[@]}"
 		ly_cpu=$(calc "$W_CPU_US < $ly_cpu ? $W_CPU_US : $ly_cpu")
 		CPU_PIDS=$bare_pid wrk_run "feed-cpu-bare-$i" "$bare_url$FEED_PATH" "${gz[@]}"
 		bare_cpu=$(calc "$W_CPU_US < $bare_cpu ? $W_CPU_US : $bare_cpu")
+		CPU_PIDS=$guarded_pid wrk_run "feed-cpu-bare-timeouts-$i" "$guarded_url$FEED_PATH" "${gz[@]}"
+		guarded_cpu=$(calc "$W_CPU_US < $guarded_cpu ? $W_CPU_US : $guarded_cpu")
 	done
-	stop "$bare_pid"
+	stop "$bare_pid" "$guarded_pid"
 	r=$(calc "$ly_cpu / $bare_cpu")
 	row Feed "cached feed answer (gzip): server CPU per request (best of $CPU_ROUNDS)" "$(fmt "$ly_cpu" 1) µs" \
 		"$(fmt "$bare_cpu" 1) µs (bare net/http)" "$(fmt "$r" 2)×" "≤ 1.2×" "$(verdict_max "$r" 1.2 ×)"
+	row Feed "the same against the bare server with lyssna serve's read-header and idle timeouts" "$(fmt "$ly_cpu" 1) µs" \
+		"$(fmt "$guarded_cpu" 1) µs (bareserve -timeouts)" "$(fmt "$(calc "$ly_cpu / $guarded_cpu")" 2)×" "" ""
 
 	L_ARGS=("${gz[@]}" -H "If-None-Match: $ly_etag") N_ARGS=("${gz[@]}" -H "If-None-Match: $ng_etag")
 	wrk_pair feed-304
