@@ -239,17 +239,23 @@ type readErr struct{ err error }
 func (e *readErr) Error() string { return e.err.Error() }
 func (e *readErr) Unwrap() error { return e.err }
 
-// ctxReader stops reading once ctx is done and marks its errors as the body's.
 // copyFull copies src to dst in writes of len(buf) bytes but the last. A
 // multipart part returns at most 4 KiB a Read, and every write goes to the
 // temp file (a system call), the hash, the scan and the bucket's pipe (a
 // hand-over to another goroutine), so gathering a buffer's worth first makes
 // 64 times fewer of each than io.Copy would for a 256 KiB buffer. Each read
 // of the body still waits only as long as the body guard's idle deadline.
+// Only io.EOF ends the copy well: any other error of src, io.ErrUnexpectedEOF
+// from a body cut short included, is returned, as io.Copy would.
 func copyFull(dst io.Writer, src io.Reader, buf []byte) (int64, error) {
 	var written int64
 	for {
-		n, err := io.ReadFull(src, buf)
+		n, err := 0, error(nil)
+		for n < len(buf) && err == nil {
+			var m int
+			m, err = src.Read(buf[n:])
+			n += m
+		}
 		if n > 0 {
 			w, werr := dst.Write(buf[:n])
 			written += int64(w)
@@ -257,16 +263,16 @@ func copyFull(dst io.Writer, src io.Reader, buf []byte) (int64, error) {
 				return written, werr
 			}
 		}
-		switch err {
-		case nil:
-		case io.EOF, io.ErrUnexpectedEOF:
+		if err == io.EOF {
 			return written, nil
-		default:
+		}
+		if err != nil {
 			return written, err
 		}
 	}
 }
 
+// ctxReader stops reading once ctx is done and marks its errors as the body's.
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader

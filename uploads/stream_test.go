@@ -237,4 +237,9 @@ func TestCopyGathersBigWrites(t *testing.T) {
 	if _, err := copyFull(&sizes, io.MultiReader(bytes.NewReader(make([]byte, 10)), iotest.ErrReader(boom)), make([]byte, 64)); !errors.Is(err, boom) {
 		t.Errorf("a failing source: %v, want its error", err)
 	}
+	// A body cut short (multipart's io.ErrUnexpectedEOF) is an error, not the end.
+	short := io.MultiReader(bytes.NewReader(make([]byte, 10)), iotest.ErrReader(io.ErrUnexpectedEOF))
+	if _, err := copyFull(&sizes, short, make([]byte, 64)); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("a source cut short: %v, want io.ErrUnexpectedEOF", err)
+	}
 }
