@@ -3,6 +3,7 @@ package logline
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"math"
 	"net/netip"
@@ -111,6 +112,27 @@ func TestRequestLineTimesInARow(t *testing.T) {
 				t.Errorf("json %v, line %d (%v):\n got %q\nwant %q", json, i, tm, fast.String(), std.String())
 			}
 		}
+	}
+}
+
+// TestRequestLineDateOnceASecond: lines in one second share the date
+// formatted for the first; the next second's line formats its own.
+func TestRequestLineDateOnceASecond(t *testing.T) {
+	q := Request{Method: "GET", Path: "/a", Status: 200, RequestID: "a-1"}
+	h := New(io.Discard, false, slog.LevelInfo)
+	at := time.Date(2026, 12, 1, 1, 0, 0, 100_000_000, time.UTC)
+	log := func(tm time.Time) *second {
+		if err := h.LogRequest(context.Background(), tm, slog.LevelInfo, q); err != nil {
+			t.Fatal(err)
+		}
+		return h.last.Load()
+	}
+	first := log(at)
+	if first == nil || log(at.Add(800*time.Millisecond)) != first {
+		t.Error("a line in the same second formatted the date again")
+	}
+	if next := log(at.Add(900 * time.Millisecond)); next == first || next.unix != at.Unix()+1 {
+		t.Error("a line in the next second kept the last second's date")
 	}
 }
 
